@@ -1,0 +1,92 @@
+// Assembles the long-lived parts of a Flowdeck process for its roles. Every part has
+// start()/stop(); stop() runs in reverse start order within the shutdown deadline.
+import type { Config, ProcessRole } from './config.ts';
+import type { PrismaClient } from './generated/prisma/client.ts';
+import type { Redis } from 'ioredis';
+import type { Logger } from './logger.ts';
+import { Authenticator } from './auth/authenticator.ts';
+import { createFlowdeckYoga } from './graphql/yoga.ts';
+import { createHttpServer } from './http/server.ts';
+
+export interface Component {
+  name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface AppDeps {
+  config: Config;
+  db: PrismaClient;
+  redis: Redis;
+  logger: Logger;
+}
+
+export interface RunningApp {
+  /** The HTTP port when the api role runs (useful with PORT=0). */
+  port: number | undefined;
+  stop(): Promise<void>;
+}
+
+export function expandRoles(roles: ProcessRole[]): Set<Exclude<ProcessRole, 'all'>> {
+  const out = new Set<Exclude<ProcessRole, 'all'>>();
+  for (const r of roles) {
+    if (r === 'all') ['api', 'worker', 'pdf-worker'].forEach((x) => out.add(x as 'api'));
+    else out.add(r);
+  }
+  return out;
+}
+
+export async function startApp(deps: AppDeps): Promise<RunningApp> {
+  const { config, db, redis, logger } = deps;
+  const roles = expandRoles(config.roles);
+  const components: Component[] = [];
+  let port: number | undefined;
+
+  if (roles.has('api')) {
+    const authenticator = new Authenticator(db);
+    const yoga = createFlowdeckYoga({ db, authenticator, graphiql: config.nodeEnv !== 'production' || config.graphql.introspection });
+    const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port });
+    components.push({
+      name: 'http',
+      start: async () => {
+        port = (await http.start()).port;
+        logger.info({ port, host: config.host }, `GraphQL at http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/graphql`);
+      },
+      stop: async () => {
+        await http.stop();
+        await authenticator.flush();
+      },
+    });
+  }
+
+  const started: Component[] = [];
+  try {
+    for (const c of components) {
+      await c.start();
+      started.push(c);
+    }
+  } catch (err) {
+    await stopAll(started, config.shutdownTimeoutMs, logger);
+    throw err;
+  }
+  logger.info({ roles: [...roles] }, 'flowdeck started');
+  return { port, stop: () => stopAll(started, config.shutdownTimeoutMs, logger) };
+}
+
+/** Stops components in reverse order; whatever has not stopped by the deadline is abandoned. */
+async function stopAll(components: Component[], deadlineMs: number, logger: Logger): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  for (const c of [...components].reverse()) {
+    const left = Math.max(0, deadline - Date.now());
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      c.stop().then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), left))),
+    ]).catch((err) => {
+      logger.error({ err, component: c.name }, 'error while stopping');
+      return false;
+    });
+    clearTimeout(timer);
+    if (timedOut) logger.warn({ component: c.name }, 'did not stop before the shutdown deadline');
+  }
+}

@@ -1,0 +1,104 @@
+// Turns a bearer token into the request's Viewer. Unknown, malformed, revoked and expired keys
+// all give the same null, so a caller learns nothing about which keys exist.
+// Keys are cached briefly so a busy partner costs no query per request, and lastUsedAt is
+// written at most once per key per interval, in one batched UPDATE.
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { ApiKeyRole } from '../generated/prisma/enums.ts';
+import { parseApiKey, secretMatches } from './api-keys.ts';
+
+export interface Viewer {
+  tenantId: string;
+  apiKeyId: string;
+  role: ApiKeyRole;
+}
+
+interface KeyRow {
+  id: string;
+  tenantId: string;
+  role: ApiKeyRole;
+  secretHash: string;
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+}
+
+export interface AuthenticatorOptions {
+  /** How long a key row may be served from memory; bounds how late a revocation takes effect. */
+  cacheTtlMs?: number;
+  lastUsedIntervalMs?: number;
+  now?: () => number;
+}
+
+export class Authenticator {
+  private readonly cache = new Map<string, { row: KeyRow | null; at: number }>();
+  private readonly lastUsedWritten = new Map<string, number>();
+  private readonly pendingLastUsed = new Set<string>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly cacheTtlMs: number;
+  private readonly lastUsedIntervalMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly db: PrismaClient,
+    { cacheTtlMs = 5_000, lastUsedIntervalMs = 60_000, now = Date.now }: AuthenticatorOptions = {},
+  ) {
+    this.cacheTtlMs = cacheTtlMs;
+    this.lastUsedIntervalMs = lastUsedIntervalMs;
+    this.now = now;
+  }
+
+  /** Accepts `Bearer <key>` or a bare key. */
+  async authenticate(header: string | null | undefined): Promise<Viewer | null> {
+    if (!header) return null;
+    const token = header.replace(/^Bearer\s+/i, '');
+    const parsed = parseApiKey(token);
+    if (!parsed) return null;
+    const row = await this.lookup(parsed.prefix);
+    if (!row || !secretMatches(parsed.secret, row.secretHash)) return null;
+    const now = this.now();
+    if (row.revokedAt && row.revokedAt.getTime() <= now) return null;
+    if (row.expiresAt && row.expiresAt.getTime() <= now) return null;
+    this.touch(row.id);
+    return { tenantId: row.tenantId, apiKeyId: row.id, role: row.role };
+  }
+
+  /** Drops a key from the cache at once (after revoking it in this process). */
+  forget(prefix?: string): void {
+    if (prefix === undefined) this.cache.clear();
+    else this.cache.delete(prefix);
+  }
+
+  private async lookup(prefix: string): Promise<KeyRow | null> {
+    const hit = this.cache.get(prefix);
+    if (hit && this.now() - hit.at < this.cacheTtlMs) return hit.row;
+    const row = await this.db.apiKey.findUnique({
+      where: { prefix },
+      select: { id: true, tenantId: true, role: true, secretHash: true, revokedAt: true, expiresAt: true },
+    });
+    if (this.cache.size > 10_000) this.forget();
+    this.cache.set(prefix, { row, at: this.now() });
+    return row;
+  }
+
+  private touch(id: string): void {
+    const last = this.lastUsedWritten.get(id) ?? 0;
+    if (this.now() - last < this.lastUsedIntervalMs) return;
+    this.lastUsedWritten.set(id, this.now());
+    this.pendingLastUsed.add(id);
+    this.flushTimer ??= setTimeout(() => void this.flush(), 1_000);
+    this.flushTimer.unref?.();
+  }
+
+  /** Writes the pending lastUsedAt stamps in one statement. */
+  async flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const ids = [...this.pendingLastUsed];
+    this.pendingLastUsed.clear();
+    if (ids.length === 0) return;
+    await this.db.apiKey
+      .updateMany({ where: { id: { in: ids } }, data: { lastUsedAt: new Date(this.now()) } })
+      .catch(() => {
+        // lastUsedAt is informational; losing one stamp must never fail a request.
+      });
+  }
+}

@@ -1,0 +1,129 @@
+// Operator CLI: `npm run admin -- <command>` (or `tsx server/src/cli.ts <command>`).
+// Uses DATABASE_URL when set, else the embedded PostgreSQL of a running `npm start`, else
+// starts the embedded one for the duration of the command.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createDb } from './db.ts';
+import { migrate } from './migrate.ts';
+import { createApiKey, ROLES } from './auth/api-keys.ts';
+import type { ApiKeyRole } from './generated/prisma/enums.ts';
+import { useEmbedded } from './dev/embedded.ts';
+
+const USAGE = `Usage: npm run admin -- <command> [options]
+
+  migrate                                  apply pending migrations
+  tenants create --name NAME --slug SLUG [--timezone ZONE] [--country CC]
+  tenants list
+  keys create --tenant SLUG --role ADMIN|OPERATOR|VIEWER [--name NAME] [--expires-days N]
+  keys list --tenant SLUG
+  keys revoke --prefix PREFIX
+
+The full key is printed once by "keys create"; only its hash is stored.`;
+
+export class UsageError extends Error {}
+
+function need(value: string | undefined, flag: string): string {
+  if (!value) throw new UsageError(`missing --${flag}`);
+  return value;
+}
+
+export async function runCli(argv: string[], out: (line: string) => void = console.log): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' }, slug: { type: 'string' }, timezone: { type: 'string' }, country: { type: 'string' },
+      tenant: { type: 'string' }, role: { type: 'string' }, 'expires-days': { type: 'string' }, prefix: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [group, action] = positionals;
+  if (values.help || !group) return out(USAGE);
+
+  const dataDir = path.resolve(process.env.FLOWDECK_DATA_DIR ?? '.data');
+  const embedded = process.env.DATABASE_URL ? undefined : await useEmbedded(dataDir, (l) => console.error(l));
+  const databaseUrl = process.env.DATABASE_URL ?? embedded!.databaseUrl;
+  try {
+    if (group === 'migrate') {
+      const { applied, alreadyApplied } = await migrate(databaseUrl, { log: out });
+      return out(`${applied.length} applied, ${alreadyApplied} already applied`);
+    }
+    const db = createDb(databaseUrl, 2);
+    try {
+      await runCommand(db, group, action, values, out);
+    } finally {
+      await db.$disconnect();
+    }
+  } finally {
+    await embedded?.stop();
+  }
+}
+
+async function runCommand(
+  db: ReturnType<typeof createDb>,
+  group: string,
+  action: string | undefined,
+  values: Record<string, string | boolean | undefined>,
+  out: (line: string) => void,
+): Promise<void> {
+  const str = (k: string) => values[k] as string | undefined;
+  const tenantBySlug = async (slug: string) => {
+    const t = await db.tenant.findUnique({ where: { slug } });
+    if (!t) throw new UsageError(`no tenant with slug "${slug}"`);
+    return t;
+  };
+  switch (`${group} ${action ?? ''}`.trim()) {
+    case 'tenants create': {
+      const slug = need(str('slug'), 'slug');
+      if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(slug)) throw new UsageError('--slug must be lowercase letters, digits and dashes');
+      const timezone = str('timezone') ?? 'Asia/Manila';
+      if (!Intl.supportedValuesOf('timeZone').includes(timezone) && timezone !== 'UTC') throw new UsageError(`unknown time zone "${timezone}"`);
+      const t = await db.tenant.create({
+        data: { name: need(str('name'), 'name'), slug, timezone, defaultCountry: (str('country') ?? 'PH').toUpperCase() },
+      });
+      return out(`tenant ${t.slug} created (id ${t.id}, zone ${t.timezone})`);
+    }
+    case 'tenants list': {
+      for (const t of await db.tenant.findMany({ orderBy: { createdAt: 'asc' } })) out(`${t.slug}\t${t.name}\t${t.timezone}\t${t.id}`);
+      return;
+    }
+    case 'keys create': {
+      const tenant = await tenantBySlug(need(str('tenant'), 'tenant'));
+      const role = need(str('role'), 'role').toUpperCase() as ApiKeyRole;
+      if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+      const days = str('expires-days');
+      if (days !== undefined && !(Number.isInteger(Number(days)) && Number(days) > 0)) throw new UsageError('--expires-days must be a positive integer');
+      const expiresAt = days ? new Date(Date.now() + Number(days) * 86_400_000) : null;
+      const { key, apiKey } = await createApiKey(db, { tenantId: tenant.id, name: str('name') ?? `${role.toLowerCase()} key`, role, expiresAt });
+      out(`created ${apiKey.role} key ${apiKey.prefix} for ${tenant.slug}${expiresAt ? `, expires ${expiresAt.toISOString()}` : ''}. The key (shown once):`);
+      return out(key);
+    }
+    case 'keys list': {
+      const tenant = await tenantBySlug(need(str('tenant'), 'tenant'));
+      const keys = await db.apiKey.findMany({ where: { tenantId: tenant.id }, orderBy: { createdAt: 'asc' } });
+      for (const k of keys) {
+        const state = k.revokedAt ? 'revoked' : k.expiresAt && k.expiresAt < new Date() ? 'expired' : 'active';
+        out(`${k.prefix}\t${k.role}\t${state}\t${k.name}\tlast used ${k.lastUsedAt?.toISOString() ?? 'never'}`);
+      }
+      return;
+    }
+    case 'keys revoke': {
+      const prefix = need(str('prefix'), 'prefix');
+      const res = await db.apiKey.updateMany({ where: { prefix, revokedAt: null }, data: { revokedAt: new Date() } });
+      if (res.count === 0) throw new UsageError(`no active key with prefix "${prefix}"`);
+      return out(`key ${prefix} revoked`);
+    }
+    default:
+      throw new UsageError(`unknown command "${group} ${action ?? ''}"\n\n${USAGE}`);
+  }
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  runCli(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err instanceof UsageError ? err.message : err);
+      process.exit(err instanceof UsageError ? 2 : 1);
+    },
+  );
+}

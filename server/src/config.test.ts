@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+const minimal = {
+  DATABASE_URL: 'postgresql://u@localhost:5432/db',
+  REDIS_URL: 'redis://localhost:6379',
+  ENCRYPTION_KEY: 'a'.repeat(64),
+  SIGNING_SECRET: Buffer.alloc(32, 7).toString('base64'),
+};
+
+describe('loadConfig', () => {
+  it('fills every default from a minimal environment', () => {
+    const c = loadConfig(minimal);
+    expect(c).toMatchObject({ port: 4000, host: '127.0.0.1', roles: ['all'], nodeEnv: 'development', logs: { retentionDays: 90 } });
+    expect(c.encryptionKey).toHaveLength(32);
+    expect(c.signingSecret.equals(Buffer.alloc(32, 7))).toBe(true);
+    expect(c.storage.localDir).toBe('.data/storage');
+    expect(c.connectors.useSimulators).toBe(true);
+  });
+
+  it('names every bad variable and what it expects, all at once', () => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ ...minimal, PORT: 'eighty', DATABASE_URL: 'mysql://x', FLOWDECK_ROLES: 'api,cron', ENCRYPTION_KEY: 'short', GRAPHQL_INTROSPECTION: 'maybe' });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.problems).toEqual([
+      'PORT must be an integer from 0 to 65535, got "eighty"',
+      'DATABASE_URL must be a URL starting with postgresql: or postgres:, got "mysql://x"',
+      'FLOWDECK_ROLES must be a comma list of api, worker, pdf-worker, all, got "api,cron"',
+      'ENCRYPTION_KEY must be exactly 32 bytes as hex (64 chars) or base64',
+      'GRAPHQL_INTROSPECTION must be true or false, got "maybe"',
+    ]);
+  });
+
+  it('requires the connection URLs and secrets, and never echoes a password', () => {
+    expect(() => loadConfig({})).toThrow(/DATABASE_URL is required[\s\S]*REDIS_URL is required[\s\S]*ENCRYPTION_KEY is required/);
+    expect(() => loadConfig({ ...minimal, DATABASE_URL: 'mysql://user:hunter2@db/x' })).toThrow(/user:\*\*\*@/);
+  });
+
+  it('parses roles and production defaults', () => {
+    const c = loadConfig({ ...minimal, FLOWDECK_ROLES: 'api, worker', NODE_ENV: 'production' });
+    expect(c.roles).toEqual(['api', 'worker']);
+    expect(c.graphql.introspection).toBe(false);
+    expect(c.connectors.useSimulators).toBe(false);
+  });
+
+  it('insists on Supabase credentials when the Supabase driver is chosen', () => {
+    expect(() => loadConfig({ ...minimal, STORAGE_DRIVER: 'supabase' })).toThrow(/SUPABASE_URL and SUPABASE_SERVICE_KEY/);
+  });
+});

@@ -1,0 +1,252 @@
+// Every environment variable Flowdeck reads, parsed and validated once. A bad value stops the
+// process at start with one line per problem naming the variable and what it expects.
+// The README's "Configuration" table lists the same variables; keep them in step.
+
+export const PROCESS_ROLES = ['api', 'worker', 'pdf-worker', 'all'] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
+
+export interface Config {
+  nodeEnv: 'development' | 'test' | 'production';
+  roles: ProcessRole[];
+  host: string;
+  port: number;
+  publicUrl: string;
+  databaseUrl: string;
+  databasePoolSize: number;
+  redisUrl: string;
+  /** Prefix of every BullMQ key and pub/sub channel, so several deployments can share a Redis. */
+  redisPrefix: string;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  shutdownTimeoutMs: number;
+  /** 32-byte key for AES-256-GCM encryption of integration credentials. */
+  encryptionKey: Buffer;
+  /** HMAC secret for signed file links and alert payloads. */
+  signingSecret: Buffer;
+  dataDir: string;
+  worker: { concurrency: number; stalledIntervalMs: number; lockDurationMs: number };
+  schedule: { driftWarnMs: number };
+  graphql: {
+    introspection: boolean;
+    maxDepth: number;
+    maxAliases: number;
+    maxTokens: number;
+    maxCost: number;
+    rateLimitPerMinute: number;
+    maxBodyBytes: number;
+  };
+  logs: { retentionDays: number; batchSize: number; flushIntervalMs: number };
+  pdf: { chromiumPath: string; memLimitMb: number; maxRendersPerBrowser: number; pagePoolSize: number };
+  storage: {
+    driver: 'local' | 'supabase';
+    localDir: string;
+    supabaseUrl: string | undefined;
+    supabaseKey: string | undefined;
+    supabaseBucket: string;
+    signedUrlTtlSeconds: number;
+  };
+  connectors: {
+    /** When true, connectors without configured credentials talk to the built-in simulators. */
+    useSimulators: boolean;
+    cgbBaseUrl: string | undefined;
+    metaGraphBaseUrl: string;
+    metaRequestDelayMs: number;
+    pancakeBaseUrl: string | undefined;
+    /** Hosts the outbound-address guard lets through even when they resolve to private ranges. */
+    outboundAllowHosts: string[];
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Collects every problem instead of stopping at the first, so one start shows them all. */
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  }
+
+  str(name: string, fallback: string): string;
+  str(name: string, fallback?: undefined): string | undefined;
+  str(name: string, fallback?: string): string | undefined {
+    return this.raw(name) ?? fallback;
+  }
+
+  required(name: string, hint: string): string {
+    const v = this.raw(name);
+    if (v === undefined) this.problems.push(`${name} is required (${hint})`);
+    return v ?? '';
+  }
+
+  int(name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max}, got "${v}"`);
+      return fallback;
+    }
+    return n;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const v = this.raw(name)?.toLowerCase();
+    if (v === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    this.problems.push(`${name} must be true or false, got "${v}"`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(v)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+      return fallback;
+    }
+    return v as T;
+  }
+
+  url(name: string, protocols: string[], fallback?: string): string | undefined {
+    const v = this.raw(name) ?? fallback;
+    if (v === undefined) return undefined;
+    try {
+      const u = new URL(v);
+      if (!protocols.includes(u.protocol)) throw new Error('protocol');
+      return v;
+    } catch {
+      this.problems.push(`${name} must be a URL starting with ${protocols.join(' or ')}, got "${redactUrl(v)}"`);
+      return v;
+    }
+  }
+
+  secret(name: string, bytes: number): Buffer {
+    const v = this.raw(name);
+    if (v === undefined) {
+      this.problems.push(`${name} is required: ${bytes} random bytes as hex or base64 (npm start generates one under .data/)`);
+      return Buffer.alloc(bytes);
+    }
+    const buf = /^[0-9a-f]+$/i.test(v) && v.length === bytes * 2 ? Buffer.from(v, 'hex') : Buffer.from(v, 'base64');
+    if (buf.length !== bytes) {
+      this.problems.push(`${name} must be exactly ${bytes} bytes as hex (${bytes * 2} chars) or base64`);
+    }
+    return buf;
+  }
+}
+
+/** Keeps passwords out of error messages. */
+function redactUrl(v: string): string {
+  return v.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+}
+
+export function parseRoles(value: string, problems: string[]): ProcessRole[] {
+  const roles = value
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  const bad = roles.filter((r) => !(PROCESS_ROLES as readonly string[]).includes(r));
+  if (bad.length || roles.length === 0) {
+    problems.push(`FLOWDECK_ROLES must be a comma list of ${PROCESS_ROLES.join(', ')}, got "${value}"`);
+    return ['all'];
+  }
+  return roles as ProcessRole[];
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const e = new EnvReader(env);
+  const nodeEnv = e.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development');
+  const port = e.int('PORT', 4000, { min: 0, max: 65535 });
+  const dataDir = e.str('FLOWDECK_DATA_DIR', '.data');
+  const databaseUrl = e.required('DATABASE_URL', 'a postgresql:// URL; npm start provides an embedded PostgreSQL');
+  if (databaseUrl) e.url('DATABASE_URL', ['postgresql:', 'postgres:']);
+  const redisUrl = e.required('REDIS_URL', 'a redis:// URL; npm start provides an embedded Redis');
+  if (redisUrl) e.url('REDIS_URL', ['redis:', 'rediss:']);
+  const storageDriver = e.oneOf('STORAGE_DRIVER', ['local', 'supabase'] as const, 'local');
+  const supabaseUrl = e.url('SUPABASE_URL', ['http:', 'https:']);
+  const supabaseKey = e.str('SUPABASE_SERVICE_KEY');
+  if (storageDriver === 'supabase' && (!supabaseUrl || !supabaseKey)) {
+    e.problems.push('STORAGE_DRIVER=supabase needs SUPABASE_URL and SUPABASE_SERVICE_KEY');
+  }
+
+  const config: Config = {
+    nodeEnv,
+    roles: parseRoles(e.str('FLOWDECK_ROLES', 'all'), e.problems),
+    host: e.str('HOST', '127.0.0.1'),
+    port,
+    publicUrl: e.url('PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port}`)!,
+    databaseUrl,
+    databasePoolSize: e.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 500 }),
+    redisUrl,
+    redisPrefix: e.str('REDIS_PREFIX', 'fd'),
+    logLevel: e.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
+    shutdownTimeoutMs: e.int('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
+    encryptionKey: e.secret('ENCRYPTION_KEY', 32),
+    signingSecret: e.secret('SIGNING_SECRET', 32),
+    dataDir,
+    worker: {
+      concurrency: e.int('WORKER_CONCURRENCY', 10, { min: 1, max: 1000 }),
+      stalledIntervalMs: e.int('WORKER_STALLED_INTERVAL_MS', 30_000, { min: 100 }),
+      lockDurationMs: e.int('WORKER_LOCK_DURATION_MS', 30_000, { min: 100 }),
+    },
+    schedule: { driftWarnMs: e.int('SCHEDULE_DRIFT_WARN_MS', 5_000, { min: 0 }) },
+    graphql: {
+      introspection: e.bool('GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
+      maxDepth: e.int('GRAPHQL_MAX_DEPTH', 12, { min: 1, max: 100 }),
+      maxAliases: e.int('GRAPHQL_MAX_ALIASES', 15, { min: 1, max: 1000 }),
+      maxTokens: e.int('GRAPHQL_MAX_TOKENS', 2_000, { min: 10 }),
+      maxCost: e.int('GRAPHQL_MAX_COST', 5_000, { min: 10 }),
+      rateLimitPerMinute: e.int('RATE_LIMIT_PER_MINUTE', 1_200, { min: 0 }),
+      maxBodyBytes: e.int('GRAPHQL_MAX_BODY_BYTES', 1_000_000, { min: 1_000 }),
+    },
+    logs: {
+      retentionDays: e.int('LOG_RETENTION_DAYS', 90, { min: 1, max: 3650 }),
+      batchSize: e.int('LOG_BATCH_SIZE', 500, { min: 1, max: 10_000 }),
+      flushIntervalMs: e.int('LOG_FLUSH_INTERVAL_MS', 200, { min: 1, max: 60_000 }),
+    },
+    pdf: {
+      chromiumPath: e.str('CHROMIUM_PATH', '/usr/bin/chromium'),
+      memLimitMb: e.int('MEM_LIMIT', 1024, { min: 128 }),
+      maxRendersPerBrowser: e.int('PDF_MAX_RENDERS_PER_BROWSER', 500, { min: 1 }),
+      pagePoolSize: e.int('PDF_PAGE_POOL_SIZE', 2, { min: 1, max: 32 }),
+    },
+    storage: {
+      driver: storageDriver,
+      localDir: e.str('STORAGE_LOCAL_DIR', `${dataDir}/storage`),
+      supabaseUrl,
+      supabaseKey,
+      supabaseBucket: e.str('SUPABASE_BUCKET', 'documents'),
+      signedUrlTtlSeconds: e.int('SIGNED_URL_TTL_SECONDS', 86_400, { min: 60 }),
+    },
+    connectors: {
+      useSimulators: e.bool('USE_SIMULATORS', nodeEnv !== 'production'),
+      cgbBaseUrl: e.url('CGB_BASE_URL', ['http:', 'https:']),
+      metaGraphBaseUrl: e.url('META_GRAPH_BASE_URL', ['http:', 'https:'], 'https://graph.facebook.com/v23.0')!,
+      metaRequestDelayMs: e.int('META_REQUEST_DELAY_MS', 3_000, { min: 0 }),
+      pancakeBaseUrl: e.url('PANCAKE_BASE_URL', ['http:', 'https:']),
+      outboundAllowHosts: (e.str('OUTBOUND_ALLOW_HOSTS') ?? '')
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    },
+  };
+  if (e.problems.length) throw new ConfigError(e.problems);
+  return config;
+}
+
+let cached: Config | undefined;
+
+/** The process-wide configuration, read from process.env on first use. */
+export function getConfig(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

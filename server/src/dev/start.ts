@@ -1,0 +1,57 @@
+// `npm start`: the whole product on its embedded defaults. Starts a private PostgreSQL and
+// Redis under .data/ (unless DATABASE_URL / REDIS_URL are set), applies migrations, seeds the
+// demo tenant, and runs every role in this process. Ctrl-C drains the app, then stops the
+// services; a second start reuses .data/ and loses nothing.
+import path from 'node:path';
+import { findRunning, startEmbedded, type EmbeddedServices } from './embedded.ts';
+import { ensureDevSecrets } from './secrets.ts';
+import { seedDemo } from './seed.ts';
+import { migrate } from '../migrate.ts';
+
+const t0 = performance.now();
+const dataDir = path.resolve(process.env.FLOWDECK_DATA_DIR ?? '.data');
+process.env.FLOWDECK_DATA_DIR = dataDir;
+const say = (msg: string) => process.stderr.write(`[flowdeck] ${msg}\n`);
+let embedded: EmbeddedServices | undefined;
+
+async function stopServices() {
+  await embedded?.stop();
+}
+
+try {
+  ensureDevSecrets(dataDir);
+  if (!process.env.DATABASE_URL || !process.env.REDIS_URL) {
+    const other = await findRunning(dataDir);
+    if (other) throw new Error(`Flowdeck is already running from ${dataDir} (pid ${other.pid}); stop it first`);
+    embedded = await startEmbedded(dataDir, say);
+    process.env.DATABASE_URL ??= embedded.databaseUrl;
+    process.env.REDIS_URL ??= embedded.redisUrl;
+    say(`PostgreSQL at ${embedded.databaseUrl}, Redis at ${embedded.redisUrl} (data in ${dataDir})`);
+  }
+  const { applied } = await migrate(process.env.DATABASE_URL!, { log: say });
+  if (!applied.length) say('database schema is up to date');
+
+  const { getDb } = await import('../db.ts');
+  const seeded = await seedDemo(getDb());
+  const { main, stopOnSignals } = await import('../main.ts');
+  const app = await main(process.env, ['all']);
+  const base = `http://localhost:${app.port}`;
+  say(`ready in ${Math.round(performance.now() - t0)} ms — GraphiQL: ${base}/graphql`);
+  if (seeded.apiKey) {
+    say('demo tenant created. Its ADMIN API key (shown once, stored only as a hash):');
+    process.stderr.write(`\n    ${seeded.apiKey}\n\n`);
+    say(`try: curl -s ${base}/graphql -H 'authorization: Bearer ${seeded.apiKey}' -H 'content-type: application/json' -d '{"query":"{ viewer { role tenant { name timezone } } }"}'`);
+  } else {
+    say('demo tenant exists; its key was printed on the first start. New key: npm run admin -- keys create --tenant demo --role ADMIN');
+  }
+  stopOnSignals(app, () => {
+    void stopServices().then(() => {
+      say('stopped');
+      process.exit(0);
+    });
+  });
+} catch (err) {
+  say(`start failed: ${err instanceof Error ? err.message : String(err)}`);
+  await stopServices();
+  process.exit(1);
+}

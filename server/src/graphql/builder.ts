@@ -1,0 +1,54 @@
+import SchemaBuilder from '@pothos/core';
+import { GraphQLError } from 'graphql';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import type PrismaTypes from '../generated/pothos-prisma-types.ts';
+import { getDatamodel } from '../generated/pothos-prisma-types.ts';
+import type { ApiKeyRole } from '../generated/prisma/enums.ts';
+import { roleAtLeast } from '../auth/api-keys.ts';
+import type { GraphQLContext } from './context.ts';
+
+export interface AuthScopes {
+  /** Any valid API key. */
+  viewer: boolean;
+  /** The key's role is at least this one (VIEWER < OPERATOR < ADMIN). */
+  role: ApiKeyRole;
+}
+
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: AuthScopes;
+  DefaultFieldNullability: false;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
+  };
+}>({
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authScopes: (ctx) => ({
+      viewer: ctx.viewer !== null,
+      role: (needed) => ctx.viewer !== null && roleAtLeast(ctx.viewer.role, needed),
+    }),
+    // Unauthenticated and forbidden look the same to the caller, with a code to act on.
+    unauthorizedError: (_parent, ctx) =>
+      ctx.viewer
+        ? new GraphQLError('Your API key may not do this', { extensions: { code: 'FORBIDDEN' } })
+        : new GraphQLError('A valid API key is required', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } }),
+  },
+  relay: { cursorType: 'String', clientMutationId: 'omit' },
+  prisma: {
+    client: (ctx) => ctx.db,
+    dmmf: getDatamodel(),
+    filterConnectionTotalCount: true,
+    onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'warn',
+  },
+  errors: { defaultTypes: [] },
+});
+
+builder.queryType({});
+// builder.mutationType / subscriptionType are declared by the first file that adds such a field.

@@ -1,0 +1,52 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { getConfig } from './config.ts';
+
+export { Redis };
+
+/**
+ * A new ioredis connection. BullMQ workers and pub/sub subscribers need their own connection
+ * each (blocking commands and subscriber mode), and `maxRetriesPerRequest: null` so that a
+ * Redis restart makes commands wait instead of failing jobs.
+ */
+export function createRedis(url = getConfig().redisUrl, options: RedisOptions = {}): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
+}
+
+let shared: Redis | undefined;
+
+/** The process-wide command connection (not for blocking commands or SUBSCRIBE). */
+export function getRedis(): Redis {
+  shared ??= createRedis();
+  return shared;
+}
+
+export async function closeRedis(): Promise<void> {
+  const client = shared;
+  shared = undefined;
+  if (client) await client.quit().catch(() => client.disconnect());
+}
+
+export class RedisEvictionPolicyError extends Error {
+  constructor(policy: string) {
+    super(
+      `Redis maxmemory-policy is "${policy}": keys may be evicted and BullMQ would lose jobs. ` +
+        'Set maxmemory-policy to noeviction (redis-cli CONFIG SET maxmemory-policy noeviction, and in redis.conf).',
+    );
+    this.name = 'RedisEvictionPolicyError';
+  }
+}
+
+/** Refuses a Redis that may evict keys (allkeys-*); volatile-* only touches keys with a TTL. */
+export async function assertNoEviction(redis: Redis): Promise<string> {
+  let policy: string;
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    policy = reply[1] ?? 'unknown';
+  } catch {
+    // Managed Redis services often disable CONFIG; fall back to INFO.
+    const info = await redis.info('memory');
+    policy = /maxmemory_policy:(\S+)/.exec(info)?.[1] ?? 'unknown';
+  }
+  if (policy.startsWith('allkeys-')) throw new RedisEvictionPolicyError(policy);
+  return policy;
+}
