@@ -1,0 +1,202 @@
+// Creating, cancelling and retrying executions. The row is written first (PENDING) and the
+// BullMQ job second, with the execution id as the job id: a job never exists without its row,
+// and enqueueing the same execution twice is a no-op. A crash between the two is repaired by
+// the sweeper (sweeper.ts), which enqueues PENDING rows that have no job.
+import type { Redis } from 'ioredis';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import type { ExecutionStatus, TriggerKind } from '../generated/prisma/enums.ts';
+import type { WorkflowExecution } from '../generated/prisma/client.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { eventTopics, publishEvent, type CancelEvent, type ExecutionEvent } from '../events.ts';
+import type { DateRangeSpec, WorkflowDefinition } from '../workflows/definition.ts';
+import { validateDefinition } from '../workflows/definition.ts';
+import { resolveDateRange } from '../workflows/date-range.ts';
+import type { Queues, RunJobData } from './queues.ts';
+
+export const FINISHED_STATUSES: readonly ExecutionStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export interface EngineDeps {
+  db: PrismaClient;
+  queues: Queues;
+  /** Command connection used to publish events. */
+  redis: Redis;
+  redisPrefix: string;
+  now?: () => Date;
+}
+
+export interface TriggerInput {
+  tenantId: string;
+  workflowId: string;
+  trigger: TriggerKind;
+  /** Template variables; merged over the definition's `variables`. */
+  context?: Record<string, unknown>;
+  /** Overrides the definition's date range. */
+  dateRange?: DateRangeSpec;
+  /** A repeat within 24 hours returns the first execution instead of creating another. */
+  idempotencyKey?: string;
+  /** For scheduled runs: the slot this run fires for. */
+  scheduledFor?: Date;
+  retryOfId?: string;
+}
+
+export interface TriggerResult {
+  execution: WorkflowExecution;
+  /** false when an idempotency key matched an earlier execution. */
+  created: boolean;
+}
+
+export function runJobOptions(executionId: string) {
+  return {
+    jobId: executionId,
+    // Retries happen per step inside the run; a job is only re-run when its worker died
+    // (stalled-job recovery), which steps survive through idempotency keys.
+    attempts: 1,
+    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
+}
+
+export async function enqueueRun(queues: Queues, data: RunJobData): Promise<void> {
+  await queues.runs.add('run', data, runJobOptions(data.executionId));
+}
+
+export async function publishExecution(deps: Pick<EngineDeps, 'redis' | 'redisPrefix'>, e: ExecutionEvent): Promise<void> {
+  await publishEvent(deps.redis, eventTopics(deps.redisPrefix).executions, e.tenantId, e);
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+}
+
+async function findByIdempotencyKey(deps: EngineDeps, tenantId: string, key: string) {
+  const existing = await deps.db.workflowExecution.findUnique({ where: { tenantId_idempotencyKey: { tenantId, idempotencyKey: key } } });
+  if (!existing) return null;
+  const now = (deps.now ?? (() => new Date()))();
+  if (now.getTime() - existing.createdAt.getTime() < IDEMPOTENCY_WINDOW_MS) return existing;
+  // Expired: free the key for this new request; the old execution keeps its history.
+  await deps.db.workflowExecution.updateMany({ where: { id: existing.id, idempotencyKey: key }, data: { idempotencyKey: null } });
+  return null;
+}
+
+export async function triggerExecution(deps: EngineDeps, input: TriggerInput): Promise<TriggerResult> {
+  const { db } = deps;
+  if (input.idempotencyKey !== undefined) {
+    if (input.idempotencyKey.length < 1 || input.idempotencyKey.length > 200) {
+      throw new ValidationError([{ path: 'idempotencyKey', message: 'must be 1 to 200 characters' }]);
+    }
+    const existing = await findByIdempotencyKey(deps, input.tenantId, input.idempotencyKey);
+    if (existing) return { execution: existing, created: false };
+  }
+  const workflow = await db.workflow.findFirst({
+    where: { id: input.workflowId, tenantId: input.tenantId, deletedAt: null },
+    include: { tenant: { select: { timezone: true } } },
+  });
+  if (!workflow) throw new NotFoundError('Workflow', input.workflowId);
+  if (!workflow.enabled) throw new ConflictError('The workflow is disabled; enable it to run it');
+
+  const validation = validateDefinition(workflow.definition);
+  if (!validation.ok) throw new ValidationError(validation.problems, 'The stored definition is invalid');
+  const definition: WorkflowDefinition = validation.definition;
+  const spec = input.dateRange ?? definition.dateRange;
+  let range: ReturnType<typeof resolveDateRange> | undefined;
+  if (spec) {
+    try {
+      range = resolveDateRange(spec, workflow.timezone ?? workflow.tenant.timezone, (deps.now ?? (() => new Date()))());
+    } catch (err) {
+      throw new ValidationError([{ path: 'dateRange', message: (err as Error).message }]);
+    }
+  }
+
+  let execution: WorkflowExecution;
+  try {
+    execution = await db.workflowExecution.create({
+      data: {
+        tenantId: input.tenantId,
+        workflowId: workflow.id,
+        workflowVersion: workflow.version,
+        trigger: input.trigger,
+        scheduledFor: input.scheduledFor ?? null,
+        input: { ...(definition.variables ?? {}), ...(input.context ?? {}) } as Prisma.InputJsonObject,
+        dateRange: spec ? (spec as unknown as Prisma.InputJsonObject) : Prisma.DbNull,
+        rangeStart: range ? new Date(`${range.since}T00:00:00Z`) : null,
+        rangeEnd: range ? new Date(`${range.until}T00:00:00Z`) : null,
+        stepsTotal: definition.steps.length,
+        idempotencyKey: input.idempotencyKey ?? null,
+        retryOfId: input.retryOfId ?? null,
+      },
+    });
+  } catch (err) {
+    // Two requests with the same key raced: the other one won; answer with its execution.
+    if (input.idempotencyKey !== undefined && isUniqueViolation(err)) {
+      const existing = await findByIdempotencyKey(deps, input.tenantId, input.idempotencyKey);
+      if (existing) return { execution: existing, created: false };
+    }
+    throw err;
+  }
+  await enqueueRun(deps.queues, { executionId: execution.id, tenantId: execution.tenantId });
+  await publishExecution(deps, { tenantId: execution.tenantId, executionId: execution.id, workflowId: execution.workflowId, status: execution.status });
+  return { execution, created: true };
+}
+
+/**
+ * Cancels a run. A PENDING run whose job can still be removed is cancelled at once; a running
+ * one gets its cancel request recorded and its worker (in whichever process) is told through
+ * Redis to abort at the next safe point. Cancelling a finished run is a ConflictError.
+ */
+export async function cancelExecution(deps: EngineDeps, tenantId: string, executionId: string): Promise<WorkflowExecution> {
+  const { db } = deps;
+  const execution = await db.workflowExecution.findFirst({ where: { id: executionId, tenantId } });
+  if (!execution) throw new NotFoundError('Execution', executionId);
+  if (FINISHED_STATUSES.includes(execution.status)) {
+    throw new ConflictError(`The execution already finished (${execution.status})`);
+  }
+  const now = (deps.now ?? (() => new Date()))();
+  if (execution.status === 'PENDING') {
+    // remove() refuses a job that a worker holds the lock of; then the worker cancels it.
+    const removed = await deps.queues.runs.remove(executionId).catch(() => 0);
+    if (removed === 1) {
+      const res = await db.workflowExecution.updateMany({
+        where: { id: executionId, status: 'PENDING' },
+        data: { status: 'CANCELLED', cancelRequestedAt: now, finishedAt: now },
+      });
+      if (res.count === 1) {
+        const updated = await db.workflowExecution.findUniqueOrThrow({ where: { id: executionId } });
+        await publishExecution(deps, { tenantId, executionId, workflowId: updated.workflowId, status: 'CANCELLED' });
+        return updated;
+      }
+    }
+  }
+  const updated = await db.workflowExecution.update({
+    where: { id: executionId },
+    data: { cancelRequestedAt: execution.cancelRequestedAt ?? now },
+  });
+  const event: CancelEvent = { executionId };
+  await publishEvent(deps.redis, eventTopics(deps.redisPrefix).cancel, undefined, event);
+  await publishExecution(deps, { tenantId, executionId, workflowId: updated.workflowId, status: updated.status });
+  return updated;
+}
+
+/** Runs a failed or cancelled execution again as a new execution with the same input and dates. */
+export async function retryExecution(deps: EngineDeps, tenantId: string, executionId: string, trigger: TriggerKind = 'MANUAL'): Promise<WorkflowExecution> {
+  const original = await deps.db.workflowExecution.findFirst({ where: { id: executionId, tenantId } });
+  if (!original) throw new NotFoundError('Execution', executionId);
+  if (original.status !== 'FAILED' && original.status !== 'CANCELLED') {
+    throw new ConflictError(`Only failed or cancelled executions can be retried (this one is ${original.status})`);
+  }
+  const spec = original.dateRange as DateRangeSpec | null;
+  // Pin the retry to the dates the original covered, even if "yesterday" has moved on.
+  const dateRange: DateRangeSpec | undefined =
+    spec && original.rangeStart && original.rangeEnd
+      ? { kind: 'absolute', since: original.rangeStart.toISOString().slice(0, 10), until: original.rangeEnd.toISOString().slice(0, 10) }
+      : undefined;
+  const { execution } = await triggerExecution(deps, {
+    tenantId,
+    workflowId: original.workflowId,
+    trigger,
+    context: original.input as Record<string, unknown>,
+    dateRange,
+    retryOfId: original.id,
+  });
+  return execution;
+}

@@ -1,0 +1,46 @@
+// The BullMQ queues. Names are nouns; job names are verbs. Every queue shares one prefix from
+// REDIS_PREFIX wrapped in a hash tag, so all of a queue's keys land in one Redis Cluster slot.
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+export const QUEUE_NAMES = {
+  /** One job per execution; the job id is the execution id. */
+  runs: 'runs',
+  /** PDF renders, consumed by the pdf-worker role. */
+  pdf: 'pdf',
+  /** Housekeeping: log partitions and retention, the PENDING sweeper. */
+  maintenance: 'maintenance',
+} as const;
+
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+export interface RunJobData {
+  executionId: string;
+  tenantId: string;
+}
+
+export function bullPrefix(redisPrefix: string): string {
+  return `{${redisPrefix}}`;
+}
+
+export interface Queues {
+  runs: Queue<RunJobData>;
+  pdf: Queue;
+  maintenance: Queue;
+  close(): Promise<void>;
+}
+
+export function createQueues(connection: Redis, redisPrefix: string): Queues {
+  const prefix = bullPrefix(redisPrefix);
+  const runs = new Queue<RunJobData>(QUEUE_NAMES.runs, { connection, prefix });
+  const pdf = new Queue(QUEUE_NAMES.pdf, { connection, prefix });
+  const maintenance = new Queue(QUEUE_NAMES.maintenance, { connection, prefix });
+  return {
+    runs,
+    pdf,
+    maintenance,
+    close: async () => {
+      await Promise.all([runs.close(), pdf.close(), maintenance.close()]);
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// Expected failures a caller can act on. Services throw these; the GraphQL layer turns them
+// into typed results / error codes. Anything else is a bug or an outage and is masked.
+
+export abstract class FlowdeckError extends Error {
+  abstract readonly code: string;
+}
+
+export class NotFoundError extends FlowdeckError {
+  readonly code = 'NOT_FOUND';
+  constructor(readonly entity: string, readonly id: string) {
+    // The same message whether the row is missing or belongs to another tenant.
+    super(`${entity} ${id} was not found`);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class ConflictError extends FlowdeckError {
+  readonly code = 'CONFLICT';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
+export interface InputProblem {
+  /** JSON Pointer (for definitions) or the input field name. */
+  path: string;
+  message: string;
+}
+
+export class ValidationError extends FlowdeckError {
+  readonly code = 'BAD_USER_INPUT';
+  constructor(readonly problems: InputProblem[], message = 'The input is invalid') {
+    super(`${message}: ${problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`);
+    this.name = 'ValidationError';
+  }
+}
+
+export class RateLimitedError extends FlowdeckError {
+  readonly code = 'RATE_LIMITED';
+  constructor(readonly retryAfterMs: number) {
+    super(`Too many requests; retry in ${Math.ceil(retryAfterMs / 1000)} s`);
+    this.name = 'RateLimitedError';
+  }
+}

@@ -1,0 +1,45 @@
+// Live events between processes: workers publish small, id-carrying JSON messages on Redis
+// channels per tenant; every api process relays them to GraphQL subscriptions through Yoga's
+// pub/sub with @graphql-yoga/redis-event-target, whose channel for `subscribe(topic, id)` is
+// `${topic}:${id}`. Payloads carry ids and small scalars only (dates do not survive JSON);
+// subscription resolvers load the rows, so auth and selections apply as for queries.
+import type { Redis } from 'ioredis';
+import type { ExecutionStatus, LogLevel } from './generated/prisma/enums.ts';
+
+export function eventTopics(prefix: string) {
+  return {
+    /** Yoga topic for execution changes; the channel is `${executions}:${tenantId}`. */
+    executions: `${prefix}:execution`,
+    /** Yoga topic for written log batches; the channel is `${logs}:${tenantId}`. */
+    logs: `${prefix}:log`,
+    /** Cancel requests for whichever worker runs the execution (not per tenant). */
+    cancel: `${prefix}:cancel`,
+    /** A workflow was created, changed or deleted: schedulers reconcile it. */
+    workflowChanged: `${prefix}:workflow-changed`,
+  };
+}
+
+export interface ExecutionEvent {
+  tenantId: string;
+  executionId: string;
+  workflowId: string;
+  status: ExecutionStatus;
+}
+
+export interface LogBatchEvent {
+  tenantId: string;
+  /** The written entries, enough for a subscriber to filter before loading rows. */
+  entries: { id: string; createdAt: string; level: LogLevel; workflowId: string | null; executionId: string | null }[];
+}
+
+export interface CancelEvent {
+  executionId: string;
+}
+
+export function channel(topic: string, id?: string): string {
+  return id === undefined ? topic : `${topic}:${id}`;
+}
+
+export async function publishEvent(redis: Redis, topic: string, id: string | undefined, payload: unknown): Promise<void> {
+  await redis.publish(channel(topic, id), JSON.stringify(payload));
+}

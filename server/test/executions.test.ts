@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cancelExecution, retryExecution, triggerExecution } from '../src/engine/executions.ts';
+import { ConflictError, NotFoundError } from '../src/errors.ts';
+import { createEngineDeps } from './engine-deps.ts';
+import { createTestTenant, testDb } from './helpers.ts';
+
+const db = testDb();
+const deps = createEngineDeps(db);
+let tenantId: string;
+let workflowId: string;
+
+beforeAll(async () => {
+  tenantId = (await createTestTenant(db)).id;
+  workflowId = (
+    await db.workflow.create({
+      data: {
+        tenantId,
+        name: 'sync',
+        definition: { dateRange: { kind: 'relative', days: 3 }, variables: { a: 1 }, steps: [{ type: 'log', config: { message: 'hi {{a}}' } }] },
+      },
+    })
+  ).id;
+});
+afterAll(async () => {
+  await deps.close();
+  await db.$disconnect();
+});
+
+describe('triggerExecution', () => {
+  it('writes the PENDING row, then a job whose id is the execution id', async () => {
+    const { execution, created } = await triggerExecution(deps, { tenantId, workflowId, trigger: 'API', context: { b: 2 } });
+    expect(created).toBe(true);
+    expect(execution).toMatchObject({ status: 'PENDING', stepsTotal: 1, input: { a: 1, b: 2 } });
+    expect(execution.rangeEnd!.getTime() - execution.rangeStart!.getTime()).toBe(2 * 86_400_000);
+    const job = await deps.queues.runs.getJob(execution.id);
+    expect(job?.data).toEqual({ executionId: execution.id, tenantId });
+  });
+
+  it('returns the same execution for a repeated idempotency key, even when requests race', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => triggerExecution(deps, { tenantId, workflowId, trigger: 'API', idempotencyKey: 'order-42' })),
+    );
+    const ids = new Set(results.map((r) => r.execution.id));
+    expect(ids.size).toBe(1);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(await db.workflowExecution.count({ where: { tenantId, idempotencyKey: 'order-42' } })).toBe(1);
+  });
+
+  it('treats another tenant’s workflow as missing', async () => {
+    const other = await createTestTenant(db);
+    await expect(triggerExecution(deps, { tenantId: other.id, workflowId, trigger: 'API' })).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('cancelExecution and retryExecution', () => {
+  it('cancels a pending run at once and removes its job; a second cancel is a conflict', async () => {
+    const { execution } = await triggerExecution(deps, { tenantId, workflowId, trigger: 'MANUAL' });
+    const cancelled = await cancelExecution(deps, tenantId, execution.id);
+    expect(cancelled.status).toBe('CANCELLED');
+    expect(await deps.queues.runs.getJob(execution.id)).toBeUndefined();
+    await expect(cancelExecution(deps, tenantId, execution.id)).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it('retries a cancelled run as a new execution over the same dates', async () => {
+    const { execution } = await triggerExecution(deps, { tenantId, workflowId, trigger: 'MANUAL' });
+    await cancelExecution(deps, tenantId, execution.id);
+    const retry = await retryExecution(deps, tenantId, execution.id);
+    expect(retry).toMatchObject({ retryOfId: execution.id, status: 'PENDING' });
+    expect(retry.rangeStart).toEqual(execution.rangeStart);
+    expect(retry.rangeEnd).toEqual(execution.rangeEnd);
+    await expect(retryExecution(deps, tenantId, retry.id)).rejects.toBeInstanceOf(ConflictError);
+  });
+});
