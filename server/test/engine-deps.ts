@@ -30,7 +30,8 @@ export function collectLogs(): LogSink & { lines: LogInput[] } {
   return { lines, log: (entry) => void lines.push(entry) };
 }
 
-export const quietLogger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+/** Engine warnings (late slots, missed slots) are expected in these tests; errors are not. */
+export const quietLogger = createLogger(process.env.LOG_LEVEL ?? 'error');
 
 /** Polls `check` until it returns a truthy value (bounded), for waiting on other processes. */
 export async function waitFor<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {

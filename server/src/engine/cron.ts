@@ -22,8 +22,6 @@ export class CronError extends Error {
 }
 
 const HOUR = 3_600_000;
-/** Longer than any DST shift in the tz database (the largest is 2 h), so scans never miss one. */
-const MAX_SHIFT = 3 * HOUR;
 /** Real zones never change offset twice within this window. */
 const TRANSITION_WINDOW = 48 * HOUR;
 
@@ -62,18 +60,23 @@ export function wallToInstant(z: IANAZone, wall: number): number {
   return wall - before;
 }
 
+/** The size of an offset change near `around` (0 if none): away from one, wall order is instant order. */
+function slack(z: IANAZone, around: number): number {
+  return Math.abs(offsetAt(z, around - TRANSITION_WINDOW) - offsetAt(z, around + TRANSITION_WINDOW));
+}
+
 /**
  * Fire instants strictly after `after`, ascending, each once. Gap slots move forward by up to
- * MAX_SHIFT, so instants are not in wall order near a transition: they are held back until no
- * later wall slot can map before them.
+ * the size of the offset change, so near a transition instants are not in wall order: each is
+ * held back until no later wall slot can map before it.
  */
 export function* fires(expression: string, timezone: string, after: Date): Generator<Date> {
   const z = zone(timezone);
   const afterMs = after.getTime();
-  // Start early enough that a gap slot shifted forward past `after` is seen.
+  // Near a transition, start early enough that a gap slot shifted forward past `after` is seen.
   let it;
   try {
-    it = CronExpressionParser.parse(expression, { tz: 'UTC', currentDate: new Date(afterMs + offsetAt(z, afterMs) - MAX_SHIFT - 1) });
+    it = CronExpressionParser.parse(expression, { tz: 'UTC', currentDate: new Date(afterMs + offsetAt(z, afterMs) - slack(z, afterMs) - 1) });
   } catch (err) {
     throw new CronError(`"${expression}" is not a valid cron expression: ${(err as Error).message}`);
   }
@@ -86,9 +89,8 @@ export function* fires(expression: string, timezone: string, after: Date): Gener
     } catch {
       wall = undefined; // no further date (e.g. "0 0 30 2 *")
     }
-    // Every later wall slot maps at or after this bound (offsets move by at most MAX_SHIFT).
-    const bound = wall === undefined ? Infinity : wall - offsetAt(z, wall) - MAX_SHIFT;
-    pending.sort((a, b) => a - b);
+    // Every later wall slot maps at or after this bound (offsets move by at most the slack).
+    const bound = wall === undefined ? Infinity : wall - offsetAt(z, wall) - slack(z, wall);
     while (pending.length && pending[0]! < bound) {
       const t = pending.shift()!;
       if (t > last) {
@@ -98,7 +100,12 @@ export function* fires(expression: string, timezone: string, after: Date): Gener
     }
     if (wall === undefined) return;
     const t = wallToInstant(z, wall);
-    if (t > afterMs) pending.push(t);
+    if (t > afterMs) {
+      // Sorted insert from the end: instants arrive almost in order.
+      let i = pending.length;
+      while (i > 0 && pending[i - 1]! > t) i--;
+      pending.splice(i, 0, t);
+    }
   }
 }
 

@@ -138,7 +138,7 @@ export async function handleDueSlots(deps: SlotDeps, workflowId: string, firedSl
     const active =
       wf.overlapPolicy === 'SKIP'
         ? await db.workflowExecution.count({
-            where: { workflowId, status: { in: ['PENDING', 'RUNNING'] }, NOT: { scheduledFor: fire } },
+            where: { workflowId, status: { in: ['PENDING', 'RUNNING'] }, OR: [{ scheduledFor: null }, { scheduledFor: { not: fire } }] },
           })
         : 0;
     if (active > 0) {
