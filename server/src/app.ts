@@ -7,6 +7,8 @@ import type { Logger } from './logger.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { createFlowdeckYoga } from './graphql/yoga.ts';
 import { createHttpServer } from './http/server.ts';
+import { createWorkerComponents } from './engine/worker-role.ts';
+import type { LogSink } from './logs/types.ts';
 
 export interface Component {
   name: string;
@@ -57,6 +59,17 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
         await authenticator.flush();
       },
     });
+  }
+
+  if (roles.has('worker')) {
+    // Stand-in sink (one INSERT per line, no redaction) until the batching LogService is merged.
+    const logSink: LogSink = {
+      log: (e) =>
+        void db.logEntry
+          .create({ data: { tenantId: e.tenantId, level: e.level, message: e.message, metadata: (e.metadata ?? undefined) as object | undefined, workflowId: e.workflowId ?? null, executionId: e.executionId ?? null, step: e.step ?? null, piiRedacted: false } })
+          .catch((err) => logger.error({ err }, 'could not write a workflow log line')),
+    };
+    components.push(...createWorkerComponents({ config, db, redis, logger, logSink }));
   }
 
   const started: Component[] = [];
