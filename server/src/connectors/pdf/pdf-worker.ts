@@ -40,6 +40,7 @@ function countPages(pdf: Buffer): number {
 export class PdfWorker {
   readonly renderer: PdfRenderer;
   private worker: Worker<PdfJobData, PdfJobResult> | undefined;
+  private connection: Redis | undefined;
   private readonly templates: TemplateStore;
 
   constructor(private readonly deps: PdfWorkerDeps) {
@@ -74,7 +75,7 @@ export class PdfWorker {
   async start(): Promise<void> {
     await this.renderer.start();
     this.worker = new Worker<PdfJobData, PdfJobResult>(QUEUE_NAMES.pdf, (job: Job<PdfJobData>) => this.process(job.data), {
-      connection: this.deps.connection.duplicate(),
+      connection: (this.connection = this.deps.connection.duplicate({ maxRetriesPerRequest: null })),
       prefix: bullPrefix(this.deps.redisPrefix),
       concurrency: this.deps.concurrency ?? this.deps.renderer.pagePoolSize,
     });
@@ -83,8 +84,8 @@ export class PdfWorker {
 
   async stop(): Promise<void> {
     await this.worker?.close();
-    await (await this.worker?.client)?.quit().catch(() => {});
     this.worker = undefined;
+    this.connection?.disconnect();
     await this.renderer.stop();
   }
 }
