@@ -7,6 +7,10 @@ import type { Logger } from './logger.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { createFlowdeckYoga } from './graphql/yoga.ts';
 import { createHttpServer } from './http/server.ts';
+import { createFilesRoute } from './http/files.ts';
+import { connectorComponents, pdfWorkerComponent } from './connectors/components.ts';
+import { createQueues } from './engine/queues.ts';
+import { StepRegistry } from './engine/steps/registry.ts';
 
 export interface Component {
   name: string;
@@ -45,7 +49,8 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   if (roles.has('api')) {
     const authenticator = new Authenticator(db);
     const yoga = createFlowdeckYoga({ db, authenticator, graphiql: config.nodeEnv !== 'production' || config.graphql.introspection });
-    const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port });
+    const routes = config.storage.driver === 'local' ? [createFilesRoute({ root: config.storage.localDir, signingSecret: config.signingSecret })] : [];
+    const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port, routes });
     components.push({
       name: 'http',
       start: async () => {
@@ -58,6 +63,13 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       },
     });
   }
+
+  if (roles.has('worker')) {
+    const queues = createQueues(redis, config.redisPrefix);
+    components.push({ name: 'queues', start: async () => {}, stop: () => queues.close() });
+    components.push(...connectorComponents({ config, redis, queues, registry: new StepRegistry(), logger }));
+  }
+  if (roles.has('pdf-worker')) components.push(pdfWorkerComponent({ config, redis }));
 
   const started: Component[] = [];
   try {
