@@ -8,7 +8,12 @@ import { Authenticator } from './auth/authenticator.ts';
 import { createFlowdeckYoga } from './graphql/yoga.ts';
 import { createHttpServer } from './http/server.ts';
 import { createWorkerComponents } from './engine/worker-role.ts';
-import type { LogSink } from './logs/types.ts';
+import { createBuiltinRegistry } from './engine/steps/builtin.ts';
+import { createQueues } from './engine/queues.ts';
+import { createFilesRoute } from './http/files.ts';
+import { connectorComponents, pdfWorkerComponent } from './connectors/components.ts';
+import { LogService } from './logs/service.ts';
+import { eventTopics } from './events.ts';
 
 export interface Component {
   name: string;
@@ -47,7 +52,8 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   if (roles.has('api')) {
     const authenticator = new Authenticator(db);
     const yoga = createFlowdeckYoga({ db, authenticator, graphiql: config.nodeEnv !== 'production' || config.graphql.introspection });
-    const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port });
+    const routes = config.storage.driver === 'local' ? [createFilesRoute({ root: config.storage.localDir, signingSecret: config.signingSecret })] : [];
+    const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port, routes });
     components.push({
       name: 'http',
       start: async () => {
@@ -62,15 +68,25 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   }
 
   if (roles.has('worker')) {
-    // Stand-in sink (one INSERT per line, no redaction) until the batching LogService is merged.
-    const logSink: LogSink = {
-      log: (e) =>
-        void db.logEntry
-          .create({ data: { tenantId: e.tenantId, level: e.level, message: e.message, metadata: (e.metadata ?? undefined) as object | undefined, workflowId: e.workflowId ?? null, executionId: e.executionId ?? null, step: e.step ?? null, piiRedacted: false } })
-          .catch((err) => logger.error({ err }, 'could not write a workflow log line')),
-    };
-    components.push(...createWorkerComponents({ config, db, redis, logger, logSink }));
+    const logService = new LogService({
+      db,
+      redis,
+      topic: eventTopics(config.redisPrefix).logs,
+      logger,
+      batchSize: config.logs.batchSize,
+      flushIntervalMs: config.logs.flushIntervalMs,
+    });
+    // Started first and stopped last, so every line the workers write is flushed.
+    components.push({ name: 'log-service', start: () => logService.start(), stop: () => logService.stop() });
+    // One registry: the engine's own steps, plus the connectors' (registered as they start,
+    // before the run worker takes its first job).
+    const registry = createBuiltinRegistry();
+    const queues = createQueues(redis, config.redisPrefix);
+    components.push({ name: 'connector-queues', start: async () => {}, stop: () => queues.close() });
+    components.push(...connectorComponents({ config, redis, queues, registry, logger }));
+    components.push(...createWorkerComponents({ config, db, redis, logger, logSink: logService, registry }));
   }
+  if (roles.has('pdf-worker')) components.push(pdfWorkerComponent({ config, redis }));
 
   const started: Component[] = [];
   try {
