@@ -132,7 +132,7 @@ describe('cronPreview and validateWorkflowDefinition', () => {
     expect(r.times).toHaveLength(3);
     const { cronPreview } = await import('../src/workflows/schedule.ts');
     const times = cronPreview('0 9 * * *', 'America/New_York', 4, new Date('2027-03-12T12:00:00Z')).map((d) => d.toISOString());
-    expect(times).toEqual(['2027-03-13T14:00:00.000Z', '2027-03-14T13:00:00.000Z', '2027-03-15T13:00:00.000Z', '2027-03-16T13:00:00.000Z']);
+    expect(times).toEqual(['2027-03-12T14:00:00.000Z', '2027-03-13T14:00:00.000Z', '2027-03-14T13:00:00.000Z', '2027-03-15T13:00:00.000Z']);
   });
 
   it("defaults to the tenant's zone and returns typed problems", async () => {
