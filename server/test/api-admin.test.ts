@@ -44,7 +44,7 @@ describe('integrations', () => {
     const viewerList = await app.graphql(`{ integrations(first: 10) { totalCount edges { node { name hasCredentials } } } }`, {}, t.keys.VIEWER);
     expect(viewerList.body.data.integrations.totalCount).toBe(1);
     const viewerWrite = await app.graphql(UPDATE, { id: integration.id, i: { name: 'x' } }, t.keys.OPERATOR);
-    expect(viewerWrite.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(viewerWrite.body.errors?.[0].extensions.code).toBe('FORBIDDEN');
 
     const del = await app.graphql(`mutation($id: ID!) { deleteIntegration(id: $id) { __typename ... on DeleteIntegrationPayload { deletedIntegrationId } } }`, { id: integration.id }, t.keys.ADMIN);
     expect(del.body.data.deleteIntegration.deletedIntegrationId).toBe(integration.id);
@@ -66,14 +66,14 @@ describe('API keys', () => {
     const list = await app.graphql(`{ apiKeys(first: 20) { totalCount edges { node { name prefix role } } } }`, {}, t.keys.ADMIN);
     expect(JSON.stringify(list.body)).not.toContain(key.split('_')[2]);
     expect(list.body.data.apiKeys.totalCount).toBe(4);
-    expect((await app.graphql(`{ apiKeys(first: 1) { totalCount } }`, {}, t.keys.OPERATOR)).body.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect((await app.graphql(`{ apiKeys(first: 1) { totalCount } }`, {}, t.keys.OPERATOR)).body.errors?.[0].extensions.code).toBe('FORBIDDEN');
     // Keys are ADMIN-only through node(id) as well.
     expect((await app.graphql(`query($id: ID!) { node(id: $id) { id } }`, { id: apiKey.id }, t.keys.VIEWER)).body.data?.node ?? null).toBeNull();
 
     const revoked = await app.graphql(`mutation($id: ID!) { revokeApiKey(id: $id) { __typename ... on ApiKeyPayload { apiKey { revokedAt } } } }`, { id: apiKey.id }, t.keys.ADMIN);
     expect(revoked.body.data.revokeApiKey.apiKey.revokedAt).not.toBeNull();
     const after = await app.graphql(`{ viewer { role } }`, {}, key);
-    expect(after.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(after.body.errors?.[0].extensions.code).toBe('UNAUTHENTICATED');
 
     const bad = await app.graphql(`mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { __typename ... on ValidationError { problems { path } } } }`, { i: { name: '', role: 'ADMIN', expiresAt: '2020-01-01T00:00:00Z' } }, t.keys.ADMIN);
     expect(bad.body.data.createApiKey.problems.map((p: any) => p.path)).toEqual(['name', 'expiresAt']);
