@@ -72,8 +72,10 @@ describe('worker processes', () => {
       logger: quietLogger,
       driftWarnMs: 5000,
       concurrency: 2,
+      // Quick to notice the victim's expired lock, slow to lose its own: on a loaded machine a
+      // short lock of the rescuer's would lapse too and fail the run as stalled twice.
       stalledIntervalMs: 300,
-      lockDurationMs: 1000,
+      lockDurationMs: 10_000,
       drainMs: 1000,
     });
     await rescuer.start();

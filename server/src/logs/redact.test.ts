@@ -95,8 +95,11 @@ describe('redactText on adversarial input', () => {
     ['plus digits', (n) => '+1 '.repeat(n / 3)],
   ];
 
-  // 16x the input: linear work costs about the same per byte, quadratic work 16x more per
-  // byte. A bound of 8x per byte leaves room for a loaded machine and still catches the latter.
+  // Linear redaction of 1 MB takes tens to hundreds of milliseconds here; anything quadratic in
+  // a megabyte is ~10^12 steps, minutes at least. So the assertion is an absolute bound with a
+  // wide margin for a loaded machine, and the per-byte ratio over 16x the input is printed
+  // (≈1 when linear, ≈16 when quadratic) rather than asserted, since timings of small inputs
+  // are noise on a busy 2-core box.
   it.each(shapes)('%s stays linear from 64 KB to 1 MB', (_name, make) => {
     const time = (s: string) => {
       let best = Infinity;
@@ -114,6 +117,6 @@ describe('redactText on adversarial input', () => {
     const perByteBig = time(big) / big.length;
     const ratio = perByteBig / perByteSmall;
     console.log(`${_name}: 64 KB ${(perByteSmall * small.length).toFixed(1)} ms, 1 MB ${(perByteBig * big.length).toFixed(1)} ms, per-byte ratio ${ratio.toFixed(2)}`);
-    expect(ratio).toBeLessThan(8);
+    expect(perByteBig * big.length).toBeLessThan(3_000);
   });
 });
