@@ -132,7 +132,18 @@ try {
   const url = `http://127.0.0.1:${app.match[1]}`;
   const helloUrl = `http://127.0.0.1:${hello.match[1]}`;
   const targetFile = path.join(root, '.data', 'loadtest', 'target.json');
-  writeFileSync(targetFile, JSON.stringify({ url, helloUrl, apiKey: key, ...seed }));
+  // Relay global ids, as partners see them.
+  const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
+  writeFileSync(
+    targetFile,
+    JSON.stringify({
+      url,
+      helloUrl,
+      apiKey: key,
+      workflowIds: seed.workflowIds.map((id) => globalId('Workflow', id)),
+      executionIds: seed.executionIds.map((id) => globalId('Execution', id)),
+    }),
+  );
   const k6env = { TARGET_FILE: targetFile };
 
   const rows: string[][] = [];
@@ -144,6 +155,14 @@ try {
   const baseline = runK6(k6, 'partner-mix.js', { ...k6env, RATE: '100', DURATION: duration }, 'baseline');
   const b = baseline.metrics;
   rows.push([`partner mix, 100 req/s × ${duration}`, fmt(b.http_reqs?.values.rate, 0), fmt(b.http_req_duration?.values['p(95)']), fmt(b.http_req_duration?.values['p(99)']), fmt(errorRate(b) * 100, 3) + '%', fmt(((b.http_reqs?.values.rate ?? 0) / helloRps) * 100, 1) + '%']);
+  const ops = ['workflows', 'executions', 'execution', 'logs', 'trigger'];
+  const perOp = ops
+    .map((op) => {
+      const v = b[`http_req_duration{op:${op}}`]?.values;
+      return v ? `${op} p50 ${fmt(v.med)} / p95 ${fmt(v['p(95)'])} ms` : undefined;
+    })
+    .filter(Boolean)
+    .join(' · ');
   if (baseline.thresholdsFailed) {
     status = 1;
     say('baseline thresholds FAILED (p95 ≤ 200 ms, errors < 0.1% of requests): see the k6 output above');
@@ -166,7 +185,7 @@ try {
   const header = ['scenario', 'req/s', 'p95 ms', 'p99 ms', 'errors', 'of ceiling'];
   const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
   const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
-  const report = `# Load test ${smoke ? '(smoke)' : ''}\n\n${new Date().toISOString()} · ${cpu} · ${(await import('node:os')).cpus().length} cores · k6 ${K6_VERSION} on the same machine\n\n${table}\n`;
+  const report = `# Load test ${smoke ? '(smoke)' : ''}\n\n${new Date().toISOString()} · ${cpu} · ${(await import('node:os')).cpus().length} cores · k6 ${K6_VERSION} on the same machine\n\n${table}\n\nBaseline by operation: ${perOp}\n`;
   mkdirSync(path.join(root, 'bench'), { recursive: true });
   writeFileSync(path.join(root, 'bench', smoke ? 'loadtest-smoke.md' : 'loadtest.md'), report);
   console.log(`\n${report}`);
