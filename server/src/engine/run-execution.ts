@@ -4,10 +4,10 @@
 // step runs again with the same idempotency key. The first failing step fails the run.
 import type { Redis } from 'ioredis';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
-import type { StepStatus } from '../generated/prisma/enums.ts';
+import type { ExecutionStatus, OverlapPolicy, StepStatus, TriggerKind } from '../generated/prisma/enums.ts';
 import type { Logger } from '../logger.ts';
 import type { LogSink } from '../logs/types.ts';
-import { stepKey, validateDefinition, type StepDefinition } from '../workflows/definition.ts';
+import { stepKey, validateDefinition, type DefinitionValidation, type StepDefinition } from '../workflows/definition.ts';
 import { render, TemplateError } from '../workflows/template.ts';
 import { FINISHED_STATUSES, publishExecution } from './executions.ts';
 import { AbortedError, backoffDelay, DEFAULT_BACKOFF_MS, DEFAULT_STEP_ATTEMPTS, sleep } from './retry.ts';
@@ -55,10 +55,10 @@ class Stop extends Error {
   }
 }
 
-function datesBetween(start: Date | null, end: Date | null): string[] {
+function datesBetween(start: Date | string | null, end: Date | string | null): string[] {
   if (!start || !end) return [];
   const out: string[] = [];
-  for (let t = start.getTime(); t <= end.getTime(); t += 86_400_000) out.push(new Date(t).toISOString().slice(0, 10));
+  for (let t = new Date(start).getTime(); t <= new Date(end).getTime(); t += 86_400_000) out.push(new Date(t).toISOString().slice(0, 10));
   return out;
 }
 
@@ -90,10 +90,7 @@ function isRetryable(err: unknown): boolean {
 export async function executeRun(deps: RunDeps, executionId: string, signal: AbortSignal): Promise<RunOutcome> {
   const { db, logger } = deps;
   const now = deps.now ?? (() => new Date());
-  const execution = await db.workflowExecution.findUnique({
-    where: { id: executionId },
-    include: { workflow: { select: { definition: true, overlapPolicy: true } }, tenant: { select: { timezone: true, defaultCountry: true } } },
-  });
+  const execution = await loadExecution(db, executionId);
   if (!execution) {
     logger.warn({ executionId }, 'run job for an unknown execution');
     return 'NOOP';
@@ -101,7 +98,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   if (FINISHED_STATUSES.includes(execution.status)) return 'NOOP';
   const { tenantId, workflowId } = execution;
   const log = logger.child({ executionId, workflowId, tenantId });
-  const publish = (status: typeof execution.status) => publishExecution(deps, { tenantId, executionId, workflowId, status });
+  const publish = (status: ExecutionStatus) => publishExecution(deps, { tenantId, executionId, workflowId, status });
 
   const finish = async (status: 'COMPLETED' | 'FAILED' | 'CANCELLED', data: { output?: unknown; error?: ExecutionError } = {}) => {
     const res = await db.workflowExecution.updateMany({
@@ -127,7 +124,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
       data: { status: 'RUNNING', startedAt, driftMs, attempts: { increment: 1 } },
     });
   let marked: number;
-  if (execution.status === 'PENDING' && execution.trigger === 'SCHEDULE' && execution.workflow.overlapPolicy === 'QUEUE') {
+  if (execution.status === 'PENDING' && execution.trigger === 'SCHEDULE' && execution.overlapPolicy === 'QUEUE') {
     // One at a time per workflow: the advisory lock makes "none running? then start" atomic.
     const started = await db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${workflowId}, 0))`;
@@ -155,7 +152,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     });
   }
 
-  const validation = validateDefinition(execution.workflow.definition);
+  const validation = validatedDefinition(execution);
   if (!validation.ok) {
     const message = `The stored definition is invalid: ${validation.problems.map((p) => `${p.path} ${p.message}`).join('; ')}`;
     return finish('FAILED', { error: { message, step: null, date: null, source: 'definition' } });
@@ -164,7 +161,11 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   if (steps.length !== execution.stepsTotal) {
     await db.workflowExecution.update({ where: { id: executionId }, data: { stepsTotal: steps.length } });
   }
-  const done = new Map((await db.stepRun.findMany({ where: { executionId }, select: { index: true, status: true, output: true } })).map((s) => [s.index, s]));
+  // A first attempt has no StepRuns yet; a re-run after a crash continues from them.
+  const firstAttempt = execution.attempts === 0;
+  const done = new Map(
+    firstAttempt ? [] : (await db.stepRun.findMany({ where: { executionId }, select: { index: true, status: true, output: true } })).map((s) => [s.index, s]),
+  );
   const input = (execution.input ?? {}) as Record<string, unknown>;
   const dates = datesBetween(execution.rangeStart, execution.rangeEnd);
   const outputs: Record<string, unknown> = {};
@@ -187,21 +188,19 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     }
     try {
       checkpoint();
-      await db.stepRun.upsert({
-        where: { executionId_index: { executionId, index } },
-        create: { tenantId, executionId, index, name: step.name ?? null, type: step.type, status: 'RUNNING', startedAt: now(), attempts: 1 },
-        update: { status: 'RUNNING', startedAt: now(), finishedAt: null, error: Prisma.DbNull, attempts: { increment: 1 } },
-      });
-      const output = await runStep(deps, { step, key, index, signal, input, dates, tenantId, workflowId, executionId, tenant: execution.tenant }, setStep);
+      const create = { tenantId, executionId, index, name: step.name ?? null, type: step.type, status: 'RUNNING' as const, startedAt: now(), attempts: 1 };
+      if (firstAttempt) await db.stepRun.create({ data: create });
+      else
+        await db.stepRun.upsert({
+          where: { executionId_index: { executionId, index } },
+          create,
+          update: { status: 'RUNNING', startedAt: now(), finishedAt: null, error: Prisma.DbNull, attempts: { increment: 1 } },
+        });
+      const tenant = { timezone: execution.timezone, defaultCountry: execution.defaultCountry };
+      const output = await runStep(deps, { step, key, index, signal, input, dates, tenantId, workflowId, executionId, tenant }, setStep);
       outputs[key] = output;
-      await setStep(index, 'COMPLETED', { output: toJson(output), finishedAt: now() });
-      const row = await db.workflowExecution.update({
-        where: { id: executionId },
-        data: { stepsCompleted: { increment: 1 } },
-        select: { cancelRequestedAt: true },
-      });
-      cancelRequested = row.cancelRequestedAt !== null;
-      await publish('RUNNING');
+      cancelRequested = await completeStep(db, executionId, index, output, now());
+      if (index < steps.length - 1) await publish('RUNNING'); // after the last step, COMPLETED follows at once
     } catch (err) {
       if (err instanceof Stop || err instanceof AbortedError || signal.aborted) {
         const kind = err instanceof Stop ? err.kind : signal.reason === CANCEL_REASON || cancelRequested ? 'cancel' : 'interrupt';
@@ -223,6 +222,70 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     }
   }
   return finish('COMPLETED', { output: outputs });
+}
+
+interface LoadedExecution {
+  id: string;
+  tenantId: string;
+  workflowId: string;
+  status: ExecutionStatus;
+  trigger: TriggerKind;
+  scheduledFor: Date | null;
+  startedAt: Date | null;
+  cancelRequestedAt: Date | null;
+  input: unknown;
+  rangeStart: Date | string | null;
+  rangeEnd: Date | string | null;
+  stepsTotal: number;
+  attempts: number;
+  definition: unknown;
+  overlapPolicy: OverlapPolicy;
+  workflowUpdatedAt: Date;
+  timezone: string;
+  defaultCountry: string;
+}
+
+/** The execution with what running it needs from its workflow and tenant, in one round trip (hot path). */
+async function loadExecution(db: PrismaClient, executionId: string): Promise<LoadedExecution | undefined> {
+  const rows = await db.$queryRaw<LoadedExecution[]>`
+    SELECT e.id, e."tenantId", e."workflowId", e.status::text AS status, e.trigger::text AS trigger, e."scheduledFor",
+           e."startedAt", e."cancelRequestedAt", e.input, e."rangeStart", e."rangeEnd", e."stepsTotal", e.attempts,
+           w.definition, w."overlapPolicy"::text AS "overlapPolicy", w."updatedAt" AS "workflowUpdatedAt",
+           t.timezone, t."defaultCountry"
+    FROM "WorkflowExecution" e
+    JOIN "Workflow" w ON w.id = e."workflowId"
+    JOIN "Tenant" t ON t.id = e."tenantId"
+    WHERE e.id = ${executionId}::uuid`;
+  return rows[0];
+}
+
+/** Validation of a workflow's definition, kept per workflow revision: runs of one workflow share it. */
+const definitions = new Map<string, DefinitionValidation>();
+const DEFINITION_CACHE_SIZE = 1000;
+
+function validatedDefinition(e: LoadedExecution): DefinitionValidation {
+  const key = `${e.workflowId}:${e.workflowUpdatedAt.getTime()}`;
+  let v = definitions.get(key);
+  if (!v) {
+    v = validateDefinition(e.definition);
+    if (definitions.size >= DEFINITION_CACHE_SIZE) definitions.delete(definitions.keys().next().value!);
+    definitions.set(key, v);
+  }
+  return v;
+}
+
+/** Marks a step COMPLETED and counts it in one statement; returns whether a cancel was requested. */
+async function completeStep(db: PrismaClient, executionId: string, index: number, output: unknown, at: Date): Promise<boolean> {
+  const json = output === undefined || output === null ? null : JSON.stringify(output);
+  const rows = await db.$queryRaw<{ cancelRequestedAt: Date | null }[]>`
+    WITH step AS (
+      UPDATE "StepRun" SET status = 'COMPLETED', output = ${json}::jsonb, "finishedAt" = ${at}
+      WHERE "executionId" = ${executionId}::uuid AND index = ${index}
+    )
+    UPDATE "WorkflowExecution" SET "stepsCompleted" = "stepsCompleted" + 1, "updatedAt" = now()
+    WHERE id = ${executionId}::uuid
+    RETURNING "cancelRequestedAt"`;
+  return rows[0]?.cancelRequestedAt != null;
 }
 
 /** Fail-fast leaves later steps visibly not run. */
