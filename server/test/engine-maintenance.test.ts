@@ -73,7 +73,7 @@ describe('nightly maintenance', () => {
         },
       },
     });
-    await expect(maintenance.process({ name: NIGHTLY_JOB })).rejects.toThrow('nightly tasks failed: test-broken');
+    await expect(maintenance.process({ name: NIGHTLY_JOB, data: {} })).rejects.toThrow('nightly tasks failed: test-broken');
     const ok = await db.maintenanceRun.findFirstOrThrow({ where: { task: 'test-ok' } });
     expect(ok).toMatchObject({ status: 'SUCCEEDED', details: { pruned: 3 } });
     const broken = await db.maintenanceRun.findFirstOrThrow({ where: { task: 'test-broken' } });

@@ -16,7 +16,7 @@ import type { BenchEnv } from './bench.ts';
 
 const RAW_JOBS = 20_000;
 const ENGINE_RUNS = Number(process.env.BENCH_ENGINE_RUNS ?? 3_000);
-const WORKER_CONCURRENCY = 50;
+const WORKER_CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const LATENCY_RATE_PER_S = 100;
 const LATENCY_SECONDS = 3;
 const SCHEDULED_WORKFLOWS = 20;
@@ -66,7 +66,7 @@ async function rawBullmq(redisUrl: string): Promise<number> {
 }
 
 export async function benchEngine(env: BenchEnv): Promise<void> {
-  const db = createDb(env.databaseUrl, 30);
+  const db = createDb(env.databaseUrl, Math.min(90, WORKER_CONCURRENCY + 20));
   const redis = createRedis(env.redisUrl);
   const connect = () => createRedis(env.redisUrl);
   const redisPrefix = 'bench';

@@ -1,5 +1,6 @@
 // `npm run bench [name…]`: private PostgreSQL and Redis under .data/bench (wiped first, durable
-// like `npm start`'s), migrations applied, then each benchmark prints its own table.
+// like `npm start`'s; BENCH_PG_DURABLE=0 turns fsync off to show what the disk costs), migrations
+// applied, then each benchmark prints its own table.
 // To add one: write `server/src/dev/bench-<area>.ts` exporting `(env: BenchEnv) => Promise<void>`
 // and list it in BENCHES. Arguments pick benchmarks by name; none runs them all.
 import path from 'node:path';
@@ -32,7 +33,7 @@ let status = 0;
 try {
   await removeDir(dataDir);
   const [pg, redis] = await Promise.all([
-    startPostgres({ dataDir: path.join(dataDir, 'postgres'), log: () => {} }),
+    startPostgres({ dataDir: path.join(dataDir, 'postgres'), durable: process.env.BENCH_PG_DURABLE !== '0', log: () => {} }),
     startRedis({ dataDir: path.join(dataDir, 'redis'), log: () => {} }),
   ]);
   services.push(pg, redis);

@@ -1,5 +1,6 @@
-// The maintenance queue: a frequent sweep of PENDING runs without a job, and a nightly slot for
-// housekeeping tasks that other areas register (the logs area adds its prune). Every nightly
+// The maintenance queue: a frequent sweep of PENDING runs without a job, a nightly slot for
+// housekeeping tasks that other areas register (the logs area adds its prune), and bulk
+// cancel/retry operations (bulk.ts). Every nightly
 // task run, and every sweep that repaired something or failed, is recorded as a MaintenanceRun,
 // and failures are logged at error level, so they are visible through the API.
 import { Worker, type Job } from 'bullmq';
@@ -10,12 +11,15 @@ import { createRedis } from '../redis.ts';
 import { repeatStrategy } from './cron.ts';
 import { bullPrefix, QUEUE_NAMES, type Queues } from './queues.ts';
 import { sweepPending } from './sweeper.ts';
+import { BULK_JOB, processBulkOperation } from './bulk.ts';
 
 export type MaintenanceTask = (ctx: { db: PrismaClient; logger: Logger }) => Promise<Record<string, unknown> | void>;
 
 export interface MaintenanceOptions {
   db: PrismaClient;
   queues: Queues;
+  /** Command connection (bulk cancels publish through it). */
+  redis: Redis;
   redisPrefix: string;
   logger: Logger;
   sweepIntervalMs: number;
@@ -74,14 +78,15 @@ export class MaintenanceWorker {
     this.worker = new Worker(QUEUE_NAMES.maintenance, (job) => this.process(job), {
       connection: this.connection,
       prefix: bullPrefix(opts.redisPrefix),
-      concurrency: 1,
+      // A long bulk operation must not hold up the sweeper.
+      concurrency: 3,
       settings: { repeatStrategy },
     });
     this.worker.on('error', (err) => opts.logger.error({ err }, 'maintenance worker error'));
     await this.worker.waitUntilReady();
   }
 
-  async process(job: Pick<Job, 'name'>): Promise<unknown> {
+  async process(job: Pick<Job, 'name' | 'data'>): Promise<unknown> {
     const { db, logger } = this.opts;
     if (job.name === SWEEP_JOB) {
       return recordedRun(
@@ -105,6 +110,7 @@ export class MaintenanceWorker {
       if (failed.length) throw new Error(`nightly tasks failed: ${failed.join(', ')}`);
       return { tasks: Object.keys(this.opts.tasks ?? {}) };
     }
+    if (job.name === BULK_JOB) return processBulkOperation(this.opts, (job.data as { bulkOperationId: string }).bulkOperationId);
     throw new Error(`unknown maintenance job ${job.name}`);
   }
 
