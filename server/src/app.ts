@@ -69,7 +69,15 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
           .create({ data: { tenantId: e.tenantId, level: e.level, message: e.message, metadata: (e.metadata ?? undefined) as object | undefined, workflowId: e.workflowId ?? null, executionId: e.executionId ?? null, step: e.step ?? null, piiRedacted: false } })
           .catch((err) => logger.error({ err }, 'could not write a workflow log line')),
     };
-    components.push(...createWorkerComponents({ config, db, redis, logger, logSink }));
+    // Stand-in outbound guard until the connectors' SSRF guard is merged: alert webhooks may only
+    // reach hosts listed in OUTBOUND_ALLOW_HOSTS, so nothing unlisted is ever called.
+    const assertOutboundUrl = async (url: string) => {
+      const { protocol, hostname } = new URL(url);
+      if (!['http:', 'https:'].includes(protocol) || !config.connectors.outboundAllowHosts.includes(hostname.toLowerCase())) {
+        throw new Error(`${hostname} is not in OUTBOUND_ALLOW_HOSTS`);
+      }
+    };
+    components.push(...createWorkerComponents({ config, db, redis, logger, logSink, assertOutboundUrl }));
   }
 
   const started: Component[] = [];

@@ -12,6 +12,7 @@ import { render, TemplateError } from '../workflows/template.ts';
 import { FINISHED_STATUSES, publishExecution } from './executions.ts';
 import { AbortedError, backoffDelay, DEFAULT_BACKOFF_MS, DEFAULT_STEP_ATTEMPTS, sleep } from './retry.ts';
 import type { StepRegistry } from './steps/registry.ts';
+import type { AlertEmitter } from './alerts.ts';
 import { StepError, type StepContext } from './steps/types.ts';
 
 /** The abort reason of a cancel request; any other reason (shutdown) hands the run back. */
@@ -28,6 +29,8 @@ export interface RunDeps {
   driftWarnMs: number;
   /** First retry delay of a failed step when its definition sets none. */
   retryBackoffMs?: number;
+  /** Raises RUN_FAILED and DRIFT_EXCEEDED alerts. */
+  alerts?: AlertEmitter;
   now?: () => Date;
 }
 
@@ -110,7 +113,10 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
         ...(data.error ? { error: data.error as unknown as Prisma.InputJsonObject } : {}),
       },
     });
-    if (res.count === 1) await publish(status);
+    if (res.count === 1) {
+      await publish(status);
+      if (status === 'FAILED') await deps.alerts?.emit(tenantId, 'RUN_FAILED', { executionId, workflowId, error: data.error ?? null });
+    }
     return status;
   };
 
@@ -150,6 +156,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
       message: late ? `Slot ${slot} started ${driftMs} ms late (threshold ${deps.driftWarnMs} ms)` : `Slot ${slot} started after ${driftMs} ms`,
       metadata: { driftMs, scheduledFor: slot },
     });
+    if (late) await deps.alerts?.emit(tenantId, 'DRIFT_EXCEEDED', { executionId, workflowId, scheduledFor: slot, driftMs, thresholdMs: deps.driftWarnMs });
   }
 
   const validation = validatedDefinition(execution);

@@ -89,6 +89,7 @@ export class RunWorker {
       });
       if (res.count === 1) {
         await publishExecution(this.opts, { tenantId: execution.tenantId, executionId, workflowId: execution.workflowId, status: 'FAILED' });
+        await this.opts.alerts?.emit(execution.tenantId, 'RUN_FAILED', { executionId, workflowId: execution.workflowId, error: { message: err.message, source: 'engine' } });
       }
       logger.error({ err, executionId }, 'run job failed outside its steps');
     } catch (e) {

@@ -17,6 +17,7 @@ import { createRedis } from '../redis.ts';
 import { assertCron, fireTimesBetween, repeatStrategy } from './cron.ts';
 import { triggerExecution, type EngineDeps } from './executions.ts';
 import { bullPrefix, QUEUE_NAMES, type Queues } from './queues.ts';
+import type { AlertEmitter } from './alerts.ts';
 
 export interface ScheduleFireData {
   kind: 'schedule';
@@ -98,6 +99,8 @@ export interface SlotDeps extends EngineDeps {
   logSink: LogSink;
   /** A slot handled later than this after its time counts as missed (unless caught up). */
   misfireGraceMs: number;
+  /** Raises SLOT_MISSED alerts. */
+  alerts?: AlertEmitter;
 }
 
 export interface SlotResult {
@@ -182,6 +185,7 @@ export async function handleDueSlots(deps: SlotDeps, workflowId: string, firedSl
       message: `${missed} scheduled slot(s) missed up to ${late.at(-1)!.toISOString()} (catch-up policy ${wf.catchUpPolicy})`,
       metadata: { missed, catchUpPolicy: wf.catchUpPolicy },
     });
+    await deps.alerts?.emit(wf.tenantId, 'SLOT_MISSED', { workflowId, missed, latestMissed: late.at(-1)!.toISOString(), catchUpPolicy: wf.catchUpPolicy });
   }
   return result;
 }
