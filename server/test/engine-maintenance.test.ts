@@ -36,7 +36,7 @@ describe('sweeper', () => {
     await enqueueRun(deps.queues, { executionId: queued.id, tenantId });
     const before = await deps.queues.runs.getJob(queued.id);
 
-    const maintenance = new MaintenanceWorker({ ...deps, logger: quietLogger, sweepIntervalMs: 200, pendingAfterMs: 60_000 });
+    const maintenance = new MaintenanceWorker({ ...deps, logger: quietLogger, sweepTenantId: tenantId, sweepIntervalMs: 200, pendingAfterMs: 60_000 });
     await maintenance.start();
     try {
       await waitFor(async () => deps.queues.runs.getJob(orphan.id), 5000, 'the orphan to be enqueued');

@@ -3,6 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cancelExecution, triggerExecution } from '../src/engine/executions.ts';
 import { RunWorker } from '../src/engine/run-worker.ts';
+import { subscribeWhenReady } from '../src/engine/queues.ts';
 import { createBuiltinRegistry } from '../src/engine/steps/builtin.ts';
 import { StepRegistry } from '../src/engine/steps/registry.ts';
 import { delayStep } from '../src/engine/steps/delay.ts';
@@ -51,7 +52,7 @@ async function runToEnd(workflowId: string, context?: Record<string, unknown>) {
 beforeAll(async () => {
   tenantId = (await createTestTenant(db)).id;
   const channel = `${eventTopics(deps.redisPrefix).executions}:${tenantId}`;
-  await subscriber.subscribe(channel);
+  await subscribeWhenReady(subscriber, channel);
   subscriber.on('message', (_c, m) => events.push(JSON.parse(m) as ExecutionEvent));
 });
 afterEach(async () => {

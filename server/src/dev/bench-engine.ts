@@ -7,7 +7,7 @@ import { createRedis } from '../redis.ts';
 import { createLogger } from '../logger.ts';
 import { eventTopics, type ExecutionEvent } from '../events.ts';
 import { triggerExecution, type EngineDeps } from '../engine/executions.ts';
-import { bullPrefix, createQueues } from '../engine/queues.ts';
+import { bullPrefix, createQueues, subscribeWhenReady } from '../engine/queues.ts';
 import { RunWorker } from '../engine/run-worker.ts';
 import { reconcileWorkflowSchedule, ScheduleWorker } from '../engine/scheduler.ts';
 import { StepRegistry } from '../engine/steps/registry.ts';
@@ -83,7 +83,7 @@ export async function benchEngine(env: BenchEnv): Promise<void> {
   const subscriber = connect();
   let completedEvents = 0;
   let onCompleted: (() => void) | undefined;
-  await subscriber.subscribe(`${eventTopics(redisPrefix).executions}:${tenant.id}`);
+  await subscribeWhenReady(subscriber, `${eventTopics(redisPrefix).executions}:${tenant.id}`);
   subscriber.on('message', (_c: string, m: string) => {
     if ((JSON.parse(m) as ExecutionEvent).status === 'COMPLETED') {
       completedEvents++;

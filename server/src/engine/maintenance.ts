@@ -26,6 +26,8 @@ export interface MaintenanceOptions {
   sweepIntervalMs: number;
   /** PENDING rows younger than this are left alone (their trigger may still be enqueueing). */
   pendingAfterMs: number;
+  /** Limits the sweeper to one tenant (tests); production sweeps every tenant. */
+  sweepTenantId?: string;
   /** Cron (UTC) of the nightly housekeeping slot. */
   nightlyCron?: string;
   /** Nightly tasks by name. */
@@ -102,7 +104,7 @@ export class MaintenanceWorker {
         logger,
         SWEEP_JOB,
         async () => {
-          const res = await sweepPending(this.opts, this.opts.pendingAfterMs);
+          const res = await sweepPending({ ...this.opts, tenantId: this.opts.sweepTenantId }, this.opts.pendingAfterMs);
           if (res.enqueued.length) logger.warn({ enqueued: res.enqueued }, 'enqueued PENDING runs that had no job');
           return { checked: res.checked, enqueued: res.enqueued.length, executionIds: res.enqueued };
         },

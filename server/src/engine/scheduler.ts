@@ -16,7 +16,7 @@ import type { LogSink } from '../logs/types.ts';
 import { createRedis } from '../redis.ts';
 import { assertCron, fireTimesBetween, repeatStrategy } from './cron.ts';
 import { triggerExecution, type EngineDeps } from './executions.ts';
-import { bullPrefix, QUEUE_NAMES, type Queues } from './queues.ts';
+import { bullPrefix, QUEUE_NAMES, subscribeWhenReady, type Queues } from './queues.ts';
 import type { AlertEmitter } from './alerts.ts';
 
 export interface ScheduleFireData {
@@ -243,7 +243,7 @@ export class ScheduleWorker {
       if (!workflowId) return opts.logger.warn({ message }, 'bad workflow-changed message');
       reconcileWorkflowSchedule(opts, workflowId).catch((err) => opts.logger.error({ err, workflowId }, 'reconcile failed'));
     });
-    await this.subscriber.subscribe(changed);
+    await subscribeWhenReady(this.subscriber, changed);
 
     this.connection = connect();
     this.worker = new Worker<ScheduleFireData>(QUEUE_NAMES.schedules, (job) => this.fire(job), {
