@@ -93,6 +93,8 @@ function isRetryable(err: unknown): boolean {
 export async function executeRun(deps: RunDeps, executionId: string, signal: AbortSignal): Promise<RunOutcome> {
   const { db, logger } = deps;
   const now = deps.now ?? (() => new Date());
+  // The run starts when a worker picks it up, not when its row has been read.
+  const pickedUpAt = now();
   const execution = await loadExecution(db, executionId);
   if (!execution) {
     logger.warn({ executionId }, 'run job for an unknown execution');
@@ -122,7 +124,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
 
   if (execution.cancelRequestedAt || (signal.aborted && signal.reason === CANCEL_REASON)) return finish('CANCELLED');
 
-  const startedAt = execution.startedAt ?? now();
+  const startedAt = execution.startedAt ?? pickedUpAt;
   const driftMs = execution.scheduledFor ? startedAt.getTime() - execution.scheduledFor.getTime() : null;
   const markRunning = (client: Prisma.TransactionClient | PrismaClient) =>
     client.workflowExecution.updateMany({

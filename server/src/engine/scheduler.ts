@@ -249,7 +249,8 @@ export class ScheduleWorker {
     this.worker = new Worker<ScheduleFireData>(QUEUE_NAMES.schedules, (job) => this.fire(job), {
       connection: this.connection,
       prefix: bullPrefix(opts.redisPrefix),
-      concurrency: opts.concurrency ?? 10,
+      // Handling a fire is mostly waiting on PostgreSQL; many workflows share popular slots (:00).
+      concurrency: opts.concurrency ?? 50,
       stalledInterval: opts.stalledIntervalMs,
       lockDuration: opts.lockDurationMs,
       settings: { repeatStrategy },
