@@ -95,7 +95,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   const now = deps.now ?? (() => new Date());
   // The run starts when a worker picks it up, not when its row has been read.
   const pickedUpAt = now();
-  const execution = await loadExecution(db, executionId);
+  const execution = await loadAndStart(db, executionId, pickedUpAt);
   if (!execution) {
     logger.warn({ executionId }, 'run job for an unknown execution');
     return 'NOOP';
@@ -131,8 +131,8 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
       where: { id: executionId, status: { in: ['PENDING', 'RUNNING'] } },
       data: { status: 'RUNNING', startedAt, driftMs, attempts: { increment: 1 } },
     });
-  let marked: number;
-  if (execution.status === 'PENDING' && execution.trigger === 'SCHEDULE' && execution.overlapPolicy === 'QUEUE') {
+  let marked = execution.marked ? 1 : 0;
+  if (!marked && execution.status === 'PENDING' && execution.trigger === 'SCHEDULE' && execution.overlapPolicy === 'QUEUE') {
     // One at a time per workflow: the advisory lock makes "none running? then start" atomic.
     const started = await db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${workflowId}, 0))`;
@@ -141,8 +141,6 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     });
     if (started === -1) return 'QUEUED';
     marked = started;
-  } else {
-    marked = (await markRunning(db)).count;
   }
   if (marked === 0) return 'NOOP';
   await publish('RUNNING');
@@ -208,8 +206,15 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
       const tenant = { timezone: execution.timezone, defaultCountry: execution.defaultCountry };
       const output = await runStep(deps, { step, key, index, signal, input, dates, tenantId, workflowId, executionId, tenant }, setStep);
       outputs[key] = output;
-      cancelRequested = await completeStep(db, executionId, index, output, now());
-      if (index < steps.length - 1) await publish('RUNNING'); // after the last step, COMPLETED follows at once
+      const last = index === steps.length - 1;
+      // The last step's completion completes the run in the same statement.
+      const res = await completeStep(db, executionId, index, output, now(), last ? { output: outputs } : undefined);
+      cancelRequested = res.cancelRequested;
+      if (!last) await publish('RUNNING');
+      else if (res.status === 'COMPLETED') {
+        await publish('COMPLETED');
+        return 'COMPLETED';
+      }
     } catch (err) {
       if (err instanceof Stop || err instanceof AbortedError || signal.aborted) {
         const kind = err instanceof Stop ? err.kind : signal.reason === CANCEL_REASON || cancelRequested ? 'cancel' : 'interrupt';
@@ -254,17 +259,35 @@ interface LoadedExecution {
   defaultCountry: string;
 }
 
-/** The execution with what running it needs from its workflow and tenant, in one round trip (hot path). */
-async function loadExecution(db: PrismaClient, executionId: string): Promise<LoadedExecution | undefined> {
-  const rows = await db.$queryRaw<LoadedExecution[]>`
-    SELECT e.id, e."tenantId", e."workflowId", e.status::text AS status, e.trigger::text AS trigger, e."scheduledFor",
-           e."startedAt", e."cancelRequestedAt", e.input, e."rangeStart", e."rangeEnd", e."stepsTotal", e.attempts,
-           w.definition, w."overlapPolicy"::text AS "overlapPolicy", w."updatedAt" AS "workflowUpdatedAt",
-           t.timezone, t."defaultCountry"
-    FROM "WorkflowExecution" e
-    JOIN "Workflow" w ON w.id = e."workflowId"
-    JOIN "Tenant" t ON t.id = e."tenantId"
-    WHERE e.id = ${executionId}::uuid`;
+/**
+ * The execution as it was, with what running it needs from its workflow and tenant, marked
+ * RUNNING in the same round trip (the hot path) unless a cancel was requested or it is a QUEUE
+ * run that must first check for a running predecessor (then `marked` is false).
+ */
+async function loadAndStart(db: PrismaClient, executionId: string, at: Date): Promise<(LoadedExecution & { marked: boolean }) | undefined> {
+  const rows = await db.$queryRaw<(LoadedExecution & { marked: boolean })[]>`
+    WITH old AS (
+      SELECT e.id, e."tenantId", e."workflowId", e.status::text AS status, e.trigger::text AS trigger, e."scheduledFor",
+             e."startedAt", e."cancelRequestedAt", e.input, e."rangeStart", e."rangeEnd", e."stepsTotal", e.attempts,
+             w.definition, w."overlapPolicy"::text AS "overlapPolicy", w."updatedAt" AS "workflowUpdatedAt",
+             t.timezone, t."defaultCountry"
+      FROM "WorkflowExecution" e
+      JOIN "Workflow" w ON w.id = e."workflowId"
+      JOIN "Tenant" t ON t.id = e."tenantId"
+      WHERE e.id = ${executionId}::uuid
+      FOR UPDATE OF e
+    ), started AS (
+      UPDATE "WorkflowExecution" x
+      SET status = 'RUNNING', attempts = x.attempts + 1, "updatedAt" = now(),
+          "startedAt" = COALESCE(old."startedAt", ${at}::timestamptz),
+          "driftMs" = CASE WHEN old."scheduledFor" IS NULL THEN NULL
+                      ELSE round(extract(epoch FROM COALESCE(old."startedAt", ${at}::timestamptz) - old."scheduledFor") * 1000)::int END
+      FROM old
+      WHERE x.id = old.id AND old.status IN ('PENDING', 'RUNNING') AND old."cancelRequestedAt" IS NULL
+        AND NOT (old.status = 'PENDING' AND old.trigger = 'SCHEDULE' AND old."overlapPolicy" = 'QUEUE')
+      RETURNING x.id
+    )
+    SELECT old.*, EXISTS (SELECT 1 FROM started) AS marked FROM old`;
   return rows[0];
 }
 
@@ -283,18 +306,34 @@ function validatedDefinition(e: LoadedExecution): DefinitionValidation {
   return v;
 }
 
-/** Marks a step COMPLETED and counts it in one statement; returns whether a cancel was requested. */
-async function completeStep(db: PrismaClient, executionId: string, index: number, output: unknown, at: Date): Promise<boolean> {
+/**
+ * Marks a step COMPLETED and counts it in one statement; with `run`, also completes the run.
+ * Returns whether a cancel was requested and the run's status afterwards.
+ */
+async function completeStep(
+  db: PrismaClient,
+  executionId: string,
+  index: number,
+  output: unknown,
+  at: Date,
+  run?: { output: unknown },
+): Promise<{ cancelRequested: boolean; status: ExecutionStatus | undefined }> {
   const json = output === undefined || output === null ? null : JSON.stringify(output);
-  const rows = await db.$queryRaw<{ cancelRequestedAt: Date | null }[]>`
+  const final = run !== undefined;
+  const runJson = run ? JSON.stringify(run.output) : null;
+  const rows = await db.$queryRaw<{ cancelRequestedAt: Date | null; status: ExecutionStatus }[]>`
     WITH step AS (
       UPDATE "StepRun" SET status = 'COMPLETED', output = ${json}::jsonb, "finishedAt" = ${at}
       WHERE "executionId" = ${executionId}::uuid AND index = ${index}
     )
-    UPDATE "WorkflowExecution" SET "stepsCompleted" = "stepsCompleted" + 1, "updatedAt" = now()
+    UPDATE "WorkflowExecution"
+    SET "stepsCompleted" = "stepsCompleted" + 1, "updatedAt" = now(),
+        status = CASE WHEN ${final} AND status IN ('PENDING', 'RUNNING') THEN 'COMPLETED'::"ExecutionStatus" ELSE status END,
+        "finishedAt" = CASE WHEN ${final} AND status IN ('PENDING', 'RUNNING') THEN ${at} ELSE "finishedAt" END,
+        output = CASE WHEN ${final} AND status IN ('PENDING', 'RUNNING') THEN ${runJson}::jsonb ELSE output END
     WHERE id = ${executionId}::uuid
-    RETURNING "cancelRequestedAt"`;
-  return rows[0]?.cancelRequestedAt != null;
+    RETURNING "cancelRequestedAt", status::text AS status`;
+  return { cancelRequested: rows[0]?.cancelRequestedAt != null, status: rows[0]?.status };
 }
 
 /** Fail-fast leaves later steps visibly not run. */
