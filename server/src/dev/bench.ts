@@ -7,6 +7,7 @@ import path from 'node:path';
 import { migrate } from '../migrate.ts';
 import { removeDir, startPostgres, startRedis, type Service } from './services.ts';
 import { benchEngine } from './bench-engine.ts';
+import { benchProbe } from './bench-probe.ts';
 
 export interface BenchEnv {
   databaseUrl: string;
@@ -16,6 +17,7 @@ export interface BenchEnv {
 
 const BENCHES: Record<string, (env: BenchEnv) => Promise<void>> = {
   engine: benchEngine,
+  probe: benchProbe,
 };
 
 const say = (msg: string) => process.stderr.write(`[flowdeck bench] ${msg}\n`);
