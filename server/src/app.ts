@@ -17,6 +17,7 @@ import { createQueues } from './engine/queues.ts';
 import { createFilesRoute } from './http/files.ts';
 import { connectorComponents, pdfWorkerComponent } from './connectors/components.ts';
 import { LogService } from './logs/service.ts';
+import { assertOutboundUrl } from './security/outbound-guard.ts';
 import { eventTopics } from './events.ts';
 
 export interface Component {
@@ -106,7 +107,11 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     const queues = createQueues(redis, config.redisPrefix);
     components.push({ name: 'connector-queues', start: async () => {}, stop: () => queues.close() });
     components.push(...connectorComponents({ config, redis, queues, registry, logger }));
-    components.push(...createWorkerComponents({ config, db, redis, logger, logSink: logService, registry }));
+    // Alert webhooks go through the same outbound-address guard as every other fetch of a URL.
+    const guardAlertUrl = async (url: string) => {
+      await assertOutboundUrl(url, { allowHosts: config.connectors.outboundAllowHosts });
+    };
+    components.push(...createWorkerComponents({ config, db, redis, logger, logSink: logService, registry, assertOutboundUrl: guardAlertUrl }));
   }
   if (roles.has('pdf-worker')) components.push(pdfWorkerComponent({ config, redis }));
 
