@@ -7,6 +7,8 @@ import type { Logger } from './logger.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { createFlowdeckYoga } from './graphql/yoga.ts';
 import { createHttpServer } from './http/server.ts';
+import { createLogExportRoute } from './http/logs-export.ts';
+import { createLogMaintenance } from './logs/maintenance-job.ts';
 
 export interface Component {
   name: string;
@@ -45,7 +47,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   if (roles.has('api')) {
     const authenticator = new Authenticator(db);
     const yoga = createFlowdeckYoga({ db, authenticator, graphiql: config.nodeEnv !== 'production' || config.graphql.introspection });
-    const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port });
+    const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port, routes: [createLogExportRoute({ db, authenticator })] });
     components.push({
       name: 'http',
       start: async () => {
@@ -58,6 +60,8 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       },
     });
   }
+
+  if (roles.has('worker')) components.push(createLogMaintenance({ config, db, logger }));
 
   const started: Component[] = [];
   try {

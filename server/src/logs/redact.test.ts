@@ -79,7 +79,8 @@ describe('redactValue', () => {
 
 describe('redactText on adversarial input', () => {
   // Catastrophic backtracking shows up as time growing with the square of the size (16x from
-  // 256 KB to 1 MB); linear is 4x. The bound is generous for a loaded 2-core machine.
+  // 256 KB to 1 MB, and seconds in absolute terms); linear is 4x, observed up to ~10x on a
+  // loaded 2-core machine because 1 MB no longer fits the CPU caches that 256 KB does.
   const shapes: [string, (n: number) => string][] = [
     ['digit run', (n) => '7'.repeat(n)],
     ['spaced digits', (n) => '1 '.repeat(n / 2)],
@@ -95,23 +96,24 @@ describe('redactText on adversarial input', () => {
     ['plus digits', (n) => '+1 '.repeat(n / 3)],
   ];
 
-  it.each(shapes)('%s stays linear from 256 KB to 1 MB', (_name, make) => {
-    const time = (s: string) => {
-      let best = Infinity;
-      for (let i = 0; i < 3; i++) {
-        const t0 = performance.now();
-        redactText(s);
-        best = Math.min(best, performance.now() - t0);
-      }
-      return best;
-    };
+  it.each(shapes)('%s stays linear from 256 KB to 1 MB', (name, make) => {
     const small = make(256 * 1024);
     const big = make(1024 * 1024);
-    time(small);
-    const tSmall = time(small);
-    const tBig = time(big);
-    console.log(`${_name}: 256 KB ${tSmall.toFixed(1)} ms, 1 MB ${tBig.toFixed(1)} ms, ratio ${(tBig / tSmall).toFixed(2)}`);
+    const once = (s: string) => {
+      const t0 = performance.now();
+      redactText(s);
+      return performance.now() - t0;
+    };
+    once(small);
+    // Interleaved, best of five: the minimum is the run least disturbed by other processes.
+    let tSmall = Infinity;
+    let tBig = Infinity;
+    for (let i = 0; i < 5; i++) {
+      tSmall = Math.min(tSmall, once(small));
+      tBig = Math.min(tBig, once(big));
+    }
+    console.log(`${name}: 256 KB ${tSmall.toFixed(1)} ms, 1 MB ${tBig.toFixed(1)} ms, ratio ${(tBig / tSmall).toFixed(2)}`);
     // Tiny absolute times are all noise; only a slow big input can show non-linearity.
-    expect(tBig < 50 || tBig / tSmall < 9).toBe(true);
+    expect(tBig < 50 || tBig / tSmall < 16).toBe(true);
   });
 });
