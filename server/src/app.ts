@@ -16,9 +16,11 @@ import { createBuiltinRegistry } from './engine/steps/builtin.ts';
 import { createQueues } from './engine/queues.ts';
 import { createFilesRoute } from './http/files.ts';
 import { connectorComponents, pdfWorkerComponent } from './connectors/components.ts';
-import { LogService } from './logs/service.ts';
+import { createLogServiceFromConfig } from './logs/service.ts';
 import { assertOutboundUrl } from './security/outbound-guard.ts';
 import { eventTopics } from './events.ts';
+import { createLogExportRoute } from './http/logs-export.ts';
+import { logMaintenanceTask } from './logs/nightly-task.ts';
 
 export interface Component {
   name: string;
@@ -71,7 +73,10 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       rateLimiter,
       graphiql: config.nodeEnv !== 'production' || config.graphql.introspection,
     });
-    const routes = config.storage.driver === 'local' ? [createFilesRoute({ root: config.storage.localDir, signingSecret: config.signingSecret })] : [];
+    const routes = [
+      createLogExportRoute({ db, authenticator }),
+      ...(config.storage.driver === 'local' ? [createFilesRoute({ root: config.storage.localDir, signingSecret: config.signingSecret })] : []),
+    ];
     const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port, routes });
     const ws = attachGraphQLWs({ server: http.server, yoga, authenticator, rateLimiter });
     components.push({
@@ -91,14 +96,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   }
 
   if (roles.has('worker')) {
-    const logService = new LogService({
-      db,
-      redis,
-      topic: eventTopics(config.redisPrefix).logs,
-      logger,
-      batchSize: config.logs.batchSize,
-      flushIntervalMs: config.logs.flushIntervalMs,
-    });
+    const logService = createLogServiceFromConfig({ config, db, redis, logger });
     // Started first and stopped last, so every line the workers write is flushed.
     components.push({ name: 'log-service', start: () => logService.start(), stop: () => logService.stop() });
     // One registry: the engine's own steps, plus the connectors' (registered as they start,
@@ -111,7 +109,18 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     const guardAlertUrl = async (url: string) => {
       await assertOutboundUrl(url, { allowHosts: config.connectors.outboundAllowHosts });
     };
-    components.push(...createWorkerComponents({ config, db, redis, logger, logSink: logService, registry, assertOutboundUrl: guardAlertUrl }));
+    components.push(
+      ...createWorkerComponents({
+        config,
+        db,
+        redis,
+        logger,
+        logSink: logService,
+        registry,
+        assertOutboundUrl: guardAlertUrl,
+        nightlyTasks: { logs: logMaintenanceTask(config) },
+      }),
+    );
   }
   if (roles.has('pdf-worker')) components.push(pdfWorkerComponent({ config, redis }));
 

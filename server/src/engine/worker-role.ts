@@ -51,6 +51,7 @@ export function createWorkerComponents(deps: WorkerRoleDeps) {
       ...base,
       sweepIntervalMs: config.worker.sweepIntervalMs,
       pendingAfterMs: config.worker.sweepPendingAfterMs,
+      nightlyCron: config.logs.maintenanceCron,
       tasks: deps.nightlyTasks,
       delivery: { signingSecret: config.signingSecret, assertOutboundUrl: deps.assertOutboundUrl },
     }),
