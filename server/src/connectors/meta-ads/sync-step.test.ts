@@ -89,10 +89,13 @@ describe('meta.insights.sync against the Graph simulator', () => {
     const tenant = await createTestTenant(db);
     const { ctx } = makeStepContext(db, tenant, { dates: ['2026-11-01'] });
     conn = { ...conn, accessToken: 'bad' };
-    const n = sim.requests.length;
-    const e1 = await failure(step.run(ctx, {}));
-    expect(e1.details).toMatchObject({ retryable: false, code: 190, source: 'meta' });
-    expect(sim.requests.length - n).toBe(1);
+    for (const status of [400, 401] as const) {
+      sim.switches.tokenErrorStatus = status;
+      const n = sim.requests.length;
+      const e1 = await failure(step.run(ctx, {}));
+      expect(e1.details).toMatchObject({ retryable: false, code: 190, source: 'meta' });
+      expect(sim.requests.length - n).toBe(1);
+    }
     conn = { ...conn, accessToken: 'EAAB-simulator-token' };
     sim.fail(1, { status: 400, body: { error: { message: '(#100) Invalid parameter', type: 'OAuthException', code: 100 } }, pathIncludes: '/act_1111/insights' });
     const e2 = await failure(step.run(ctx, {}));

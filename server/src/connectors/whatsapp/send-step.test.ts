@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   sim.clearFaults();
-  sim.switches = { unknownContact: '404', sendSuccessFalse: false, errorKey: 'error' };
+  sim.switches = { unknownContact: '404', sendSuccessFalse: false, errorKey: 'error', authFailureStatus: 401, sendResponse: 'success', createResponse: 'envelope' };
   conn = { baseUrl: sim.baseUrl, token: '1234567.simulatortoken', flows: { welcome: '1752250957766' } };
 });
 
@@ -104,13 +104,26 @@ describe('whatsapp.send against the CGB simulator', () => {
     expect(err.details).toMatchObject({ retryable: true, source: 'whatsapp', code: 500 });
   });
 
-  it('does not retry 4xx: a bad token fails after one request', async () => {
-    const { ctx } = makeStepContext(db, tenant);
+  it('does not retry 4xx: a bad token (401 or 403) fails after one request', async () => {
     conn = { ...conn, token: '1.wrong' };
-    const n = sim.requests.length;
-    const err = await failure(step.run(ctx, { to: '+639171110006', text: 'hi' }));
-    expect(err.details).toMatchObject({ retryable: false, code: 401 });
-    expect(sim.requests.length - n).toBe(1);
+    for (const status of [401, 403] as const) {
+      const { ctx } = makeStepContext(db, tenant);
+      sim.switches.authFailureStatus = status;
+      const n = sim.requests.length;
+      const err = await failure(step.run(ctx, { to: '+639171110006', text: 'hi' }));
+      expect(err.details).toMatchObject({ retryable: false, code: status });
+      expect(sim.requests.length - n).toBe(1);
+    }
+  });
+
+  it('accepts every plausible success body of create and send (bare id, empty, message_id)', async () => {
+    sim.switches.createResponse = 'bare';
+    for (const [i, body] of (['empty', 'message_id', 'success'] as const).entries()) {
+      sim.switches.sendResponse = body;
+      const { ctx } = makeStepContext(db, tenant);
+      const out = (await step.run(ctx, { to: `+63917111002${i}`, template: 'welcome' })) as { messageId: string };
+      expect(await db.outboundMessage.findUniqueOrThrow({ where: { id: out.messageId } })).toMatchObject({ status: 'SENT', contactId: expect.any(String) });
+    }
   });
 
   it('retries a lookup that timed out, but never resends a send that timed out', async () => {
