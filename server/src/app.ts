@@ -65,6 +65,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   }
 
   if (roles.has('worker')) {
+    // Connector steps register into this registry; the run worker must dispatch from the same one.
     const queues = createQueues(redis, config.redisPrefix);
     components.push({ name: 'queues', start: async () => {}, stop: () => queues.close() });
     components.push(...connectorComponents({ config, redis, queues, registry: new StepRegistry(), logger }));
