@@ -131,6 +131,14 @@ describe('meta.insights.sync against the Graph simulator', () => {
     expect(sim.requests.length - n).toBe(1);
   });
 
+  it('treats a day without delivery (no rows) as no data, not an error', async () => {
+    const tenant = await createTestTenant(db);
+    const { ctx, progress } = makeStepContext(db, tenant, { dates: ['2026-10-15'] });
+    expect(await step.run(ctx, {})).toMatchObject({ rows: 0, days: 1 });
+    expect(progress.daysProcessed).toBe(1);
+    expect(await db.metaAdInsight.count({ where: { tenantId: tenant.id } })).toBe(0);
+  });
+
   it('the simulator accepts both time_range quote styles and enforces the 50-id cap', async () => {
     const base = `${sim.baseUrl}/act_2222/insights?level=ad&time_increment=1&fields=ad_id,spend&access_token=EAAB-simulator-token`;
     const dq = await (await fetch(`${base}&time_range=${encodeURIComponent('{"since":"2026-11-01","until":"2026-11-01"}')}`)).json();
