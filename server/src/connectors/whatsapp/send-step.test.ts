@@ -144,6 +144,28 @@ describe('whatsapp.send against the CGB simulator', () => {
     expect(sim.sent.filter((s) => sim.contacts.get(s.contactId)?.phone === '639171110008').length).toBe(1);
   });
 
+  it('takes over a send abandoned before the send call, but never one that reached it', async () => {
+    const { ctx } = makeStepContext(db, tenant);
+    const key = (r: string) => `${ctx.idempotencyKey}:${r}`;
+    const base = { tenantId: tenant.id, executionId: ctx.executionId, kind: 'text', payload: { kind: 'text', text: 'hi' } };
+    const before = await db.outboundMessage.create({ data: { ...base, idempotencyKey: key('+639171110031'), recipient: '+639171110031' } });
+    const reached = await db.outboundMessage.create({ data: { ...base, idempotencyKey: key('+639171110032'), recipient: '+639171110032', contactId: '100001' } });
+
+    const busy = await failure(step.run(ctx, { to: '+639171110031', text: 'hi' }));
+    expect(busy.details).toMatchObject({ retryable: true });
+
+    await db.$executeRaw`UPDATE "OutboundMessage" SET "updatedAt" = now() - interval '10 minutes' WHERE id IN (${before.id}::uuid, ${reached.id}::uuid)`;
+    const sentBefore = sim.sent.length;
+    const out = (await step.run(ctx, { to: '+639171110031', text: 'hi' })) as { messageId: string };
+    expect(out.messageId).toBe(before.id);
+    expect(sim.sent.length).toBe(sentBefore + 1);
+    expect(await db.outboundMessage.findUniqueOrThrow({ where: { id: before.id } })).toMatchObject({ status: 'SENT', attempts: 1 });
+
+    const unknown = await failure(step.run(ctx, { to: '+639171110032', text: 'hi' }));
+    expect(unknown.details.code).toBe('OUTCOME_UNKNOWN');
+    expect(sim.sent.length).toBe(sentBefore + 1);
+  });
+
   it('rejects bad input with a typed error and records nothing', async () => {
     const { ctx } = makeStepContext(db, tenant);
     const count = await db.outboundMessage.count({ where: { tenantId: tenant.id } });
