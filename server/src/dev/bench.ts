@@ -3,6 +3,7 @@
 // applied, then each benchmark prints its own table.
 // To add one: write `server/src/dev/bench-<area>.ts` exporting `(env: BenchEnv) => Promise<void>`
 // and list it in BENCHES. Arguments pick benchmarks by name; none runs them all.
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { migrate } from '../migrate.ts';
 import { removeDir, startPostgres, startRedis, type Service } from './services.ts';
@@ -15,9 +16,22 @@ export interface BenchEnv {
   say(line: string): void;
 }
 
+/** Benchmarks written as scripts of their own run as child processes with the same services. */
+function script(file: string, { ownServices = false } = {}): (env: BenchEnv) => Promise<void> {
+  return (env) =>
+    new Promise((resolve, reject) => {
+      const childEnv = { ...process.env, ...(ownServices ? {} : { DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl }) };
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, file)], { stdio: 'inherit', env: childEnv, cwd: root });
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${file} exited with ${code}`))));
+    });
+}
+
 const BENCHES: Record<string, (env: BenchEnv) => Promise<void>> = {
   engine: benchEngine,
   probe: benchProbe,
+  pdf: script('bench-pdf.ts'),
+  // Keeps its 10-million-row dataset under .data/bench-logs between runs (seeding takes minutes).
+  logs: script('bench-logs.ts', { ownServices: true }),
 };
 
 const say = (msg: string) => process.stderr.write(`[flowdeck bench] ${msg}\n`);
