@@ -45,6 +45,12 @@ describe('CSRF prevention', () => {
     expect((await get({ authorization: `Bearer ${t.keys.VIEWER}` })).status).toBe(200);
     expect((await app.graphql('{ __typename }')).status).toBe(200);
   });
+
+  it('still serves GraphiQL to a browser', async () => {
+    const page = await get({ accept: 'text/html' });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Flowdeck GraphQL');
+  });
 });
 
 describe('limits', () => {
