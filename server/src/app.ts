@@ -62,6 +62,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       encryptionKey: config.encryptionKey,
       limits: config.graphql,
       rateLimiter,
+      logger,
       graphiql: config.nodeEnv !== 'production' || config.graphql.introspection,
     });
     const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port });

@@ -11,9 +11,7 @@ export interface PageArgs {
   before?: string | null;
 }
 
-/** The value a row is ordered by (besides its id), or undefined when ordered by id alone. */
-export type SortValue = Date | undefined;
-
+/** A row's position: the value it is ordered by (absent when ordered by id alone) and its id. */
 export interface Key {
   sort?: Date;
   id: string;

@@ -172,14 +172,7 @@ const DeleteWorkflowPayload = builder.objectRef<{ deletedWorkflowId: string }>('
   fields: (t) => ({ deletedWorkflowId: t.exposeID('deletedWorkflowId') }),
 });
 
-function serviceDeps(ctx: GraphQLContext): WorkflowServiceDeps {
-  return ctx.engine;
-}
-
-/** Input fields present in the request, with nulls kept (null clears) and absent ones dropped. */
-function present<T extends object>(input: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as never;
-}
+const serviceDeps = (ctx: GraphQLContext): WorkflowServiceDeps => ctx.engine;
 
 function writeResult(name: string) {
   return { types: MUTATION_ERRORS, directResult: true as const, union: { name } };
@@ -207,21 +200,23 @@ builder.mutationFields((t) => ({
     errors: writeResult('UpdateWorkflowResult'),
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateWorkflowInput, required: true }) },
     resolve: async (_root, { id, input }, ctx) => {
-      const { expectedVersion, name, definition, overlapPolicy, catchUpPolicy, ...nullable } = input;
+      const { expectedVersion, name, definition, overlapPolicy, catchUpPolicy, description, schedule, timezone } = input;
+      // Absent fields stay as they are; null clears the optional ones and is refused for the rest.
       const problems = [
         ...(name === null ? [{ path: 'name', message: 'cannot be null' }] : []),
         ...(definition === null ? [{ path: 'definition', message: 'cannot be null' }] : []),
       ];
       if (problems.length) throw new ValidationError(problems);
-      return {
-        workflow: await updateWorkflow(
-          serviceDeps(ctx),
-          tenantOf(ctx),
-          requireLocalId(String(id), 'Workflow'),
-          { ...present(nullable), ...present({ name: name ?? undefined, definition: definition ?? undefined, overlapPolicy: overlapPolicy ?? undefined, catchUpPolicy: catchUpPolicy ?? undefined }) },
-          expectedVersion,
-        ),
+      const change = {
+        name: name ?? undefined,
+        definition: definition ?? undefined,
+        overlapPolicy: overlapPolicy ?? undefined,
+        catchUpPolicy: catchUpPolicy ?? undefined,
+        description,
+        schedule,
+        timezone,
       };
+      return { workflow: await updateWorkflow(serviceDeps(ctx), tenantOf(ctx), requireLocalId(String(id), 'Workflow'), change, expectedVersion) };
     },
   }),
   enableWorkflow: t.field({

@@ -18,6 +18,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Authenticator, Viewer } from '../auth/authenticator.ts';
 import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
 import type { EngineDeps } from '../engine/executions.ts';
 import type { GraphQLContext } from './context.ts';
 import type { FlowdeckPubSub } from './pubsub.ts';
@@ -36,6 +37,8 @@ export interface YogaDeps {
   encryptionKey: Buffer;
   limits: Config['graphql'];
   rateLimiter?: RateLimiter;
+  /** Where Yoga reports what it masks (the errors a client only sees as "Unexpected error."). */
+  logger?: Logger;
   graphiql?: boolean;
 }
 
@@ -57,12 +60,23 @@ export function armorPlugin(limits: Config['graphql']) {
   });
 }
 
-export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encryptionKey, limits, rateLimiter, graphiql = true }: YogaDeps): FlowdeckYoga {
+function yogaLogging(logger: Logger) {
+  const log = logger.child({ component: 'graphql' });
+  return {
+    debug: (...args: unknown[]) => log.debug({ args }, 'yoga'),
+    info: (...args: unknown[]) => log.info({ args }, 'yoga'),
+    warn: (...args: unknown[]) => log.warn({ args }, 'yoga'),
+    error: (...args: unknown[]) => log.error({ err: args.find((a) => a instanceof Error), args: args.filter((a) => !(a instanceof Error)) }, 'graphql error'),
+  };
+}
+
+export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encryptionKey, limits, rateLimiter, logger, graphiql = true }: YogaDeps): FlowdeckYoga {
   return createYoga<WsServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: graphiql ? { title: 'Flowdeck GraphQL', subscriptionsProtocol: 'WS' } : false,
     landingPage: false,
+    logging: logger ? yogaLogging(logger) : true,
     maskedErrors: { maskError },
     plugins: [
       useBodyLimit({ maxBytes: limits.maxBodyBytes }),
