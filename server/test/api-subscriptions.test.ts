@@ -195,6 +195,31 @@ describe('logAdded', () => {
     s.ws.close();
   });
 
+  it('loses nothing and repeats nothing when lines are written while the replay runs', async () => {
+    const own = (await seedWorkflow(app.db, a.id)).id; // lines of this test only
+    const start = Date.now() - 60_000;
+    const anchor = await app.db.logEntry.create({ data: { tenantId: a.id, level: 'INFO', message: 'anchor', workflowId: own, createdAt: new Date(start) } });
+    // More than one replay page (queryLogs pages of 1000), all after the anchor.
+    await app.db.logEntry.createMany({ data: Array.from({ length: 1500 }, (_, i) => ({ tenantId: a.id, level: 'INFO' as const, message: `missed ${i}`, workflowId: own, createdAt: new Date(start + 1 + Math.floor(i / 10)) })) });
+    const s = await connected(a.keys.VIEWER);
+    s.send({ type: 'subscribe', id: 'g', payload: { query: 'subscription($after: String, $f: LogFilterInput) { logAdded(after: $after, filter: $f) { id message } }', variables: { after: encodeLogCursor(anchor), f: { workflowId: globalId('Workflow', own) } } } });
+    // A worker keeps writing (then publishing) while the subscription starts and replays.
+    const live: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const e = await app.db.logEntry.create({ data: { tenantId: a.id, level: 'INFO', message: `live ${i}`, workflowId: own } });
+      live.push(e.id);
+      await publishEvent(app.redis, topics.logs, a.id, batch(e));
+    }
+    const got: string[] = [];
+    while (got.length < 1530) got.push((await s.next()).payload.data.logAdded.message);
+    expect(new Set(got).size).toBe(1530);
+    expect(got.filter((m) => m.startsWith('missed'))).toHaveLength(1500);
+    expect(got.filter((m) => m.startsWith('live'))).toEqual(Array.from({ length: 30 }, (_, i) => `live ${i}`));
+    s.send({ type: 'ping' });
+    expect(await s.next()).toEqual({ type: 'pong' });
+    s.ws.close();
+  });
+
   it('applies the text search in SQL before delivering', async () => {
     const s = await connected(a.keys.VIEWER);
     s.send({ type: 'subscribe', id: 's', payload: { query: 'subscription { logAdded(filter: { search: "invoice" }) { message } }' } });
