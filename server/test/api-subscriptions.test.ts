@@ -103,6 +103,24 @@ describe('graphql-ws protocol', () => {
     expect((await early.closed).code).toBe(4401);
   });
 
+  it('accepts a socket without a key, which can run nothing that needs one; a key per operation (GraphiQL) works', async () => {
+    const s = await openSocket();
+    s.send({ type: 'connection_init' });
+    expect(await s.next()).toEqual({ type: 'connection_ack' });
+    s.send({ type: 'subscribe', id: 'anon', payload: { query: '{ viewer { role } }' } });
+    const anon = await s.next();
+    expect(anon.payload.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    await s.next(); // complete
+    s.send({ type: 'subscribe', id: 'k', payload: { query: '{ viewer { role } }', extensions: { headers: { Authorization: `Bearer ${a.keys.OPERATOR}` } } } });
+    expect(await s.next()).toEqual({ type: 'next', id: 'k', payload: { data: { viewer: { role: 'OPERATOR' } } } });
+    await s.next(); // complete
+    s.send({ type: 'subscribe', id: 'bad', payload: { query: '{ viewer { role } }', extensions: { headers: { Authorization: 'Bearer nope' } } } });
+    const bad = await s.next();
+    expect(bad.type).toBe('error');
+    expect(bad.payload[0].extensions.code).toBe('UNAUTHENTICATED');
+    s.ws.close();
+  });
+
   it('applies the armor limits on the WebSocket path too', async () => {
     const s = await connected(a.keys.VIEWER);
     const aliases = Array.from({ length: app.config.graphql.maxAliases + 1 }, (_, i) => `a${i}: viewer { role }`).join(' ');
