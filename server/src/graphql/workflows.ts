@@ -7,7 +7,8 @@ import { validateDefinition } from '../workflows/definition.ts';
 import { cronPreview } from '../workflows/schedule.ts';
 import { createWorkflow, deleteWorkflow, setWorkflowEnabled, updateWorkflow, type WorkflowServiceDeps } from '../workflows/service.ts';
 import { builder } from './builder.ts';
-import { keysetConnection } from './connection.ts';
+import { checkPageArgs, keysetConnection } from './connection.ts';
+import { firstExecutionsPage } from './workflow-executions.ts';
 import { tenantOf, type GraphQLContext } from './context.ts';
 import { CatchUpPolicyEnum, OverlapPolicyEnum } from './enums.ts';
 import { MUTATION_ERRORS, ProblemRef } from './errors.ts';
@@ -36,14 +37,22 @@ export const WorkflowRef = builder.prismaNode('Workflow', {
   }),
 });
 
-// The workflow's executions page with a query of their own (not a nested include): Prisma 7's
-// driver adapters return [] for nested cursor pages (prisma/orm#28614, STACK_NOTES A1.4).
+// The workflow's executions. The first page is batched across all workflows of a list
+// (workflow-executions.ts); later pages run a query of their own rather than a nested include,
+// because Prisma 7's driver adapters return [] for nested cursor pages (prisma/orm#28614,
+// STACK_NOTES A1.4).
 builder.objectField(WorkflowRef, 'executions', (t) =>
   t.connection(
     {
       type: ExecutionRef,
       args: { filter: t.arg({ type: ExecutionFilterInput }) },
-      resolve: (wf, args, ctx, info) => executionsConnection(ctx, info, args, executionWhere(tenantOf(ctx), { ...args.filter, workflowId: null }, wf.id)),
+      resolve: (wf, args, ctx, info) => {
+        const where = executionWhere(tenantOf(ctx), { ...args.filter, workflowId: null }, wf.id);
+        if (args.after || args.before || args.last != null) return executionsConnection(ctx, info, args, where);
+        checkPageArgs(args, 100);
+        const first = args.first ?? 20;
+        return firstExecutionsPage(ctx, info, wf.id, first, args.filter, () => ctx.db.workflowExecution.count({ where }));
+      },
     },
     { name: 'WorkflowExecutionsConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => conn.totalCount() }) }) },
   ),
