@@ -45,7 +45,7 @@ export function encodeCursor(kind: string, key: Key): string {
   return Buffer.from(JSON.stringify([kind, key.sort?.getTime() ?? null, key.id])).toString('base64url');
 }
 
-export function decodeCursor(kind: string, cursor: string, argName: string): Key {
+function decodeCursor(kind: string, cursor: string, argName: string): Key {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(parsed) && parsed.length === 3 && parsed[0] === kind && typeof parsed[2] === 'string' && (parsed[1] === null || Number.isFinite(parsed[1]))) {

@@ -17,7 +17,7 @@ const NO_ROW = '00000000-0000-0000-0000-000000000000';
 const MAX_PAGE = 500;
 const REPLAY_PAGE = 1000;
 
-export const LogEntryRef = builder.prismaObject('LogEntry', {
+const LogEntryRef = builder.prismaObject('LogEntry', {
   description: 'One structured, PII-redacted log line of a workflow run.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -33,7 +33,7 @@ export const LogEntryRef = builder.prismaObject('LogEntry', {
   }),
 });
 
-export const LogFilterInput = builder.inputType('LogFilterInput', {
+const LogFilterInput = builder.inputType('LogFilterInput', {
   description: 'The Logs Explorer filter, shared by logs and logAdded.',
   fields: (t) => ({
     workflowId: t.id(),
@@ -55,7 +55,7 @@ interface LogFilterArg {
 }
 
 /** Global ids to row ids; an id that is not one of ours filters down to nothing. */
-export function toLogFilter(arg: LogFilterArg | null | undefined): LogFilter {
+function toLogFilter(arg: LogFilterArg | null | undefined): LogFilter {
   if (!arg) return {};
   return {
     workflowId: arg.workflowId == null ? null : (localId(String(arg.workflowId), 'Workflow') ?? NO_ROW),

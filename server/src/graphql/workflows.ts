@@ -15,7 +15,7 @@ import { MUTATION_ERRORS, ProblemRef } from './errors.ts';
 import { ExecutionFilterInput, ExecutionRef, executionsConnection, executionWhere } from './executions.ts';
 import { localId, requireLocalId } from './ids.ts';
 
-export const WorkflowRef = builder.prismaNode('Workflow', {
+const WorkflowRef = builder.prismaNode('Workflow', {
   description: 'Recurring or on-demand work: steps run in order by a worker.',
   id: { field: 'id' },
   nullable: true,

@@ -27,7 +27,7 @@ import type { RateLimiter } from './plugins/rate-limit.ts';
 import { useBodyLimit } from './plugins/use-body-limit.ts';
 import { schema } from './schema.ts';
 
-export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'authorization'];
+const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'authorization'];
 
 export interface YogaDeps {
   db: PrismaClient;
@@ -49,7 +49,7 @@ export interface WsServerContext {
 
 export type FlowdeckYoga = YogaServerInstance<WsServerContext, GraphQLContext>;
 
-export function armorPlugin(limits: Config['graphql']) {
+function armorPlugin(limits: Config['graphql']) {
   return EnvelopArmorPlugin({
     maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: limits.introspection },
     maxAliases: { n: limits.maxAliases, exposeLimits: limits.introspection },
