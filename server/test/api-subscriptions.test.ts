@@ -238,6 +238,20 @@ describe('logAdded', () => {
     s.ws.close();
   });
 
+  it('refuses to replay a backlog of more than 10 000 lines', async () => {
+    const own = (await seedWorkflow(app.db, a.id)).id;
+    const start = Date.now() - 3_600_000;
+    const anchor = await app.db.logEntry.create({ data: { tenantId: a.id, level: 'INFO', message: 'anchor', workflowId: own, createdAt: new Date(start) } });
+    await app.db.logEntry.createMany({ data: Array.from({ length: 10_001 }, (_, i) => ({ tenantId: a.id, level: 'INFO' as const, message: `backlog ${i}`, workflowId: own, createdAt: new Date(start + 1 + i) })) });
+    const s = await connected(a.keys.VIEWER);
+    s.send({ type: 'subscribe', id: 'b', payload: { query: 'subscription($after: String, $f: LogFilterInput) { logAdded(after: $after, filter: $f) { id } }', variables: { after: encodeLogCursor(anchor), f: { workflowId: globalId('Workflow', own) } } } });
+    const f = await s.next(15_000);
+    expect(f.type).toBe('error');
+    expect(f.payload[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(f.payload[0].message).toMatch(/More than 10000 lines/);
+    s.ws.close();
+  });
+
   it('applies the text search in SQL before delivering', async () => {
     const s = await connected(a.keys.VIEWER);
     s.send({ type: 'subscribe', id: 's', payload: { query: 'subscription { logAdded(filter: { search: "invoice" }) { message } }' } });

@@ -16,6 +16,8 @@ import { globalId, localId } from './ids.ts';
 const NO_ROW = '00000000-0000-0000-0000-000000000000';
 const MAX_PAGE = 500;
 const REPLAY_PAGE = 1000;
+/** A client further behind than this reads the backlog with logs(...) pages, not one burst. */
+const MAX_REPLAY = 10_000;
 
 const LogEntryRef = builder.prismaObject('LogEntry', {
   description: 'One structured, PII-redacted log line of a workflow run.',
@@ -146,6 +148,11 @@ async function replaySince(db: PrismaClient, tenantId: string, filter: LogFilter
   for (;;) {
     const page = await queryLogs(db, tenantId, { ...filter, since }, { first: REPLAY_PAGE, after });
     out.push(...page.entries.filter((e) => isAfter(e, cursor)));
+    if (out.length > MAX_REPLAY) {
+      throw new GraphQLError(`More than ${MAX_REPLAY} lines were written since this cursor; read them with logs(...) and subscribe from a newer cursor`, {
+        extensions: { code: 'BAD_USER_INPUT', problems: [{ path: 'after', message: 'is too far behind to replay' }] },
+      });
+    }
     if (!page.hasNextPage || page.entries.length === 0) break;
     after = encodeLogCursor(page.entries.at(-1)!);
   }
