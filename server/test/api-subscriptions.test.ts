@@ -29,8 +29,8 @@ interface Frame {
 }
 
 /** A raw graphql-transport-ws socket: frames queue up; next() waits for the next one. */
-async function openSocket(protocol = 'graphql-transport-ws') {
-  const ws = new WebSocket(`${app.url.replace('http', 'ws')}/graphql`, protocol);
+async function openSocket(protocol: string | null = 'graphql-transport-ws') {
+  const ws = new WebSocket(`${app.url.replace('http', 'ws')}/graphql`, protocol ? [protocol] : []);
   const frames: Frame[] = [];
   const waiters: ((f: Frame) => void)[] = [];
   ws.on('message', (data) => {
@@ -101,6 +101,22 @@ describe('graphql-ws protocol', () => {
     const early = await openSocket();
     early.send({ type: 'subscribe', id: '1', payload: { query: '{ viewer { role } }' } });
     expect((await early.closed).code).toBe(4401);
+  });
+
+  it('closes with 4429 on a second init, 4409 on a duplicate operation id, 4400 on a malformed frame, 4406 without the subprotocol', async () => {
+    const twice = await connected(a.keys.VIEWER);
+    twice.send({ type: 'connection_init', payload: { authToken: a.keys.VIEWER } });
+    expect((await twice.closed).code).toBe(4429);
+    const dup = await connected(a.keys.VIEWER);
+    const sub = { type: 'subscribe', id: 'same', payload: { query: 'subscription { executionUpdated { id } }' } };
+    dup.send(sub);
+    dup.send(sub);
+    expect((await dup.closed).code).toBe(4409);
+    const junk = await connected(a.keys.VIEWER);
+    junk.ws.send('{"type":"subscribe"}');
+    expect((await junk.closed).code).toBe(4400);
+    const none = await openSocket(null); // a client that speaks no GraphQL subprotocol
+    expect((await none.closed).code).toBe(4406);
   });
 
   it('accepts a socket without a key, which can run nothing that needs one; a key per operation (GraphiQL) works', async () => {
