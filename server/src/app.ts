@@ -61,7 +61,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     const queues = createQueues(redis, config.redisPrefix);
     // Subscriber mode takes a connection of its own.
     const subscribeRedis = createRedis(config.redisUrl);
-    const pubSub = createFlowdeckPubSub(redis, subscribeRedis);
+    const pubSub = createFlowdeckPubSub(redis, subscribeRedis, (err) => logger.warn({ err }, 'Redis (un)subscribe failed'));
     const rateLimiter = new RateLimiter(redis, config.redisPrefix, config.graphql.rateLimitPerMinute);
     const yoga = createFlowdeckYoga({
       db,
@@ -71,6 +71,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       encryptionKey: config.encryptionKey,
       limits: config.graphql,
       rateLimiter,
+      logger,
       graphiql: config.nodeEnv !== 'production' || config.graphql.introspection,
     });
     const routes = [
