@@ -39,7 +39,11 @@ describe('api process over HTTP', () => {
   it('serves GraphiQL to browsers and 404s unknown paths', async () => {
     const page = await fetch(`${app.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
-    expect(await page.text()).toMatch(/graphiql/i);
+    const html = await page.text();
+    expect(html).toMatch(/graphiql/i);
+    // Bundled, not loaded from a CDN: works offline and runs no third-party script.
+    expect(html).not.toMatch(/<script[^>]+src="https?:/i);
+    expect(html).not.toMatch(/unpkg\.com|jsdelivr|esm\.sh/);
     expect((await fetch(`${app.url}/nope`)).status).toBe(404);
   });
 });

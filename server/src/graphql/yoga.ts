@@ -11,6 +11,7 @@
 // - Armor limits (depth, aliases, tokens, cost) run in parse/validate, so they apply to the
 //   WebSocket path too, which executes through this same envelope.
 // - Rate limits are per API key in Redis (RateLimiter); the body size limit runs before parsing.
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
@@ -75,6 +76,9 @@ export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encrypti
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: graphiql ? { title: 'Flowdeck GraphQL', subscriptionsProtocol: 'WS' } : false,
+    // GraphiQL served from our own bundle: Yoga's default loads it from a CDN, which fails
+    // offline and would let a third-party script run next to operators' API keys.
+    renderGraphiQL,
     landingPage: false,
     logging: logger ? yogaLogging(logger) : true,
     maskedErrors: { maskError },
