@@ -62,7 +62,7 @@ const PDF_OPTIONS = { format: 'A4', printBackground: true } as const;
  * (shared pages split between the processes sharing them), so Chromium's many processes are not
  * counted several times over. Falls back to RSS where smaps_rollup is unavailable.
  */
-export async function processTreeMemoryMb(rootPid: number): Promise<number> {
+async function processTreeMemoryMb(rootPid: number): Promise<number> {
   const children = new Map<number, number[]>();
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;
