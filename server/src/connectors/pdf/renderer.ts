@@ -139,7 +139,17 @@ export class PdfRenderer {
   private ensureBrowser(): Promise<Browser> {
     if (this.browser?.connected) return Promise.resolve(this.browser);
     this.launching ??= puppeteer
-      .launch({ executablePath: this.opts.chromiumPath, headless: true, args: CHROMIUM_FLAGS, protocolTimeout: 30_000 })
+      .launch({
+        executablePath: this.opts.chromiumPath,
+        headless: true,
+        args: CHROMIUM_FLAGS,
+        protocolTimeout: 30_000,
+        // Puppeteer's own handlers would kill the browser and exit the process on a signal,
+        // skipping our drain; the app's shutdown closes the browser instead.
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+      })
       .then((b) => {
         this.browser = b;
         this.stats.browserLaunches++;
