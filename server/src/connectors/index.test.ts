@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 function setup(withSimulators: boolean) {
-  const config = loadConfig({ ...process.env, CGB_BASE_URL: cgb.baseUrl, REDIS_PREFIX: `t${randomUUID().slice(0, 8)}`, META_REQUEST_DELAY_MS: '0' });
+  const config = loadConfig({ ...process.env, CGB_BASE_URL: cgb.baseUrl, REDIS_PREFIX: `t${randomUUID().slice(0, 8)}`, META_REQUEST_DELAY_MS: '0', POS_REQUEST_DELAY_MS: '0' });
   const queues = createQueues(redis, config.redisPrefix);
   const registry = new StepRegistry();
   const runtime = registerConnectorSteps(registry, { config, redis, queues, storage: createStorage(config), simulators: withSimulators ? sims.endpoints : undefined });
