@@ -51,8 +51,9 @@ async function rawBullmq(redisUrl: string): Promise<number> {
   }
   let done = 0;
   const t0 = performance.now();
+  const workerConnection = createRedis(redisUrl);
   const finished = new Promise<void>((resolve) => {
-    const worker = new Worker('raw', async () => null, { connection: createRedis(redisUrl), prefix: bullPrefix('bench'), concurrency: WORKER_CONCURRENCY });
+    const worker = new Worker('raw', async () => null, { connection: workerConnection, prefix: bullPrefix('bench'), concurrency: WORKER_CONCURRENCY });
     worker.on('completed', () => {
       if (++done === RAW_JOBS) void worker.close().then(resolve);
     });
@@ -62,6 +63,7 @@ async function rawBullmq(redisUrl: string): Promise<number> {
   await queue.obliterate({ force: true });
   await queue.close();
   connection.disconnect();
+  workerConnection.disconnect();
   return rate;
 }
 
