@@ -10,10 +10,10 @@ import { StepRegistry } from '../src/engine/steps/registry.ts';
 import { createRedis } from '../src/redis.ts';
 import type { WorkflowDefinition } from '../src/workflows/definition.ts';
 import { collectLogs, createEngineDeps, quietLogger, waitFor } from './engine-deps.ts';
-import { effectStep, ledgerKey } from './fixtures/effect-step.ts';
+import { effectStep, ledgerKey } from './engine-fixtures/effect-step.ts';
 import { createTestTenant, testDb } from './helpers.ts';
 
-const script = fileURLToPath(new URL('./fixtures/run-worker-process.ts', import.meta.url));
+const script = fileURLToPath(new URL('./engine-fixtures/run-worker-process.ts', import.meta.url));
 const tsx = fileURLToPath(new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url));
 const db = testDb();
 const deps = createEngineDeps(db);
