@@ -26,8 +26,12 @@ const { values: opts } = parseArgs({
     smoke: { type: 'boolean', default: false },
     'baseline-duration': { type: 'string' },
     'skip-steps': { type: 'boolean', default: false },
+    /** Comma list of hello, baseline, max, steps, subscriptions (default: all). */
+    only: { type: 'string' },
   },
 });
+const only = opts.only ? new Set(opts.only.split(',').map((s) => s.trim())) : undefined;
+const wants = (scenario: string) => !only || only.has(scenario);
 const smoke = opts.smoke!;
 const K6_VERSION = 'v1.8.1';
 
@@ -194,49 +198,58 @@ try {
   const k6env = { TARGET_FILE: targetFile };
 
   const rows: string[][] = [];
-  const ceiling = runK6(k6, 'hello.js', { ...k6env, DURATION: smoke ? '10s' : '20s' }, 'hello-ceiling');
-  const helloRps = ceiling.metrics.http_reqs?.values.rate ?? NaN;
-  rows.push(['hello-world yoga, max', fmt(helloRps, 0), fmt(ceiling.metrics.http_req_duration?.values['p(95)']), fmt(ceiling.metrics.http_req_duration?.values['p(99)']), '—', '100%']);
-
-  const duration = opts['baseline-duration'] ?? (smoke ? '30s' : '10m');
-  const baseline = runK6(k6, 'partner-mix.js', { ...k6env, RATE: '100', DURATION: duration }, 'baseline');
-  const b = baseline.metrics;
-  rows.push([`partner mix, 100 req/s × ${duration}`, fmt(b.http_reqs?.values.rate, 0), fmt(b.http_req_duration?.values['p(95)']), fmt(b.http_req_duration?.values['p(99)']), fmt(errorRate(b) * 100, 3) + '%', fmt(((b.http_reqs?.values.rate ?? 0) / helloRps) * 100, 1) + '%']);
-  const ops = ['workflows', 'executions', 'execution', 'logs', 'trigger'];
-  const perOp = ops
-    .map((op) => {
-      const v = b[`http_req_duration{op:${op}}`]?.values;
-      return v ? `${op} p50 ${fmt(v.med)} / p95 ${fmt(v['p(95)'])} ms` : undefined;
-    })
-    .filter(Boolean)
-    .join(' · ');
-  if (baseline.thresholdsFailed) {
-    status = 1;
-    say('baseline thresholds FAILED (p95 ≤ 200 ms, errors < 0.1% of requests): see the k6 output above');
+  let helloRps = NaN;
+  if (wants('hello')) {
+    const ceiling = runK6(k6, 'hello.js', { ...k6env, DURATION: smoke ? '10s' : '20s' }, 'hello-ceiling');
+    helloRps = ceiling.metrics.http_reqs?.values.rate ?? NaN;
+    rows.push(['hello-world yoga, max', fmt(helloRps, 0), fmt(ceiling.metrics.http_req_duration?.values['p(95)']), fmt(ceiling.metrics.http_req_duration?.values['p(99)']), '—', '100%']);
   }
 
-  if (!smoke) {
+  const duration = opts['baseline-duration'] ?? (smoke ? '30s' : '10m');
+  let perOp = '';
+  if (wants('baseline')) {
+    const baseline = runK6(k6, 'partner-mix.js', { ...k6env, RATE: '100', DURATION: duration }, 'baseline');
+    const b = baseline.metrics;
+    rows.push([`partner mix, 100 req/s × ${duration}`, fmt(b.http_reqs?.values.rate, 0), fmt(b.http_req_duration?.values['p(95)']), fmt(b.http_req_duration?.values['p(99)']), fmt(errorRate(b) * 100, 3) + '%', fmt(((b.http_reqs?.values.rate ?? 0) / helloRps) * 100, 1) + '%']);
+    const ops = ['workflows', 'executions', 'execution', 'logs', 'trigger'];
+    perOp = ops
+      .map((op) => {
+        const v = b[`http_req_duration{op:${op}}`]?.values;
+        return v ? `${op} p50 ${fmt(v.med)} / p95 ${fmt(v['p(95)'])} ms` : undefined;
+      })
+      .filter(Boolean)
+      .join(' · ');
+    if (baseline.thresholdsFailed) {
+      status = 1;
+      say('baseline thresholds FAILED (p95 ≤ 200 ms, errors < 0.1% of requests): see the k6 output above');
+    }
+  }
+
+  if (!smoke && wants('max')) {
     const max = runK6(k6, 'partner-max.js', { ...k6env, DURATION: '20s' }, 'mix-max');
     const mixRps = max.metrics.http_reqs?.values.rate ?? NaN;
     rows.push(['partner mix, max (closed model)', fmt(mixRps, 0), fmt(max.metrics.http_req_duration?.values['p(95)']), fmt(max.metrics.http_req_duration?.values['p(99)']), fmt(errorRate(max.metrics) * 100, 3) + '%', fmt((mixRps / helloRps) * 100, 1) + '%']);
-    if (!opts['skip-steps']) {
-      for (const rate of [250, 500, 1000, 2000]) {
-        const s = runK6(k6, 'partner-mix.js', { ...k6env, RATE: String(rate), DURATION: '30s', NO_THRESHOLDS: '1' }, `step-${rate}`);
-        const m = s.metrics;
-        const dropped = m.dropped_iterations?.values.count ?? 0;
-        rows.push([`step ${rate} req/s (dropped ${dropped})`, fmt(m.http_reqs?.values.rate, 0), fmt(m.http_req_duration?.values['p(95)']), fmt(m.http_req_duration?.values['p(99)']), fmt(errorRate(m) * 100, 3) + '%', fmt(((m.http_reqs?.values.rate ?? 0) / helloRps) * 100, 1) + '%']);
-      }
+  }
+  if (!smoke && wants('steps') && !opts['skip-steps']) {
+    for (const rate of [250, 500, 1000, 2000]) {
+      const s = runK6(k6, 'partner-mix.js', { ...k6env, RATE: String(rate), DURATION: '30s', NO_THRESHOLDS: '1' }, `step-${rate}`);
+      const m = s.metrics;
+      const dropped = m.dropped_iterations?.values.count ?? 0;
+      rows.push([`step ${rate} req/s (dropped ${dropped})`, fmt(m.http_reqs?.values.rate, 0), fmt(m.http_req_duration?.values['p(95)']), fmt(m.http_req_duration?.values['p(99)']), fmt(errorRate(m) * 100, 3) + '%', fmt(((m.http_reqs?.values.rate ?? 0) / helloRps) * 100, 1) + '%']);
     }
   }
 
   const clients = smoke ? 50 : 500;
-  const sub = await subscriptionScenario(k6, k6env, pg.url, redis.url, seed.tenantIds[0]!, clients, smoke ? 20_000 : 60_000, 20);
-  const sm = sub.summary.metrics;
-  const subLine =
-    `Subscriptions: ${sm.clients_acked?.values.count ?? 0} of ${clients} graphql-ws clients connected, ${sm.clients_held?.values.count ?? 0} held to the end; ` +
-    `${sub.written} WARN lines written at 20/s, ${sm.log_lines_received?.values.count ?? 0} deliveries (expected ${sub.written * clients}); ` +
-    `write → client latency p50 ${fmt(sm.log_delivery_ms?.values.med)} / p95 ${fmt(sm.log_delivery_ms?.values['p(95)'])} / p99 ${fmt(sm.log_delivery_ms?.values['p(99)'])} ms`;
-  say(subLine);
+  let subLine = '';
+  if (wants('subscriptions')) {
+    const sub = await subscriptionScenario(k6, k6env, pg.url, redis.url, seed.tenantIds[0]!, clients, smoke ? 20_000 : 60_000, 20);
+    const sm = sub.summary.metrics;
+    subLine =
+      `Subscriptions: ${sm.clients_acked?.values.count ?? 0} of ${clients} graphql-ws clients connected, ${sm.clients_held?.values.count ?? 0} held to the end; ` +
+      `${sub.written} WARN lines written at 20/s, ${sm.log_lines_received?.values.count ?? 0} deliveries (expected ${sub.written * clients}); ` +
+      `write → client latency p50 ${fmt(sm.log_delivery_ms?.values.med)} / p95 ${fmt(sm.log_delivery_ms?.values['p(95)'])} / p99 ${fmt(sm.log_delivery_ms?.values['p(99)'])} ms`;
+    say(subLine);
+  }
 
   const header = ['scenario', 'req/s', 'p95 ms', 'p99 ms', 'errors', 'of ceiling'];
   const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');

@@ -159,6 +159,40 @@ async function replaySince(db: PrismaClient, tenantId: string, filter: LogFilter
   return out.reverse();
 }
 
+/** Every word of the filter's search appears in the message, case-insensitively (ILIKE '%word%'). */
+function messageMatches(filter: LogFilter, message: string): boolean {
+  const words = filter.search?.trim().split(/\s+/).filter(Boolean) ?? [];
+  const text = message.toLowerCase();
+  return words.every((w) => text.includes(w.toLowerCase()));
+}
+
+/**
+ * One query per written batch per api process, however many clients subscribe: without this,
+ * N live tails of a tenant cost N identical queries per batch and fall behind under load.
+ * Entries are short-lived (a batch is delivered within moments), keyed by tenant and batch.
+ */
+const BATCH_TTL_MS = 10_000;
+const batchCaches = new WeakMap<PrismaClient, Map<string, { at: number; rows: Promise<LogEntry[]> }>>();
+
+function batchRows(db: PrismaClient, tenantId: string, batch: LogBatchEvent): Promise<LogEntry[]> {
+  let cache = batchCaches.get(db);
+  if (!cache) batchCaches.set(db, (cache = new Map()));
+  const key = `${tenantId}:${batch.entries.length}:${batch.entries[0]?.id}:${batch.entries.at(-1)?.id}`;
+  const now = Date.now();
+  const hit = cache.get(key);
+  if (hit && now - hit.at < BATCH_TTL_MS) return hit.rows;
+  for (const [k, v] of cache) if (now - v.at >= BATCH_TTL_MS) cache.delete(k);
+  const times = batch.entries.map((e) => new Date(e.createdAt).getTime());
+  // createdAt bounds let PostgreSQL prune LogEntry partitions.
+  const rows = db.logEntry.findMany({
+    where: { tenantId, id: { in: batch.entries.map((e) => e.id) }, createdAt: { gte: new Date(Math.min(...times)), lte: new Date(Math.max(...times)) } },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+  cache.set(key, { at: now, rows });
+  rows.catch(() => cache.delete(key));
+  return rows;
+}
+
 function logStream(ctx: GraphQLContext, filter: LogFilter, cursor: LogCursor | undefined): AsyncIterable<LogEntry> {
   const tenantId = tenantOf(ctx);
   return new Repeater<LogEntry>(async (push, stop) => {
@@ -177,15 +211,16 @@ function logStream(ctx: GraphQLContext, filter: LogFilter, cursor: LogCursor | u
         })
       : Promise.resolve();
     const deliver = async (batch: LogBatchEvent) => {
-      const wanted = batch.entries.filter((e) => summaryMatches(filter, e) && !replayed.has(e.id) && (!cursor || isAfter({ createdAt: new Date(e.createdAt), id: e.id }, cursor)));
-      if (wanted.length === 0) return;
-      const times = wanted.map((e) => new Date(e.createdAt).getTime());
-      // createdAt bounds let PostgreSQL prune LogEntry partitions; search applies in SQL here.
-      const rows = await ctx.db.logEntry.findMany({
-        where: { AND: [logWhere(tenantId, filter), { id: { in: wanted.map((e) => e.id) }, createdAt: { gte: new Date(Math.min(...times)), lte: new Date(Math.max(...times)) } }] },
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      });
-      for (const r of rows) await push(r);
+      const wanted = new Set(
+        batch.entries
+          .filter((e) => summaryMatches(filter, e) && !replayed.has(e.id) && (!cursor || isAfter({ createdAt: new Date(e.createdAt), id: e.id }, cursor)))
+          .map((e) => e.id),
+      );
+      if (wanted.size === 0) return;
+      // Every subscriber of this process shares one load of the batch; the search words are
+      // then matched here, as logWhere's ILIKE does in SQL.
+      const rows = await batchRows(ctx.db, tenantId, batch);
+      for (const r of rows) if (wanted.has(r.id) && messageMatches(filter, r.message)) await push(r);
     };
     const fail = (err: unknown) => stop(err);
     chain = chain.catch(fail);
