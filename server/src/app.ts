@@ -7,6 +7,7 @@ import type { Logger } from './logger.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { createFlowdeckYoga } from './graphql/yoga.ts';
 import { createHttpServer } from './http/server.ts';
+import { createStaticHandler } from './http/static.ts';
 
 export interface Component {
   name: string;
@@ -45,7 +46,8 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   if (roles.has('api')) {
     const authenticator = new Authenticator(db);
     const yoga = createFlowdeckYoga({ db, authenticator, graphiql: config.nodeEnv !== 'production' || config.graphql.introspection });
-    const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port });
+    // The dashboard's SPA fallback answers any unclaimed GET for HTML, so it stays the last route.
+    const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port, routes: [createStaticHandler()] });
     components.push({
       name: 'http',
       start: async () => {
