@@ -6,6 +6,11 @@ import type { Redis } from 'ioredis';
 import type { Logger } from './logger.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { createFlowdeckYoga } from './graphql/yoga.ts';
+import { attachGraphQLWs } from './graphql/ws.ts';
+import { createFlowdeckPubSub } from './graphql/pubsub.ts';
+import { RateLimiter } from './graphql/plugins/rate-limit.ts';
+import { createQueues } from './engine/queues.ts';
+import { createRedis } from './redis.ts';
 import { createHttpServer } from './http/server.ts';
 import { createStaticHandler } from './http/static.ts';
 
@@ -45,9 +50,24 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
 
   if (roles.has('api')) {
     const authenticator = new Authenticator(db);
-    const yoga = createFlowdeckYoga({ db, authenticator, graphiql: config.nodeEnv !== 'production' || config.graphql.introspection });
+    const queues = createQueues(redis, config.redisPrefix);
+    // Subscriber mode takes a connection of its own.
+    const subscribeRedis = createRedis(config.redisUrl);
+    const pubSub = createFlowdeckPubSub(redis, subscribeRedis);
+    const rateLimiter = new RateLimiter(redis, config.redisPrefix, config.graphql.rateLimitPerMinute);
+    const yoga = createFlowdeckYoga({
+      db,
+      authenticator,
+      engine: { db, queues, redis, redisPrefix: config.redisPrefix },
+      pubSub,
+      encryptionKey: config.encryptionKey,
+      limits: config.graphql,
+      rateLimiter,
+      graphiql: config.nodeEnv !== 'production' || config.graphql.introspection,
+    });
     // The dashboard's SPA fallback answers any unclaimed GET for HTML, so it stays the last route.
     const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port, routes: [createStaticHandler()] });
+    const ws = attachGraphQLWs({ server: http.server, yoga, authenticator, rateLimiter });
     components.push({
       name: 'http',
       start: async () => {
@@ -55,8 +75,11 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
         logger.info({ port, host: config.host }, `GraphQL at http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/graphql`);
       },
       stop: async () => {
+        await ws.stop();
         await http.stop();
         await authenticator.flush();
+        await queues.close();
+        await subscribeRedis.quit().catch(() => subscribeRedis.disconnect());
       },
     });
   }

@@ -25,6 +25,7 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     JSON: { Input: unknown; Output: unknown };
+    Date: { Input: Date; Output: Date };
   };
 }>({
   plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin],
@@ -40,7 +41,21 @@ export const builder = new SchemaBuilder<{
         ? new GraphQLError('Your API key may not do this', { extensions: { code: 'FORBIDDEN' } })
         : new GraphQLError('A valid API key is required', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } }),
   },
-  relay: { cursorType: 'String', clientMutationId: 'omit' },
+  relay: {
+    cursorType: 'String',
+    clientMutationId: 'omit',
+    nodeQueryOptions: { authScopes: { viewer: true } },
+    nodesQueryOptions: { authScopes: { viewer: true } },
+    // A malformed id is the caller's mistake, not an internal error to mask.
+    decodeGlobalID: (globalID) => {
+      const decoded = Buffer.from(globalID, 'base64').toString('utf8');
+      const sep = decoded.indexOf(':');
+      if (sep <= 0 || sep === decoded.length - 1) {
+        throw new GraphQLError('The id is not a Flowdeck id', { extensions: { code: 'BAD_USER_INPUT' } });
+      }
+      return { typename: decoded.slice(0, sep), id: decoded.slice(sep + 1) };
+    },
+  },
   prisma: {
     client: (ctx) => ctx.db,
     dmmf: getDatamodel(),
@@ -51,4 +66,5 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.queryType({});
-// builder.mutationType / subscriptionType are declared by the first file that adds such a field.
+builder.mutationType({});
+builder.subscriptionType({});

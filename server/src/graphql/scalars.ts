@@ -36,3 +36,17 @@ builder.scalarType('JSON', {
   parseValue: (value) => value,
   parseLiteral: (ast) => literalToJson(ast),
 });
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+builder.scalarType('Date', {
+  description: 'A calendar date, YYYY-MM-DD (no time, no zone).',
+  serialize: (value) => (value instanceof Date ? value.toISOString().slice(0, 10) : String(value)),
+  parseValue: (value) => {
+    const d = typeof value === 'string' && DATE.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(NaN);
+    if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value) {
+      throw new GraphQLError('Date must be a calendar date YYYY-MM-DD', { extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    return d;
+  },
+});

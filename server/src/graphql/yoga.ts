@@ -1,26 +1,81 @@
+// The GraphQL HTTP handler (and the envelope the WebSocket server reuses, ws.ts).
+//
+// Threat model of the protections here:
+// - Authentication is an API key in the Authorization header (HTTP) or connectionParams (WS);
+//   there are no cookies, so a browser never attaches credentials to a cross-site request.
+// - CSRF: useCSRFPrevention still refuses "simple" requests (GET, form posts) that carry none
+//   of the listed headers, so a cross-site page cannot even run anonymous operations through a
+//   victim's browser. `authorization` counts as such a header: it is never simple (browsers
+//   preflight it), which keeps curl/k6/partners with a key working without an extra header.
+//   Browsers without a key (GraphiQL's GETs) send `x-graphql-yoga-csrf`; JSON POSTs pass.
+// - Armor limits (depth, aliases, tokens, cost) run in parse/validate, so they apply to the
+//   WebSocket path too, which executes through this same envelope.
+// - Rate limits are per API key in Redis (RateLimiter); the body size limit runs before parsing.
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import type { Authenticator } from '../auth/authenticator.ts';
+import type { Authenticator, Viewer } from '../auth/authenticator.ts';
+import type { Config } from '../config.ts';
+import type { EngineDeps } from '../engine/executions.ts';
 import type { GraphQLContext } from './context.ts';
+import type { FlowdeckPubSub } from './pubsub.ts';
+import { maskError } from './plugins/mask-error.ts';
+import type { RateLimiter } from './plugins/rate-limit.ts';
+import { useBodyLimit } from './plugins/use-body-limit.ts';
 import { schema } from './schema.ts';
+
+export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'authorization'];
 
 export interface YogaDeps {
   db: PrismaClient;
   authenticator: Authenticator;
+  engine: EngineDeps;
+  pubSub: FlowdeckPubSub;
+  encryptionKey: Buffer;
+  limits: Config['graphql'];
+  rateLimiter?: RateLimiter;
   graphiql?: boolean;
 }
 
-export type FlowdeckYoga = YogaServerInstance<Record<string, never>, GraphQLContext>;
+/** What the WebSocket server hands to the context factory (set in its onConnect). */
+export interface WsServerContext {
+  extra?: { viewer?: Viewer | null };
+}
 
-export function createFlowdeckYoga({ db, authenticator, graphiql = true }: YogaDeps): FlowdeckYoga {
-  return createYoga<Record<string, never>, GraphQLContext>({
+export type FlowdeckYoga = YogaServerInstance<WsServerContext, GraphQLContext>;
+
+export function armorPlugin(limits: Config['graphql']) {
+  return EnvelopArmorPlugin({
+    maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: limits.introspection },
+    maxAliases: { n: limits.maxAliases, exposeLimits: limits.introspection },
+    maxTokens: { n: limits.maxTokens, exposeLimits: limits.introspection },
+    costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true, exposeLimits: limits.introspection },
+    maxDirectives: { n: 50 },
+    blockFieldSuggestion: { enabled: !limits.introspection },
+  });
+}
+
+export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encryptionKey, limits, rateLimiter, graphiql = true }: YogaDeps): FlowdeckYoga {
+  return createYoga<WsServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: graphiql ? { title: 'Flowdeck GraphQL', subscriptionsProtocol: 'WS' } : false,
     landingPage: false,
-    context: async ({ request }) => ({
-      db,
-      viewer: await authenticator.authenticate(request.headers.get('authorization')),
-    }),
+    maskedErrors: { maskError },
+    plugins: [
+      useBodyLimit({ maxBytes: limits.maxBodyBytes }),
+      useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+      armorPlugin(limits),
+      ...(limits.introspection ? [] : [useDisableIntrospection()]),
+    ],
+    context: async (initial) => {
+      // WebSocket operations were authenticated once at connection_init (ws.ts).
+      const fromWs = initial.extra !== undefined;
+      const viewer = fromWs ? (initial.extra?.viewer ?? null) : await authenticator.authenticate(initial.request.headers.get('authorization'));
+      if (viewer && !fromWs) await rateLimiter?.consume(viewer.apiKeyId);
+      return { db, viewer, engine, pubSub, encryptionKey, authenticator };
+    },
   });
 }

@@ -1,0 +1,103 @@
+// API keys of the caller's tenant (ADMIN). The full key exists only in createApiKey's answer;
+// lists show the public prefix.
+import { queryFromInfo } from '@pothos/plugin-prisma';
+import type { ApiKey } from '../generated/prisma/client.ts';
+import { createApiKey, revokeApiKey } from '../auth/api-keys.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import { builder } from './builder.ts';
+import { keysetConnection } from './connection.ts';
+import { tenantOf } from './context.ts';
+import { ApiKeyRoleEnum } from './enums.ts';
+import { MUTATION_ERRORS } from './errors.ts';
+import { requireLocalId } from './ids.ts';
+
+export const ApiKeyRef = builder.prismaNode('ApiKey', {
+  id: { field: 'id' },
+  nullable: true,
+  // Keys are visible to ADMIN keys only, through node(id) too.
+  authScopes: { role: 'ADMIN' },
+  findUnique: (id, ctx) => ({ id, tenantId: tenantOf(ctx) }),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    prefix: t.exposeString('prefix', { description: 'The public part of the key (fd_<prefix>_…).' }),
+    role: t.expose('role', { type: ApiKeyRoleEnum }),
+    lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true, description: 'Updated at most once a minute.' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.queryField('apiKeys', (t) =>
+  t.connection(
+    {
+      type: ApiKeyRef,
+      authScopes: { role: 'ADMIN' },
+      args: { includeRevoked: t.arg.boolean({ defaultValue: false }) },
+      resolve: (_root, args, ctx, info) => {
+        const where = { tenantId: tenantOf(ctx), ...(args.includeRevoked ? {} : { revokedAt: null }) };
+        return keysetConnection<ApiKey>({
+          kind: 'ApiKey',
+          args,
+          keyOf: (k) => ({ id: k.id }),
+          fetch: (page) => ctx.db.apiKey.findMany({ ...queryFromInfo({ context: ctx, info, path: ['edges', 'node'] }), where: { AND: [where, page.where] }, orderBy: page.orderBy, take: page.take }),
+          count: () => ctx.db.apiKey.count({ where }),
+        });
+      },
+    },
+    { name: 'ApiKeyConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => conn.totalCount() }) }) },
+  ),
+);
+
+const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    role: t.field({ type: ApiKeyRoleEnum, required: true }),
+    expiresAt: t.field({ type: 'DateTime' }),
+  }),
+});
+
+const CreateApiKeyPayload = builder.objectRef<{ apiKey: ApiKey; key: string }>('CreateApiKeyPayload').implement({
+  fields: (t) => ({
+    apiKey: t.field({ type: ApiKeyRef, nullable: false, resolve: (p) => p.apiKey }),
+    key: t.exposeString('key', { description: 'The full key. Shown only here, once: store it now.' }),
+  }),
+});
+
+const ApiKeyPayload = builder.objectRef<{ apiKey: ApiKey }>('ApiKeyPayload').implement({
+  fields: (t) => ({ apiKey: t.field({ type: ApiKeyRef, nullable: false, resolve: (p) => p.apiKey }) }),
+});
+
+builder.mutationFields((t) => ({
+  createApiKey: t.field({
+    type: CreateApiKeyPayload,
+    authScopes: { role: 'ADMIN' },
+    errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'CreateApiKeyResult' } },
+    args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const name = input.name.trim();
+      const problems = [
+        ...(name.length === 0 || name.length > 200 ? [{ path: 'name', message: 'must be 1 to 200 characters' }] : []),
+        ...(input.expiresAt && input.expiresAt.getTime() <= Date.now() ? [{ path: 'expiresAt', message: 'must be in the future' }] : []),
+      ];
+      if (problems.length) throw new ValidationError(problems);
+      return createApiKey(ctx.db, { tenantId: tenantOf(ctx), name, role: input.role, expiresAt: input.expiresAt ?? null });
+    },
+  }),
+  revokeApiKey: t.field({
+    type: ApiKeyPayload,
+    authScopes: { role: 'ADMIN' },
+    description: 'The key stops working at once in this process and within seconds in every other.',
+    errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'RevokeApiKeyResult' } },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      const keyId = requireLocalId(String(id), 'ApiKey');
+      const tenantId = tenantOf(ctx);
+      const existing = await ctx.db.apiKey.findFirst({ where: { id: keyId, tenantId } });
+      if (!existing) throw new NotFoundError('ApiKey', String(id));
+      await revokeApiKey(ctx.db, tenantId, keyId);
+      ctx.authenticator?.forget(existing.prefix);
+      return { apiKey: await ctx.db.apiKey.findUniqueOrThrow({ where: { id: keyId } }) };
+    },
+  }),
+}));

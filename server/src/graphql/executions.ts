@@ -1,0 +1,275 @@
+// Executions: runs of a workflow with their step runs, progress and drift; the list and lookup;
+// trigger / cancel / retry (OPERATOR, through engine/executions.ts); and the live
+// executionUpdated subscription, relayed from the workers' Redis events.
+import { queryFromInfo } from '@pothos/plugin-prisma';
+import { filter, pipe, Repeater } from 'graphql-yoga';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { Prisma, WorkflowExecution } from '../generated/prisma/client.ts';
+import type { ExecutionStatus, TriggerKind } from '../generated/prisma/enums.ts';
+import { cancelExecution, retryExecution, triggerExecution } from '../engine/executions.ts';
+import { ValidationError, type InputProblem } from '../errors.ts';
+import { eventTopics, type ExecutionEvent } from '../events.ts';
+import type { DateRangeSpec } from '../workflows/definition.ts';
+import { builder } from './builder.ts';
+import { keysetConnection, type PageArgs } from './connection.ts';
+import { tenantOf, type GraphQLContext } from './context.ts';
+import { ExecutionStatusEnum, StepStatusEnum, TriggerKindEnum } from './enums.ts';
+import { MUTATION_ERRORS } from './errors.ts';
+import { globalId, localId, requireLocalId } from './ids.ts';
+
+export const ExecutionRef = builder.prismaNode('WorkflowExecution', {
+  name: 'Execution',
+  description: 'One run of a workflow.',
+  id: { field: 'id' },
+  nullable: true,
+  findUnique: (id, ctx) => ({ id, tenantId: tenantOf(ctx) }),
+  fields: (t) => ({
+    workflow: t.relation('workflow', { description: 'The workflow that ran (also when it has since been deleted).' }),
+    workflowVersion: t.exposeInt('workflowVersion'),
+    status: t.expose('status', { type: ExecutionStatusEnum }),
+    trigger: t.expose('trigger', { type: TriggerKindEnum }),
+    scheduledFor: t.expose('scheduledFor', { type: 'DateTime', nullable: true, description: 'Scheduled runs: the slot this run fired for.' }),
+    driftMs: t.exposeInt('driftMs', { nullable: true, description: 'Scheduled runs: startedAt − scheduledFor in milliseconds.' }),
+    dateRange: t.expose('dateRange', { type: 'JSON', nullable: true, description: 'The date-range spec as given ({kind: rolling | relative | absolute, …}).' }),
+    rangeStart: t.expose('rangeStart', { type: 'Date', nullable: true, description: 'First date the run covers, in the tenant zone.' }),
+    rangeEnd: t.expose('rangeEnd', { type: 'Date', nullable: true, description: 'Last date the run covers (inclusive).' }),
+    input: t.expose('input', { type: 'JSON', description: 'Template variables of this run.' }),
+    progress: t.field({
+      type: ProgressRef,
+      resolve: (e) => ({ stepsTotal: e.stepsTotal, stepsCompleted: e.stepsCompleted, counters: e.progress }),
+    }),
+    output: t.expose('output', { type: 'JSON', nullable: true }),
+    error: t.expose('error', { type: 'JSON', nullable: true, description: '{message, step, date, source, accountId | shopId} when the run failed.' }),
+    cancelRequestedAt: t.expose('cancelRequestedAt', { type: 'DateTime', nullable: true }),
+    idempotencyKey: t.exposeString('idempotencyKey', { nullable: true }),
+    retryOfId: t.id({ nullable: true, description: 'The execution this one retries.', resolve: (e) => (e.retryOfId ? globalId('Execution', e.retryOfId) : null) }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    // At most 50 steps per definition, so a plain list (loaded in the parent's query, no N+1).
+    stepRuns: t.relation('stepRuns', { query: { orderBy: { index: 'asc' } } }),
+  }),
+});
+
+const ProgressRef = builder.objectRef<{ stepsTotal: number; stepsCompleted: number; counters: unknown }>('ExecutionProgress').implement({
+  fields: (t) => ({
+    stepsTotal: t.exposeInt('stepsTotal'),
+    stepsCompleted: t.exposeInt('stepsCompleted'),
+    percent: t.float({ resolve: (p) => (p.stepsTotal === 0 ? 0 : Math.round((1000 * p.stepsCompleted) / p.stepsTotal) / 10) }),
+    counters: t.field({ type: 'JSON', description: 'Named counters such as daysProcessed, metaFetched, posFetched.', resolve: (p) => p.counters }),
+  }),
+});
+
+builder.prismaObject('StepRun', {
+  description: 'One step of an execution.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    index: t.exposeInt('index'),
+    name: t.exposeString('name', { nullable: true }),
+    type: t.exposeString('type'),
+    status: t.expose('status', { type: StepStatusEnum }),
+    attempts: t.exposeInt('attempts'),
+    output: t.expose('output', { type: 'JSON', nullable: true }),
+    error: t.expose('error', { type: 'JSON', nullable: true }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+export const ExecutionFilterInput = builder.inputType('ExecutionFilter', {
+  fields: (t) => ({
+    workflowId: t.id(),
+    statuses: t.field({ type: [ExecutionStatusEnum] }),
+    triggers: t.field({ type: [TriggerKindEnum] }),
+    since: t.field({ type: 'DateTime', description: 'Created at or after (inclusive).' }),
+    until: t.field({ type: 'DateTime', description: 'Created before (exclusive).' }),
+  }),
+});
+
+export interface ExecutionFilter {
+  workflowId?: string | number | null;
+  statuses?: ExecutionStatus[] | null;
+  triggers?: TriggerKind[] | null;
+  since?: Date | null;
+  until?: Date | null;
+}
+
+/** `workflowRowId` pins the workflow (the nested list); otherwise filter.workflowId may. */
+export function executionWhere(tenantId: string, filter: ExecutionFilter | null | undefined, workflowRowId?: string): Prisma.WorkflowExecutionWhereInput {
+  const where: Prisma.WorkflowExecutionWhereInput = { tenantId };
+  if (workflowRowId) where.workflowId = workflowRowId;
+  else if (filter?.workflowId != null) {
+    // An id that is not a workflow of this tenant filters down to nothing, as a missing one would.
+    where.workflowId = localId(String(filter.workflowId), 'Workflow') ?? '00000000-0000-0000-0000-000000000000';
+  }
+  if (filter?.statuses?.length) where.status = { in: filter.statuses };
+  if (filter?.triggers?.length) where.trigger = { in: filter.triggers };
+  if (filter?.since || filter?.until) where.createdAt = { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lt: filter.until } : {}) };
+  return where;
+}
+
+export function executionsConnection(ctx: GraphQLContext, info: GraphQLResolveInfo, args: PageArgs, where: Prisma.WorkflowExecutionWhereInput) {
+  return keysetConnection<WorkflowExecution>({
+    kind: 'Execution',
+    args,
+    keyOf: (e) => ({ id: e.id }),
+    fetch: (page) => ctx.db.workflowExecution.findMany({ ...queryFromInfo({ context: ctx, info, path: ['edges', 'node'] }), where: { AND: [where, page.where] }, orderBy: page.orderBy, take: page.take }),
+    count: () => ctx.db.workflowExecution.count({ where }),
+  });
+}
+
+builder.queryFields((t) => ({
+  executions: t.connection(
+    {
+      type: ExecutionRef,
+      authScopes: { viewer: true },
+      description: 'Newest first.',
+      args: { filter: t.arg({ type: ExecutionFilterInput }) },
+      resolve: (_root, args, ctx, info) => executionsConnection(ctx, info, args, executionWhere(tenantOf(ctx), args.filter)),
+    },
+    { name: 'ExecutionConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => conn.totalCount() }) }) },
+  ),
+  execution: t.prismaField({
+    type: 'WorkflowExecution',
+    nullable: true,
+    authScopes: { viewer: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, ctx) => {
+      const id = localId(String(args.id), 'Execution');
+      return id ? ctx.db.workflowExecution.findFirst({ ...query, where: { id, tenantId: tenantOf(ctx) } }) : null;
+    },
+  }),
+}));
+
+const DateRangeKindEnum = builder.enumType('DateRangeKind', {
+  values: {
+    rolling: { description: 'The single day offsetDays before today (1 = yesterday).' },
+    relative: { description: 'The `days` days before today, ending yesterday.' },
+    absolute: { description: 'since..until inclusive.' },
+  } as const,
+});
+
+const DateRangeInput = builder.inputType('DateRangeInput', {
+  description: "Dates a data-sync run walks, computed in the workflow's zone.",
+  fields: (t) => ({
+    kind: t.field({ type: DateRangeKindEnum, required: true }),
+    offsetDays: t.int({ description: 'rolling: days before today (default 1).' }),
+    days: t.int({ description: 'relative: how many days.' }),
+    since: t.field({ type: 'Date', description: 'absolute: first date.' }),
+    until: t.field({ type: 'Date', description: 'absolute: last date (inclusive).' }),
+  }),
+});
+
+const TriggerWorkflowInput = builder.inputType('TriggerWorkflowInput', {
+  fields: (t) => ({
+    context: t.field({ type: 'JSON', description: "Template variables, merged over the definition's variables." }),
+    dateRange: t.field({ type: DateRangeInput, description: "Overrides the definition's date range." }),
+    idempotencyKey: t.string({ description: 'Repeating a key within 24 hours returns the first execution instead of starting another.' }),
+  }),
+});
+
+type DateRangeArg = { kind: 'rolling' | 'relative' | 'absolute'; offsetDays?: number | null; days?: number | null; since?: Date | null; until?: Date | null };
+
+function toDateRangeSpec(r: DateRangeArg): DateRangeSpec {
+  const problems: InputProblem[] = [];
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  let spec: DateRangeSpec | undefined;
+  switch (r.kind) {
+    case 'rolling':
+      if (r.offsetDays != null && (r.offsetDays < 0 || r.offsetDays > 3650)) problems.push({ path: 'input.dateRange.offsetDays', message: 'must be from 0 to 3650' });
+      spec = { kind: 'rolling', offsetDays: r.offsetDays ?? 1 };
+      break;
+    case 'relative':
+      if (r.days == null || r.days < 1 || r.days > 366) problems.push({ path: 'input.dateRange.days', message: 'is required for relative ranges, from 1 to 366' });
+      spec = { kind: 'relative', days: r.days ?? 0 };
+      break;
+    case 'absolute':
+      if (!r.since) problems.push({ path: 'input.dateRange.since', message: 'is required for absolute ranges' });
+      if (!r.until) problems.push({ path: 'input.dateRange.until', message: 'is required for absolute ranges' });
+      if (r.since && r.until && r.since > r.until) problems.push({ path: 'input.dateRange.until', message: 'must not be before since' });
+      if (r.since && r.until) spec = { kind: 'absolute', since: day(r.since), until: day(r.until) };
+      break;
+  }
+  if (problems.length || !spec) throw new ValidationError(problems);
+  return spec;
+}
+
+const TriggerWorkflowPayload = builder.objectRef<{ execution: WorkflowExecution; created: boolean }>('TriggerWorkflowPayload').implement({
+  fields: (t) => ({
+    execution: t.field({ type: ExecutionRef, nullable: false, resolve: (p) => p.execution }),
+    created: t.exposeBoolean('created', { description: 'false when the idempotency key matched an earlier execution (which is returned).' }),
+  }),
+});
+
+const ExecutionPayload = builder.objectRef<{ execution: WorkflowExecution }>('ExecutionPayload').implement({
+  fields: (t) => ({ execution: t.field({ type: ExecutionRef, nullable: false, resolve: (p) => p.execution }) }),
+});
+
+builder.mutationFields((t) => ({
+  triggerWorkflow: t.field({
+    type: TriggerWorkflowPayload,
+    authScopes: { role: 'OPERATOR' },
+    description: 'Starts a run now. The execution is PENDING until a worker picks it up.',
+    errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'TriggerWorkflowResult' } },
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: TriggerWorkflowInput }) },
+    resolve: async (_root, { id, input }, ctx) => {
+      const context = input?.context ?? undefined;
+      if (context !== undefined && (typeof context !== 'object' || context === null || Array.isArray(context))) {
+        throw new ValidationError([{ path: 'input.context', message: 'must be a JSON object' }]);
+      }
+      return triggerExecution(ctx.engine, {
+        tenantId: tenantOf(ctx),
+        workflowId: requireLocalId(String(id), 'Workflow'),
+        trigger: 'API',
+        context: context as Record<string, unknown> | undefined,
+        dateRange: input?.dateRange ? toDateRangeSpec(input.dateRange) : undefined,
+        idempotencyKey: input?.idempotencyKey ?? undefined,
+      });
+    },
+  }),
+  cancelExecution: t.field({
+    type: ExecutionPayload,
+    authScopes: { role: 'OPERATOR' },
+    description: 'A pending run is cancelled at once; a running one stops at its next safe point.',
+    errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'CancelExecutionResult' } },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => ({ execution: await cancelExecution(ctx.engine, tenantOf(ctx), requireLocalId(String(id), 'Execution')) }),
+  }),
+  retryExecution: t.field({
+    type: ExecutionPayload,
+    authScopes: { role: 'OPERATOR' },
+    description: 'Runs a failed or cancelled execution again, as a new execution over the same dates and input.',
+    errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'RetryExecutionResult' } },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => ({ execution: await retryExecution(ctx.engine, tenantOf(ctx), requireLocalId(String(id), 'Execution'), 'API') }),
+  }),
+}));
+
+/** The tenant's execution events, narrowed to the arguments; ends (and unsubscribes) when the client leaves. */
+function executionEvents(ctx: GraphQLContext, workflowId: string | null, executionId: string | null): AsyncIterable<ExecutionEvent> {
+  const source = ctx.pubSub.subscribe(eventTopics(ctx.engine.redisPrefix).executions, tenantOf(ctx)) as AsyncIterable<ExecutionEvent>;
+  return pipe(
+    source,
+    filter((e: ExecutionEvent) => (!workflowId || e.workflowId === workflowId) && (!executionId || e.executionId === executionId)),
+  );
+}
+
+builder.subscriptionField('executionUpdated', (t) =>
+  t.prismaField({
+    type: 'WorkflowExecution',
+    authScopes: { viewer: true },
+    description: 'Every change of an execution of your tenant (optionally of one workflow or one execution), as the row is now.',
+    args: { workflowId: t.arg.id(), executionId: t.arg.id() },
+    subscribe: (_root, args, ctx) => {
+      const workflowId = args.workflowId == null ? null : localId(String(args.workflowId), 'Workflow');
+      const executionId = args.executionId == null ? null : localId(String(args.executionId), 'Execution');
+      // An id that cannot be one of ours matches nothing, like an id of another tenant.
+      if ((args.workflowId != null && !workflowId) || (args.executionId != null && !executionId)) return new Repeater<ExecutionEvent>((_push, stop) => stop);
+      return executionEvents(ctx, workflowId, executionId);
+    },
+    // The event carries ids only; loading the row applies tenant scope and the selection.
+    resolve: (query, event, _args, ctx) =>
+      ctx.db.workflowExecution.findFirstOrThrow({ ...query, where: { id: (event as unknown as ExecutionEvent).executionId, tenantId: tenantOf(ctx) } }),
+  }),
+);

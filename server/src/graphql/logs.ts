@@ -1,0 +1,193 @@
+// Workflow logs: the Logs Explorer's list (keyset pages through logs/query.ts) and the live
+// logAdded subscription with the same filter type. logAdded(after:) first replays what the
+// client missed since its cursor, then continues live, with no gap and no duplicate.
+import { Repeater } from 'graphql-yoga';
+import type { LogEntry, PrismaClient } from '../generated/prisma/client.ts';
+import type { LogLevel } from '../generated/prisma/enums.ts';
+import { eventTopics, type LogBatchEvent } from '../events.ts';
+import { decodeLogCursor, encodeLogCursor, logWhere, queryLogs, type LogCursor, type LogFilter } from '../logs/query.ts';
+import { builder } from './builder.ts';
+import { checkPageArgs, type PageArgs } from './connection.ts';
+import { tenantOf, type GraphQLContext } from './context.ts';
+import { LogLevelEnum } from './enums.ts';
+import { globalId, localId } from './ids.ts';
+import { GraphQLError } from 'graphql';
+
+const NO_ROW = '00000000-0000-0000-0000-000000000000';
+const MAX_PAGE = 500;
+const REPLAY_PAGE = 1000;
+
+export const LogEntryRef = builder.prismaObject('LogEntry', {
+  description: 'One structured, PII-redacted log line of a workflow run.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    cursor: t.string({ description: 'Pass to logs(after:) or logAdded(after:) to continue from this line.', resolve: (e) => encodeLogCursor(e) }),
+    level: t.expose('level', { type: LogLevelEnum }),
+    message: t.exposeString('message'),
+    metadata: t.expose('metadata', { type: 'JSON', nullable: true }),
+    workflowId: t.id({ nullable: true, resolve: (e) => (e.workflowId ? globalId('Workflow', e.workflowId) : null) }),
+    executionId: t.id({ nullable: true, resolve: (e) => (e.executionId ? globalId('Execution', e.executionId) : null) }),
+    step: t.exposeString('step', { nullable: true }),
+    piiRedacted: t.exposeBoolean('piiRedacted'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+export const LogFilterInput = builder.inputType('LogFilterInput', {
+  description: 'The Logs Explorer filter, shared by logs and logAdded.',
+  fields: (t) => ({
+    workflowId: t.id(),
+    executionId: t.id(),
+    levels: t.field({ type: [LogLevelEnum] }),
+    since: t.field({ type: 'DateTime', description: 'Inclusive lower bound on createdAt.' }),
+    until: t.field({ type: 'DateTime', description: 'Exclusive upper bound on createdAt.' }),
+    search: t.string({ description: 'Words that must all appear in the message (case-insensitive).' }),
+  }),
+});
+
+interface LogFilterArg {
+  workflowId?: string | number | null;
+  executionId?: string | number | null;
+  levels?: LogLevel[] | null;
+  since?: Date | null;
+  until?: Date | null;
+  search?: string | null;
+}
+
+/** Global ids to row ids; an id that is not one of ours filters down to nothing. */
+export function toLogFilter(arg: LogFilterArg | null | undefined): LogFilter {
+  if (!arg) return {};
+  return {
+    workflowId: arg.workflowId == null ? null : (localId(String(arg.workflowId), 'Workflow') ?? NO_ROW),
+    executionId: arg.executionId == null ? null : (localId(String(arg.executionId), 'Execution') ?? NO_ROW),
+    levels: arg.levels ?? null,
+    since: arg.since ?? null,
+    until: arg.until ?? null,
+    search: arg.search ?? null,
+  };
+}
+
+function isAfter(e: { createdAt: Date; id: string }, c: LogCursor): boolean {
+  return e.createdAt.getTime() > c.createdAt.getTime() || (e.createdAt.getTime() === c.createdAt.getTime() && e.id > c.id);
+}
+
+/** Newest first, like the Explorer. Forward (first/after) pages are queryLogs' own. */
+async function logsPage(db: PrismaClient, tenantId: string, filter: LogFilter, args: PageArgs) {
+  checkPageArgs(args, MAX_PAGE);
+  if ((args.before && args.first != null) || (args.after && args.last != null) || (args.after && args.before)) {
+    throw new GraphQLError('Page logs forward with first/after or backward with last/before', { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  const backward = args.last != null || args.before != null;
+  if (!backward) {
+    const page = await queryLogs(db, tenantId, filter, { first: args.first ?? 100, after: args.after });
+    return { entries: page.entries, hasNextPage: page.hasNextPage, hasPreviousPage: Boolean(args.after) };
+  }
+  const last = args.last ?? 100;
+  const where = logWhere(tenantId, filter);
+  if (args.before) {
+    const c = decodeLogCursor(args.before);
+    where.AND = [...((where.AND as object[] | undefined) ?? []), { OR: [{ createdAt: { gt: c.createdAt } }, { createdAt: c.createdAt, id: { gt: c.id } }] }];
+  }
+  const rows = last === 0 ? [] : await db.logEntry.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: last + 1 });
+  return { entries: rows.slice(0, last).reverse(), hasNextPage: Boolean(args.before), hasPreviousPage: rows.length > last };
+}
+
+builder.queryField('logs', (t) =>
+  t.connection(
+    {
+      type: LogEntryRef,
+      authScopes: { viewer: true },
+      description: 'Newest first. Page forward with first/after, backward with last/before.',
+      args: { filter: t.arg({ type: LogFilterInput }) },
+      resolve: async (_root, args, ctx) => {
+        const tenantId = tenantOf(ctx);
+        const filter = toLogFilter(args.filter);
+        const page = await logsPage(ctx.db, tenantId, filter, args);
+        const edges = page.entries.map((node) => ({ cursor: encodeLogCursor(node), node }));
+        let total: Promise<number> | undefined;
+        return {
+          edges,
+          pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: page.hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+          totalCount: () => (total ??= ctx.db.logEntry.count({ where: logWhere(tenantId, filter) })),
+        };
+      },
+    },
+    { name: 'LogEntryConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => conn.totalCount() }) }) },
+  ),
+);
+
+/** Cheap checks on the event's summary, so rows are loaded only for entries the client wants. */
+function summaryMatches(filter: LogFilter, e: LogBatchEvent['entries'][number]): boolean {
+  const at = new Date(e.createdAt);
+  return (
+    (!filter.workflowId || e.workflowId === filter.workflowId) &&
+    (!filter.executionId || e.executionId === filter.executionId) &&
+    (!filter.levels?.length || filter.levels.includes(e.level)) &&
+    (!filter.since || at >= filter.since) &&
+    (!filter.until || at < filter.until)
+  );
+}
+
+/** Entries after the cursor that match the filter, oldest first, read through queryLogs. */
+async function replaySince(db: PrismaClient, tenantId: string, filter: LogFilter, cursor: LogCursor): Promise<LogEntry[]> {
+  const since = filter.since && filter.since > cursor.createdAt ? filter.since : cursor.createdAt;
+  const out: LogEntry[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await queryLogs(db, tenantId, { ...filter, since }, { first: REPLAY_PAGE, after });
+    out.push(...page.entries.filter((e) => isAfter(e, cursor)));
+    if (!page.hasNextPage || page.entries.length === 0) break;
+    after = encodeLogCursor(page.entries.at(-1)!);
+  }
+  return out.reverse();
+}
+
+function logStream(ctx: GraphQLContext, filter: LogFilter, cursor: LogCursor | undefined): AsyncIterable<LogEntry> {
+  const tenantId = tenantOf(ctx);
+  return new Repeater<LogEntry>(async (push, stop) => {
+    const source = ctx.pubSub.subscribe(eventTopics(ctx.engine.redisPrefix).logs, tenantId)[Symbol.asyncIterator]() as AsyncIterator<LogBatchEvent>;
+    void stop.then(() => source.return?.());
+    const firstEvent = source.next(); // starts the Redis SUBSCRIBE
+    await ctx.pubSub.listening();
+    // From here on every new entry reaches us live; the replay covers everything before.
+    const replayed = new Set<string>();
+    let chain: Promise<void> = cursor
+      ? replaySince(ctx.db, tenantId, filter, cursor).then(async (entries) => {
+          for (const e of entries) {
+            replayed.add(e.id);
+            await push(e);
+          }
+        })
+      : Promise.resolve();
+    const deliver = async (batch: LogBatchEvent) => {
+      const wanted = batch.entries.filter((e) => summaryMatches(filter, e) && !replayed.has(e.id) && (!cursor || isAfter({ createdAt: new Date(e.createdAt), id: e.id }, cursor)));
+      if (wanted.length === 0) return;
+      const times = wanted.map((e) => new Date(e.createdAt).getTime());
+      // createdAt bounds let PostgreSQL prune LogEntry partitions; search applies in SQL here.
+      const rows = await ctx.db.logEntry.findMany({
+        where: { AND: [logWhere(tenantId, filter), { id: { in: wanted.map((e) => e.id) }, createdAt: { gte: new Date(Math.min(...times)), lte: new Date(Math.max(...times)) } }] },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      });
+      for (const r of rows) await push(r);
+    };
+    const fail = (err: unknown) => stop(err);
+    chain = chain.catch(fail);
+    for (let next = await firstEvent; !next.done; next = await source.next()) {
+      const batch = next.value;
+      chain = chain.then(() => deliver(batch)).catch(fail);
+    }
+    await chain;
+    stop();
+  });
+}
+
+builder.subscriptionField('logAdded', (t) =>
+  t.field({
+    type: LogEntryRef,
+    authScopes: { viewer: true },
+    description: "New log lines of your tenant matching the filter, oldest first. With after (a LogEntry's cursor), lines written since that one are replayed first.",
+    args: { filter: t.arg({ type: LogFilterInput }), after: t.arg.string() },
+    subscribe: (_root, args, ctx) => logStream(ctx, toLogFilter(args.filter), args.after ? decodeLogCursor(args.after) : undefined),
+    resolve: (entry) => entry as unknown as LogEntry,
+  }),
+);

@@ -1,0 +1,251 @@
+// Workflows: the type, its list and lookups, schedule previews, definition validation, and the
+// ADMIN mutations. Writes go through workflows/service.ts.
+import { queryFromInfo } from '@pothos/plugin-prisma';
+import type { Prisma, Workflow } from '../generated/prisma/client.ts';
+import { ValidationError } from '../errors.ts';
+import { validateDefinition } from '../workflows/definition.ts';
+import { cronPreview } from '../workflows/schedule.ts';
+import { createWorkflow, deleteWorkflow, setWorkflowEnabled, updateWorkflow, type WorkflowServiceDeps } from '../workflows/service.ts';
+import { builder } from './builder.ts';
+import { keysetConnection } from './connection.ts';
+import { tenantOf, type GraphQLContext } from './context.ts';
+import { CatchUpPolicyEnum, OverlapPolicyEnum } from './enums.ts';
+import { MUTATION_ERRORS, ProblemRef } from './errors.ts';
+import { ExecutionFilterInput, ExecutionRef, executionsConnection, executionWhere } from './executions.ts';
+import { localId, requireLocalId } from './ids.ts';
+
+export const WorkflowRef = builder.prismaNode('Workflow', {
+  description: 'Recurring or on-demand work: steps run in order by a worker.',
+  id: { field: 'id' },
+  nullable: true,
+  // Loading by id is always tenant-scoped: another tenant's id reads as missing.
+  findUnique: (id, ctx) => ({ id, tenantId: tenantOf(ctx), deletedAt: null }),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    description: t.exposeString('description', { nullable: true }),
+    enabled: t.exposeBoolean('enabled'),
+    definition: t.expose('definition', { type: 'JSON', description: 'Valid against the workflow definition JSON Schema.' }),
+    schedule: t.exposeString('schedule', { nullable: true, description: 'Cron expression (5 fields, or 6 with seconds); null = manual/API only.' }),
+    timezone: t.exposeString('timezone', { nullable: true, description: "IANA zone of the schedule; null = the tenant's zone." }),
+    overlapPolicy: t.expose('overlapPolicy', { type: OverlapPolicyEnum }),
+    catchUpPolicy: t.expose('catchUpPolicy', { type: CatchUpPolicyEnum }),
+    version: t.exposeInt('version', { description: 'Bumped on every change; pass it as expectedVersion to update safely.' }),
+    lastSlotAt: t.expose('lastSlotAt', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+// The workflow's executions page with a query of their own (not a nested include): Prisma 7's
+// driver adapters return [] for nested cursor pages (prisma/orm#28614, STACK_NOTES A1.4).
+builder.objectField(WorkflowRef, 'executions', (t) =>
+  t.connection(
+    {
+      type: ExecutionRef,
+      args: { filter: t.arg({ type: ExecutionFilterInput }) },
+      resolve: (wf, args, ctx, info) => executionsConnection(ctx, info, args, executionWhere(tenantOf(ctx), { ...args.filter, workflowId: null }, wf.id)),
+    },
+    { name: 'WorkflowExecutionsConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => conn.totalCount() }) }) },
+  ),
+);
+
+const WorkflowFilterInput = builder.inputType('WorkflowFilter', {
+  fields: (t) => ({
+    enabled: t.boolean(),
+    search: t.string({ description: 'Words that must all appear in the name or description (case-insensitive).' }),
+  }),
+});
+
+function workflowWhere(tenantId: string, filter: { enabled?: boolean | null; search?: string | null } | null | undefined): Prisma.WorkflowWhereInput {
+  const where: Prisma.WorkflowWhereInput = { tenantId, deletedAt: null };
+  if (filter?.enabled != null) where.enabled = filter.enabled;
+  const words = filter?.search?.trim().split(/\s+/).filter(Boolean) ?? [];
+  if (words.length) {
+    where.AND = words.map((w) => ({ OR: [{ name: { contains: w, mode: 'insensitive' as const } }, { description: { contains: w, mode: 'insensitive' as const } }] }));
+  }
+  return where;
+}
+
+builder.queryFields((t) => ({
+  workflows: t.connection(
+    {
+      type: WorkflowRef,
+      authScopes: { viewer: true },
+      args: { filter: t.arg({ type: WorkflowFilterInput }) },
+      resolve: (_root, args, ctx, info) => {
+        const where = workflowWhere(tenantOf(ctx), args.filter);
+        return keysetConnection<Workflow>({
+          kind: 'Workflow',
+          args,
+          keyOf: (w) => ({ id: w.id }),
+          fetch: (page) => ctx.db.workflow.findMany({ ...queryFromInfo({ context: ctx, info, path: ['edges', 'node'] }), where: { AND: [where, page.where] }, orderBy: page.orderBy, take: page.take }),
+          count: () => ctx.db.workflow.count({ where }),
+        });
+      },
+    },
+    { name: 'WorkflowConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => conn.totalCount() }) }) },
+  ),
+  workflow: t.prismaField({
+    type: 'Workflow',
+    nullable: true,
+    authScopes: { viewer: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, ctx) => {
+      const id = localId(String(args.id), 'Workflow');
+      return id ? ctx.db.workflow.findFirst({ ...query, where: { id, tenantId: tenantOf(ctx), deletedAt: null } }) : null;
+    },
+  }),
+  cronPreview: t.field({
+    type: CronPreviewRef,
+    authScopes: { viewer: true },
+    description: "The next fire times of a cron expression in a zone (default: the tenant's), correct across DST changes.",
+    errors: { types: [ValidationError], directResult: true, union: { name: 'CronPreviewResult' } },
+    args: {
+      expression: t.arg.string({ required: true }),
+      timezone: t.arg.string(),
+      count: t.arg.int({ defaultValue: 10 }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const timezone = args.timezone ?? (await ctx.db.tenant.findUniqueOrThrow({ where: { id: tenantOf(ctx) }, select: { timezone: true } })).timezone;
+      return { timezone, times: cronPreview(args.expression, timezone, args.count ?? 10) };
+    },
+  }),
+  validateWorkflowDefinition: t.field({
+    type: DefinitionValidationRef,
+    authScopes: { viewer: true },
+    description: 'Checks a definition against the JSON Schema without saving anything.',
+    args: { definition: t.arg({ type: 'JSON', required: true }) },
+    resolve: (_root, args) => {
+      const result = validateDefinition(args.definition);
+      return { valid: result.ok, problems: result.ok ? [] : result.problems };
+    },
+  }),
+}));
+
+const CronPreviewRef = builder.objectRef<{ timezone: string; times: Date[] }>('CronPreview').implement({
+  fields: (t) => ({
+    timezone: t.exposeString('timezone'),
+    times: t.field({ type: ['DateTime'], resolve: (p) => p.times }),
+  }),
+});
+
+const DefinitionValidationRef = builder.objectRef<{ valid: boolean; problems: { path: string; message: string }[] }>('DefinitionValidation').implement({
+  fields: (t) => ({
+    valid: t.exposeBoolean('valid'),
+    problems: t.field({ type: [ProblemRef], description: 'Every problem, with its JSON Pointer into the definition.', resolve: (v) => v.problems }),
+  }),
+});
+
+const CreateWorkflowInput = builder.inputType('CreateWorkflowInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    description: t.string(),
+    definition: t.field({ type: 'JSON', required: true }),
+    schedule: t.string({ description: 'Cron expression; omit for manual/API only.' }),
+    timezone: t.string({ description: "IANA zone; omit for the tenant's." }),
+    enabled: t.boolean({ defaultValue: true }),
+    overlapPolicy: t.field({ type: OverlapPolicyEnum }),
+    catchUpPolicy: t.field({ type: CatchUpPolicyEnum }),
+  }),
+});
+
+const UpdateWorkflowInput = builder.inputType('UpdateWorkflowInput', {
+  description: 'Only the fields given change; null clears description, schedule and timezone.',
+  fields: (t) => ({
+    name: t.string(),
+    description: t.string(),
+    definition: t.field({ type: 'JSON' }),
+    schedule: t.string(),
+    timezone: t.string(),
+    overlapPolicy: t.field({ type: OverlapPolicyEnum }),
+    catchUpPolicy: t.field({ type: CatchUpPolicyEnum }),
+    expectedVersion: t.int({ description: 'Refuse (ConflictError) if the workflow is no longer at this version.' }),
+  }),
+});
+
+const WorkflowPayload = builder.objectRef<{ workflow: Workflow }>('WorkflowPayload').implement({
+  description: 'The workflow as it is after the change.',
+  fields: (t) => ({ workflow: t.field({ type: WorkflowRef, nullable: false, resolve: (p) => p.workflow }) }),
+});
+
+const DeleteWorkflowPayload = builder.objectRef<{ deletedWorkflowId: string }>('DeleteWorkflowPayload').implement({
+  fields: (t) => ({ deletedWorkflowId: t.exposeID('deletedWorkflowId') }),
+});
+
+function serviceDeps(ctx: GraphQLContext): WorkflowServiceDeps {
+  return ctx.engine;
+}
+
+/** Input fields present in the request, with nulls kept (null clears) and absent ones dropped. */
+function present<T extends object>(input: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as never;
+}
+
+function writeResult(name: string) {
+  return { types: MUTATION_ERRORS, directResult: true as const, union: { name } };
+}
+
+builder.mutationFields((t) => ({
+  createWorkflow: t.field({
+    type: WorkflowPayload,
+    authScopes: { role: 'ADMIN' },
+    errors: writeResult('CreateWorkflowResult'),
+    args: { input: t.arg({ type: CreateWorkflowInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ({
+      workflow: await createWorkflow(serviceDeps(ctx), tenantOf(ctx), {
+        ...input,
+        definition: input.definition as unknown,
+        enabled: input.enabled ?? true,
+        overlapPolicy: input.overlapPolicy ?? undefined,
+        catchUpPolicy: input.catchUpPolicy ?? undefined,
+      }),
+    }),
+  }),
+  updateWorkflow: t.field({
+    type: WorkflowPayload,
+    authScopes: { role: 'ADMIN' },
+    errors: writeResult('UpdateWorkflowResult'),
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateWorkflowInput, required: true }) },
+    resolve: async (_root, { id, input }, ctx) => {
+      const { expectedVersion, name, definition, overlapPolicy, catchUpPolicy, ...nullable } = input;
+      const problems = [
+        ...(name === null ? [{ path: 'name', message: 'cannot be null' }] : []),
+        ...(definition === null ? [{ path: 'definition', message: 'cannot be null' }] : []),
+      ];
+      if (problems.length) throw new ValidationError(problems);
+      return {
+        workflow: await updateWorkflow(
+          serviceDeps(ctx),
+          tenantOf(ctx),
+          requireLocalId(String(id), 'Workflow'),
+          { ...present(nullable), ...present({ name: name ?? undefined, definition: definition ?? undefined, overlapPolicy: overlapPolicy ?? undefined, catchUpPolicy: catchUpPolicy ?? undefined }) },
+          expectedVersion,
+        ),
+      };
+    },
+  }),
+  enableWorkflow: t.field({
+    type: WorkflowPayload,
+    authScopes: { role: 'ADMIN' },
+    errors: writeResult('EnableWorkflowResult'),
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => ({ workflow: await setWorkflowEnabled(serviceDeps(ctx), tenantOf(ctx), requireLocalId(String(id), 'Workflow'), true) }),
+  }),
+  disableWorkflow: t.field({
+    type: WorkflowPayload,
+    authScopes: { role: 'ADMIN' },
+    errors: writeResult('DisableWorkflowResult'),
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => ({ workflow: await setWorkflowEnabled(serviceDeps(ctx), tenantOf(ctx), requireLocalId(String(id), 'Workflow'), false) }),
+  }),
+  deleteWorkflow: t.field({
+    type: DeleteWorkflowPayload,
+    authScopes: { role: 'ADMIN' },
+    errors: writeResult('DeleteWorkflowResult'),
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      await deleteWorkflow(serviceDeps(ctx), tenantOf(ctx), requireLocalId(String(id), 'Workflow'));
+      return { deletedWorkflowId: String(id) };
+    },
+  }),
+}));
