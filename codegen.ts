@@ -20,10 +20,11 @@ const config: CodegenConfig = {
       config: {
         useTypeImports: true,
         enumsAsTypes: true,
-        scalars: { DateTime: 'string', JSON: 'unknown' },
+        scalars: { DateTime: 'string', Date: 'string', JSON: 'unknown' },
         defaultScalarType: 'unknown',
       },
     },
+    [`${out}/embedded-types.ts`]: { plugins: [path.join(root, 'client/codegen/embedded-types.cjs')] },
   },
 };
 export default config;

@@ -6,7 +6,15 @@ import { allows, useSession } from './session.tsx';
 import { useViewer, ViewerProvider } from './viewer.tsx';
 import { ThemeToggle } from './theme.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
-import { NotFoundPage } from './pages/not-found.tsx';
+import { NotFoundPage, AdminOnly } from './pages/not-found.tsx';
+import { RawClientContext } from './raw-client.tsx';
+import { WorkflowsPage } from './pages/workflows.tsx';
+import { WorkflowDetailPage } from './pages/workflow-detail.tsx';
+import { ExecutionsPage } from './pages/executions.tsx';
+import { ExecutionDetailPage } from './pages/execution-detail.tsx';
+import { LogsPage } from './pages/logs.tsx';
+import { IntegrationsPage } from './pages/integrations.tsx';
+import { ApiKeysPage } from './pages/api-keys.tsx';
 
 export function App() {
   const { apiKey, signOut } = useSession();
@@ -17,6 +25,7 @@ export function App() {
   if (!fd) return <SignInPage notice={notice} />;
   return (
     <Provider value={fd.client}>
+      <RawClientContext value={fd.raw}>
       <ViewerProvider
         onRejected={(message) => {
           setNotice(message);
@@ -25,6 +34,7 @@ export function App() {
       >
         <Shell />
       </ViewerProvider>
+      </RawClientContext>
     </Provider>
   );
 }
@@ -60,6 +70,13 @@ function Shell() {
       <main id="main" tabIndex={-1}>
         <Routes>
           <Route path="/" element={<Navigate to="/workflows" replace />} />
+          <Route path="/workflows" element={<WorkflowsPage />} />
+          <Route path="/workflows/:id" element={<WorkflowDetailPage />} />
+          <Route path="/executions" element={<ExecutionsPage />} />
+          <Route path="/executions/:id" element={<ExecutionDetailPage />} />
+          <Route path="/logs" element={<LogsPage />} />
+          <Route path="/integrations" element={admin ? <IntegrationsPage /> : <AdminOnly />} />
+          <Route path="/keys" element={admin ? <ApiKeysPage /> : <AdminOnly />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </main>

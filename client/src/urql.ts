@@ -7,6 +7,8 @@ import { cacheConfig } from './cache.ts';
 
 export interface FlowdeckClient {
   client: Client;
+  /** Same transport, no cache: for the Logs Explorer's long lists. */
+  raw: Client;
   ws: WsClient;
   dispose(): void;
 }
@@ -32,13 +34,15 @@ export function createFlowdeckClient(apiKey: string): FlowdeckClient {
       return { subscribe: (sink) => ({ unsubscribe: ws.subscribe(input, sink) }) };
     },
   });
+  // Yoga's CSRF prevention rejects browser requests without this header: a cross-site form
+  // cannot set it, so a page elsewhere cannot ride on a signed-in tab.
+  const fetchOptions = () => ({ headers: { authorization: `Bearer ${apiKey}`, 'x-graphql-yoga-csrf': '1' } });
   const client = new Client({
     url: '/graphql',
-    // Yoga's CSRF prevention rejects browser requests without this header: a cross-site form
-    // cannot set it, so a page elsewhere cannot ride on a signed-in tab.
-    fetchOptions: () => ({ headers: { authorization: `Bearer ${apiKey}`, 'x-graphql-yoga-csrf': '1' } }),
+    fetchOptions,
     exchanges: [cacheExchange(cacheConfig), fetchExchange, subscriptions],
     requestPolicy: 'cache-and-network',
   });
-  return { client, ws, dispose: () => void ws.dispose() };
+  const raw = new Client({ url: '/graphql', fetchOptions, exchanges: [fetchExchange, subscriptions], requestPolicy: 'network-only' });
+  return { client, raw, ws, dispose: () => void ws.dispose() };
 }

@@ -34,13 +34,17 @@ export const test = base.extend<{ stack: Stack; signedIn: Page }>({
     });
   },
   signedIn: async ({ page, stack }, use) => {
-    await page.goto('/');
-    await page.getByLabel('API key').fill(stack.apiKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+    await signIn(page, stack.apiKey);
     await use(page);
   },
 });
+
+export async function signIn(page: Page, apiKey: string): Promise<void> {
+  await page.goto('/');
+  await page.getByLabel('API key').fill(apiKey);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+}
 
 /** Saves a screenshot of the page for the README (docs/screenshots/<name>.png). */
 export async function snap(page: Page, name: string): Promise<void> {

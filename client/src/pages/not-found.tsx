@@ -8,3 +8,7 @@ export function NotFoundPage() {
     </Empty>
   );
 }
+
+export function AdminOnly() {
+  return <Empty>This page is for admins. Your key's role cannot manage integrations or keys.</Empty>;
+}
