@@ -2,8 +2,10 @@ import { Link } from 'react-router-dom';
 import type { ExecutionSummaryFragment } from '../graphql/graphql.ts';
 import { durationBetween, formatDuration, formatInZone } from '../lib/format.ts';
 import { Progress, StatusBadge } from './status.tsx';
+import { useViewer } from '../viewer.tsx';
 
 export function ExecutionsTable({ executions, showWorkflow = true }: { executions: ExecutionSummaryFragment[]; showWorkflow?: boolean }) {
+  const zone = useViewer().tenant.timezone;
   return (
     <div className="table-wrap">
       <table className="grid executions">
@@ -25,7 +27,7 @@ export function ExecutionsTable({ executions, showWorkflow = true }: { execution
           {executions.map((e) => (
             <tr key={e.id} data-execution={e.id} data-status={e.status}>
               <td>
-                <Link to={`/executions/${encodeURIComponent(e.id)}`}>{formatInZone(e.createdAt)}</Link>
+                <Link to={`/executions/${encodeURIComponent(e.id)}`}>{formatInZone(e.createdAt, zone)}</Link>
               </td>
               {showWorkflow && <td>{e.workflow.name}</td>}
               <td>

@@ -28,9 +28,9 @@ graphql(`
 `);
 
 const LogsPageDocument = graphql(`
-  query LogsPage($filter: LogFilterInput, $first: Int, $after: String) {
+  query LogsPage($filter: LogFilterInput, $first: Int, $after: String, $withTotal: Boolean!) {
     logs(filter: $filter, first: $first, after: $after) {
-      totalCount
+      totalCount @include(if: $withTotal)
       pageInfo {
         hasNextPage
         endCursor
@@ -87,7 +87,9 @@ export function LogView({ filter, liveByDefault = false, height, workflowNames }
     loading.current = true;
     const gen = generation.current;
     setStatus((s) => ({ ...s, loading: true, error: null }));
-    const res = await raw.query(LogsPageDocument, { filter: JSON.parse(filterKey) as LogFilterInput, first: PAGE_SIZE, after: cursor.current }).toPromise();
+    // Counting is the expensive part of a page over a large match; only the first page asks.
+    const withTotal = cursor.current === null;
+    const res = await raw.query(LogsPageDocument, { filter: JSON.parse(filterKey) as LogFilterInput, first: PAGE_SIZE, after: cursor.current, withTotal }).toPromise();
     loading.current = false;
     if (gen !== generation.current) return; // the filter changed while this page was in flight
     if (res.error || !res.data) {
@@ -98,7 +100,7 @@ export function LogView({ filter, liveByDefault = false, height, workflowNames }
     const fresh = page.edges.map((e) => e.node).filter((n) => !ids.current.has(n.id));
     for (const n of fresh) ids.current.add(n.id);
     cursor.current = page.pageInfo.endCursor ?? cursor.current;
-    setTotal(page.totalCount);
+    if (page.totalCount != null) setTotal(page.totalCount);
     setRows((prev) => (prev.length ? prev.concat(fresh) : fresh));
     setStatus({ loading: false, hasMore: page.pageInfo.hasNextPage, error: null });
   }, [raw, filterKey]);
@@ -164,12 +166,15 @@ export function LogView({ filter, liveByDefault = false, height, workflowNames }
     }
   }, [rows]);
 
+  // Stable callbacks: the virtualizer recomputes every row's offset when they change, which
+  // with 100,000 rows must happen once per page loaded, not once per scroll frame.
+  const getItemKey = useCallback((i: number) => rows[i]!.id, [rows]);
   const virtualizer = useVirtualizer({
     count: rows.length,
-    getScrollElement: () => viewport.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 20,
-    getItemKey: (i) => rows[i]!.id,
+    getScrollElement: useCallback(() => viewport.current, []),
+    estimateSize: useCallback(() => ROW_HEIGHT, []),
+    overscan: 10,
+    getItemKey,
   });
   const items = virtualizer.getVirtualItems();
   const lastIndex = items.at(-1)?.index ?? 0;

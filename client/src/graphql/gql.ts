@@ -15,7 +15,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  fragment LogRow on LogEntry {\n    id\n    cursor\n    level\n    message\n    metadata\n    workflowId\n    executionId\n    step\n    piiRedacted\n    createdAt\n  }\n": typeof types.LogRowFragmentDoc,
-    "\n  query LogsPage($filter: LogFilterInput, $first: Int, $after: String) {\n    logs(filter: $filter, first: $first, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...LogRow\n        }\n      }\n    }\n  }\n": typeof types.LogsPageDocument,
+    "\n  query LogsPage($filter: LogFilterInput, $first: Int, $after: String, $withTotal: Boolean!) {\n    logs(filter: $filter, first: $first, after: $after) {\n      totalCount @include(if: $withTotal)\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...LogRow\n        }\n      }\n    }\n  }\n": typeof types.LogsPageDocument,
     "\n  subscription LogTail($filter: LogFilterInput, $after: String) {\n    logAdded(filter: $filter, after: $after) {\n      ...LogRow\n    }\n  }\n": typeof types.LogTailDocument,
     "\n  query WorkflowOptions {\n    workflows(first: 100) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n  }\n": typeof types.WorkflowOptionsDocument,
     "\n  fragment ExecutionSummary on Execution {\n    id\n    status\n    trigger\n    createdAt\n    startedAt\n    finishedAt\n    scheduledFor\n    driftMs\n    cancelRequestedAt\n    error\n    workflow {\n      id\n      name\n    }\n    progress {\n      stepsTotal\n      stepsCompleted\n      percent\n      counters\n    }\n  }\n": typeof types.ExecutionSummaryFragmentDoc,
@@ -46,7 +46,7 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  fragment LogRow on LogEntry {\n    id\n    cursor\n    level\n    message\n    metadata\n    workflowId\n    executionId\n    step\n    piiRedacted\n    createdAt\n  }\n": types.LogRowFragmentDoc,
-    "\n  query LogsPage($filter: LogFilterInput, $first: Int, $after: String) {\n    logs(filter: $filter, first: $first, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...LogRow\n        }\n      }\n    }\n  }\n": types.LogsPageDocument,
+    "\n  query LogsPage($filter: LogFilterInput, $first: Int, $after: String, $withTotal: Boolean!) {\n    logs(filter: $filter, first: $first, after: $after) {\n      totalCount @include(if: $withTotal)\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...LogRow\n        }\n      }\n    }\n  }\n": types.LogsPageDocument,
     "\n  subscription LogTail($filter: LogFilterInput, $after: String) {\n    logAdded(filter: $filter, after: $after) {\n      ...LogRow\n    }\n  }\n": types.LogTailDocument,
     "\n  query WorkflowOptions {\n    workflows(first: 100) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n  }\n": types.WorkflowOptionsDocument,
     "\n  fragment ExecutionSummary on Execution {\n    id\n    status\n    trigger\n    createdAt\n    startedAt\n    finishedAt\n    scheduledFor\n    driftMs\n    cancelRequestedAt\n    error\n    workflow {\n      id\n      name\n    }\n    progress {\n      stepsTotal\n      stepsCompleted\n      percent\n      counters\n    }\n  }\n": types.ExecutionSummaryFragmentDoc,
@@ -97,7 +97,7 @@ export function graphql(source: "\n  fragment LogRow on LogEntry {\n    id\n    
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query LogsPage($filter: LogFilterInput, $first: Int, $after: String) {\n    logs(filter: $filter, first: $first, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...LogRow\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query LogsPage($filter: LogFilterInput, $first: Int, $after: String) {\n    logs(filter: $filter, first: $first, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...LogRow\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query LogsPage($filter: LogFilterInput, $first: Int, $after: String, $withTotal: Boolean!) {\n    logs(filter: $filter, first: $first, after: $after) {\n      totalCount @include(if: $withTotal)\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...LogRow\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query LogsPage($filter: LogFilterInput, $first: Int, $after: String, $withTotal: Boolean!) {\n    logs(filter: $filter, first: $first, after: $after) {\n      totalCount @include(if: $withTotal)\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...LogRow\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
