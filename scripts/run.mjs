@@ -18,6 +18,7 @@ const ENTRY = {
   test: 'server/src/dev/test.ts',
   bench: 'server/src/dev/bench.ts',
   admin: 'server/src/cli.ts',
+  loadtest: 'server/src/dev/loadtest.ts',
   'prisma-generate': 'server/src/dev/prisma-generate.ts',
 };
 
@@ -68,7 +69,7 @@ const DEBIAN_PACKAGES = {
 
 /** PostgreSQL and Redis are needed unless both URLs are given; Chromium renders PDFs and runs e2e. */
 function ensureSystemPackages() {
-  const needServices = command === 'test' || command === 'bench' || !(process.env.DATABASE_URL && process.env.REDIS_URL);
+  const needServices = ['test', 'bench', 'loadtest'].includes(command) || !(process.env.DATABASE_URL && process.env.REDIS_URL);
   const wanted = Object.keys(DEBIAN_PACKAGES).filter((name) => {
     if (name === 'chromium') return command !== 'admin';
     return needServices;

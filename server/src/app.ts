@@ -9,10 +9,16 @@ import { createFlowdeckYoga } from './graphql/yoga.ts';
 import { attachGraphQLWs } from './graphql/ws.ts';
 import { createFlowdeckPubSub } from './graphql/pubsub.ts';
 import { RateLimiter } from './graphql/plugins/rate-limit.ts';
-import { createQueues } from './engine/queues.ts';
 import { createRedis } from './redis.ts';
 import { createHttpServer } from './http/server.ts';
 import { createStaticHandler } from './http/static.ts';
+import { createWorkerComponents } from './engine/worker-role.ts';
+import { createBuiltinRegistry } from './engine/steps/builtin.ts';
+import { createQueues } from './engine/queues.ts';
+import { createFilesRoute } from './http/files.ts';
+import { connectorComponents, pdfWorkerComponent } from './connectors/components.ts';
+import { LogService } from './logs/service.ts';
+import { eventTopics } from './events.ts';
 
 export interface Component {
   name: string;
@@ -65,8 +71,9 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       rateLimiter,
       graphiql: config.nodeEnv !== 'production' || config.graphql.introspection,
     });
+    const routes = config.storage.driver === 'local' ? [createFilesRoute({ root: config.storage.localDir, signingSecret: config.signingSecret })] : [];
     // The dashboard's SPA fallback answers any unclaimed GET for HTML, so it stays the last route.
-    const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port, routes: [createStaticHandler()] });
+    const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port, routes: [...routes, createStaticHandler()] });
     const ws = attachGraphQLWs({ server: http.server, yoga, authenticator, rateLimiter });
     components.push({
       name: 'http',
@@ -83,6 +90,27 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       },
     });
   }
+
+  if (roles.has('worker')) {
+    const logService = new LogService({
+      db,
+      redis,
+      topic: eventTopics(config.redisPrefix).logs,
+      logger,
+      batchSize: config.logs.batchSize,
+      flushIntervalMs: config.logs.flushIntervalMs,
+    });
+    // Started first and stopped last, so every line the workers write is flushed.
+    components.push({ name: 'log-service', start: () => logService.start(), stop: () => logService.stop() });
+    // One registry: the engine's own steps, plus the connectors' (registered as they start,
+    // before the run worker takes its first job).
+    const registry = createBuiltinRegistry();
+    const queues = createQueues(redis, config.redisPrefix);
+    components.push({ name: 'connector-queues', start: async () => {}, stop: () => queues.close() });
+    components.push(...connectorComponents({ config, redis, queues, registry, logger }));
+    components.push(...createWorkerComponents({ config, db, redis, logger, logSink: logService, registry }));
+  }
+  if (roles.has('pdf-worker')) components.push(pdfWorkerComponent({ config, redis }));
 
   const started: Component[] = [];
   try {

@@ -23,8 +23,18 @@ export interface Config {
   /** HMAC secret for signed file links and alert payloads. */
   signingSecret: Buffer;
   dataDir: string;
-  worker: { concurrency: number; stalledIntervalMs: number; lockDurationMs: number };
-  schedule: { driftWarnMs: number };
+  worker: {
+    concurrency: number;
+    stalledIntervalMs: number;
+    lockDurationMs: number;
+    /** First retry delay of a failed step whose definition sets none (doubles per attempt). */
+    stepRetryBackoffMs: number;
+    /** How often the sweeper looks for PENDING runs without a job. */
+    sweepIntervalMs: number;
+    /** Age after which a PENDING run without a job is enqueued by the sweeper. */
+    sweepPendingAfterMs: number;
+  };
+  schedule: { driftWarnMs: number; misfireGraceMs: number };
   graphql: {
     introspection: boolean;
     maxDepth: number;
@@ -197,8 +207,14 @@ export function loadConfig(env: Env = process.env): Config {
       concurrency: e.int('WORKER_CONCURRENCY', 10, { min: 1, max: 1000 }),
       stalledIntervalMs: e.int('WORKER_STALLED_INTERVAL_MS', 30_000, { min: 100 }),
       lockDurationMs: e.int('WORKER_LOCK_DURATION_MS', 30_000, { min: 100 }),
+      stepRetryBackoffMs: e.int('STEP_RETRY_BACKOFF_MS', 1_000, { min: 0, max: 600_000 }),
+      sweepIntervalMs: e.int('SWEEP_INTERVAL_MS', 30_000, { min: 100 }),
+      sweepPendingAfterMs: e.int('SWEEP_PENDING_AFTER_MS', 60_000, { min: 0 }),
     },
-    schedule: { driftWarnMs: e.int('SCHEDULE_DRIFT_WARN_MS', 5_000, { min: 0 }) },
+    schedule: {
+      driftWarnMs: e.int('SCHEDULE_DRIFT_WARN_MS', 5_000, { min: 0 }),
+      misfireGraceMs: e.int('SCHEDULE_MISFIRE_GRACE_MS', 60_000, { min: 0 }),
+    },
     graphql: {
       introspection: e.bool('GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
       maxDepth: e.int('GRAPHQL_MAX_DEPTH', 12, { min: 1, max: 100 }),

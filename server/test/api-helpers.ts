@@ -25,3 +25,8 @@ export async function seedWorkflow(db: Db, tenantId: string, overrides: { name?:
 }
 
 export { globalId };
+
+/** The row id inside a global id. */
+export function rowIdOf(gid: string): string {
+  return Buffer.from(gid, 'base64').toString().split(':')[1] ?? '';
+}

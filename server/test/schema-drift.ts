@@ -28,7 +28,9 @@ interface DmmfModel {
 interface DmmfIndex {
   model: string;
   type: 'id' | 'unique' | 'normal' | 'fulltext';
-  fields: { name: string; sortOrder?: 'asc' | 'desc' }[];
+  /** Absent for B-tree. */
+  algorithm?: string;
+  fields: { name: string; sortOrder?: 'asc' | 'desc'; operatorClass?: string }[];
 }
 interface Dmmf {
   datamodel: { models: DmmfModel[]; enums: { name: string; values: { name: string }[] }[]; indexes: DmmfIndex[] };
@@ -92,7 +94,9 @@ export function expectedShape(prismaSchema: string): SchemaShape {
     const indexes = new Set<string>();
     for (const idx of dmmf.datamodel.indexes.filter((i) => i.model === m.name)) {
       const kind = idx.type === 'id' ? 'primary key' : idx.type === 'unique' ? 'unique' : 'index';
-      indexes.add(`${kind} (${idx.fields.map((f) => `${columnOf(m, f.name)}${f.sortOrder === 'desc' ? ' desc' : ''}`).join(', ')})`);
+      const using = idx.algorithm && idx.algorithm.toLowerCase() !== 'btree' ? ` using ${idx.algorithm.toLowerCase()}` : '';
+      const col = (f: DmmfIndex['fields'][number]) => `${columnOf(m, f.name)}${f.operatorClass ? ` ${f.operatorClass}` : ''}${f.sortOrder === 'desc' ? ' desc' : ''}`;
+      indexes.add(`${kind}${using} (${idx.fields.map(col).join(', ')})`);
     }
     tables.set(m.dbName ?? m.name, { columns, indexes, foreignKeys });
   }
@@ -110,13 +114,19 @@ export async function actualShape(client: pg.Client | pg.Pool): Promise<SchemaSh
       SELECT attname AS name, format_type(atttypid, atttypmod) AS type, attnotnull AS notnull
       FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped`, [t.oid]);
     const columns = new Map(cols.map((c) => [c.name, `${c.type.replace(/^numeric\((\d+),(\d+)\)$/, 'numeric($1,$2)')} ${c.notnull ? 'not null' : 'null'}`]));
-    const { rows: idx } = await client.query<{ primary: boolean; unique: boolean; cols: string[] }>(`
-      SELECT i.indisprimary AS primary, i.indisunique AS unique,
-        ARRAY(SELECT a.attname || CASE WHEN (i.indoption[k.n - 1] & 1) = 1 THEN ' desc' ELSE '' END
-              FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
-              JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n) AS cols
-      FROM pg_index i WHERE i.indrelid = $1`, [t.oid]);
-    const indexes = new Set(idx.map((i) => `${i.primary ? 'primary key' : i.unique ? 'unique' : 'index'} (${i.cols.join(', ')})`));
+    // Operator classes are named only when they are not the column type's default (as in
+    // schema.prisma, where `ops:` is needed only then).
+    const { rows: idx } = await client.query<{ primary: boolean; unique: boolean; method: string; cols: string[] }>(`
+      SELECT i.indisprimary AS primary, i.indisunique AS unique, am.amname AS method,
+        ARRAY(SELECT a.attname
+                || CASE WHEN NOT oc.opcdefault OR am.amname <> 'btree' AND oc.opcname NOT IN ('jsonb_ops', 'array_ops') THEN ' ' || oc.opcname ELSE '' END
+                || CASE WHEN (i.indoption[k.n - 1] & 1) = 1 THEN ' desc' ELSE '' END
+              FROM unnest(i.indkey, i.indclass) WITH ORDINALITY AS k(attnum, opclass, n)
+              JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+              JOIN pg_opclass oc ON oc.oid = k.opclass ORDER BY k.n) AS cols
+      FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
+      WHERE i.indrelid = $1`, [t.oid]);
+    const indexes = new Set(idx.map((i) => `${i.primary ? 'primary key' : i.unique ? 'unique' : 'index'}${i.method === 'btree' ? '' : ` using ${i.method}`} (${i.cols.join(', ')})`));
     const { rows: fks } = await client.query<{ def: string }>(`
       SELECT '(' || (SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM unnest(c.conkey) WITH ORDINALITY k(attnum, n)
                      JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) || ') -> ' ||

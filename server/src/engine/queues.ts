@@ -2,10 +2,16 @@
 // REDIS_PREFIX wrapped in a hash tag, so all of a queue's keys land in one Redis Cluster slot.
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { repeatStrategy } from './cron.ts';
 
 export const QUEUE_NAMES = {
   /** One job per execution; the job id is the execution id. */
   runs: 'runs',
+  /**
+   * One BullMQ job scheduler per scheduled workflow; each fire becomes a `fire` job that the
+   * scheduler turns into an execution. Apart from `runs` so long runs never delay a slot.
+   */
+  schedules: 'schedules',
   /** PDF renders, consumed by the pdf-worker role. */
   pdf: 'pdf',
   /** Housekeeping: log partitions and retention, the PENDING sweeper. */
@@ -25,6 +31,7 @@ export function bullPrefix(redisPrefix: string): string {
 
 export interface Queues {
   runs: Queue<RunJobData>;
+  schedules: Queue;
   pdf: Queue;
   maintenance: Queue;
   close(): Promise<void>;
@@ -33,14 +40,17 @@ export interface Queues {
 export function createQueues(connection: Redis, redisPrefix: string): Queues {
   const prefix = bullPrefix(redisPrefix);
   const runs = new Queue<RunJobData>(QUEUE_NAMES.runs, { connection, prefix });
+  // Fire times follow cron.ts's DST policy; the schedules worker uses the same strategy.
+  const schedules = new Queue(QUEUE_NAMES.schedules, { connection, prefix, settings: { repeatStrategy } });
   const pdf = new Queue(QUEUE_NAMES.pdf, { connection, prefix });
   const maintenance = new Queue(QUEUE_NAMES.maintenance, { connection, prefix });
   return {
     runs,
+    schedules,
     pdf,
     maintenance,
     close: async () => {
-      await Promise.all([runs.close(), pdf.close(), maintenance.close()]);
+      await Promise.all([runs.close(), schedules.close(), pdf.close(), maintenance.close()]);
     },
   };
 }

@@ -1,8 +1,22 @@
-// Keeps BullMQ job schedulers in step with the workflows table: one scheduler per enabled,
-// undeleted workflow with a cron schedule, keyed by the workflow id, firing in the workflow's
-// zone (else its tenant's). Called at start for every workflow and after every change.
+// Schedules. BullMQ job schedulers on the `schedules` queue (one per enabled, undeleted workflow
+// with a cron schedule, keyed by the workflow id, in the workflow's zone or else its tenant's)
+// produce one `fire` job per slot; the schedule worker turns a slot into an execution.
+//
+// A slot fires at most one execution: its idempotency key is `slot:<workflowId>:<slotISO>`, so
+// two workers handling the same slot (a re-delivered job, catch-up racing a late fire) get the
+// same execution. Workflow.lastSlotAt remembers the last slot handled; slots between it and now
+// that were never fired (everything was down) are counted in missedSlots and, with catch-up
+// policy LATEST, the newest of them runs late.
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import type { Queues } from './queues.ts';
+import { eventTopics } from '../events.ts';
+import type { Logger } from '../logger.ts';
+import type { LogSink } from '../logs/types.ts';
+import { createRedis } from '../redis.ts';
+import { assertCron, fireTimesBetween, repeatStrategy } from './cron.ts';
+import { triggerExecution, type EngineDeps } from './executions.ts';
+import { bullPrefix, QUEUE_NAMES, type Queues } from './queues.ts';
 
 export interface ScheduleFireData {
   kind: 'schedule';
@@ -14,22 +28,42 @@ export function schedulerId(workflowId: string): string {
   return `wf:${workflowId}`;
 }
 
+export function slotIdempotencyKey(workflowId: string, slot: Date): string {
+  return `slot:${workflowId}:${slot.toISOString()}`;
+}
+
 export interface SchedulerDeps {
   db: PrismaClient;
   queues: Queues;
+  now?: () => Date;
 }
 
 export async function reconcileWorkflowSchedule(deps: SchedulerDeps, workflowId: string): Promise<'upserted' | 'removed'> {
   const wf = await deps.db.workflow.findUnique({ where: { id: workflowId }, include: { tenant: { select: { timezone: true } } } });
-  if (!wf || !wf.enabled || wf.deletedAt || !wf.schedule) {
-    await deps.queues.runs.removeJobScheduler(schedulerId(workflowId));
+  const tz = wf ? (wf.timezone ?? wf.tenant.timezone) : 'UTC';
+  let valid = !!wf?.schedule;
+  if (wf?.schedule) {
+    try {
+      assertCron(wf.schedule, tz);
+    } catch {
+      valid = false; // the API validates on write; an old bad row must not break reconciliation
+    }
+  }
+  if (!wf || !wf.enabled || wf.deletedAt || !valid) {
+    await deps.queues.schedules.removeJobScheduler(schedulerId(workflowId));
     return 'removed';
   }
+  const existing = await deps.queues.schedules.getJobScheduler(schedulerId(wf.id));
+  if (!existing || existing.pattern !== wf.schedule || existing.tz !== tz) {
+    // A new, changed or re-enabled schedule owes nothing for the time before now: without this,
+    // catch-up would count the slots of a disabled period (or of another cron) as missed.
+    await deps.db.workflow.update({ where: { id: wf.id }, data: { lastSlotAt: (deps.now ?? (() => new Date()))() } });
+  }
   const data: ScheduleFireData = { kind: 'schedule', workflowId: wf.id, tenantId: wf.tenantId };
-  await deps.queues.runs.upsertJobScheduler(
+  await deps.queues.schedules.upsertJobScheduler(
     schedulerId(wf.id),
-    { pattern: wf.schedule, tz: wf.timezone ?? wf.tenant.timezone },
-    { name: 'fire', data: data as never },
+    { pattern: wf.schedule!, tz },
+    { name: 'fire', data, opts: { removeOnComplete: { count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } } },
   );
   return 'upserted';
 }
@@ -41,15 +75,189 @@ export async function reconcileAllSchedules(deps: SchedulerDeps): Promise<{ upse
     select: { id: true },
   });
   let upserted = 0;
-  for (const wf of wanted) if ((await reconcileWorkflowSchedule(deps, wf.id)) === 'upserted') upserted++;
-  const keep = new Set(wanted.map((w) => schedulerId(w.id)));
+  const keep = new Set<string>();
+  for (const wf of wanted) {
+    if ((await reconcileWorkflowSchedule(deps, wf.id)) === 'upserted') {
+      upserted++;
+      keep.add(schedulerId(wf.id));
+    }
+  }
   let removed = 0;
-  for (const s of await deps.queues.runs.getJobSchedulers(0, -1)) {
+  for (const s of await deps.queues.schedules.getJobSchedulers(0, -1)) {
     const id = s.key ?? s.id;
     if (id && id.startsWith('wf:') && !keep.has(id)) {
-      await deps.queues.runs.removeJobScheduler(id);
+      await deps.queues.schedules.removeJobScheduler(id);
       removed++;
     }
   }
   return { upserted, removed };
+}
+
+export interface SlotDeps extends EngineDeps {
+  logger: Logger;
+  logSink: LogSink;
+  /** A slot started later than this after its time counts as missed (unless caught up). */
+  misfireGraceMs: number;
+}
+
+export interface SlotResult {
+  /** The execution fired for the newest due slot, if any. */
+  executionId?: string;
+  slot?: Date;
+  missed: number;
+  skippedForOverlap: boolean;
+}
+
+/**
+ * Handles every slot of a workflow that is due by now and not yet handled: the slot a `fire`
+ * job carries, or (at worker start) whatever came due while no worker ran.
+ */
+export async function handleDueSlots(deps: SlotDeps, workflowId: string, firedSlot?: Date): Promise<SlotResult> {
+  const { db } = deps;
+  const now = (deps.now ?? (() => new Date()))();
+  const none: SlotResult = { missed: 0, skippedForOverlap: false };
+  const wf = await db.workflow.findUnique({ where: { id: workflowId }, include: { tenant: { select: { timezone: true } } } });
+  if (!wf || !wf.enabled || wf.deletedAt || !wf.schedule) return none;
+  const tz = wf.timezone ?? wf.tenant.timezone;
+  const handledUntil = wf.lastSlotAt;
+  const due = handledUntil ? fireTimesBetween(wf.schedule, tz, handledUntil, now) : [];
+  if (firedSlot && (!handledUntil || firedSlot > handledUntil) && !due.some((d) => d.getTime() === firedSlot.getTime())) {
+    due.push(firedSlot);
+    due.sort((a, b) => a.getTime() - b.getTime());
+  }
+  const latest = due.at(-1);
+  if (!latest) return none; // already handled (a re-delivered or raced fire)
+
+  const onTime = now.getTime() - latest.getTime() <= deps.misfireGraceMs;
+  const fire = onTime || wf.catchUpPolicy === 'LATEST' ? latest : undefined;
+  const missed = due.length - (fire ? 1 : 0);
+  const log = deps.logger.child({ workflowId, tenantId: wf.tenantId });
+  const result: SlotResult = { missed, skippedForOverlap: false, slot: fire };
+
+  if (fire) {
+    const active =
+      wf.overlapPolicy === 'SKIP'
+        ? await db.workflowExecution.count({
+            where: { workflowId, status: { in: ['PENDING', 'RUNNING'] }, OR: [{ scheduledFor: null }, { scheduledFor: { not: fire } }] },
+          })
+        : 0;
+    if (active > 0) {
+      result.skippedForOverlap = true;
+      log.warn({ slot: fire.toISOString() }, 'slot skipped: the previous run is still going (overlap policy SKIP)');
+      deps.logSink.log({ tenantId: wf.tenantId, workflowId, level: 'WARN', message: `Slot ${fire.toISOString()} skipped: the previous run is still going (overlap policy SKIP)` });
+    } else {
+      try {
+        const { execution } = await triggerExecution(deps, {
+          tenantId: wf.tenantId,
+          workflowId,
+          trigger: 'SCHEDULE',
+          scheduledFor: fire,
+          idempotencyKey: slotIdempotencyKey(workflowId, fire),
+        });
+        result.executionId = execution.id;
+      } catch (err) {
+        // Disabled or deleted between the read and the trigger: the slot is simply not run.
+        log.warn({ err, slot: fire.toISOString() }, 'slot not run');
+      }
+    }
+  }
+  // Recorded after the trigger: a crash in between re-handles the slot, and its key returns
+  // the same execution. The condition lets exactly one of two racing handlers count misses.
+  const recorded = await db.workflow.updateMany({
+    where: { id: workflowId, lastSlotAt: handledUntil },
+    data: { lastSlotAt: latest, missedSlots: { increment: missed } },
+  });
+  if (recorded.count === 1 && missed > 0) {
+    log.warn({ missed, catchUp: wf.catchUpPolicy, latest: latest.toISOString() }, 'missed schedule slots');
+    deps.logSink.log({
+      tenantId: wf.tenantId,
+      workflowId,
+      level: 'WARN',
+      message: `${missed} scheduled slot(s) missed up to ${latest.toISOString()} (catch-up policy ${wf.catchUpPolicy})`,
+      metadata: { missed, catchUpPolicy: wf.catchUpPolicy },
+    });
+  }
+  if (recorded.count === 0) result.missed = 0;
+  return result;
+}
+
+/** The slot a fire job stands for: BullMQ names scheduler jobs `repeat:<schedulerId>:<millis>`. */
+export function slotOf(job: Job): Date {
+  const m = /:(\d+)$/.exec(job.id ?? '');
+  if (m) return new Date(Number(m[1]));
+  return new Date(job.opts.prevMillis ?? job.timestamp + (job.opts.delay ?? 0));
+}
+
+export interface ScheduleWorkerOptions extends SlotDeps {
+  concurrency?: number;
+  stalledIntervalMs: number;
+  lockDurationMs: number;
+  connect?: () => Redis;
+}
+
+/**
+ * Turns fire jobs into executions, catches up at start, and reconciles a workflow's scheduler
+ * whenever an api process announces a change on the workflow-changed topic.
+ */
+export class ScheduleWorker {
+  readonly name = 'scheduler';
+  private worker: Worker | undefined;
+  private subscriber: Redis | undefined;
+  private connection: Redis | undefined;
+
+  constructor(private readonly opts: ScheduleWorkerOptions) {}
+
+  async start(): Promise<void> {
+    const { opts } = this;
+    const connect = opts.connect ?? (() => createRedis());
+    // Catch up before reconciling: reconciling replaces an overdue fire job with the next one.
+    const scheduled = await opts.db.workflow.findMany({
+      where: { enabled: true, deletedAt: null, schedule: { not: null }, lastSlotAt: { not: null } },
+      select: { id: true },
+    });
+    for (const wf of scheduled) {
+      await handleDueSlots(opts, wf.id).catch((err) => opts.logger.error({ err, workflowId: wf.id }, 'catch-up failed'));
+    }
+    const counts = await reconcileAllSchedules(opts);
+    opts.logger.info(counts, 'schedules reconciled');
+
+    this.subscriber = connect();
+    const changed = eventTopics(opts.redisPrefix).workflowChanged;
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== changed) return;
+      let workflowId: string | undefined;
+      try {
+        workflowId = (JSON.parse(message) as { workflowId?: string }).workflowId;
+      } catch {
+        /* ignored below */
+      }
+      if (!workflowId) return opts.logger.warn({ message }, 'bad workflow-changed message');
+      reconcileWorkflowSchedule(opts, workflowId).catch((err) => opts.logger.error({ err, workflowId }, 'reconcile failed'));
+    });
+    await this.subscriber.subscribe(changed);
+
+    this.connection = connect();
+    this.worker = new Worker<ScheduleFireData>(QUEUE_NAMES.schedules, (job) => this.fire(job), {
+      connection: this.connection,
+      prefix: bullPrefix(opts.redisPrefix),
+      concurrency: opts.concurrency ?? 10,
+      stalledInterval: opts.stalledIntervalMs,
+      lockDuration: opts.lockDurationMs,
+      settings: { repeatStrategy },
+    });
+    this.worker.on('error', (err) => opts.logger.error({ err }, 'schedule worker error'));
+    await this.worker.waitUntilReady();
+  }
+
+  private async fire(job: Job<ScheduleFireData>): Promise<SlotResult> {
+    if (job.name !== 'fire') throw new Error(`unknown schedules job ${job.name}`);
+    return handleDueSlots(this.opts, job.data.workflowId, slotOf(job));
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.close();
+    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+    await this.connection?.quit().catch(() => this.connection?.disconnect());
+    this.worker = undefined;
+  }
 }

@@ -64,14 +64,15 @@ export function attachGraphQLWs({ server, yoga, authenticator, rateLimiter }: Gr
           socket: ctx.extra.socket,
           params,
         });
+        // Armor's rules throw from parse and validate (propagateOnRejection); both are answers.
         let document;
         try {
           document = parse(params.query);
+          const errors = validate(schema, document);
+          if (errors.length) return errors;
         } catch (err) {
           return [err instanceof GraphQLError ? err : new GraphQLError('The document could not be parsed', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
-        const errors = validate(schema, document);
-        if (errors.length) return errors;
         return {
           schema,
           operationName: params.operationName,

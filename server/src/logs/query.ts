@@ -5,6 +5,9 @@ import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import type { LogEntry } from '../generated/prisma/client.ts';
 import type { LogLevel } from '../generated/prisma/enums.ts';
 import { ValidationError } from '../errors.ts';
+import { LogLevel as LogLevels } from '../generated/prisma/enums.ts';
+
+const LEVELS = Object.values(LogLevels);
 
 export interface LogFilter {
   workflowId?: string | null;
@@ -41,7 +44,7 @@ export function logWhere(tenantId: string, filter: LogFilter): Prisma.LogEntryWh
   if (filter.since || filter.until) {
     where.createdAt = { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lt: filter.until } : {}) };
   }
-  const words = filter.search?.trim().split(/\s+/).filter(Boolean) ?? [];
+  const words = searchWords(filter);
   if (words.length) where.AND = words.map((w) => ({ message: { contains: w, mode: 'insensitive' as const } }));
   return where;
 }
@@ -51,14 +54,82 @@ export interface LogPage {
   hasNextPage: boolean;
 }
 
-/** One page, newest first, strictly after `after` in that order. */
-export async function queryLogs(db: PrismaClient, tenantId: string, filter: LogFilter, { first = 100, after }: { first?: number; after?: string | null } = {}): Promise<LogPage> {
-  if (!Number.isInteger(first) || first < 0 || first > 1000) throw new ValidationError([{ path: 'first', message: 'must be from 0 to 1000' }]);
-  const where = logWhere(tenantId, filter);
-  if (after) {
-    const c = decodeLogCursor(after);
-    where.OR = [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, id: { lt: c.id } }];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const COLUMNS = `"id","tenantId","level","message","metadata","workflowId","executionId","step","piiRedacted","createdAt"`;
+
+/** ILIKE pattern for a literal substring. */
+function containsPattern(word: string): string {
+  return `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function checkFilter(filter: LogFilter): void {
+  const problems: { path: string; message: string }[] = [];
+  for (const key of ['workflowId', 'executionId'] as const) {
+    const v = filter[key];
+    if (v && !UUID.test(v)) problems.push({ path: key, message: 'is not a valid id' });
   }
-  const rows = await db.logEntry.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first + 1 });
+  for (const key of ['since', 'until'] as const) {
+    const v = filter[key];
+    if (v && !(v instanceof Date && Number.isFinite(v.getTime()))) problems.push({ path: key, message: 'is not a valid date' });
+  }
+  if (filter.levels?.some((l) => !(LEVELS as readonly string[]).includes(l))) problems.push({ path: 'levels', message: `must be among ${LEVELS.join(', ')}` });
+  if ((filter.search?.length ?? 0) > 500) problems.push({ path: 'search', message: 'is longer than 500 characters' });
+  if (problems.length) throw new ValidationError(problems);
+}
+
+/**
+ * One page, newest first, strictly after `after` in that order.
+ *
+ * Raw SQL rather than findMany, for three plan properties Prisma cannot express:
+ * - the cursor is a row comparison plus a plain upper bound on createdAt, so the index scan
+ *   starts at the cursor (and partitions newer than it are pruned) instead of filtering
+ *   everything newer — deep pages cost what first pages cost;
+ * - a set of levels becomes one ordered index scan per level, merged (UNION ALL with a limit
+ *   per branch), instead of sorting every row of those levels;
+ * - search words are ILIKE predicates the trigram index on (tenantId, message) answers.
+ */
+export async function queryLogs(db: PrismaClient, tenantId: string, filter: LogFilter, page: { first?: number; after?: string | null } = {}): Promise<LogPage> {
+  const { sql, params, first } = buildLogQuery(tenantId, filter, page);
+  const rows = await db.$queryRawUnsafe<LogEntry[]>(sql, ...params);
   return { entries: rows.slice(0, first), hasNextPage: rows.length > first };
+}
+
+/** The SQL queryLogs runs (one row more than the page, to know whether another follows). */
+export function buildLogQuery(tenantId: string, filter: LogFilter, { first = 100, after }: { first?: number; after?: string | null } = {}): { sql: string; params: unknown[]; first: number } {
+  if (!Number.isInteger(first) || first < 0 || first > 1000) throw new ValidationError([{ path: 'first', message: 'must be from 0 to 1000' }]);
+  if (!UUID.test(tenantId)) throw new ValidationError([{ path: 'tenantId', message: 'is not a valid id' }]);
+  checkFilter(filter);
+  const cursor = after ? decodeLogCursor(after) : undefined;
+  const params: unknown[] = [tenantId];
+  const p = (v: unknown, cast: string) => {
+    params.push(v);
+    return `$${params.length}::${cast}`;
+  };
+  const conds = [`"tenantId" = $1::uuid`];
+  if (filter.workflowId) conds.push(`"workflowId" = ${p(filter.workflowId, 'uuid')}`);
+  if (filter.executionId) conds.push(`"executionId" = ${p(filter.executionId, 'uuid')}`);
+  if (filter.since) conds.push(`"createdAt" >= ${p(filter.since, 'timestamptz')}`);
+  if (filter.until) conds.push(`"createdAt" < ${p(filter.until, 'timestamptz')}`);
+  for (const word of searchWords(filter)) conds.push(`"message" ILIKE ${p(containsPattern(word), 'text')}`);
+  if (cursor) {
+    const at = p(cursor.createdAt, 'timestamptz');
+    conds.push(`"createdAt" <= ${at}`, `("createdAt", "id") < (${at}, ${p(cursor.id, 'uuid')})`);
+  }
+  const limit = first + 1;
+  const order = `ORDER BY "createdAt" DESC, "id" DESC LIMIT ${limit}`;
+  const levels = [...new Set(filter.levels ?? [])];
+  let sql: string;
+  if (levels.length <= 1 || levels.length === LEVELS.length) {
+    if (levels.length === 1) conds.push(`"level" = ${p(levels[0], '"LogLevel"')}`);
+    sql = `SELECT ${COLUMNS} FROM "LogEntry" WHERE ${conds.join(' AND ')} ${order}`;
+  } else {
+    const where = conds.join(' AND ');
+    const branches = levels.map((l) => `(SELECT ${COLUMNS} FROM "LogEntry" WHERE ${where} AND "level" = ${p(l, '"LogLevel"')} ${order})`);
+    sql = `SELECT * FROM (${branches.join(' UNION ALL ')}) AS l ${order}`;
+  }
+  return { sql, params, first };
+}
+
+function searchWords(filter: LogFilter): string[] {
+  return filter.search?.trim().split(/\s+/).filter(Boolean) ?? [];
 }

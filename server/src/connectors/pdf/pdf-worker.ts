@@ -1,0 +1,91 @@
+// The pdf-worker role: consumes queues.pdf, renders with the warm renderer, stores the PDF and
+// answers with its size and checksum. Expected failures (unknown template, blocked URL) are
+// returned as results so the step can fail permanently without BullMQ retries; unexpected ones
+// throw and fail the job.
+import { createHash } from 'node:crypto';
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { bullPrefix, QUEUE_NAMES } from '../../engine/queues.ts';
+import { OutboundBlockedError } from '../../security/outbound-guard.ts';
+import type { ObjectStorage } from '../storage/storage.ts';
+import { PdfRenderer, RenderBlockedError, type RendererOptions } from './renderer.ts';
+import { TemplateError, TemplateStore } from './templates.ts';
+
+export interface PdfJobData {
+  tenantId: string;
+  executionId: string;
+  template?: string;
+  variables?: Record<string, unknown>;
+  url?: string;
+  storageKey: string;
+}
+
+export type PdfJobResult =
+  | { ok: true; storageKey: string; sizeBytes: number; checksum: string; pages: number; renderMs: number }
+  | { ok: false; error: string; permanent: true };
+
+export interface PdfWorkerDeps {
+  connection: Redis;
+  redisPrefix: string;
+  storage: ObjectStorage;
+  renderer: RendererOptions;
+  templates?: TemplateStore;
+  concurrency?: number;
+}
+
+function countPages(pdf: Buffer): number {
+  return (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+}
+
+export class PdfWorker {
+  readonly renderer: PdfRenderer;
+  private worker: Worker<PdfJobData, PdfJobResult> | undefined;
+  private connection: Redis | undefined;
+  private readonly templates: TemplateStore;
+
+  constructor(private readonly deps: PdfWorkerDeps) {
+    this.renderer = new PdfRenderer(deps.renderer);
+    this.templates = deps.templates ?? new TemplateStore();
+  }
+
+  /** Render and store one PDF (the job processor; also used directly by the benchmark). */
+  async process(data: PdfJobData): Promise<PdfJobResult> {
+    const started = performance.now();
+    let pdf: Buffer;
+    try {
+      if (data.url) pdf = await this.renderer.renderUrl(data.url);
+      else pdf = await this.renderer.renderHtml(this.templates.render(data.template ?? '', data.variables ?? {}));
+    } catch (err) {
+      if (err instanceof TemplateError || err instanceof RenderBlockedError || err instanceof OutboundBlockedError) {
+        return { ok: false, error: err.message, permanent: true };
+      }
+      throw err;
+    }
+    await this.deps.storage.put(data.storageKey, pdf, 'application/pdf');
+    return {
+      ok: true,
+      storageKey: data.storageKey,
+      sizeBytes: pdf.length,
+      checksum: createHash('sha256').update(pdf).digest('hex'),
+      pages: countPages(pdf),
+      renderMs: Math.round(performance.now() - started),
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.renderer.start();
+    this.worker = new Worker<PdfJobData, PdfJobResult>(QUEUE_NAMES.pdf, (job: Job<PdfJobData>) => this.process(job.data), {
+      connection: (this.connection = this.deps.connection.duplicate({ maxRetriesPerRequest: null })),
+      prefix: bullPrefix(this.deps.redisPrefix),
+      concurrency: this.deps.concurrency ?? this.deps.renderer.pagePoolSize,
+    });
+    await this.worker.waitUntilReady();
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.close();
+    this.worker = undefined;
+    this.connection?.disconnect();
+    await this.renderer.stop();
+  }
+}

@@ -1,0 +1,312 @@
+// Runs one execution: the body of a `run` job. Steps run in order through the registry, each
+// recorded as a StepRun upserted on (executionId, index), so a job re-run after its worker died
+// continues where the dead one stopped: completed steps are not run again, and the interrupted
+// step runs again with the same idempotency key. The first failing step fails the run.
+import type { Redis } from 'ioredis';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import type { StepStatus } from '../generated/prisma/enums.ts';
+import type { Logger } from '../logger.ts';
+import type { LogSink } from '../logs/types.ts';
+import { stepKey, validateDefinition, type StepDefinition } from '../workflows/definition.ts';
+import { render, TemplateError } from '../workflows/template.ts';
+import { FINISHED_STATUSES, publishExecution } from './executions.ts';
+import { AbortedError, backoffDelay, DEFAULT_BACKOFF_MS, DEFAULT_STEP_ATTEMPTS, sleep } from './retry.ts';
+import type { StepRegistry } from './steps/registry.ts';
+import { StepError, type StepContext } from './steps/types.ts';
+
+/** The abort reason of a cancel request; any other reason (shutdown) hands the run back. */
+export const CANCEL_REASON = 'cancel';
+
+export interface RunDeps {
+  db: PrismaClient;
+  redis: Redis;
+  redisPrefix: string;
+  registry: StepRegistry;
+  logSink: LogSink;
+  logger: Logger;
+  /** Drift (start − slot) above which a scheduled run logs a warning. */
+  driftWarnMs: number;
+  /** First retry delay of a failed step when its definition sets none. */
+  retryBackoffMs?: number;
+  now?: () => Date;
+}
+
+/**
+ * NOOP: nothing to do (unknown or already finished). INTERRUPTED: stopped by shutdown before
+ * finishing; the caller hands the job back so another worker continues it. QUEUED: a scheduled
+ * run of a QUEUE-policy workflow whose previous run is still going; the caller retries later.
+ */
+export type RunOutcome = 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'INTERRUPTED' | 'NOOP' | 'QUEUED';
+
+export interface ExecutionError {
+  message: string;
+  step: string | null;
+  date: string | null;
+  source: string;
+  accountId?: string;
+  shopId?: string;
+  code?: string | number;
+}
+
+/** Signals a stop at a safe point: a cancel request, or a shutdown. */
+class Stop extends Error {
+  constructor(readonly kind: 'cancel' | 'interrupt') {
+    super(kind);
+  }
+}
+
+function datesBetween(start: Date | null, end: Date | null): string[] {
+  if (!start || !end) return [];
+  const out: string[] = [];
+  for (let t = start.getTime(); t <= end.getTime(); t += 86_400_000) out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
+}
+
+function toJson(value: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull {
+  if (value === undefined || value === null) return Prisma.DbNull;
+  return JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue;
+}
+
+export function executionError(err: unknown, step: StepDefinition | undefined, key: string | null): ExecutionError {
+  const message = err instanceof Error ? err.message : String(err);
+  const d = err instanceof StepError ? err.details : {};
+  const out: ExecutionError = {
+    message,
+    step: key,
+    date: d.date ?? null,
+    source: d.source ?? (err instanceof TemplateError ? 'template' : (step?.type ?? 'engine')),
+  };
+  if (d.accountId !== undefined) out.accountId = d.accountId;
+  if (d.shopId !== undefined) out.shopId = d.shopId;
+  if (d.code !== undefined) out.code = d.code;
+  return out;
+}
+
+function isRetryable(err: unknown): boolean {
+  if (err instanceof TemplateError) return false;
+  return !(err instanceof StepError && err.details.retryable === false);
+}
+
+export async function executeRun(deps: RunDeps, executionId: string, signal: AbortSignal): Promise<RunOutcome> {
+  const { db, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const execution = await db.workflowExecution.findUnique({
+    where: { id: executionId },
+    include: { workflow: { select: { definition: true, overlapPolicy: true } }, tenant: { select: { timezone: true, defaultCountry: true } } },
+  });
+  if (!execution) {
+    logger.warn({ executionId }, 'run job for an unknown execution');
+    return 'NOOP';
+  }
+  if (FINISHED_STATUSES.includes(execution.status)) return 'NOOP';
+  const { tenantId, workflowId } = execution;
+  const log = logger.child({ executionId, workflowId, tenantId });
+  const publish = (status: typeof execution.status) => publishExecution(deps, { tenantId, executionId, workflowId, status });
+
+  const finish = async (status: 'COMPLETED' | 'FAILED' | 'CANCELLED', data: { output?: unknown; error?: ExecutionError } = {}) => {
+    const res = await db.workflowExecution.updateMany({
+      where: { id: executionId, status: { in: ['PENDING', 'RUNNING'] } },
+      data: {
+        status,
+        finishedAt: now(),
+        ...(data.output !== undefined ? { output: toJson(data.output) } : {}),
+        ...(data.error ? { error: data.error as unknown as Prisma.InputJsonObject } : {}),
+      },
+    });
+    if (res.count === 1) await publish(status);
+    return status;
+  };
+
+  if (execution.cancelRequestedAt || (signal.aborted && signal.reason === CANCEL_REASON)) return finish('CANCELLED');
+
+  const startedAt = execution.startedAt ?? now();
+  const driftMs = execution.scheduledFor ? startedAt.getTime() - execution.scheduledFor.getTime() : null;
+  const markRunning = (client: Prisma.TransactionClient | PrismaClient) =>
+    client.workflowExecution.updateMany({
+      where: { id: executionId, status: { in: ['PENDING', 'RUNNING'] } },
+      data: { status: 'RUNNING', startedAt, driftMs, attempts: { increment: 1 } },
+    });
+  let marked: number;
+  if (execution.status === 'PENDING' && execution.trigger === 'SCHEDULE' && execution.workflow.overlapPolicy === 'QUEUE') {
+    // One at a time per workflow: the advisory lock makes "none running? then start" atomic.
+    const started = await db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${workflowId}, 0))`;
+      const busy = await tx.workflowExecution.count({ where: { workflowId, status: 'RUNNING', id: { not: executionId } } });
+      return busy ? -1 : (await markRunning(tx)).count;
+    });
+    if (started === -1) return 'QUEUED';
+    marked = started;
+  } else {
+    marked = (await markRunning(db)).count;
+  }
+  if (marked === 0) return 'NOOP';
+  await publish('RUNNING');
+  if (driftMs !== null && !execution.startedAt) {
+    const slot = execution.scheduledFor!.toISOString();
+    const late = driftMs > deps.driftWarnMs;
+    log[late ? 'warn' : 'info']({ driftMs, scheduledFor: slot }, late ? 'scheduled run started late' : 'scheduled run started');
+    deps.logSink.log({
+      tenantId,
+      workflowId,
+      executionId,
+      level: late ? 'WARN' : 'INFO',
+      message: late ? `Slot ${slot} started ${driftMs} ms late (threshold ${deps.driftWarnMs} ms)` : `Slot ${slot} started after ${driftMs} ms`,
+      metadata: { driftMs, scheduledFor: slot },
+    });
+  }
+
+  const validation = validateDefinition(execution.workflow.definition);
+  if (!validation.ok) {
+    const message = `The stored definition is invalid: ${validation.problems.map((p) => `${p.path} ${p.message}`).join('; ')}`;
+    return finish('FAILED', { error: { message, step: null, date: null, source: 'definition' } });
+  }
+  const steps = validation.definition.steps;
+  if (steps.length !== execution.stepsTotal) {
+    await db.workflowExecution.update({ where: { id: executionId }, data: { stepsTotal: steps.length } });
+  }
+  const done = new Map((await db.stepRun.findMany({ where: { executionId }, select: { index: true, status: true, output: true } })).map((s) => [s.index, s]));
+  const input = (execution.input ?? {}) as Record<string, unknown>;
+  const dates = datesBetween(execution.rangeStart, execution.rangeEnd);
+  const outputs: Record<string, unknown> = {};
+  let cancelRequested = false;
+
+  const checkpoint = () => {
+    if (cancelRequested || (signal.aborted && signal.reason === CANCEL_REASON)) throw new Stop('cancel');
+    if (signal.aborted) throw new Stop('interrupt');
+  };
+  const setStep = (index: number, status: StepStatus, data: Prisma.StepRunUpdateManyMutationInput = {}) =>
+    db.stepRun.update({ where: { executionId_index: { executionId, index } }, data: { status, ...data } });
+
+  for (let index = 0; index < steps.length; index++) {
+    const step = steps[index]!;
+    const key = stepKey(step, index);
+    const previous = done.get(index);
+    if (previous?.status === 'COMPLETED') {
+      outputs[key] = previous.output;
+      continue;
+    }
+    try {
+      checkpoint();
+      await db.stepRun.upsert({
+        where: { executionId_index: { executionId, index } },
+        create: { tenantId, executionId, index, name: step.name ?? null, type: step.type, status: 'RUNNING', startedAt: now(), attempts: 1 },
+        update: { status: 'RUNNING', startedAt: now(), finishedAt: null, error: Prisma.DbNull, attempts: { increment: 1 } },
+      });
+      const output = await runStep(deps, { step, key, index, signal, input, dates, tenantId, workflowId, executionId, tenant: execution.tenant }, setStep);
+      outputs[key] = output;
+      await setStep(index, 'COMPLETED', { output: toJson(output), finishedAt: now() });
+      const row = await db.workflowExecution.update({
+        where: { id: executionId },
+        data: { stepsCompleted: { increment: 1 } },
+        select: { cancelRequestedAt: true },
+      });
+      cancelRequested = row.cancelRequestedAt !== null;
+      await publish('RUNNING');
+    } catch (err) {
+      if (err instanceof Stop || err instanceof AbortedError || signal.aborted) {
+        const kind = err instanceof Stop ? err.kind : signal.reason === CANCEL_REASON || cancelRequested ? 'cancel' : 'interrupt';
+        if (kind === 'interrupt') {
+          // Another worker continues this step; it is not finished, so it goes back to PENDING.
+          await db.stepRun.updateMany({ where: { executionId, index, status: 'RUNNING' }, data: { status: 'PENDING' } });
+          log.info({ step: key }, 'run interrupted by shutdown; handing it back');
+          return 'INTERRUPTED';
+        }
+        await db.stepRun.updateMany({ where: { executionId, index, status: { in: ['RUNNING', 'PENDING'] } }, data: { status: 'CANCELLED', finishedAt: now() } });
+        await skipRest(db, tenantId, executionId, steps, index + 1);
+        return finish('CANCELLED');
+      }
+      const error = executionError(err, step, key);
+      await db.stepRun.updateMany({ where: { executionId, index }, data: { status: 'FAILED', finishedAt: now(), error: error as unknown as Prisma.InputJsonObject } });
+      await skipRest(db, tenantId, executionId, steps, index + 1);
+      log.info({ step: key, error: error.message }, 'run failed');
+      return finish('FAILED', { error });
+    }
+  }
+  return finish('COMPLETED', { output: outputs });
+}
+
+/** Fail-fast leaves later steps visibly not run. */
+async function skipRest(db: PrismaClient, tenantId: string, executionId: string, steps: StepDefinition[], from: number) {
+  if (from >= steps.length) return;
+  await db.stepRun.createMany({
+    data: steps.slice(from).map((s, i) => ({ tenantId, executionId, index: from + i, name: s.name ?? null, type: s.type, status: 'SKIPPED' as const })),
+    skipDuplicates: true,
+  });
+}
+
+interface StepCall {
+  step: StepDefinition;
+  key: string;
+  index: number;
+  signal: AbortSignal;
+  input: Record<string, unknown>;
+  dates: string[];
+  tenantId: string;
+  workflowId: string;
+  executionId: string;
+  tenant: { timezone: string; defaultCountry: string };
+}
+
+async function runStep(
+  deps: RunDeps,
+  call: StepCall,
+  setStep: (index: number, status: StepStatus, data?: Prisma.StepRunUpdateManyMutationInput) => Promise<unknown>,
+): Promise<unknown> {
+  const { step, key, index, signal, tenantId, workflowId, executionId } = call;
+  const runner = deps.registry.get(step.type);
+  if (!runner) throw new StepError(`No runner is registered for step type "${step.type}"`, { retryable: false, source: 'engine' });
+  const config = render(step.config ?? {}, call.input);
+  const attempts = runner.retrySafe ? (step.retry?.attempts ?? DEFAULT_STEP_ATTEMPTS) : 1;
+  const baseMs = step.retry?.backoffMs ?? deps.retryBackoffMs ?? DEFAULT_BACKOFF_MS;
+  const log: StepContext['log'] = (entry) => deps.logSink.log({ ...entry, tenantId, workflowId, executionId, step: key });
+  for (let attempt = 1; ; attempt++) {
+    if (signal.aborted) throw new AbortedError(signal.reason);
+    const ctx: StepContext = {
+      db: deps.db,
+      tenantId,
+      timezone: call.tenant.timezone,
+      defaultCountry: call.tenant.defaultCountry,
+      workflowId,
+      executionId,
+      stepIndex: index,
+      stepKey: key,
+      attempt,
+      idempotencyKey: `${executionId}:${key}`,
+      signal,
+      dates: call.dates,
+      input: call.input,
+      log,
+      progress: (increments) => addProgress(deps, { tenantId, workflowId, executionId }, increments),
+    };
+    try {
+      return await runner.run(ctx, config);
+    } catch (err) {
+      if (signal.aborted) throw new AbortedError(signal.reason);
+      if (attempt >= attempts || !isRetryable(err)) throw err;
+      const wait = backoffDelay(attempt, baseMs);
+      log({ level: 'WARN', message: `Attempt ${attempt} of ${attempts} failed: ${(err as Error).message}; retrying in ${wait} ms`, metadata: { attempt, waitMs: wait } });
+      await sleep(wait, signal);
+      await setStep(index, 'RUNNING', { attempts: { increment: 1 } });
+    }
+  }
+}
+
+/** Atomic JSON increments, so concurrent progress calls never lose an update. */
+export async function addProgress(
+  deps: Pick<RunDeps, 'db' | 'redis' | 'redisPrefix'>,
+  ids: { tenantId: string; workflowId: string; executionId: string },
+  increments: Record<string, number>,
+): Promise<void> {
+  for (const [k, v] of Object.entries(increments)) {
+    if (!Number.isFinite(v)) throw new TypeError(`progress counter ${k} must be a finite number`);
+  }
+  if (Object.keys(increments).length === 0) return;
+  await deps.db.$executeRaw`
+    UPDATE "WorkflowExecution" e
+    SET progress = e.progress || (
+      SELECT jsonb_object_agg(key, COALESCE((e.progress->>key)::numeric, 0) + value::numeric)
+      FROM jsonb_each_text(${JSON.stringify(increments)}::jsonb)
+    ), "updatedAt" = now()
+    WHERE e.id = ${ids.executionId}::uuid`;
+  await publishExecution(deps, { ...ids, status: 'RUNNING' });
+}

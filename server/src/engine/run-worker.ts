@@ -1,0 +1,113 @@
+// The run worker: a BullMQ Worker on the `runs` queue. It listens on the cancel topic so a
+// cancel requested through any api process aborts the run here, and on shutdown it stops
+// taking jobs, lets running ones finish, and near the deadline hands the rest back to the
+// queue (they continue on another worker from their last completed step).
+import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { eventTopics, type CancelEvent } from '../events.ts';
+import { createRedis } from '../redis.ts';
+import { bullPrefix, QUEUE_NAMES, type RunJobData } from './queues.ts';
+import { CANCEL_REASON, executeRun, type RunDeps, type RunOutcome } from './run-execution.ts';
+import { FINISHED_STATUSES, publishExecution } from './executions.ts';
+
+export const SHUTDOWN_REASON = 'shutdown';
+/** How long a QUEUE-policy run waits before looking again whether the previous run finished. */
+const QUEUE_POLL_MS = 500;
+
+export interface RunWorkerOptions extends RunDeps {
+  concurrency: number;
+  stalledIntervalMs: number;
+  lockDurationMs: number;
+  /** Running jobs may finish within this; then they are aborted and handed back. */
+  drainMs: number;
+  /** A new Redis connection (the worker and the cancel subscriber each need their own). */
+  connect?: () => Redis;
+}
+
+export class RunWorker {
+  readonly name = 'run-worker';
+  private worker: Worker<RunJobData> | undefined;
+  private subscriber: Redis | undefined;
+  private connection: Redis | undefined;
+
+  constructor(private readonly opts: RunWorkerOptions) {}
+
+  async start(): Promise<void> {
+    const { opts } = this;
+    const connect = opts.connect ?? (() => createRedis());
+    this.connection = connect();
+    this.subscriber = connect();
+    const cancelChannel = eventTopics(opts.redisPrefix).cancel;
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== cancelChannel) return;
+      try {
+        const { executionId } = JSON.parse(message) as CancelEvent;
+        this.worker?.cancelJob(executionId, CANCEL_REASON);
+      } catch (err) {
+        opts.logger.warn({ err }, 'bad cancel message');
+      }
+    });
+    await this.subscriber.subscribe(cancelChannel);
+    this.worker = new Worker<RunJobData>(QUEUE_NAMES.runs, (job, token, signal) => this.process(job, token, signal), {
+      connection: this.connection,
+      prefix: bullPrefix(opts.redisPrefix),
+      concurrency: opts.concurrency,
+      stalledInterval: opts.stalledIntervalMs,
+      lockDuration: opts.lockDurationMs,
+      // A run whose worker died is recovered once; one that kills its worker again fails.
+      maxStalledCount: 1,
+    });
+    this.worker.on('failed', (job, err) => void this.onFailed(job, err));
+    this.worker.on('error', (err) => opts.logger.error({ err }, 'run worker error'));
+    await this.worker.waitUntilReady();
+  }
+
+  private async process(job: Job<RunJobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<RunOutcome> {
+    const outcome = await executeRun(this.opts, job.data.executionId, signal ?? new AbortController().signal);
+    if (outcome === 'INTERRUPTED') {
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    if (outcome === 'QUEUED') {
+      await job.moveToDelayed(Date.now() + QUEUE_POLL_MS, token);
+      throw new DelayedError();
+    }
+    return outcome;
+  }
+
+  /** A job that failed outside the step loop (stalled too often, infrastructure error) fails its run. */
+  private async onFailed(job: Job<RunJobData> | undefined, err: Error): Promise<void> {
+    if (!job) return;
+    const { db, logger } = this.opts;
+    const { executionId } = job.data;
+    try {
+      const execution = await db.workflowExecution.findUnique({ where: { id: executionId } });
+      if (!execution || FINISHED_STATUSES.includes(execution.status)) return;
+      const res = await db.workflowExecution.updateMany({
+        where: { id: executionId, status: { in: ['PENDING', 'RUNNING'] } },
+        data: { status: 'FAILED', finishedAt: new Date(), error: { message: err.message, step: null, date: null, source: 'engine' } },
+      });
+      if (res.count === 1) {
+        await publishExecution(this.opts, { tenantId: execution.tenantId, executionId, workflowId: execution.workflowId, status: 'FAILED' });
+      }
+      logger.error({ err, executionId }, 'run job failed outside its steps');
+    } catch (e) {
+      logger.error({ err: e, executionId }, 'could not record a failed run job');
+    }
+  }
+
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    const closing = worker.close();
+    const timer = setTimeout(() => worker.cancelAllJobs(SHUTDOWN_REASON), this.opts.drainMs);
+    try {
+      await closing;
+    } finally {
+      clearTimeout(timer);
+      await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+      await this.connection?.quit().catch(() => this.connection?.disconnect());
+      this.worker = undefined;
+    }
+  }
+}

@@ -1,0 +1,31 @@
+// Repairs a crash between writing an execution row and enqueueing its job: PENDING rows older
+// than a threshold that have no job get one. The job id is the execution id, so enqueueing a
+// row that did have a job (a race with a slow trigger) is a no-op.
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { enqueueRun } from './executions.ts';
+import type { Queues } from './queues.ts';
+
+export interface SweepDeps {
+  db: PrismaClient;
+  queues: Queues;
+  now?: () => Date;
+}
+
+const BATCH = 500;
+
+export async function sweepPending(deps: SweepDeps, olderThanMs: number): Promise<{ checked: number; enqueued: string[] }> {
+  const now = (deps.now ?? (() => new Date()))();
+  const rows = await deps.db.workflowExecution.findMany({
+    where: { status: 'PENDING', createdAt: { lt: new Date(now.getTime() - olderThanMs) } },
+    select: { id: true, tenantId: true },
+    orderBy: { createdAt: 'asc' },
+    take: BATCH,
+  });
+  const enqueued: string[] = [];
+  for (const row of rows) {
+    if (await deps.queues.runs.getJob(row.id)) continue;
+    await enqueueRun(deps.queues, { executionId: row.id, tenantId: row.tenantId });
+    enqueued.push(row.id);
+  }
+  return { checked: rows.length, enqueued };
+}

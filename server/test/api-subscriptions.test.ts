@@ -1,0 +1,232 @@
+// Live updates over graphql-ws (raw protocol frames) and SSE. Events are published the way a
+// worker publishes them (publishEvent on the tenant's Redis channel); no worker runs here.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { channel, eventTopics, publishEvent, type ExecutionEvent, type LogBatchEvent } from '../src/events.ts';
+import { encodeLogCursor } from '../src/logs/query.ts';
+import type { LogEntry } from '../src/generated/prisma/client.ts';
+import { startTestApp } from './app.ts';
+import { globalId, seedWorkflow, tenantWithKeys, type TestTenant } from './api-helpers.ts';
+
+let app: Awaited<ReturnType<typeof startTestApp>>;
+let a: TestTenant;
+let b: TestTenant;
+let topics: ReturnType<typeof eventTopics>;
+let workflowId: string;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  [a, b] = [await tenantWithKeys(app.db), await tenantWithKeys(app.db)];
+  topics = eventTopics(app.config.redisPrefix);
+  workflowId = (await seedWorkflow(app.db, a.id)).id;
+});
+afterAll(() => app.stop());
+
+interface Frame {
+  type: string;
+  id?: string;
+  payload?: any;
+}
+
+/** A raw graphql-transport-ws socket: frames queue up; next() waits for the next one. */
+async function openSocket(protocol = 'graphql-transport-ws') {
+  const ws = new WebSocket(`${app.url.replace('http', 'ws')}/graphql`, protocol);
+  const frames: Frame[] = [];
+  const waiters: ((f: Frame) => void)[] = [];
+  ws.on('message', (data) => {
+    const f = JSON.parse(String(data)) as Frame;
+    const w = waiters.shift();
+    if (w) w(f);
+    else frames.push(f);
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return {
+    ws,
+    closed,
+    send: (f: Frame) => ws.send(JSON.stringify(f)),
+    next: (timeoutMs = 5_000) =>
+      frames.length
+        ? Promise.resolve(frames.shift()!)
+        : new Promise<Frame>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error('no frame within timeout')), timeoutMs);
+            waiters.push((f) => {
+              clearTimeout(timer);
+              resolve(f);
+            });
+          }),
+    pending: () => frames.length,
+  };
+}
+
+async function connected(key: string) {
+  const s = await openSocket();
+  s.send({ type: 'connection_init', payload: { authToken: key } });
+  expect(await s.next()).toEqual({ type: 'connection_ack' });
+  return s;
+}
+
+async function numsub(ch: string): Promise<number> {
+  const reply = (await app.redis.pubsub('NUMSUB', ch)) as [string, number];
+  return Number(reply[1]);
+}
+
+/** Polls (bounded) until the condition holds; the relay's SUBSCRIBE/UNSUBSCRIBE is asynchronous. */
+async function until(check: () => Promise<boolean>, what: string) {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('graphql-ws protocol', () => {
+  it('acknowledges a valid key and answers ping with pong', async () => {
+    const s = await connected(a.keys.VIEWER);
+    s.send({ type: 'ping' });
+    expect(await s.next()).toEqual({ type: 'pong' });
+    s.send({ type: 'subscribe', id: 'q', payload: { query: '{ viewer { role } }' } });
+    expect(await s.next()).toEqual({ type: 'next', id: 'q', payload: { data: { viewer: { role: 'VIEWER' } } } });
+    expect(await s.next()).toEqual({ type: 'complete', id: 'q' });
+    s.ws.close();
+  });
+
+  it('closes with 4403 for a bad token and 4401 for subscribe before the ack', async () => {
+    const bad = await openSocket();
+    bad.send({ type: 'connection_init', payload: { authToken: 'fd_aaaaaaaaaaaa_' + 'b'.repeat(40) } });
+    expect((await bad.closed).code).toBe(4403);
+    const early = await openSocket();
+    early.send({ type: 'subscribe', id: '1', payload: { query: '{ viewer { role } }' } });
+    expect((await early.closed).code).toBe(4401);
+  });
+
+  it('applies the armor limits on the WebSocket path too', async () => {
+    const s = await connected(a.keys.VIEWER);
+    const aliases = Array.from({ length: app.config.graphql.maxAliases + 1 }, (_, i) => `a${i}: viewer { role }`).join(' ');
+    s.send({ type: 'subscribe', id: 'x', payload: { query: `{ ${aliases} }` } });
+    const f = await s.next();
+    expect(f.type).toBe('error');
+    expect(JSON.stringify(f.payload)).toMatch(/alias/i);
+    s.ws.close();
+  });
+});
+
+describe('executionUpdated', () => {
+  it('relays the tenant’s events for the chosen execution, loads the row, and completing stops the Redis relay', async () => {
+    const exec = await app.db.workflowExecution.create({ data: { tenantId: a.id, workflowId, workflowVersion: 1, trigger: 'API' } });
+    const other = await app.db.workflowExecution.create({ data: { tenantId: a.id, workflowId, workflowVersion: 1, trigger: 'API' } });
+    const ch = channel(topics.executions, a.id);
+    expect(await numsub(ch)).toBe(0);
+    const s = await connected(a.keys.VIEWER);
+    s.send({ type: 'subscribe', id: 'e', payload: { query: 'subscription($id: ID) { executionUpdated(executionId: $id) { id status progress { stepsCompleted } } }', variables: { id: globalId('Execution', exec.id) } } });
+    await until(async () => (await numsub(ch)) === 1, 'SUBSCRIBE');
+
+    const event = (e: { id: string }, status: ExecutionEvent['status']): ExecutionEvent => ({ tenantId: a.id, executionId: e.id, workflowId, status });
+    await publishEvent(app.redis, topics.executions, a.id, event(other, 'RUNNING')); // another execution: filtered out
+    await app.db.workflowExecution.update({ where: { id: exec.id }, data: { status: 'RUNNING', stepsCompleted: 1 } });
+    await publishEvent(app.redis, topics.executions, a.id, event(exec, 'RUNNING'));
+    expect(await s.next()).toEqual({ type: 'next', id: 'e', payload: { data: { executionUpdated: { id: globalId('Execution', exec.id), status: 'RUNNING', progress: { stepsCompleted: 1 } } } } });
+    expect(s.pending()).toBe(0);
+
+    s.send({ type: 'complete', id: 'e' });
+    await until(async () => (await numsub(ch)) === 0, 'UNSUBSCRIBE after complete');
+    s.ws.close();
+  });
+
+  it('never shows one tenant’s events to another', async () => {
+    const exec = await app.db.workflowExecution.create({ data: { tenantId: a.id, workflowId, workflowVersion: 1, trigger: 'API' } });
+    const s = await connected(b.keys.ADMIN);
+    s.send({ type: 'subscribe', id: 'x', payload: { query: 'subscription { executionUpdated { id status } }' } });
+    await until(async () => (await numsub(channel(topics.executions, b.id))) === 1, 'SUBSCRIBE');
+    await publishEvent(app.redis, topics.executions, a.id, { tenantId: a.id, executionId: exec.id, workflowId, status: 'RUNNING' });
+    s.send({ type: 'ping' });
+    // The pong arrives after anything the event could have caused on this socket.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await s.next()).toEqual({ type: 'pong' });
+    s.ws.close();
+  });
+});
+
+describe('logAdded', () => {
+  async function writeLog(level: LogEntry['level'], message: string, at: Date): Promise<LogEntry> {
+    return app.db.logEntry.create({ data: { tenantId: a.id, level, message, workflowId, createdAt: at } });
+  }
+  const batch = (...entries: LogEntry[]): LogBatchEvent => ({
+    tenantId: a.id,
+    entries: entries.map((e) => ({ id: e.id, createdAt: e.createdAt.toISOString(), level: e.level, workflowId: e.workflowId, executionId: e.executionId })),
+  });
+
+  it('replays what was missed since the cursor, then continues live without gaps or duplicates, honouring the filter', async () => {
+    const t0 = Date.now() - 10_000;
+    const seen = await writeLog('ERROR', 'seen before', new Date(t0));
+    const missed1 = await writeLog('ERROR', 'missed one', new Date(t0 + 1000));
+    await writeLog('INFO', 'missed but filtered out', new Date(t0 + 2000));
+    const missed2 = await writeLog('ERROR', 'missed two', new Date(t0 + 3000));
+
+    const s = await connected(a.keys.VIEWER);
+    s.send({
+      type: 'subscribe',
+      id: 'l',
+      payload: {
+        query: 'subscription($f: LogFilterInput, $after: String) { logAdded(filter: $f, after: $after) { id message level cursor } }',
+        variables: { f: { levels: ['ERROR', 'WARN'], workflowId: globalId('Workflow', workflowId) }, after: encodeLogCursor(seen) },
+      },
+    });
+    const got = async () => (await s.next()).payload.data.logAdded;
+    expect((await got()).message).toBe('missed one');
+    expect((await got()).message).toBe('missed two');
+
+    // Live: a worker writes and publishes; a re-published old entry is not delivered twice.
+    const live1 = await writeLog('ERROR', 'live one', new Date());
+    const noise = await writeLog('DEBUG', 'live but filtered out', new Date());
+    await publishEvent(app.redis, topics.logs, a.id, batch(missed2, noise, live1));
+    const first = await got();
+    expect(first.message).toBe('live one');
+    const live2 = await writeLog('WARN', 'live two', new Date());
+    await publishEvent(app.redis, topics.logs, a.id, batch(live2));
+    expect((await got()).message).toBe('live two');
+    expect(s.pending()).toBe(0);
+    expect([missed1.id, missed2.id, live1.id].every(Boolean)).toBe(true);
+    s.send({ type: 'complete', id: 'l' });
+    await until(async () => (await numsub(channel(topics.logs, a.id))) === 0, 'UNSUBSCRIBE after complete');
+    s.ws.close();
+  });
+
+  it('applies the text search in SQL before delivering', async () => {
+    const s = await connected(a.keys.VIEWER);
+    s.send({ type: 'subscribe', id: 's', payload: { query: 'subscription { logAdded(filter: { search: "invoice" }) { message } }' } });
+    await until(async () => (await numsub(channel(topics.logs, a.id))) === 1, 'SUBSCRIBE');
+    const other = await writeLog('INFO', 'nothing to see', new Date());
+    const hit = await writeLog('INFO', 'sent Invoice 42', new Date());
+    await publishEvent(app.redis, topics.logs, a.id, batch(other, hit));
+    expect((await s.next()).payload.data.logAdded.message).toBe('sent Invoice 42');
+    s.ws.close();
+  });
+});
+
+describe('Server-Sent Events', () => {
+  it('delivers subscriptions over text/event-stream', async () => {
+    const exec = await app.db.workflowExecution.create({ data: { tenantId: a.id, workflowId, workflowVersion: 1, trigger: 'API', status: 'COMPLETED' } });
+    const ch = channel(topics.executions, a.id);
+    const controller = new AbortController();
+    const res = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${a.keys.VIEWER}` },
+      body: JSON.stringify({ query: 'subscription { executionUpdated { id status } }' }),
+    });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    await until(async () => (await numsub(ch)) >= 1, 'SUBSCRIBE');
+    await publishEvent(app.redis, topics.executions, a.id, { tenantId: a.id, executionId: exec.id, workflowId, status: 'COMPLETED' });
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('event: next')) text += new TextDecoder().decode((await reader.read()).value);
+    while (!/data: .*\n/.test(text.slice(text.indexOf('event: next')))) text += new TextDecoder().decode((await reader.read()).value);
+    const data = JSON.parse(/event: next\ndata: (.*)\n/.exec(text)![1]!);
+    expect(data).toEqual({ data: { executionUpdated: { id: globalId('Execution', exec.id), status: 'COMPLETED' } } });
+    controller.abort();
+  });
+});

@@ -1,0 +1,194 @@
+// The run worker end to end on real PostgreSQL and Redis: steps in order, templating, StepRuns,
+// progress, fail-fast, retries, cancellation and live events.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cancelExecution, triggerExecution } from '../src/engine/executions.ts';
+import { RunWorker } from '../src/engine/run-worker.ts';
+import { createBuiltinRegistry } from '../src/engine/steps/builtin.ts';
+import { StepRegistry } from '../src/engine/steps/registry.ts';
+import { delayStep } from '../src/engine/steps/delay.ts';
+import { StepError, type StepRunner } from '../src/engine/steps/types.ts';
+import { eventTopics, type ExecutionEvent } from '../src/events.ts';
+import { createRedis } from '../src/redis.ts';
+import type { WorkflowDefinition } from '../src/workflows/definition.ts';
+import { collectLogs, createEngineDeps, quietLogger, waitFor } from './engine-deps.ts';
+import { createTestTenant, testDb } from './helpers.ts';
+
+const db = testDb();
+const deps = createEngineDeps(db);
+const subscriber = createRedis();
+const events: ExecutionEvent[] = [];
+let tenantId: string;
+let worker: RunWorker | undefined;
+
+function startWorker(registry: StepRegistry = createBuiltinRegistry(), sink = collectLogs()) {
+  worker = new RunWorker({
+    ...deps,
+    registry,
+    logSink: sink,
+    logger: quietLogger,
+    driftWarnMs: 5000,
+    retryBackoffMs: 5,
+    concurrency: 4,
+    stalledIntervalMs: 30_000,
+    lockDurationMs: 30_000,
+    drainMs: 2000,
+  });
+  return worker.start().then(() => sink);
+}
+
+async function workflow(definition: WorkflowDefinition) {
+  return (await db.workflow.create({ data: { tenantId, name: 'w', definition: definition as object } })).id;
+}
+
+async function runToEnd(workflowId: string, context?: Record<string, unknown>) {
+  const { execution } = await triggerExecution(deps, { tenantId, workflowId, trigger: 'API', context });
+  return waitFor(async () => {
+    const e = await db.workflowExecution.findUniqueOrThrow({ where: { id: execution.id }, include: { stepRuns: { orderBy: { index: 'asc' } } } });
+    return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(e.status) && e;
+  }, 10_000, 'the run to finish');
+}
+
+beforeAll(async () => {
+  tenantId = (await createTestTenant(db)).id;
+  const channel = `${eventTopics(deps.redisPrefix).executions}:${tenantId}`;
+  await subscriber.subscribe(channel);
+  subscriber.on('message', (_c, m) => events.push(JSON.parse(m) as ExecutionEvent));
+});
+afterEach(async () => {
+  await worker?.stop();
+  worker = undefined;
+});
+afterAll(async () => {
+  subscriber.disconnect();
+  await deps.close();
+  await db.$disconnect();
+});
+
+describe('run worker', () => {
+  it('runs steps in order with rendered variables, records each StepRun and publishes every change', async () => {
+    const sink = await startWorker();
+    const wf = await workflow({
+      variables: { who: 'team', order: { id: 7 } },
+      steps: [
+        { type: 'log', id: 'greet', config: { message: 'hello {{who}}, order {{ order.id }}' } },
+        { type: 'delay', config: { ms: 20 } },
+        { type: 'log', config: { message: 'done', level: 'WARN' } },
+      ],
+    });
+    const e = await runToEnd(wf, { who: 'Ana' });
+    expect(e).toMatchObject({ status: 'COMPLETED', stepsTotal: 3, stepsCompleted: 3, attempts: 1 });
+    expect(e.startedAt!.getTime()).toBeLessThanOrEqual(e.finishedAt!.getTime());
+    expect(e.stepRuns.map((s) => [s.index, s.type, s.status, s.attempts])).toEqual([
+      [0, 'log', 'COMPLETED', 1],
+      [1, 'delay', 'COMPLETED', 1],
+      [2, 'log', 'COMPLETED', 1],
+    ]);
+    expect(e.stepRuns[1]!.output).toEqual({ waitedMs: 20 });
+    expect(e.stepRuns[0]!.startedAt!.getTime()).toBeLessThanOrEqual(e.stepRuns[1]!.startedAt!.getTime());
+    const lines = sink.lines.filter((l) => l.executionId === e.id);
+    expect(lines.map((l) => [l.step, l.level, l.message])).toEqual([
+      ['greet', 'INFO', 'hello Ana, order 7'],
+      ['step2', 'WARN', 'done'],
+    ]);
+    await waitFor(async () => events.some((ev) => ev.executionId === e.id && ev.status === 'COMPLETED'));
+    const statuses = events.filter((ev) => ev.executionId === e.id).map((ev) => ev.status);
+    // PENDING on trigger, RUNNING on start and after each step, COMPLETED at the end.
+    expect(statuses).toEqual(['PENDING', 'RUNNING', 'RUNNING', 'RUNNING', 'RUNNING', 'COMPLETED']);
+  });
+
+  it('fails fast: the first failing step fails the run with its error and no later step starts', async () => {
+    await startWorker();
+    const wf = await workflow({
+      steps: [
+        { type: 'log', config: { message: 'one' } },
+        { type: 'log', id: 'boom', config: { message: 'step two broke', fail: true } },
+        { type: 'delay', config: { ms: 5000 } },
+      ],
+    });
+    const e = await runToEnd(wf);
+    expect(e.status).toBe('FAILED');
+    expect(e.error).toEqual({ message: 'step two broke', step: 'boom', date: null, source: 'log' });
+    expect(e.stepsCompleted).toBe(1);
+    expect(e.stepRuns.map((s) => s.status)).toEqual(['COMPLETED', 'FAILED', 'SKIPPED']);
+    expect(e.stepRuns[1]!.attempts).toBe(1); // retryable: false stops at once
+    expect(e.stepRuns[2]!.startedAt).toBeNull();
+  });
+
+  it('fails a step whose template names a missing variable, naming the variable', async () => {
+    await startWorker();
+    const wf = await workflow({ steps: [{ type: 'log', config: { message: 'hi {{customer.name}}' } }] });
+    const e = await runToEnd(wf, { customer: {} });
+    expect(e.status).toBe('FAILED');
+    expect(e.error).toMatchObject({ step: 'step0', source: 'template', message: 'variable "customer.name" is not defined' });
+  });
+
+  it('retries transient errors with backoff, carries the error details, and keeps the idempotency key stable', async () => {
+    const seen: { attempt: number; key: string }[] = [];
+    const flaky: StepRunner<{ message: string }> = {
+      type: 'log',
+      retrySafe: true,
+      async run(ctx, config) {
+        seen.push({ attempt: ctx.attempt, key: ctx.idempotencyKey });
+        if (config.message === 'always' ) throw new StepError('upstream 503', { source: 'meta', date: '2026-11-20', accountId: 'act_1' });
+        if (ctx.attempt < 3) throw new Error('socket hang up');
+        return { ok: true };
+      },
+    };
+    await startWorker(new StepRegistry().register(flaky).register(delayStep));
+    const ok = await runToEnd(await workflow({ steps: [{ type: 'log', retry: { attempts: 3, backoffMs: 5 }, config: { message: 'flaky' } }] }));
+    expect(ok.status).toBe('COMPLETED');
+    expect(ok.stepRuns[0]!.attempts).toBe(3);
+    expect(seen.map((s) => s.attempt)).toEqual([1, 2, 3]);
+    expect(new Set(seen.map((s) => s.key))).toEqual(new Set([`${ok.id}:step0`]));
+
+    const bad = await runToEnd(await workflow({ steps: [{ type: 'log', retry: { attempts: 2, backoffMs: 5 }, config: { message: 'always' } }] }));
+    expect(bad.status).toBe('FAILED');
+    expect(bad.stepRuns[0]!.attempts).toBe(2);
+    expect(bad.error).toEqual({ message: 'upstream 503', step: 'step0', date: '2026-11-20', source: 'meta', accountId: 'act_1' });
+  });
+
+  it('adds progress counters atomically, even from concurrent calls', async () => {
+    const counting: StepRunner<{ message: string }> = {
+      type: 'log',
+      retrySafe: true,
+      async run(ctx) {
+        await Promise.all(Array.from({ length: 20 }, (_, i) => ctx.progress({ daysProcessed: 1, metaFetched: i % 2 })));
+        return null;
+      },
+    };
+    await startWorker(new StepRegistry().register(counting));
+    const e = await runToEnd(await workflow({ steps: [{ type: 'log', config: { message: 'x' } }, { type: 'log', config: { message: 'y' } }] }));
+    expect(e.status).toBe('COMPLETED');
+    expect(e.progress).toEqual({ daysProcessed: 40, metaFetched: 20 });
+  });
+
+  it('cancels a running run at its current step and marks it CANCELLED', async () => {
+    await startWorker();
+    const wf = await workflow({ steps: [{ type: 'log', config: { message: 'a' } }, { type: 'delay', config: { ms: 20_000 } }, { type: 'log', config: { message: 'never' } }] });
+    const { execution } = await triggerExecution(deps, { tenantId, workflowId: wf, trigger: 'MANUAL' });
+    await waitFor(async () => (await db.stepRun.findFirst({ where: { executionId: execution.id, index: 1, status: 'RUNNING' } })) ?? undefined);
+    const requested = await cancelExecution(deps, tenantId, execution.id);
+    expect(requested.cancelRequestedAt).not.toBeNull();
+    const e = await waitFor(async () => {
+      const row = await db.workflowExecution.findUniqueOrThrow({ where: { id: execution.id }, include: { stepRuns: { orderBy: { index: 'asc' } } } });
+      return row.status === 'CANCELLED' && row;
+    }, 5000, 'CANCELLED');
+    expect(e.stepRuns.map((s) => s.status)).toEqual(['COMPLETED', 'CANCELLED', 'SKIPPED']);
+    expect(e.finishedAt!.getTime() - e.cancelRequestedAt!.getTime()).toBeLessThan(5000);
+  });
+
+  it('honours a cancel recorded before any worker picked the job up', async () => {
+    const wf = await workflow({ steps: [{ type: 'log', config: { message: 'must not run' } }] });
+    const { execution } = await triggerExecution(deps, { tenantId, workflowId: wf, trigger: 'MANUAL' });
+    // As if cancelExecution lost the race to remove the job: the request is only recorded.
+    await db.workflowExecution.update({ where: { id: execution.id }, data: { cancelRequestedAt: new Date() } });
+    const sink = await startWorker();
+    const e = await waitFor(async () => {
+      const row = await db.workflowExecution.findUniqueOrThrow({ where: { id: execution.id }, include: { stepRuns: true } });
+      return row.status === 'CANCELLED' && row;
+    });
+    expect(e.stepRuns).toEqual([]);
+    expect(e.startedAt).toBeNull();
+    expect(sink.lines.filter((l) => l.executionId === execution.id)).toEqual([]);
+  });
+});
