@@ -6,6 +6,7 @@ import { LogView } from '../components/log-view.tsx';
 import { WorkflowSelect } from '../components/workflow-select.tsx';
 import { isoToLocalInput, localInputToIso } from '../lib/format.ts';
 import { useUrlState } from '../lib/url-state.ts';
+import { rowId } from '../lib/ids.ts';
 import { useSession } from '../session.tsx';
 
 const LEVELS: LogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
@@ -23,12 +24,13 @@ const WorkflowNamesDocument = graphql(`
   }
 `);
 
-/** The export route takes the same filter as the logs query, as query parameters. */
+/** The export route takes the same filter as the logs query, as query parameters (row ids). */
 export function exportUrl(filter: LogFilterInput, format: 'csv' | 'ndjson'): string {
   const params = new URLSearchParams({ format });
   for (const [k, v] of Object.entries(filter)) {
     if (v == null || v === '') continue;
-    params.set(k, Array.isArray(v) ? v.join(',') : String(v));
+    const value = Array.isArray(v) ? v.join(',') : String(v);
+    params.set(k, k === 'workflowId' || k === 'executionId' ? rowId(value) : value);
   }
   return `/api/v1/logs/export?${params}`;
 }
