@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Navigate, NavLink, Route, Routes } from 'react-router-dom';
 import { Provider } from 'urql';
 import { createFlowdeckClient } from './urql.ts';
@@ -21,19 +21,24 @@ export function App() {
   const [notice, setNotice] = useState<string | null>(null);
   const fd = useMemo(() => (apiKey ? createFlowdeckClient(apiKey) : null), [apiKey]);
   useEffect(() => () => fd?.dispose(), [fd]);
+  useEffect(() => {
+    if (apiKey) setNotice(null);
+  }, [apiKey]);
+  const onRejected = useCallback(
+    (message: string) => {
+      setNotice(message);
+      signOut();
+    },
+    [signOut],
+  );
 
   if (!fd) return <SignInPage notice={notice} />;
   return (
     <Provider value={fd.client}>
       <RawClientContext value={fd.raw}>
-      <ViewerProvider
-        onRejected={(message) => {
-          setNotice(message);
-          signOut();
-        }}
-      >
-        <Shell />
-      </ViewerProvider>
+        <ViewerProvider onRejected={onRejected}>
+          <Shell />
+        </ViewerProvider>
       </RawClientContext>
     </Provider>
   );

@@ -1,4 +1,4 @@
-import { createContext, useContext, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, type ReactNode } from 'react';
 import { useQuery } from 'urql';
 import { graphql } from './graphql';
 import type { ViewerQuery } from './graphql/graphql.ts';
@@ -30,10 +30,11 @@ function isUnauthenticated(error: { graphQLErrors: { extensions?: Record<string,
 /** Loads the signed-in key's viewer; a key the server refuses sends the user back to sign-in. */
 export function ViewerProvider({ children, onRejected }: { children: ReactNode; onRejected(message: string): void }) {
   const [{ data, fetching, error }, refetch] = useQuery({ query: ViewerDocument, requestPolicy: 'network-only' });
-  if (error && isUnauthenticated(error)) {
-    queueMicrotask(() => onRejected('That API key was not accepted (unknown, revoked or expired).'));
-    return <Loading label="Signing out…" />;
-  }
+  const rejected = !!error && isUnauthenticated(error);
+  useEffect(() => {
+    if (rejected) onRejected('That API key was not accepted (unknown, revoked or expired).');
+  }, [rejected, onRejected]);
+  if (rejected) return <Loading label="Signing out…" />;
   if (error) return <ErrorState error={error} retry={() => refetch()} />;
   if (fetching || !data) return <Loading label="Signing in…" />;
   return <ViewerContext value={data.viewer}>{children}</ViewerContext>;

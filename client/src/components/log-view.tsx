@@ -156,7 +156,7 @@ export function LogView({ filter, liveByDefault = false, height, workflowNames }
       sub.unsubscribe();
       cancelAnimationFrame(frame);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- re-subscribe on filter or toggle, not on every new line
+    // Not on every new line: the cursor to resume from is read through tailFrom at subscribe time.
   }, [live, filterKey, firstPageLoaded, raw]);
 
   useLayoutEffect(() => {
