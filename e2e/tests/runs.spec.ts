@@ -1,9 +1,7 @@
 import { expect, snap, test } from './fixtures.ts';
 import { createWorkflow } from './api.ts';
-import { missing } from './pending.ts';
 
 test('trigger a long data-sync run from the UI, watch its counters move, then cancel it', async ({ signedIn: page, stack }) => {
-  test.skip(!!(missing.engine ?? missing.dataSync), missing.engine ?? missing.dataSync ?? '');
   await createWorkflow(stack, {
     name: 'Backfill 30 days',
     enabled: true,

@@ -1,10 +1,8 @@
 import { expect, signIn, snap, test } from './fixtures.ts';
 import { createWorkflow, setEnabled } from './api.ts';
 import { rowId, withDb } from './db.ts';
-import { missing } from './pending.ts';
 
 test('visa status update: a scheduled run reaches the CGB simulator; the dashboard shows it complete with its logs live', async ({ signedIn: page, context, stack }) => {
-  test.skip(!!(missing.engine ?? missing.whatsapp), missing.engine ?? missing.whatsapp ?? '');
   const demo = await stack.graphql<{ workflows: { edges: { node: { name: string; definition: unknown } }[] } }>(
     '{ workflows(first: 100, filter: { search: "visa" }) { edges { node { name definition } } } }',
   );
