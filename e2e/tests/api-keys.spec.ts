@@ -2,6 +2,10 @@ import { expect, signIn, snap, test } from './fixtures.ts';
 
 test('admins create a key (secret shown once), rotate it and revoke it', async ({ signedIn: page, browser }) => {
   await page.goto('/keys');
+  // The key this tab is signed in with cannot be revoked from here.
+  const own = page.locator('tr', { hasText: 'this session' });
+  await expect(own).toHaveCount(1);
+  await expect(own.getByRole('button', { name: 'Revoke' })).toBeDisabled();
   await page.getByLabel('Name').fill('e2e partner');
   await page.getByLabel('Role').selectOption('OPERATOR');
   await page.getByRole('button', { name: 'Create key' }).click();

@@ -69,6 +69,12 @@ test('the dashboard works at phone width and in dark mode', async ({ signedIn: p
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   expect(bg).toBe('rgb(15, 18, 24)');
   await snap(page, 'workflows-phone-dark');
+  for (const path of ['/executions', '/logs', '/keys']) {
+    await page.goto(path);
+    await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), path).toBeLessThanOrEqual(0);
+  }
+  await snap(page, 'keys-phone-dark');
   await page.getByLabel('Theme').selectOption('light');
   expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(247, 248, 250)');
 });

@@ -5,6 +5,7 @@ import type { ApiKeyRole } from '../graphql/graphql.ts';
 import { Empty, ErrorState, Loading, errorMessage } from '../components/states.tsx';
 import { formatInZone, localInputToIso } from '../lib/format.ts';
 import { useViewer } from '../viewer.tsx';
+import { rowId } from '../lib/ids.ts';
 
 const ApiKeysDocument = graphql(`
   query ApiKeys($includeRevoked: Boolean) {
@@ -199,7 +200,8 @@ export function ApiKeysPage() {
             </thead>
             <tbody>
               {data.apiKeys.edges.map(({ node: k }) => {
-                const self = k.id === viewer.apiKeyId;
+                // viewer.apiKeyId is a row id, ApiKey.id a global id.
+                const self = rowId(k.id) === rowId(viewer.apiKeyId);
                 return (
                   <tr key={k.id} data-key={k.name}>
                     <td>
