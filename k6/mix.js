@@ -6,10 +6,10 @@ import { Rate } from 'k6/metrics';
 import { gql, pick, target } from './lib.js';
 
 const WORKFLOWS = `query Workflows($first: Int!) { workflows(first: $first) { totalCount edges { cursor node { id name enabled schedule timezone } } pageInfo { hasNextPage endCursor } } }`;
-const EXECUTIONS = `query Executions($first: Int!, $filter: ExecutionFilterInput) { executions(first: $first, filter: $filter) { edges { node { id status trigger createdAt startedAt finishedAt stepsTotal stepsCompleted } } pageInfo { hasNextPage endCursor } } }`;
-const EXECUTION = `query Execution($id: ID!) { execution(id: $id) { id status trigger createdAt error stepRuns { index type status startedAt finishedAt } } }`;
+const EXECUTIONS = `query Executions($first: Int!, $filter: ExecutionFilter) { executions(first: $first, filter: $filter) { edges { node { id status trigger createdAt startedAt finishedAt progress { stepsTotal stepsCompleted percent } } } pageInfo { hasNextPage endCursor } } }`;
+const EXECUTION = `query Execution($id: ID!) { execution(id: $id) { id status trigger createdAt error progress { counters percent } stepRuns { index type status startedAt finishedAt } } }`;
 const LOGS = `query Logs($first: Int!, $filter: LogFilterInput) { logs(first: $first, filter: $filter) { edges { cursor node { id level message createdAt executionId step } } pageInfo { hasNextPage endCursor } } }`;
-const TRIGGER = `mutation Trigger($id: ID!, $input: TriggerWorkflowInput) { triggerWorkflow(id: $id, input: $input) { __typename ... on TriggerWorkflowSuccess { data { id status } } } }`;
+const TRIGGER = `mutation Trigger($id: ID!, $input: TriggerWorkflowInput) { triggerWorkflow(id: $id, input: $input) { __typename ... on TriggerWorkflowPayload { created execution { id status } } } }`;
 
 const LEVEL_SETS = [['ERROR'], ['WARN', 'ERROR'], null];
 
@@ -17,7 +17,7 @@ const LEVEL_SETS = [['ERROR'], ['WARN', 'ERROR'], null];
 export const graphqlErrors = new Rate('graphql_errors');
 
 function ok(res, name) {
-  const good = res.status === 200 && !res.json('errors');
+  const good = res.status === 200 && !res.json('errors') && (name !== 'trigger' || res.json('data.triggerWorkflow.__typename') === 'TriggerWorkflowPayload');
   graphqlErrors.add(!good, { op: name });
   return check(res, { [`${name} ok`]: () => good });
 }

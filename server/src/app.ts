@@ -17,8 +17,11 @@ import { createBuiltinRegistry } from './engine/steps/builtin.ts';
 import { createQueues } from './engine/queues.ts';
 import { createFilesRoute } from './http/files.ts';
 import { connectorComponents, pdfWorkerComponent } from './connectors/components.ts';
-import { LogService } from './logs/service.ts';
+import { createLogServiceFromConfig } from './logs/service.ts';
+import { assertOutboundUrl } from './security/outbound-guard.ts';
 import { eventTopics } from './events.ts';
+import { createLogExportRoute } from './http/logs-export.ts';
+import { logMaintenanceTask } from './logs/nightly-task.ts';
 
 export interface Component {
   name: string;
@@ -59,7 +62,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     const queues = createQueues(redis, config.redisPrefix);
     // Subscriber mode takes a connection of its own.
     const subscribeRedis = createRedis(config.redisUrl);
-    const pubSub = createFlowdeckPubSub(redis, subscribeRedis);
+    const pubSub = createFlowdeckPubSub(redis, subscribeRedis, (err) => logger.warn({ err }, 'Redis (un)subscribe failed'));
     const rateLimiter = new RateLimiter(redis, config.redisPrefix, config.graphql.rateLimitPerMinute);
     const yoga = createFlowdeckYoga({
       db,
@@ -69,9 +72,13 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       encryptionKey: config.encryptionKey,
       limits: config.graphql,
       rateLimiter,
+      logger,
       graphiql: config.nodeEnv !== 'production' || config.graphql.introspection,
     });
-    const routes = config.storage.driver === 'local' ? [createFilesRoute({ root: config.storage.localDir, signingSecret: config.signingSecret })] : [];
+    const routes = [
+      createLogExportRoute({ db, authenticator }),
+      ...(config.storage.driver === 'local' ? [createFilesRoute({ root: config.storage.localDir, signingSecret: config.signingSecret })] : []),
+    ];
     // The dashboard's SPA fallback answers any unclaimed GET for HTML, so it stays the last route.
     const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port, routes: [...routes, createStaticHandler()] });
     const ws = attachGraphQLWs({ server: http.server, yoga, authenticator, rateLimiter });
@@ -92,14 +99,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   }
 
   if (roles.has('worker')) {
-    const logService = new LogService({
-      db,
-      redis,
-      topic: eventTopics(config.redisPrefix).logs,
-      logger,
-      batchSize: config.logs.batchSize,
-      flushIntervalMs: config.logs.flushIntervalMs,
-    });
+    const logService = createLogServiceFromConfig({ config, db, redis, logger });
     // Started first and stopped last, so every line the workers write is flushed.
     components.push({ name: 'log-service', start: () => logService.start(), stop: () => logService.stop() });
     // One registry: the engine's own steps, plus the connectors' (registered as they start,
@@ -108,7 +108,22 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     const queues = createQueues(redis, config.redisPrefix);
     components.push({ name: 'connector-queues', start: async () => {}, stop: () => queues.close() });
     components.push(...connectorComponents({ config, redis, queues, registry, logger }));
-    components.push(...createWorkerComponents({ config, db, redis, logger, logSink: logService, registry }));
+    // Alert webhooks go through the same outbound-address guard as every other fetch of a URL.
+    const guardAlertUrl = async (url: string) => {
+      await assertOutboundUrl(url, { allowHosts: config.connectors.outboundAllowHosts });
+    };
+    components.push(
+      ...createWorkerComponents({
+        config,
+        db,
+        redis,
+        logger,
+        logSink: logService,
+        registry,
+        assertOutboundUrl: guardAlertUrl,
+        nightlyTasks: { logs: logMaintenanceTask(config) },
+      }),
+    );
   }
   if (roles.has('pdf-worker')) components.push(pdfWorkerComponent({ config, redis }));
 

@@ -44,7 +44,17 @@ export interface Config {
     rateLimitPerMinute: number;
     maxBodyBytes: number;
   };
-  logs: { retentionDays: number; batchSize: number; flushIntervalMs: number };
+  logs: {
+    retentionDays: number;
+    batchSize: number;
+    flushIntervalMs: number;
+    /** Most log lines held in memory while the database is slow; beyond it new lines are dropped and counted. */
+    bufferMax: number;
+    /** Cron (UTC) of the nightly log maintenance: partitions ahead, retention. */
+    maintenanceCron: string;
+    /** Daily partitions created ahead of today. */
+    partitionsAheadDays: number;
+  };
   pdf: { chromiumPath: string; memLimitMb: number; maxRendersPerBrowser: number; pagePoolSize: number };
   storage: {
     driver: 'local' | 'supabase';
@@ -228,6 +238,9 @@ export function loadConfig(env: Env = process.env): Config {
       retentionDays: e.int('LOG_RETENTION_DAYS', 90, { min: 1, max: 3650 }),
       batchSize: e.int('LOG_BATCH_SIZE', 500, { min: 1, max: 10_000 }),
       flushIntervalMs: e.int('LOG_FLUSH_INTERVAL_MS', 200, { min: 1, max: 60_000 }),
+      bufferMax: e.int('LOG_BUFFER_MAX', 50_000, { min: 100, max: 10_000_000 }),
+      maintenanceCron: e.str('LOG_MAINTENANCE_CRON', '17 3 * * *'),
+      partitionsAheadDays: e.int('LOG_PARTITIONS_AHEAD_DAYS', 14, { min: 1, max: 365 }),
     },
     pdf: {
       chromiumPath: e.str('CHROMIUM_PATH', '/usr/bin/chromium'),

@@ -199,12 +199,24 @@ describe('SQL queries per list field (no N+1)', () => {
   const lists: [string, (n: number) => string, number][] = [
     ['workflows', (n) => `{ workflows(first: ${n}) { totalCount edges { node { id name definition version } } } }`, 2],
     ['executions with workflow and step runs', (n) => `{ executions(first: ${n}) { totalCount edges { node { id status progress { percent } workflow { id name } stepRuns { index type status } } } } }`, 4],
+    ['the oldest workflows (which have runs) with their latest executions, batched', (n) => `{ workflows(last: ${n}) { edges { node { id executions(first: 3, filter: { statuses: [PENDING] }) { pageInfo { hasNextPage } edges { node { id status workflow { name } stepRuns { index } } } } } } } }`, 5],
     ['logs', (n) => `{ logs(first: ${n}) { totalCount edges { cursor node { id level message workflowId executionId } } } }`, 2],
     ['integrations', (n) => `{ integrations(first: ${n}) { totalCount edges { node { id name hasCredentials } } } }`, 2],
     ['apiKeys', (n) => `{ apiKeys(first: ${n}) { totalCount edges { node { id prefix } } } }`, 2],
     ['metaAdInsights', (n) => `{ metaAdInsights(first: ${n}) { totalCount edges { node { id date spend impressions } } } }`, 2],
     ['posOrders', (n) => `{ posOrders(first: ${n}) { totalCount edges { node { id localDate totalAmount } } } }`, 2],
   ];
+
+  it('the batched first page of Workflow.executions equals each workflow’s own first page', async () => {
+    const batched = (await gql(`{ workflows(last: 30) { edges { node { id executions(first: 4) { pageInfo { hasNextPage } edges { cursor node { id } } } } } } }`)).workflows.edges;
+    let compared = 0;
+    for (const { node } of batched) {
+      const alone = (await gql(`query($id: ID!) { workflow(id: $id) { executions(first: 4, after: null, filter: {}) { pageInfo { hasNextPage } edges { cursor node { id } } } } }`, { id: node.id })).workflow.executions;
+      expect(node.executions).toEqual(alone);
+      compared += node.executions.edges.length;
+    }
+    expect(compared).toBeGreaterThan(0);
+  });
 
   it('a later page is a keyset predicate on the cursor, not an offset', async () => {
     const cursor = (await gql(`{ executions(first: 5) { pageInfo { endCursor } } }`)).executions.pageInfo.endCursor;

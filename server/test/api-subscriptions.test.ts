@@ -29,8 +29,8 @@ interface Frame {
 }
 
 /** A raw graphql-transport-ws socket: frames queue up; next() waits for the next one. */
-async function openSocket(protocol = 'graphql-transport-ws') {
-  const ws = new WebSocket(`${app.url.replace('http', 'ws')}/graphql`, protocol);
+async function openSocket(protocol: string | null = 'graphql-transport-ws') {
+  const ws = new WebSocket(`${app.url.replace('http', 'ws')}/graphql`, protocol ? [protocol] : []);
   const frames: Frame[] = [];
   const waiters: ((f: Frame) => void)[] = [];
   ws.on('message', (data) => {
@@ -101,6 +101,40 @@ describe('graphql-ws protocol', () => {
     const early = await openSocket();
     early.send({ type: 'subscribe', id: '1', payload: { query: '{ viewer { role } }' } });
     expect((await early.closed).code).toBe(4401);
+  });
+
+  it('closes with 4429 on a second init, 4409 on a duplicate operation id, 4400 on a malformed frame, 4406 without the subprotocol', async () => {
+    const twice = await connected(a.keys.VIEWER);
+    twice.send({ type: 'connection_init', payload: { authToken: a.keys.VIEWER } });
+    expect((await twice.closed).code).toBe(4429);
+    const dup = await connected(a.keys.VIEWER);
+    const sub = { type: 'subscribe', id: 'same', payload: { query: 'subscription { executionUpdated { id } }' } };
+    dup.send(sub);
+    dup.send(sub);
+    expect((await dup.closed).code).toBe(4409);
+    const junk = await connected(a.keys.VIEWER);
+    junk.ws.send('{"type":"subscribe"}');
+    expect((await junk.closed).code).toBe(4400);
+    const none = await openSocket(null); // a client that speaks no GraphQL subprotocol
+    expect((await none.closed).code).toBe(4406);
+  });
+
+  it('accepts a socket without a key, which can run nothing that needs one; a key per operation (GraphiQL) works', async () => {
+    const s = await openSocket();
+    s.send({ type: 'connection_init' });
+    expect(await s.next()).toEqual({ type: 'connection_ack' });
+    s.send({ type: 'subscribe', id: 'anon', payload: { query: '{ viewer { role } }' } });
+    const anon = await s.next();
+    expect(anon.payload.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    await s.next(); // complete
+    s.send({ type: 'subscribe', id: 'k', payload: { query: '{ viewer { role } }', extensions: { headers: { Authorization: `Bearer ${a.keys.OPERATOR}` } } } });
+    expect(await s.next()).toEqual({ type: 'next', id: 'k', payload: { data: { viewer: { role: 'OPERATOR' } } } });
+    await s.next(); // complete
+    s.send({ type: 'subscribe', id: 'bad', payload: { query: '{ viewer { role } }', extensions: { headers: { Authorization: 'Bearer nope' } } } });
+    const bad = await s.next();
+    expect(bad.type).toBe('error');
+    expect(bad.payload[0].extensions.code).toBe('UNAUTHENTICATED');
+    s.ws.close();
   });
 
   it('applies the armor limits on the WebSocket path too', async () => {
@@ -192,6 +226,45 @@ describe('logAdded', () => {
     expect([missed1.id, missed2.id, live1.id].every(Boolean)).toBe(true);
     s.send({ type: 'complete', id: 'l' });
     await until(async () => (await numsub(channel(topics.logs, a.id))) === 0, 'UNSUBSCRIBE after complete');
+    s.ws.close();
+  });
+
+  it('loses nothing and repeats nothing when lines are written while the replay runs', async () => {
+    const own = (await seedWorkflow(app.db, a.id)).id; // lines of this test only
+    const start = Date.now() - 60_000;
+    const anchor = await app.db.logEntry.create({ data: { tenantId: a.id, level: 'INFO', message: 'anchor', workflowId: own, createdAt: new Date(start) } });
+    // More than one replay page (queryLogs pages of 1000), all after the anchor.
+    await app.db.logEntry.createMany({ data: Array.from({ length: 1500 }, (_, i) => ({ tenantId: a.id, level: 'INFO' as const, message: `missed ${i}`, workflowId: own, createdAt: new Date(start + 1 + Math.floor(i / 10)) })) });
+    const s = await connected(a.keys.VIEWER);
+    s.send({ type: 'subscribe', id: 'g', payload: { query: 'subscription($after: String, $f: LogFilterInput) { logAdded(after: $after, filter: $f) { id message } }', variables: { after: encodeLogCursor(anchor), f: { workflowId: globalId('Workflow', own) } } } });
+    // A worker keeps writing (then publishing) while the subscription starts and replays.
+    const live: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const e = await app.db.logEntry.create({ data: { tenantId: a.id, level: 'INFO', message: `live ${i}`, workflowId: own } });
+      live.push(e.id);
+      await publishEvent(app.redis, topics.logs, a.id, batch(e));
+    }
+    const got: string[] = [];
+    while (got.length < 1530) got.push((await s.next()).payload.data.logAdded.message);
+    expect(new Set(got).size).toBe(1530);
+    expect(got.filter((m) => m.startsWith('missed'))).toHaveLength(1500);
+    expect(got.filter((m) => m.startsWith('live'))).toEqual(Array.from({ length: 30 }, (_, i) => `live ${i}`));
+    s.send({ type: 'ping' });
+    expect(await s.next()).toEqual({ type: 'pong' });
+    s.ws.close();
+  });
+
+  it('refuses to replay a backlog of more than 10 000 lines', async () => {
+    const own = (await seedWorkflow(app.db, a.id)).id;
+    const start = Date.now() - 3_600_000;
+    const anchor = await app.db.logEntry.create({ data: { tenantId: a.id, level: 'INFO', message: 'anchor', workflowId: own, createdAt: new Date(start) } });
+    await app.db.logEntry.createMany({ data: Array.from({ length: 10_001 }, (_, i) => ({ tenantId: a.id, level: 'INFO' as const, message: `backlog ${i}`, workflowId: own, createdAt: new Date(start + 1 + i) })) });
+    const s = await connected(a.keys.VIEWER);
+    s.send({ type: 'subscribe', id: 'b', payload: { query: 'subscription($after: String, $f: LogFilterInput) { logAdded(after: $after, filter: $f) { id } }', variables: { after: encodeLogCursor(anchor), f: { workflowId: globalId('Workflow', own) } } } });
+    const f = await s.next(15_000);
+    expect(f.type).toBe('error');
+    expect(f.payload[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(f.payload[0].message).toMatch(/More than 10000 lines/);
     s.ws.close();
   });
 

@@ -44,6 +44,23 @@ async function ledger(executionId: string) {
   return (await ledgerRedis.lrange(ledgerKey(deps.redisPrefix), 0, -1)).filter((l) => l.startsWith(executionId));
 }
 
+/** An in-process worker that recovers stalled jobs quickly. */
+function rescueWorker() {
+  return new RunWorker({
+    ...deps,
+    registry: new StepRegistry().register(delayStep).register(effectStep(ledgerRedis, deps.redisPrefix)),
+    logSink: collectLogs(),
+    logger: quietLogger,
+    driftWarnMs: 5000,
+    concurrency: 2,
+    // Quick to notice the victim's expired lock, slow to lose its own: on a loaded machine a
+    // short lock of the rescuer's would lapse too and fail the run as stalled twice.
+    stalledIntervalMs: 300,
+    lockDurationMs: 10_000,
+    drainMs: 1000,
+  });
+}
+
 beforeAll(async () => {
   tenantId = (await createTestTenant(db)).id;
 });
@@ -65,19 +82,7 @@ describe('worker processes', () => {
     victim.child.kill('SIGKILL');
     await victim.exited;
 
-    const rescuer = new RunWorker({
-      ...deps,
-      registry: new StepRegistry().register(delayStep).register(effectStep(ledgerRedis, deps.redisPrefix)),
-      logSink: collectLogs(),
-      logger: quietLogger,
-      driftWarnMs: 5000,
-      concurrency: 2,
-      // Quick to notice the victim's expired lock, slow to lose its own: on a loaded machine a
-      // short lock of the rescuer's would lapse too and fail the run as stalled twice.
-      stalledIntervalMs: 300,
-      lockDurationMs: 10_000,
-      drainMs: 1000,
-    });
+    const rescuer = rescueWorker();
     await rescuer.start();
     try {
       const done = await waitFor(async () => {
@@ -146,16 +151,15 @@ describe('worker processes', () => {
 
     // The next worker continues the handed-back run from its interrupted step.
     await cancelExecution(deps, tenantId, late.id);
-    const next = startChild({});
-    await next.ready;
+    const next = rescueWorker();
+    await next.start();
     try {
       await waitFor(async () => (await stepStatus(b.id, 1)) === 'RUNNING', 10_000, 'the handed-back run to resume');
       expect(await ledger(b.id)).toEqual([`${b.id}:step0`]);
       await cancelExecution(deps, tenantId, b.id);
       await waitFor(async () => (await db.workflowExecution.findUniqueOrThrow({ where: { id: b.id } })).status === 'CANCELLED', 5000, 'CANCELLED');
     } finally {
-      next.child.kill('SIGTERM');
-      await next.exited;
+      await next.stop();
     }
   });
 });

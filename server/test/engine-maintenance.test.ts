@@ -36,7 +36,7 @@ describe('sweeper', () => {
     await enqueueRun(deps.queues, { executionId: queued.id, tenantId });
     const before = await deps.queues.runs.getJob(queued.id);
 
-    const maintenance = new MaintenanceWorker({ ...deps, logger: quietLogger, sweepIntervalMs: 200, pendingAfterMs: 60_000 });
+    const maintenance = new MaintenanceWorker({ ...deps, logger: quietLogger, sweepTenantId: tenantId, sweepIntervalMs: 200, pendingAfterMs: 60_000 });
     await maintenance.start();
     try {
       await waitFor(async () => deps.queues.runs.getJob(orphan.id), 5000, 'the orphan to be enqueued');
@@ -73,7 +73,7 @@ describe('nightly maintenance', () => {
         },
       },
     });
-    await expect(maintenance.process({ name: NIGHTLY_JOB })).rejects.toThrow('nightly tasks failed: test-broken');
+    await expect(maintenance.process({ name: NIGHTLY_JOB, data: {} })).rejects.toThrow('nightly tasks failed: test-broken');
     const ok = await db.maintenanceRun.findFirstOrThrow({ where: { task: 'test-ok' } });
     expect(ok).toMatchObject({ status: 'SUCCEEDED', details: { pruned: 3 } });
     const broken = await db.maintenanceRun.findFirstOrThrow({ where: { task: 'test-broken' } });

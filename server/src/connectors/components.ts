@@ -30,7 +30,7 @@ export function connectorComponents({ config, redis, queues, registry, logger }:
       name: 'simulators',
       start: async () => {
         sims = await startSimulators();
-        logger.info({ simulators: sims.endpoints }, 'outside-API simulators started (connectors without credentials use them)');
+        logger.info({ simulators: Object.fromEntries(Object.entries(sims.endpoints).map(([k, v]) => [k, v.baseUrl])) }, 'outside-API simulators started (connectors without credentials use them)');
       },
       stop: async () => sims?.stop(),
     });

@@ -41,7 +41,7 @@ function setup(withSimulators: boolean) {
 describe('registerConnectorSteps', () => {
   it('registers the connector steps and starts/stops its listener', async () => {
     const { registry, runtime, queues } = setup(true);
-    expect(registry.types()).toEqual(['meta.insights.sync', 'pdf.generate', 'pos.orders.sync', 'whatsapp.send']);
+    expect(registry.types()).toEqual(['meta.insights.sync', 'pdf.generate', 'pos.orders.sync', 'sales.daily.sync', 'whatsapp.send']);
     await runtime.start();
     await runtime.stop();
     await queues.close();
@@ -71,7 +71,7 @@ describe('registerConnectorSteps', () => {
     await withSims.queues.close();
 
     const bare = setup(false);
-    for (const type of ['whatsapp.send', 'meta.insights.sync', 'pos.orders.sync']) {
+    for (const type of ['whatsapp.send', 'meta.insights.sync', 'pos.orders.sync', 'sales.daily.sync']) {
       const err = await bare.registry.get(type)!.run(ctx, { to: '+639171234000', text: 'x' }).catch((e: StepError) => e);
       expect(err, type).toBeInstanceOf(StepError);
       expect((err as StepError).details.code).toBe('NO_INTEGRATION');

@@ -12,6 +12,7 @@ import { bullPrefix, QUEUE_NAMES, type Queues } from '../engine/queues.ts';
 import type { IntegrationKind } from '../generated/prisma/enums.ts';
 import { loadIntegration } from '../integrations/credentials.ts';
 import type { SimulatorEndpoints } from '../simulators/index.ts';
+import { createDailySyncStep } from './daily-sync-step.ts';
 import { createMetaInsightsSyncStep, type MetaConnection } from './meta-ads/sync-step.ts';
 import { createPosOrdersSyncStep, type PosConnection } from './pancake-pos/sync-step.ts';
 import { createPdfGenerateStep } from './pdf/generate-step.ts';
@@ -66,30 +67,24 @@ export function registerConnectorSteps(registry: StepRegistry, deps: ConnectorDe
     }),
   );
 
-  registry.register(
-    createMetaInsightsSyncStep({
-      clientOptions: { requestDelayMs: config.connectors.metaRequestDelayMs },
-      resolveConnection: async (ctx): Promise<MetaConnection> => {
-        const i = await credentialsFor<{ accessToken?: string }>(ctx, key, 'META_ADS', 'meta');
-        const extra = { accountIds: list(i?.config.accountIds), leadActionType: i?.config.leadActionType as string | undefined };
-        if (i?.credentials?.accessToken) return { baseUrl: config.connectors.metaGraphBaseUrl, accessToken: i.credentials.accessToken, ...extra };
-        if (simulators) return { ...simulators.meta, ...extra };
-        throw noIntegration('META_ADS', 'meta');
-      },
-    }),
-  );
-
-  registry.register(
-    createPosOrdersSyncStep({
-      resolveConnection: async (ctx): Promise<PosConnection> => {
-        const i = await credentialsFor<{ apiKey?: string }>(ctx, key, 'PANCAKE_POS', 'pos');
-        const extra = { shopIds: list(i?.config.shopIds), adMapping: i?.config.adMapping as Record<string, string> | undefined };
-        if (i?.credentials?.apiKey) return { baseUrl: config.connectors.pancakeBaseUrl ?? VENDOR_URLS.pancake, apiKey: i.credentials.apiKey, ...extra };
-        if (simulators) return { ...simulators.pancake, ...extra };
-        throw noIntegration('PANCAKE_POS', 'pos');
-      },
-    }),
-  );
+  const resolveMeta = async (ctx: StepContext): Promise<MetaConnection> => {
+    const i = await credentialsFor<{ accessToken?: string }>(ctx, key, 'META_ADS', 'meta');
+    const extra = { accountIds: list(i?.config.accountIds), leadActionType: i?.config.leadActionType as string | undefined };
+    if (i?.credentials?.accessToken) return { baseUrl: config.connectors.metaGraphBaseUrl, accessToken: i.credentials.accessToken, ...extra };
+    if (simulators) return { ...simulators.meta, ...extra };
+    throw noIntegration('META_ADS', 'meta');
+  };
+  const resolvePos = async (ctx: StepContext): Promise<PosConnection> => {
+    const i = await credentialsFor<{ apiKey?: string }>(ctx, key, 'PANCAKE_POS', 'pos');
+    const extra = { shopIds: list(i?.config.shopIds), adMapping: i?.config.adMapping as Record<string, string> | undefined };
+    if (i?.credentials?.apiKey) return { baseUrl: config.connectors.pancakeBaseUrl ?? VENDOR_URLS.pancake, apiKey: i.credentials.apiKey, ...extra };
+    if (simulators) return { ...simulators.pancake, ...extra };
+    throw noIntegration('PANCAKE_POS', 'pos');
+  };
+  const metaClientOptions = { requestDelayMs: config.connectors.metaRequestDelayMs };
+  registry.register(createMetaInsightsSyncStep({ resolveConnection: resolveMeta, clientOptions: metaClientOptions }));
+  registry.register(createPosOrdersSyncStep({ resolveConnection: resolvePos }));
+  registry.register(createDailySyncStep({ resolveMeta, resolvePos, metaClientOptions }));
 
   const eventsConnection = deps.redis.duplicate({ maxRetriesPerRequest: null, lazyConnect: true });
   const queueEvents = new QueueEvents(QUEUE_NAMES.pdf, { connection: eventsConnection, prefix: bullPrefix(config.redisPrefix), autorun: false });

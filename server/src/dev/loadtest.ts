@@ -15,6 +15,9 @@ import { migrate } from '../migrate.ts';
 import { seedLoadData } from './seed-load.ts';
 import { createDb } from '../db.ts';
 import { createApiKey } from '../auth/api-keys.ts';
+import { createRedis } from '../redis.ts';
+import { LogService } from '../logs/service.ts';
+import { eventTopics } from '../events.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const say = (m: string) => process.stderr.write(`[loadtest] ${m}\n`);
@@ -83,6 +86,50 @@ function runK6(k6: string, script: string, env: Record<string, string>, label: s
 
 /** Failed requests: transport failures or GraphQL errors, whichever is larger. */
 const errorRate = (m: K6Summary['metrics']) => Math.max(m.http_req_failed?.values.value ?? 0, m.graphql_errors?.values.value ?? 0);
+/** Runs k6 in the background (the harness writes log lines meanwhile). */
+function runK6Async(k6: string, script: string, env: Record<string, string>, label: string): Promise<K6Summary> {
+  const summaryFile = path.join(root, '.data', 'loadtest', `${label}.json`);
+  say(`k6 ${label}…`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(k6, ['run', '--quiet', '--summary-trend-stats', 'avg,min,med,max,p(95),p(99)', '--summary-export', summaryFile, path.join(root, 'k6', script)], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('exit', (code) => {
+      if (!existsSync(summaryFile)) return reject(new Error(`k6 ${label} produced no summary (exit ${code})`));
+      const raw = JSON.parse(readFileSync(summaryFile, 'utf8')) as { metrics: Record<string, Record<string, number>> };
+      resolve({ thresholdsFailed: code === 99, metrics: Object.fromEntries(Object.entries(raw.metrics).map(([k, v]) => [k, { values: v }])) });
+    });
+  });
+}
+
+/**
+ * Subscription scenario: CLIENTS graphql-ws clients on logAdded (WARN lines) while this process
+ * writes WARN lines through the real LogService (redaction, batching, Redis events) at a steady
+ * rate, each stamped with its send time.
+ */
+async function subscriptionScenario(k6: string, k6env: Record<string, string>, databaseUrl: string, redisUrl: string, tenantId: string, clients: number, holdMs: number, linesPerSecond: number) {
+  const run = runK6Async(k6, 'subscriptions.js', { ...k6env, CLIENTS: String(clients), HOLD_MS: String(holdMs) }, `subscriptions-${clients}`);
+  const db = createDb(databaseUrl, 2);
+  const redis = createRedis(redisUrl);
+  const logs = new LogService({ db, redis, topic: eventTopics('fd').logs, batchSize: 100, flushIntervalMs: 20 });
+  await logs.start();
+  // Let the clients connect and subscribe before the first line.
+  await new Promise((r) => setTimeout(r, Math.min(8_000, holdMs / 4)));
+  let written = 0;
+  const writeUntil = Date.now() + holdMs / 2;
+  while (Date.now() < writeUntil) {
+    logs.log({ tenantId, level: 'WARN', message: `subscription probe ${written}`, metadata: { sentAt: Date.now() } });
+    written++;
+    await new Promise((r) => setTimeout(r, 1000 / linesPerSecond));
+  }
+  await logs.stop();
+  await db.$disconnect();
+  redis.disconnect();
+  const summary = await run;
+  return { summary, written };
+}
+
 const fmt = (n: number | undefined, digits = 1) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(digits));
 
 const services: Service[] = [];
@@ -132,7 +179,18 @@ try {
   const url = `http://127.0.0.1:${app.match[1]}`;
   const helloUrl = `http://127.0.0.1:${hello.match[1]}`;
   const targetFile = path.join(root, '.data', 'loadtest', 'target.json');
-  writeFileSync(targetFile, JSON.stringify({ url, helloUrl, apiKey: key, ...seed }));
+  // Relay global ids, as partners see them.
+  const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
+  writeFileSync(
+    targetFile,
+    JSON.stringify({
+      url,
+      helloUrl,
+      apiKey: key,
+      workflowIds: seed.workflowIds.map((id) => globalId('Workflow', id)),
+      executionIds: seed.executionIds.map((id) => globalId('Execution', id)),
+    }),
+  );
   const k6env = { TARGET_FILE: targetFile };
 
   const rows: string[][] = [];
@@ -144,6 +202,14 @@ try {
   const baseline = runK6(k6, 'partner-mix.js', { ...k6env, RATE: '100', DURATION: duration }, 'baseline');
   const b = baseline.metrics;
   rows.push([`partner mix, 100 req/s × ${duration}`, fmt(b.http_reqs?.values.rate, 0), fmt(b.http_req_duration?.values['p(95)']), fmt(b.http_req_duration?.values['p(99)']), fmt(errorRate(b) * 100, 3) + '%', fmt(((b.http_reqs?.values.rate ?? 0) / helloRps) * 100, 1) + '%']);
+  const ops = ['workflows', 'executions', 'execution', 'logs', 'trigger'];
+  const perOp = ops
+    .map((op) => {
+      const v = b[`http_req_duration{op:${op}}`]?.values;
+      return v ? `${op} p50 ${fmt(v.med)} / p95 ${fmt(v['p(95)'])} ms` : undefined;
+    })
+    .filter(Boolean)
+    .join(' · ');
   if (baseline.thresholdsFailed) {
     status = 1;
     say('baseline thresholds FAILED (p95 ≤ 200 ms, errors < 0.1% of requests): see the k6 output above');
@@ -163,10 +229,19 @@ try {
     }
   }
 
+  const clients = smoke ? 50 : 500;
+  const sub = await subscriptionScenario(k6, k6env, pg.url, redis.url, seed.tenantIds[0]!, clients, smoke ? 20_000 : 60_000, 20);
+  const sm = sub.summary.metrics;
+  const subLine =
+    `Subscriptions: ${sm.clients_acked?.values.count ?? 0} of ${clients} graphql-ws clients connected, ${sm.clients_held?.values.count ?? 0} held to the end; ` +
+    `${sub.written} WARN lines written at 20/s, ${sm.log_lines_received?.values.count ?? 0} deliveries (expected ${sub.written * clients}); ` +
+    `write → client latency p50 ${fmt(sm.log_delivery_ms?.values.med)} / p95 ${fmt(sm.log_delivery_ms?.values['p(95)'])} / p99 ${fmt(sm.log_delivery_ms?.values['p(99)'])} ms`;
+  say(subLine);
+
   const header = ['scenario', 'req/s', 'p95 ms', 'p99 ms', 'errors', 'of ceiling'];
   const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
   const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
-  const report = `# Load test ${smoke ? '(smoke)' : ''}\n\n${new Date().toISOString()} · ${cpu} · ${(await import('node:os')).cpus().length} cores · k6 ${K6_VERSION} on the same machine\n\n${table}\n`;
+  const report = `# Load test ${smoke ? '(smoke)' : ''}\n\n${new Date().toISOString()} · ${cpu} · ${(await import('node:os')).cpus().length} cores · k6 ${K6_VERSION} on the same machine\n\n${table}\n\nBaseline by operation: ${perOp}\n\n${subLine}\n`;
   mkdirSync(path.join(root, 'bench'), { recursive: true });
   writeFileSync(path.join(root, 'bench', smoke ? 'loadtest-smoke.md' : 'loadtest.md'), report);
   console.log(`\n${report}`);

@@ -178,7 +178,14 @@ export async function cancelExecution(deps: EngineDeps, tenantId: string, execut
 }
 
 /** Runs a failed or cancelled execution again as a new execution with the same input and dates. */
-export async function retryExecution(deps: EngineDeps, tenantId: string, executionId: string, trigger: TriggerKind = 'MANUAL'): Promise<WorkflowExecution> {
+export async function retryExecution(
+  deps: EngineDeps,
+  tenantId: string,
+  executionId: string,
+  trigger: TriggerKind = 'MANUAL',
+  /** A bulk retry passes one, so that re-running the bulk job never retries an execution twice. */
+  options: { idempotencyKey?: string } = {},
+): Promise<WorkflowExecution> {
   const original = await deps.db.workflowExecution.findFirst({ where: { id: executionId, tenantId } });
   if (!original) throw new NotFoundError('Execution', executionId);
   if (original.status !== 'FAILED' && original.status !== 'CANCELLED') {
@@ -197,6 +204,7 @@ export async function retryExecution(deps: EngineDeps, tenantId: string, executi
     context: original.input as Record<string, unknown>,
     dateRange,
     retryOfId: original.id,
+    idempotencyKey: options.idempotencyKey,
   });
   return execution;
 }

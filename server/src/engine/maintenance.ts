@@ -1,5 +1,6 @@
-// The maintenance queue: a frequent sweep of PENDING runs without a job, and a nightly slot for
-// housekeeping tasks that other areas register (the logs area adds its prune). Every nightly
+// The maintenance queue: a frequent sweep of PENDING runs without a job, a nightly slot for
+// housekeeping tasks that other areas register (the logs area adds its prune), and bulk
+// cancel/retry operations (bulk.ts) and alert webhook deliveries (alerts.ts). Every nightly
 // task run, and every sweep that repaired something or failed, is recorded as a MaintenanceRun,
 // and failures are logged at error level, so they are visible through the API.
 import { Worker, type Job } from 'bullmq';
@@ -10,21 +11,31 @@ import { createRedis } from '../redis.ts';
 import { repeatStrategy } from './cron.ts';
 import { bullPrefix, QUEUE_NAMES, type Queues } from './queues.ts';
 import { sweepPending } from './sweeper.ts';
+import { BULK_JOB, processBulkOperation } from './bulk.ts';
+import { deliverAlert, DELIVER_ALERT_JOB, type AlertEmitter, type DeliverDeps } from './alerts.ts';
 
 export type MaintenanceTask = (ctx: { db: PrismaClient; logger: Logger }) => Promise<Record<string, unknown> | void>;
 
 export interface MaintenanceOptions {
   db: PrismaClient;
   queues: Queues;
+  /** Command connection (bulk cancels publish through it). */
+  redis: Redis;
   redisPrefix: string;
   logger: Logger;
   sweepIntervalMs: number;
   /** PENDING rows younger than this are left alone (their trigger may still be enqueueing). */
   pendingAfterMs: number;
+  /** Limits the sweeper to one tenant (tests); production sweeps every tenant. */
+  sweepTenantId?: string;
   /** Cron (UTC) of the nightly housekeeping slot. */
   nightlyCron?: string;
   /** Nightly tasks by name. */
   tasks?: Record<string, MaintenanceTask>;
+  /** Raises MAINTENANCE_FAILED alerts. */
+  alerts?: AlertEmitter;
+  /** What delivering alert webhooks needs; without it deliver-alert jobs fail. */
+  delivery?: Omit<DeliverDeps, 'db'>;
   connect?: () => Redis;
 }
 
@@ -38,6 +49,7 @@ export async function recordedRun(
   task: string,
   fn: () => Promise<Record<string, unknown> | void>,
   recordSuccess: (details: Record<string, unknown> | void) => boolean = () => true,
+  alerts?: AlertEmitter,
 ): Promise<Record<string, unknown> | void> {
   const startedAt = new Date();
   try {
@@ -51,9 +63,11 @@ export async function recordedRun(
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     logger.error({ err, task }, 'maintenance task failed');
-    await db.maintenanceRun
+    const run = await db.maintenanceRun
       .create({ data: { task, status: 'FAILED', startedAt, finishedAt: new Date(), error: message } })
       .catch((e) => logger.error({ err: e, task }, 'could not record a failed maintenance task'));
+    // Operator-level: tenants get the task name and the record id, not the internal error.
+    await alerts?.emit(null, 'MAINTENANCE_FAILED', { task, maintenanceRunId: run ? run.id : null, failedAt: new Date().toISOString() });
     throw err;
   }
 }
@@ -74,14 +88,15 @@ export class MaintenanceWorker {
     this.worker = new Worker(QUEUE_NAMES.maintenance, (job) => this.process(job), {
       connection: this.connection,
       prefix: bullPrefix(opts.redisPrefix),
-      concurrency: 1,
+      // A long bulk operation must not hold up the sweeper.
+      concurrency: 3,
       settings: { repeatStrategy },
     });
     this.worker.on('error', (err) => opts.logger.error({ err }, 'maintenance worker error'));
     await this.worker.waitUntilReady();
   }
 
-  async process(job: Pick<Job, 'name'>): Promise<unknown> {
+  async process(job: Pick<Job, 'name' | 'data'> & Partial<Pick<Job, 'attemptsMade' | 'opts'>>): Promise<unknown> {
     const { db, logger } = this.opts;
     if (job.name === SWEEP_JOB) {
       return recordedRun(
@@ -89,22 +104,29 @@ export class MaintenanceWorker {
         logger,
         SWEEP_JOB,
         async () => {
-          const res = await sweepPending(this.opts, this.opts.pendingAfterMs);
+          const res = await sweepPending({ ...this.opts, tenantId: this.opts.sweepTenantId }, this.opts.pendingAfterMs);
           if (res.enqueued.length) logger.warn({ enqueued: res.enqueued }, 'enqueued PENDING runs that had no job');
           return { checked: res.checked, enqueued: res.enqueued.length, executionIds: res.enqueued };
         },
         (d) => !!d && (d.enqueued as number) > 0,
+        this.opts.alerts,
       );
     }
     if (job.name === NIGHTLY_JOB) {
       const failed: string[] = [];
       for (const [name, task] of Object.entries(this.opts.tasks ?? {})) {
         // One failing task does not stop the others; the job fails at the end so BullMQ shows it.
-        await recordedRun(db, logger, name, () => task({ db, logger })).catch(() => failed.push(name));
+        await recordedRun(db, logger, name, () => task({ db, logger }), undefined, this.opts.alerts).catch(() => failed.push(name));
       }
       if (failed.length) throw new Error(`nightly tasks failed: ${failed.join(', ')}`);
       return { tasks: Object.keys(this.opts.tasks ?? {}) };
     }
+    if (job.name === DELIVER_ALERT_JOB) {
+      if (!this.opts.delivery) throw new Error('alert delivery is not configured in this process');
+      const attempt = (job.attemptsMade ?? 0) + 1;
+      return deliverAlert({ db, ...this.opts.delivery }, (job.data as { deliveryId: string }).deliveryId, attempt, attempt >= (job.opts?.attempts ?? 1));
+    }
+    if (job.name === BULK_JOB) return processBulkOperation(this.opts, (job.data as { bulkOperationId: string }).bulkOperationId);
     throw new Error(`unknown maintenance job ${job.name}`);
   }
 

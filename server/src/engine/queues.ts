@@ -54,3 +54,12 @@ export function createQueues(connection: Redis, redisPrefix: string): Queues {
     },
   };
 }
+
+/**
+ * SUBSCRIBE only once the connection is ready: subscribing earlier races ioredis's ready check
+ * (an INFO that subscriber mode refuses), and the connection then never delivers messages.
+ */
+export async function subscribeWhenReady(redis: Redis, channel: string): Promise<void> {
+  if (redis.status !== 'ready') await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  await redis.subscribe(channel);
+}

@@ -4,14 +4,15 @@
 // step runs again with the same idempotency key. The first failing step fails the run.
 import type { Redis } from 'ioredis';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
-import type { StepStatus } from '../generated/prisma/enums.ts';
+import type { ExecutionStatus, OverlapPolicy, StepStatus, TriggerKind } from '../generated/prisma/enums.ts';
 import type { Logger } from '../logger.ts';
 import type { LogSink } from '../logs/types.ts';
-import { stepKey, validateDefinition, type StepDefinition } from '../workflows/definition.ts';
+import { stepKey, validateDefinition, type DefinitionValidation, type StepDefinition } from '../workflows/definition.ts';
 import { render, TemplateError } from '../workflows/template.ts';
 import { FINISHED_STATUSES, publishExecution } from './executions.ts';
 import { AbortedError, backoffDelay, DEFAULT_BACKOFF_MS, DEFAULT_STEP_ATTEMPTS, sleep } from './retry.ts';
 import type { StepRegistry } from './steps/registry.ts';
+import type { AlertEmitter } from './alerts.ts';
 import { StepError, type StepContext } from './steps/types.ts';
 
 /** The abort reason of a cancel request; any other reason (shutdown) hands the run back. */
@@ -28,6 +29,8 @@ export interface RunDeps {
   driftWarnMs: number;
   /** First retry delay of a failed step when its definition sets none. */
   retryBackoffMs?: number;
+  /** Raises RUN_FAILED and DRIFT_EXCEEDED alerts. */
+  alerts?: AlertEmitter;
   now?: () => Date;
 }
 
@@ -55,10 +58,10 @@ class Stop extends Error {
   }
 }
 
-function datesBetween(start: Date | null, end: Date | null): string[] {
+function datesBetween(start: Date | string | null, end: Date | string | null): string[] {
   if (!start || !end) return [];
   const out: string[] = [];
-  for (let t = start.getTime(); t <= end.getTime(); t += 86_400_000) out.push(new Date(t).toISOString().slice(0, 10));
+  for (let t = new Date(start).getTime(); t <= new Date(end).getTime(); t += 86_400_000) out.push(new Date(t).toISOString().slice(0, 10));
   return out;
 }
 
@@ -90,10 +93,9 @@ function isRetryable(err: unknown): boolean {
 export async function executeRun(deps: RunDeps, executionId: string, signal: AbortSignal): Promise<RunOutcome> {
   const { db, logger } = deps;
   const now = deps.now ?? (() => new Date());
-  const execution = await db.workflowExecution.findUnique({
-    where: { id: executionId },
-    include: { workflow: { select: { definition: true, overlapPolicy: true } }, tenant: { select: { timezone: true, defaultCountry: true } } },
-  });
+  // The run starts when a worker picks it up, not when its row has been read.
+  const pickedUpAt = now();
+  const execution = await loadAndStart(db, executionId, pickedUpAt);
   if (!execution) {
     logger.warn({ executionId }, 'run job for an unknown execution');
     return 'NOOP';
@@ -101,7 +103,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   if (FINISHED_STATUSES.includes(execution.status)) return 'NOOP';
   const { tenantId, workflowId } = execution;
   const log = logger.child({ executionId, workflowId, tenantId });
-  const publish = (status: typeof execution.status) => publishExecution(deps, { tenantId, executionId, workflowId, status });
+  const publish = (status: ExecutionStatus) => publishExecution(deps, { tenantId, executionId, workflowId, status });
 
   const finish = async (status: 'COMPLETED' | 'FAILED' | 'CANCELLED', data: { output?: unknown; error?: ExecutionError } = {}) => {
     const res = await db.workflowExecution.updateMany({
@@ -113,21 +115,24 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
         ...(data.error ? { error: data.error as unknown as Prisma.InputJsonObject } : {}),
       },
     });
-    if (res.count === 1) await publish(status);
+    if (res.count === 1) {
+      await publish(status);
+      if (status === 'FAILED') await deps.alerts?.emit(tenantId, 'RUN_FAILED', { executionId, workflowId, error: data.error ?? null });
+    }
     return status;
   };
 
   if (execution.cancelRequestedAt || (signal.aborted && signal.reason === CANCEL_REASON)) return finish('CANCELLED');
 
-  const startedAt = execution.startedAt ?? now();
+  const startedAt = execution.startedAt ?? pickedUpAt;
   const driftMs = execution.scheduledFor ? startedAt.getTime() - execution.scheduledFor.getTime() : null;
   const markRunning = (client: Prisma.TransactionClient | PrismaClient) =>
     client.workflowExecution.updateMany({
       where: { id: executionId, status: { in: ['PENDING', 'RUNNING'] } },
       data: { status: 'RUNNING', startedAt, driftMs, attempts: { increment: 1 } },
     });
-  let marked: number;
-  if (execution.status === 'PENDING' && execution.trigger === 'SCHEDULE' && execution.workflow.overlapPolicy === 'QUEUE') {
+  let marked = execution.marked ? 1 : 0;
+  if (!marked && execution.status === 'PENDING' && execution.trigger === 'SCHEDULE' && execution.overlapPolicy === 'QUEUE') {
     // One at a time per workflow: the advisory lock makes "none running? then start" atomic.
     const started = await db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${workflowId}, 0))`;
@@ -136,8 +141,6 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     });
     if (started === -1) return 'QUEUED';
     marked = started;
-  } else {
-    marked = (await markRunning(db)).count;
   }
   if (marked === 0) return 'NOOP';
   await publish('RUNNING');
@@ -153,9 +156,10 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
       message: late ? `Slot ${slot} started ${driftMs} ms late (threshold ${deps.driftWarnMs} ms)` : `Slot ${slot} started after ${driftMs} ms`,
       metadata: { driftMs, scheduledFor: slot },
     });
+    if (late) await deps.alerts?.emit(tenantId, 'DRIFT_EXCEEDED', { executionId, workflowId, scheduledFor: slot, driftMs, thresholdMs: deps.driftWarnMs });
   }
 
-  const validation = validateDefinition(execution.workflow.definition);
+  const validation = validatedDefinition(execution);
   if (!validation.ok) {
     const message = `The stored definition is invalid: ${validation.problems.map((p) => `${p.path} ${p.message}`).join('; ')}`;
     return finish('FAILED', { error: { message, step: null, date: null, source: 'definition' } });
@@ -164,7 +168,11 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   if (steps.length !== execution.stepsTotal) {
     await db.workflowExecution.update({ where: { id: executionId }, data: { stepsTotal: steps.length } });
   }
-  const done = new Map((await db.stepRun.findMany({ where: { executionId }, select: { index: true, status: true, output: true } })).map((s) => [s.index, s]));
+  // A first attempt has no StepRuns yet; a re-run after a crash continues from them.
+  const firstAttempt = execution.attempts === 0;
+  const done = new Map(
+    firstAttempt ? [] : (await db.stepRun.findMany({ where: { executionId }, select: { index: true, status: true, output: true } })).map((s) => [s.index, s]),
+  );
   const input = (execution.input ?? {}) as Record<string, unknown>;
   const dates = datesBetween(execution.rangeStart, execution.rangeEnd);
   const outputs: Record<string, unknown> = {};
@@ -187,21 +195,26 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     }
     try {
       checkpoint();
-      await db.stepRun.upsert({
-        where: { executionId_index: { executionId, index } },
-        create: { tenantId, executionId, index, name: step.name ?? null, type: step.type, status: 'RUNNING', startedAt: now(), attempts: 1 },
-        update: { status: 'RUNNING', startedAt: now(), finishedAt: null, error: Prisma.DbNull, attempts: { increment: 1 } },
-      });
-      const output = await runStep(deps, { step, key, index, signal, input, dates, tenantId, workflowId, executionId, tenant: execution.tenant }, setStep);
+      const create = { tenantId, executionId, index, name: step.name ?? null, type: step.type, status: 'RUNNING' as const, startedAt: now(), attempts: 1 };
+      if (firstAttempt) await db.stepRun.create({ data: create });
+      else
+        await db.stepRun.upsert({
+          where: { executionId_index: { executionId, index } },
+          create,
+          update: { status: 'RUNNING', startedAt: now(), finishedAt: null, error: Prisma.DbNull, attempts: { increment: 1 } },
+        });
+      const tenant = { timezone: execution.timezone, defaultCountry: execution.defaultCountry };
+      const output = await runStep(deps, { step, key, index, signal, input, dates, tenantId, workflowId, executionId, tenant }, setStep);
       outputs[key] = output;
-      await setStep(index, 'COMPLETED', { output: toJson(output), finishedAt: now() });
-      const row = await db.workflowExecution.update({
-        where: { id: executionId },
-        data: { stepsCompleted: { increment: 1 } },
-        select: { cancelRequestedAt: true },
-      });
-      cancelRequested = row.cancelRequestedAt !== null;
-      await publish('RUNNING');
+      const last = index === steps.length - 1;
+      // The last step's completion completes the run in the same statement.
+      const res = await completeStep(db, executionId, index, output, now(), last ? { output: outputs } : undefined);
+      cancelRequested = res.cancelRequested;
+      if (!last) await publish('RUNNING');
+      else if (res.status === 'COMPLETED') {
+        await publish('COMPLETED');
+        return 'COMPLETED';
+      }
     } catch (err) {
       if (err instanceof Stop || err instanceof AbortedError || signal.aborted) {
         const kind = err instanceof Stop ? err.kind : signal.reason === CANCEL_REASON || cancelRequested ? 'cancel' : 'interrupt';
@@ -223,6 +236,104 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     }
   }
   return finish('COMPLETED', { output: outputs });
+}
+
+interface LoadedExecution {
+  id: string;
+  tenantId: string;
+  workflowId: string;
+  status: ExecutionStatus;
+  trigger: TriggerKind;
+  scheduledFor: Date | null;
+  startedAt: Date | null;
+  cancelRequestedAt: Date | null;
+  input: unknown;
+  rangeStart: Date | string | null;
+  rangeEnd: Date | string | null;
+  stepsTotal: number;
+  attempts: number;
+  definition: unknown;
+  overlapPolicy: OverlapPolicy;
+  workflowUpdatedAt: Date;
+  timezone: string;
+  defaultCountry: string;
+}
+
+/**
+ * The execution as it was, with what running it needs from its workflow and tenant, marked
+ * RUNNING in the same round trip (the hot path) unless a cancel was requested or it is a QUEUE
+ * run that must first check for a running predecessor (then `marked` is false).
+ */
+async function loadAndStart(db: PrismaClient, executionId: string, at: Date): Promise<(LoadedExecution & { marked: boolean }) | undefined> {
+  const rows = await db.$queryRaw<(LoadedExecution & { marked: boolean })[]>`
+    WITH old AS (
+      SELECT e.id, e."tenantId", e."workflowId", e.status::text AS status, e.trigger::text AS trigger, e."scheduledFor",
+             e."startedAt", e."cancelRequestedAt", e.input, e."rangeStart", e."rangeEnd", e."stepsTotal", e.attempts,
+             w.definition, w."overlapPolicy"::text AS "overlapPolicy", w."updatedAt" AS "workflowUpdatedAt",
+             t.timezone, t."defaultCountry"
+      FROM "WorkflowExecution" e
+      JOIN "Workflow" w ON w.id = e."workflowId"
+      JOIN "Tenant" t ON t.id = e."tenantId"
+      WHERE e.id = ${executionId}::uuid
+      FOR UPDATE OF e
+    ), started AS (
+      UPDATE "WorkflowExecution" x
+      SET status = 'RUNNING', attempts = x.attempts + 1, "updatedAt" = now(),
+          "startedAt" = COALESCE(old."startedAt", ${at}::timestamptz),
+          "driftMs" = CASE WHEN old."scheduledFor" IS NULL THEN NULL
+                      ELSE round(extract(epoch FROM COALESCE(old."startedAt", ${at}::timestamptz) - old."scheduledFor") * 1000)::int END
+      FROM old
+      WHERE x.id = old.id AND old.status IN ('PENDING', 'RUNNING') AND old."cancelRequestedAt" IS NULL
+        AND NOT (old.status = 'PENDING' AND old.trigger = 'SCHEDULE' AND old."overlapPolicy" = 'QUEUE')
+      RETURNING x.id
+    )
+    SELECT old.*, EXISTS (SELECT 1 FROM started) AS marked FROM old`;
+  return rows[0];
+}
+
+/** Validation of a workflow's definition, kept per workflow revision: runs of one workflow share it. */
+const definitions = new Map<string, DefinitionValidation>();
+const DEFINITION_CACHE_SIZE = 1000;
+
+function validatedDefinition(e: LoadedExecution): DefinitionValidation {
+  const key = `${e.workflowId}:${e.workflowUpdatedAt.getTime()}`;
+  let v = definitions.get(key);
+  if (!v) {
+    v = validateDefinition(e.definition);
+    if (definitions.size >= DEFINITION_CACHE_SIZE) definitions.delete(definitions.keys().next().value!);
+    definitions.set(key, v);
+  }
+  return v;
+}
+
+/**
+ * Marks a step COMPLETED and counts it in one statement; with `run`, also completes the run.
+ * Returns whether a cancel was requested and the run's status afterwards.
+ */
+async function completeStep(
+  db: PrismaClient,
+  executionId: string,
+  index: number,
+  output: unknown,
+  at: Date,
+  run?: { output: unknown },
+): Promise<{ cancelRequested: boolean; status: ExecutionStatus | undefined }> {
+  const json = output === undefined || output === null ? null : JSON.stringify(output);
+  const final = run !== undefined;
+  const runJson = run ? JSON.stringify(run.output) : null;
+  const rows = await db.$queryRaw<{ cancelRequestedAt: Date | null; status: ExecutionStatus }[]>`
+    WITH step AS (
+      UPDATE "StepRun" SET status = 'COMPLETED', output = ${json}::jsonb, "finishedAt" = ${at}
+      WHERE "executionId" = ${executionId}::uuid AND index = ${index}
+    )
+    UPDATE "WorkflowExecution"
+    SET "stepsCompleted" = "stepsCompleted" + 1, "updatedAt" = now(),
+        status = CASE WHEN ${final} AND status IN ('PENDING', 'RUNNING') THEN 'COMPLETED'::"ExecutionStatus" ELSE status END,
+        "finishedAt" = CASE WHEN ${final} AND status IN ('PENDING', 'RUNNING') THEN ${at} ELSE "finishedAt" END,
+        output = CASE WHEN ${final} AND status IN ('PENDING', 'RUNNING') THEN ${runJson}::jsonb ELSE output END
+    WHERE id = ${executionId}::uuid
+    RETURNING "cancelRequestedAt", status::text AS status`;
+  return { cancelRequested: rows[0]?.cancelRequestedAt != null, status: rows[0]?.status };
 }
 
 /** Fail-fast leaves later steps visibly not run. */

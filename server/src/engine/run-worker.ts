@@ -6,7 +6,7 @@ import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { eventTopics, type CancelEvent } from '../events.ts';
 import { createRedis } from '../redis.ts';
-import { bullPrefix, QUEUE_NAMES, type RunJobData } from './queues.ts';
+import { bullPrefix, QUEUE_NAMES, subscribeWhenReady, type RunJobData } from './queues.ts';
 import { CANCEL_REASON, executeRun, type RunDeps, type RunOutcome } from './run-execution.ts';
 import { FINISHED_STATUSES, publishExecution } from './executions.ts';
 
@@ -47,7 +47,7 @@ export class RunWorker {
         opts.logger.warn({ err }, 'bad cancel message');
       }
     });
-    await this.subscriber.subscribe(cancelChannel);
+    await subscribeWhenReady(this.subscriber, cancelChannel);
     this.worker = new Worker<RunJobData>(QUEUE_NAMES.runs, (job, token, signal) => this.process(job, token, signal), {
       connection: this.connection,
       prefix: bullPrefix(opts.redisPrefix),
@@ -89,6 +89,7 @@ export class RunWorker {
       });
       if (res.count === 1) {
         await publishExecution(this.opts, { tenantId: execution.tenantId, executionId, workflowId: execution.workflowId, status: 'FAILED' });
+        await this.opts.alerts?.emit(execution.tenantId, 'RUN_FAILED', { executionId, workflowId: execution.workflowId, error: { message: err.message, source: 'engine' } });
       }
       logger.error({ err, executionId }, 'run job failed outside its steps');
     } catch (e) {

@@ -16,7 +16,8 @@ import type { LogSink } from '../logs/types.ts';
 import { createRedis } from '../redis.ts';
 import { assertCron, fireTimesBetween, repeatStrategy } from './cron.ts';
 import { triggerExecution, type EngineDeps } from './executions.ts';
-import { bullPrefix, QUEUE_NAMES, type Queues } from './queues.ts';
+import { bullPrefix, QUEUE_NAMES, subscribeWhenReady, type Queues } from './queues.ts';
+import type { AlertEmitter } from './alerts.ts';
 
 export interface ScheduleFireData {
   kind: 'schedule';
@@ -96,12 +97,14 @@ export async function reconcileAllSchedules(deps: SchedulerDeps): Promise<{ upse
 export interface SlotDeps extends EngineDeps {
   logger: Logger;
   logSink: LogSink;
-  /** A slot started later than this after its time counts as missed (unless caught up). */
+  /** A slot handled later than this after its time counts as missed (unless caught up). */
   misfireGraceMs: number;
+  /** Raises SLOT_MISSED alerts. */
+  alerts?: AlertEmitter;
 }
 
 export interface SlotResult {
-  /** The execution fired for the newest due slot, if any. */
+  /** The execution fired for the newest slot fired, if any. */
   executionId?: string;
   slot?: Date;
   missed: number;
@@ -109,75 +112,81 @@ export interface SlotResult {
 }
 
 /**
- * Handles every slot of a workflow that is due by now and not yet handled: the slot a `fire`
- * job carries, or (at worker start) whatever came due while no worker ran.
+ * Handles the slots of a workflow that are due: the one a `fire` job carries, or (at worker
+ * start, without one) whatever came due while no worker ran. Slots newer than the grace period
+ * fire (late is not missed); older unhandled ones are missed, except that catch-up LATEST runs
+ * the newest of them when nothing newer runs.
  */
 export async function handleDueSlots(deps: SlotDeps, workflowId: string, firedSlot?: Date): Promise<SlotResult> {
   const { db } = deps;
   const now = (deps.now ?? (() => new Date()))();
-  const none: SlotResult = { missed: 0, skippedForOverlap: false };
+  const result: SlotResult = { missed: 0, skippedForOverlap: false };
   const wf = await db.workflow.findUnique({ where: { id: workflowId }, include: { tenant: { select: { timezone: true } } } });
-  if (!wf || !wf.enabled || wf.deletedAt || !wf.schedule) return none;
+  if (!wf || !wf.enabled || wf.deletedAt || !wf.schedule) return result;
   const tz = wf.timezone ?? wf.tenant.timezone;
   const handledUntil = wf.lastSlotAt;
-  const due = handledUntil ? fireTimesBetween(wf.schedule, tz, handledUntil, now) : [];
-  if (firedSlot && (!handledUntil || firedSlot > handledUntil) && !due.some((d) => d.getTime() === firedSlot.getTime())) {
-    due.push(firedSlot);
-    due.sort((a, b) => a.getTime() - b.getTime());
-  }
-  const latest = due.at(-1);
-  if (!latest) return none; // already handled (a re-delivered or raced fire)
-
-  const onTime = now.getTime() - latest.getTime() <= deps.misfireGraceMs;
-  const fire = onTime || wf.catchUpPolicy === 'LATEST' ? latest : undefined;
-  const missed = due.length - (fire ? 1 : 0);
+  const onTime = (slot: Date) => now.getTime() - slot.getTime() <= deps.misfireGraceMs;
+  // Slots after the fired one have fire jobs of their own; a fire job only looks back.
+  const fresh = handledUntil ? fireTimesBetween(wf.schedule, tz, handledUntil, firedSlot ?? now) : [];
+  if (firedSlot && (!handledUntil || firedSlot > handledUntil) && !fresh.some((d) => d.getTime() === firedSlot.getTime())) fresh.push(firedSlot);
+  const late = fresh.filter((s) => !onTime(s));
+  const toFire = fresh.filter(onTime);
+  // A fire job overtaken by a newer slot's job (concurrent handling) still fires its own slot;
+  // the slot key makes that a no-op if it already ran.
+  if (firedSlot && handledUntil && firedSlot <= handledUntil && onTime(firedSlot)) toFire.unshift(firedSlot);
+  const catchUp = wf.catchUpPolicy === 'LATEST' && late.length > 0 && toFire.length === 0 ? late.at(-1) : undefined;
+  if (catchUp) toFire.push(catchUp);
+  const missed = late.length - (catchUp ? 1 : 0);
   const log = deps.logger.child({ workflowId, tenantId: wf.tenantId });
-  const result: SlotResult = { missed, skippedForOverlap: false, slot: fire };
 
-  if (fire) {
+  for (const slot of toFire) {
     const active =
       wf.overlapPolicy === 'SKIP'
         ? await db.workflowExecution.count({
-            where: { workflowId, status: { in: ['PENDING', 'RUNNING'] }, OR: [{ scheduledFor: null }, { scheduledFor: { not: fire } }] },
+            where: { workflowId, status: { in: ['PENDING', 'RUNNING'] }, OR: [{ scheduledFor: null }, { scheduledFor: { not: slot } }] },
           })
         : 0;
     if (active > 0) {
       result.skippedForOverlap = true;
-      log.warn({ slot: fire.toISOString() }, 'slot skipped: the previous run is still going (overlap policy SKIP)');
-      deps.logSink.log({ tenantId: wf.tenantId, workflowId, level: 'WARN', message: `Slot ${fire.toISOString()} skipped: the previous run is still going (overlap policy SKIP)` });
-    } else {
-      try {
-        const { execution } = await triggerExecution(deps, {
-          tenantId: wf.tenantId,
-          workflowId,
-          trigger: 'SCHEDULE',
-          scheduledFor: fire,
-          idempotencyKey: slotIdempotencyKey(workflowId, fire),
-        });
-        result.executionId = execution.id;
-      } catch (err) {
-        // Disabled or deleted between the read and the trigger: the slot is simply not run.
-        log.warn({ err, slot: fire.toISOString() }, 'slot not run');
-      }
+      log.warn({ slot: slot.toISOString() }, 'slot skipped: the previous run is still going (overlap policy SKIP)');
+      deps.logSink.log({ tenantId: wf.tenantId, workflowId, level: 'WARN', message: `Slot ${slot.toISOString()} skipped: the previous run is still going (overlap policy SKIP)` });
+      continue;
+    }
+    try {
+      const { execution } = await triggerExecution(deps, {
+        tenantId: wf.tenantId,
+        workflowId,
+        trigger: 'SCHEDULE',
+        scheduledFor: slot,
+        idempotencyKey: slotIdempotencyKey(workflowId, slot),
+      });
+      result.executionId = execution.id;
+      result.slot = slot;
+    } catch (err) {
+      // Disabled or deleted between the read and the trigger: the slot is simply not run.
+      log.warn({ err, slot: slot.toISOString() }, 'slot not run');
     }
   }
-  // Recorded after the trigger: a crash in between re-handles the slot, and its key returns
-  // the same execution. The condition lets exactly one of two racing handlers count misses.
+  const newest = fresh.at(-1);
+  if (!newest) return result;
+  // Recorded after the triggers: a crash in between handles the slots again, and their keys
+  // return the same executions. The condition lets one of two racing handlers count misses.
   const recorded = await db.workflow.updateMany({
     where: { id: workflowId, lastSlotAt: handledUntil },
-    data: { lastSlotAt: latest, missedSlots: { increment: missed } },
+    data: { lastSlotAt: newest, missedSlots: { increment: missed } },
   });
   if (recorded.count === 1 && missed > 0) {
-    log.warn({ missed, catchUp: wf.catchUpPolicy, latest: latest.toISOString() }, 'missed schedule slots');
+    result.missed = missed;
+    log.warn({ missed, catchUp: wf.catchUpPolicy, latest: late.at(-1)!.toISOString() }, 'missed schedule slots');
     deps.logSink.log({
       tenantId: wf.tenantId,
       workflowId,
       level: 'WARN',
-      message: `${missed} scheduled slot(s) missed up to ${latest.toISOString()} (catch-up policy ${wf.catchUpPolicy})`,
+      message: `${missed} scheduled slot(s) missed up to ${late.at(-1)!.toISOString()} (catch-up policy ${wf.catchUpPolicy})`,
       metadata: { missed, catchUpPolicy: wf.catchUpPolicy },
     });
+    await deps.alerts?.emit(wf.tenantId, 'SLOT_MISSED', { workflowId, missed, latestMissed: late.at(-1)!.toISOString(), catchUpPolicy: wf.catchUpPolicy });
   }
-  if (recorded.count === 0) result.missed = 0;
   return result;
 }
 
@@ -234,13 +243,14 @@ export class ScheduleWorker {
       if (!workflowId) return opts.logger.warn({ message }, 'bad workflow-changed message');
       reconcileWorkflowSchedule(opts, workflowId).catch((err) => opts.logger.error({ err, workflowId }, 'reconcile failed'));
     });
-    await this.subscriber.subscribe(changed);
+    await subscribeWhenReady(this.subscriber, changed);
 
     this.connection = connect();
     this.worker = new Worker<ScheduleFireData>(QUEUE_NAMES.schedules, (job) => this.fire(job), {
       connection: this.connection,
       prefix: bullPrefix(opts.redisPrefix),
-      concurrency: opts.concurrency ?? 10,
+      // Handling a fire is mostly waiting on PostgreSQL; many workflows share popular slots (:00).
+      concurrency: opts.concurrency ?? 50,
       stalledInterval: opts.stalledIntervalMs,
       lockDuration: opts.lockDurationMs,
       settings: { repeatStrategy },

@@ -9,6 +9,8 @@ export interface SweepDeps {
   db: PrismaClient;
   queues: Queues;
   now?: () => Date;
+  /** Limits the sweep to one tenant (test suites share one database but not one queue). */
+  tenantId?: string;
 }
 
 const BATCH = 500;
@@ -16,7 +18,7 @@ const BATCH = 500;
 export async function sweepPending(deps: SweepDeps, olderThanMs: number): Promise<{ checked: number; enqueued: string[] }> {
   const now = (deps.now ?? (() => new Date()))();
   const rows = await deps.db.workflowExecution.findMany({
-    where: { status: 'PENDING', createdAt: { lt: new Date(now.getTime() - olderThanMs) } },
+    where: { status: 'PENDING', createdAt: { lt: new Date(now.getTime() - olderThanMs) }, ...(deps.tenantId ? { tenantId: deps.tenantId } : {}) },
     select: { id: true, tenantId: true },
     orderBy: { createdAt: 'asc' },
     take: BATCH,

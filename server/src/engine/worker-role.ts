@@ -6,6 +6,7 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Logger } from '../logger.ts';
 import type { LogSink } from '../logs/types.ts';
 import { MaintenanceWorker, type MaintenanceTask } from './maintenance.ts';
+import { AlertService } from './alerts.ts';
 import { createQueues } from './queues.ts';
 import { RunWorker } from './run-worker.ts';
 import { ScheduleWorker } from './scheduler.ts';
@@ -21,12 +22,15 @@ export interface WorkerRoleDeps {
   /** Defaults to the engine's own steps; connectors register theirs on it. */
   registry?: StepRegistry;
   nightlyTasks?: Record<string, MaintenanceTask>;
+  /** The outbound-address (SSRF) guard alert webhooks must pass. */
+  assertOutboundUrl(url: string): Promise<void>;
 }
 
 export function createWorkerComponents(deps: WorkerRoleDeps) {
   const { config, db, redis, logger, logSink } = deps;
   const queues = createQueues(redis, config.redisPrefix);
-  const base = { db, redis, queues, redisPrefix: config.redisPrefix, logger, logSink };
+  const alerts = new AlertService({ db, queues, logger });
+  const base = { db, redis, queues, redisPrefix: config.redisPrefix, logger, logSink, alerts };
   const { concurrency, stalledIntervalMs, lockDurationMs } = config.worker;
   return [
     // First in, last out: the queues outlive the workers that use them.
@@ -47,7 +51,9 @@ export function createWorkerComponents(deps: WorkerRoleDeps) {
       ...base,
       sweepIntervalMs: config.worker.sweepIntervalMs,
       pendingAfterMs: config.worker.sweepPendingAfterMs,
+      nightlyCron: config.logs.maintenanceCron,
       tasks: deps.nightlyTasks,
+      delivery: { signingSecret: config.signingSecret, assertOutboundUrl: deps.assertOutboundUrl },
     }),
   ];
 }

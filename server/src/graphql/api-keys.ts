@@ -11,7 +11,7 @@ import { ApiKeyRoleEnum } from './enums.ts';
 import { MUTATION_ERRORS } from './errors.ts';
 import { requireLocalId } from './ids.ts';
 
-export const ApiKeyRef = builder.prismaNode('ApiKey', {
+const ApiKeyRef = builder.prismaNode('ApiKey', {
   id: { field: 'id' },
   nullable: true,
   // Keys are visible to ADMIN keys only, through node(id) too.

@@ -17,6 +17,10 @@ export interface AuthScopes {
   role: ApiKeyRole;
 }
 
+/** The types node(id) can load; every one has a UUID primary key. */
+const NODE_TYPES = new Set(['Workflow', 'Execution', 'Integration', 'ApiKey']);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   PrismaTypes: PrismaTypes;
@@ -46,14 +50,17 @@ export const builder = new SchemaBuilder<{
     clientMutationId: 'omit',
     nodeQueryOptions: { authScopes: { viewer: true } },
     nodesQueryOptions: { authScopes: { viewer: true } },
-    // A malformed id is the caller's mistake, not an internal error to mask.
+    // A malformed id, or one naming no object type we serve by id, is the caller's mistake,
+    // not an internal error to mask; a well-formed id we cannot find is simply null.
     decodeGlobalID: (globalID) => {
       const decoded = Buffer.from(globalID, 'base64').toString('utf8');
       const sep = decoded.indexOf(':');
-      if (sep <= 0 || sep === decoded.length - 1) {
+      const typename = decoded.slice(0, sep);
+      const id = decoded.slice(sep + 1);
+      if (sep <= 0 || !NODE_TYPES.has(typename) || !UUID.test(id)) {
         throw new GraphQLError('The id is not a Flowdeck id', { extensions: { code: 'BAD_USER_INPUT' } });
       }
-      return { typename: decoded.slice(0, sep), id: decoded.slice(sep + 1) };
+      return { typename, id };
     },
   },
   prisma: {

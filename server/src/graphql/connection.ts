@@ -11,9 +11,7 @@ export interface PageArgs {
   before?: string | null;
 }
 
-/** The value a row is ordered by (besides its id), or undefined when ordered by id alone. */
-export type SortValue = Date | undefined;
-
+/** A row's position: the value it is ordered by (absent when ordered by id alone) and its id. */
 export interface Key {
   sort?: Date;
   id: string;
@@ -47,7 +45,7 @@ export function encodeCursor(kind: string, key: Key): string {
   return Buffer.from(JSON.stringify([kind, key.sort?.getTime() ?? null, key.id])).toString('base64url');
 }
 
-export function decodeCursor(kind: string, cursor: string, argName: string): Key {
+function decodeCursor(kind: string, cursor: string, argName: string): Key {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(parsed) && parsed.length === 3 && parsed[0] === kind && typeof parsed[2] === 'string' && (parsed[1] === null || Number.isFinite(parsed[1]))) {

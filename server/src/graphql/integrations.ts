@@ -10,7 +10,7 @@ import { IntegrationKindEnum } from './enums.ts';
 import { MUTATION_ERRORS } from './errors.ts';
 import { requireLocalId } from './ids.ts';
 
-export const IntegrationRef = builder.prismaNode('Integration', {
+const IntegrationRef = builder.prismaNode('Integration', {
   id: { field: 'id' },
   nullable: true,
   findUnique: (id, ctx) => ({ id, tenantId: tenantOf(ctx) }),

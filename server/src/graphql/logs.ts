@@ -1,6 +1,7 @@
 // Workflow logs: the Logs Explorer's list (keyset pages through logs/query.ts) and the live
 // logAdded subscription with the same filter type. logAdded(after:) first replays what the
 // client missed since its cursor, then continues live, with no gap and no duplicate.
+import { GraphQLError } from 'graphql';
 import { Repeater } from 'graphql-yoga';
 import type { LogEntry, PrismaClient } from '../generated/prisma/client.ts';
 import type { LogLevel } from '../generated/prisma/enums.ts';
@@ -11,13 +12,14 @@ import { checkPageArgs, type PageArgs } from './connection.ts';
 import { tenantOf, type GraphQLContext } from './context.ts';
 import { LogLevelEnum } from './enums.ts';
 import { globalId, localId } from './ids.ts';
-import { GraphQLError } from 'graphql';
 
 const NO_ROW = '00000000-0000-0000-0000-000000000000';
 const MAX_PAGE = 500;
 const REPLAY_PAGE = 1000;
+/** A client further behind than this reads the backlog with logs(...) pages, not one burst. */
+const MAX_REPLAY = 10_000;
 
-export const LogEntryRef = builder.prismaObject('LogEntry', {
+const LogEntryRef = builder.prismaObject('LogEntry', {
   description: 'One structured, PII-redacted log line of a workflow run.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -33,7 +35,7 @@ export const LogEntryRef = builder.prismaObject('LogEntry', {
   }),
 });
 
-export const LogFilterInput = builder.inputType('LogFilterInput', {
+const LogFilterInput = builder.inputType('LogFilterInput', {
   description: 'The Logs Explorer filter, shared by logs and logAdded.',
   fields: (t) => ({
     workflowId: t.id(),
@@ -55,7 +57,7 @@ interface LogFilterArg {
 }
 
 /** Global ids to row ids; an id that is not one of ours filters down to nothing. */
-export function toLogFilter(arg: LogFilterArg | null | undefined): LogFilter {
+function toLogFilter(arg: LogFilterArg | null | undefined): LogFilter {
   if (!arg) return {};
   return {
     workflowId: arg.workflowId == null ? null : (localId(String(arg.workflowId), 'Workflow') ?? NO_ROW),
@@ -65,6 +67,15 @@ export function toLogFilter(arg: LogFilterArg | null | undefined): LogFilter {
     until: arg.until ?? null,
     search: arg.search ?? null,
   };
+}
+
+/** A bad cursor is the caller's mistake: a BAD_USER_INPUT answer, not a logged internal error. */
+function cursorArg(cursor: string, arg: string): LogCursor {
+  try {
+    return decodeLogCursor(cursor);
+  } catch {
+    throw new GraphQLError(`${arg} is not a cursor of this list`, { extensions: { code: 'BAD_USER_INPUT', problems: [{ path: arg, message: 'is not a valid cursor' }] } });
+  }
 }
 
 function isAfter(e: { createdAt: Date; id: string }, c: LogCursor): boolean {
@@ -79,13 +90,14 @@ async function logsPage(db: PrismaClient, tenantId: string, filter: LogFilter, a
   }
   const backward = args.last != null || args.before != null;
   if (!backward) {
+    if (args.after) cursorArg(args.after, 'after');
     const page = await queryLogs(db, tenantId, filter, { first: args.first ?? 100, after: args.after });
     return { entries: page.entries, hasNextPage: page.hasNextPage, hasPreviousPage: Boolean(args.after) };
   }
   const last = args.last ?? 100;
   const where = logWhere(tenantId, filter);
   if (args.before) {
-    const c = decodeLogCursor(args.before);
+    const c = cursorArg(args.before, 'before');
     where.AND = [...((where.AND as object[] | undefined) ?? []), { OR: [{ createdAt: { gt: c.createdAt } }, { createdAt: c.createdAt, id: { gt: c.id } }] }];
   }
   const rows = last === 0 ? [] : await db.logEntry.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: last + 1 });
@@ -136,6 +148,11 @@ async function replaySince(db: PrismaClient, tenantId: string, filter: LogFilter
   for (;;) {
     const page = await queryLogs(db, tenantId, { ...filter, since }, { first: REPLAY_PAGE, after });
     out.push(...page.entries.filter((e) => isAfter(e, cursor)));
+    if (out.length > MAX_REPLAY) {
+      throw new GraphQLError(`More than ${MAX_REPLAY} lines were written since this cursor; read them with logs(...) and subscribe from a newer cursor`, {
+        extensions: { code: 'BAD_USER_INPUT', problems: [{ path: 'after', message: 'is too far behind to replay' }] },
+      });
+    }
     if (!page.hasNextPage || page.entries.length === 0) break;
     after = encodeLogCursor(page.entries.at(-1)!);
   }
@@ -187,7 +204,7 @@ builder.subscriptionField('logAdded', (t) =>
     authScopes: { viewer: true },
     description: "New log lines of your tenant matching the filter, oldest first. With after (a LogEntry's cursor), lines written since that one are replayed first.",
     args: { filter: t.arg({ type: LogFilterInput }), after: t.arg.string() },
-    subscribe: (_root, args, ctx) => logStream(ctx, toLogFilter(args.filter), args.after ? decodeLogCursor(args.after) : undefined),
+    subscribe: (_root, args, ctx) => logStream(ctx, toLogFilter(args.filter), args.after ? cursorArg(args.after, 'after') : undefined),
     resolve: (entry) => entry as unknown as LogEntry,
   }),
 );

@@ -16,9 +16,26 @@ export interface FlowdeckPubSub {
   listening(): Promise<void>;
 }
 
-export function createFlowdeckPubSub(publishClient: Redis, subscribeClient: Redis): FlowdeckPubSub {
+/**
+ * The event target fires SUBSCRIBE/UNSUBSCRIBE without awaiting them. One that fails (Redis
+ * restarting, or the last subscription ending while the process shuts down) must not become an
+ * unhandled rejection; ioredis re-subscribes its channels by itself after a reconnect.
+ */
+function withHandledSubscriptions(client: Redis, onError: (err: unknown) => void): Redis {
+  return new Proxy(client, {
+    get(target, prop) {
+      if (prop === 'subscribe' || prop === 'unsubscribe') {
+        return (...channels: string[]) => target[prop](...channels).catch(onError);
+      }
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+export function createFlowdeckPubSub(publishClient: Redis, subscribeClient: Redis, onError: (err: unknown) => void = () => {}): FlowdeckPubSub {
   const pubSub = createPubSub<Record<string, [tenantId: string, payload: ExecutionEvent | LogBatchEvent]>>({
-    eventTarget: createRedisEventTarget({ publishClient, subscribeClient }),
+    eventTarget: createRedisEventTarget({ publishClient, subscribeClient: withHandledSubscriptions(subscribeClient, onError) }),
   });
   return {
     subscribe: (topic, tenantId) => pubSub.subscribe(topic, tenantId),

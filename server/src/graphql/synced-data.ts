@@ -8,7 +8,7 @@ import { tenantOf } from './context.ts';
 
 const num = (v: { toString(): string } | number | bigint) => Number(v.toString());
 
-export const MetaAdInsightRef = builder.prismaObject('MetaAdInsight', {
+const MetaAdInsightRef = builder.prismaObject('MetaAdInsight', {
   description: 'One ad on one day, as synced from the Meta Marketing API.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -32,7 +32,7 @@ export const MetaAdInsightRef = builder.prismaObject('MetaAdInsight', {
   }),
 });
 
-export const PosOrderRef = builder.prismaObject('PosOrder', {
+const PosOrderRef = builder.prismaObject('PosOrder', {
   description: 'One POS order, as synced from Pancake POS, with its cost of goods.',
   fields: (t) => ({
     id: t.exposeID('id'),

@@ -7,14 +7,15 @@ import { validateDefinition } from '../workflows/definition.ts';
 import { cronPreview } from '../workflows/schedule.ts';
 import { createWorkflow, deleteWorkflow, setWorkflowEnabled, updateWorkflow, type WorkflowServiceDeps } from '../workflows/service.ts';
 import { builder } from './builder.ts';
-import { keysetConnection } from './connection.ts';
+import { checkPageArgs, keysetConnection } from './connection.ts';
+import { firstExecutionsPage } from './workflow-executions.ts';
 import { tenantOf, type GraphQLContext } from './context.ts';
 import { CatchUpPolicyEnum, OverlapPolicyEnum } from './enums.ts';
 import { MUTATION_ERRORS, ProblemRef } from './errors.ts';
 import { ExecutionFilterInput, ExecutionRef, executionsConnection, executionWhere } from './executions.ts';
 import { localId, requireLocalId } from './ids.ts';
 
-export const WorkflowRef = builder.prismaNode('Workflow', {
+const WorkflowRef = builder.prismaNode('Workflow', {
   description: 'Recurring or on-demand work: steps run in order by a worker.',
   id: { field: 'id' },
   nullable: true,
@@ -36,14 +37,22 @@ export const WorkflowRef = builder.prismaNode('Workflow', {
   }),
 });
 
-// The workflow's executions page with a query of their own (not a nested include): Prisma 7's
-// driver adapters return [] for nested cursor pages (prisma/orm#28614, STACK_NOTES A1.4).
+// The workflow's executions. The first page is batched across all workflows of a list
+// (workflow-executions.ts); later pages run a query of their own rather than a nested include,
+// because Prisma 7's driver adapters return [] for nested cursor pages (prisma/orm#28614,
+// STACK_NOTES A1.4).
 builder.objectField(WorkflowRef, 'executions', (t) =>
   t.connection(
     {
       type: ExecutionRef,
       args: { filter: t.arg({ type: ExecutionFilterInput }) },
-      resolve: (wf, args, ctx, info) => executionsConnection(ctx, info, args, executionWhere(tenantOf(ctx), { ...args.filter, workflowId: null }, wf.id)),
+      resolve: (wf, args, ctx, info) => {
+        const where = executionWhere(tenantOf(ctx), { ...args.filter, workflowId: null }, wf.id);
+        if (args.after || args.before || args.last != null) return executionsConnection(ctx, info, args, where);
+        checkPageArgs(args, 100);
+        const first = args.first ?? 20;
+        return firstExecutionsPage(ctx, info, wf.id, first, args.filter, () => ctx.db.workflowExecution.count({ where }));
+      },
     },
     { name: 'WorkflowExecutionsConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => conn.totalCount() }) }) },
   ),
@@ -172,14 +181,7 @@ const DeleteWorkflowPayload = builder.objectRef<{ deletedWorkflowId: string }>('
   fields: (t) => ({ deletedWorkflowId: t.exposeID('deletedWorkflowId') }),
 });
 
-function serviceDeps(ctx: GraphQLContext): WorkflowServiceDeps {
-  return ctx.engine;
-}
-
-/** Input fields present in the request, with nulls kept (null clears) and absent ones dropped. */
-function present<T extends object>(input: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as never;
-}
+const serviceDeps = (ctx: GraphQLContext): WorkflowServiceDeps => ctx.engine;
 
 function writeResult(name: string) {
   return { types: MUTATION_ERRORS, directResult: true as const, union: { name } };
@@ -207,21 +209,23 @@ builder.mutationFields((t) => ({
     errors: writeResult('UpdateWorkflowResult'),
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateWorkflowInput, required: true }) },
     resolve: async (_root, { id, input }, ctx) => {
-      const { expectedVersion, name, definition, overlapPolicy, catchUpPolicy, ...nullable } = input;
+      const { expectedVersion, name, definition, overlapPolicy, catchUpPolicy, description, schedule, timezone } = input;
+      // Absent fields stay as they are; null clears the optional ones and is refused for the rest.
       const problems = [
         ...(name === null ? [{ path: 'name', message: 'cannot be null' }] : []),
         ...(definition === null ? [{ path: 'definition', message: 'cannot be null' }] : []),
       ];
       if (problems.length) throw new ValidationError(problems);
-      return {
-        workflow: await updateWorkflow(
-          serviceDeps(ctx),
-          tenantOf(ctx),
-          requireLocalId(String(id), 'Workflow'),
-          { ...present(nullable), ...present({ name: name ?? undefined, definition: definition ?? undefined, overlapPolicy: overlapPolicy ?? undefined, catchUpPolicy: catchUpPolicy ?? undefined }) },
-          expectedVersion,
-        ),
+      const change = {
+        name: name ?? undefined,
+        definition: definition ?? undefined,
+        overlapPolicy: overlapPolicy ?? undefined,
+        catchUpPolicy: catchUpPolicy ?? undefined,
+        description,
+        schedule,
+        timezone,
       };
+      return { workflow: await updateWorkflow(serviceDeps(ctx), tenantOf(ctx), requireLocalId(String(id), 'Workflow'), change, expectedVersion) };
     },
   }),
   enableWorkflow: t.field({

@@ -1,14 +1,17 @@
 // GraphQL over WebSocket (graphql-ws v6, subprotocol graphql-transport-ws) on the same path as
 // HTTP. Operations run through Yoga's envelope, so masking, armor limits and the schema's auth
 // apply exactly as over HTTP. The HTTP-only protections are redone here: the API key from
-// connectionParams at connection_init (a wrong one closes with 4403), re-checked and
-// rate-limited on every subscribe (a revoked key stops working on an open socket). There are
-// no cookies, so a cross-site page cannot ride a victim's session: no origin check is needed.
+// connectionParams.authToken at connection_init (a wrong one closes with 4403), re-checked and
+// rate-limited on every subscribe (a revoked key stops working on an open socket). GraphiQL
+// cannot set connectionParams; it sends its headers panel with each operation
+// (payload.extensions.headers), which is accepted per operation instead. A socket without any
+// key may connect but, like an anonymous HTTP request, can run nothing that needs one.
+// There are no cookies, so a cross-site page cannot ride a victim's session: no origin check.
 import type { Server } from 'node:http';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { Authenticator, Viewer } from '../auth/authenticator.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
 import type { RateLimiter } from './plugins/rate-limit.ts';
 import type { FlowdeckYoga } from './yoga.ts';
 
@@ -32,6 +35,11 @@ function tokenOf(params: ConnectionParams | undefined): string | undefined {
   return typeof t === 'string' ? t : undefined;
 }
 
+function operationToken(extensions: Record<string, unknown> | null | undefined): string | undefined {
+  const headers = extensions?.headers;
+  return headers && typeof headers === 'object' ? tokenOf(headers as ConnectionParams) : undefined;
+}
+
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
@@ -39,27 +47,30 @@ interface EnvelopedRoot {
 
 export function attachGraphQLWs({ server, yoga, authenticator, rateLimiter }: GraphQLWsDeps) {
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
-  const disposable = useServer<ConnectionParams, { viewer: Viewer | null }>(
+  const disposable = useServer<ConnectionParams>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onConnect: async (ctx) => {
-        const viewer = await authenticator.authenticate(tokenOf(ctx.connectionParams));
-        if (!viewer) return false;
-        ctx.extra.viewer = viewer;
-        return true;
+        const token = tokenOf(ctx.connectionParams);
+        if (token === undefined) return true;
+        return (await authenticator.authenticate(token)) !== null;
       },
       onSubscribe: async (ctx, _id, params) => {
-        const viewer = await authenticator.authenticate(tokenOf(ctx.connectionParams));
-        if (!viewer) return [new GraphQLError('A valid API key is required', { extensions: { code: 'UNAUTHENTICATED' } })];
-        ctx.extra.viewer = viewer;
-        try {
-          await rateLimiter?.consume(viewer.apiKeyId);
-        } catch (err) {
-          return [err as GraphQLError];
+        const token = operationToken(params.extensions) ?? tokenOf(ctx.connectionParams);
+        const viewer = token === undefined ? null : await authenticator.authenticate(token);
+        if (token !== undefined && !viewer) return [new GraphQLError('A valid API key is required', { extensions: { code: 'UNAUTHENTICATED' } })];
+        if (viewer) {
+          try {
+            await rateLimiter?.consume(viewer.apiKeyId);
+          } catch (err) {
+            return [err as GraphQLError];
+          }
         }
+        // The viewer goes into this operation's context only: operations on one socket may carry different keys.
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
+          extra: { ...ctx.extra, viewer },
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,

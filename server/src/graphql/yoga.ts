@@ -11,6 +11,7 @@
 // - Armor limits (depth, aliases, tokens, cost) run in parse/validate, so they apply to the
 //   WebSocket path too, which executes through this same envelope.
 // - Rate limits are per API key in Redis (RateLimiter); the body size limit runs before parsing.
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
@@ -18,6 +19,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Authenticator, Viewer } from '../auth/authenticator.ts';
 import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
 import type { EngineDeps } from '../engine/executions.ts';
 import type { GraphQLContext } from './context.ts';
 import type { FlowdeckPubSub } from './pubsub.ts';
@@ -26,7 +28,7 @@ import type { RateLimiter } from './plugins/rate-limit.ts';
 import { useBodyLimit } from './plugins/use-body-limit.ts';
 import { schema } from './schema.ts';
 
-export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'authorization'];
+const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'authorization'];
 
 export interface YogaDeps {
   db: PrismaClient;
@@ -36,6 +38,8 @@ export interface YogaDeps {
   encryptionKey: Buffer;
   limits: Config['graphql'];
   rateLimiter?: RateLimiter;
+  /** Where Yoga reports what it masks (the errors a client only sees as "Unexpected error."). */
+  logger?: Logger;
   graphiql?: boolean;
 }
 
@@ -46,7 +50,7 @@ export interface WsServerContext {
 
 export type FlowdeckYoga = YogaServerInstance<WsServerContext, GraphQLContext>;
 
-export function armorPlugin(limits: Config['graphql']) {
+function armorPlugin(limits: Config['graphql']) {
   return EnvelopArmorPlugin({
     maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: limits.introspection },
     maxAliases: { n: limits.maxAliases, exposeLimits: limits.introspection },
@@ -57,12 +61,26 @@ export function armorPlugin(limits: Config['graphql']) {
   });
 }
 
-export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encryptionKey, limits, rateLimiter, graphiql = true }: YogaDeps): FlowdeckYoga {
+function yogaLogging(logger: Logger) {
+  const log = logger.child({ component: 'graphql' });
+  return {
+    debug: (...args: unknown[]) => log.debug({ args }, 'yoga'),
+    info: (...args: unknown[]) => log.info({ args }, 'yoga'),
+    warn: (...args: unknown[]) => log.warn({ args }, 'yoga'),
+    error: (...args: unknown[]) => log.error({ err: args.find((a) => a instanceof Error), args: args.filter((a) => !(a instanceof Error)) }, 'graphql error'),
+  };
+}
+
+export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encryptionKey, limits, rateLimiter, logger, graphiql = true }: YogaDeps): FlowdeckYoga {
   return createYoga<WsServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: graphiql ? { title: 'Flowdeck GraphQL', subscriptionsProtocol: 'WS' } : false,
+    // GraphiQL served from our own bundle: Yoga's default loads it from a CDN, which fails
+    // offline and would let a third-party script run next to operators' API keys.
+    renderGraphiQL,
     landingPage: false,
+    logging: logger ? yogaLogging(logger) : true,
     maskedErrors: { maskError },
     plugins: [
       useBodyLimit({ maxBytes: limits.maxBodyBytes }),

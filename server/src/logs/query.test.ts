@@ -152,12 +152,13 @@ describe('queryLogs plans', () => {
     const report: string[] = [];
     for (let mask = 0; mask < 1 << keys.length; mask++) {
       const filter = Object.fromEntries(keys.filter((_, i) => mask & (1 << i)).map((k) => [k, parts[k]]));
-      for (const page of [{ first: 100 }, { first: 100, after }]) {
-        const { sql, params } = buildLogQuery(t, filter, page);
+      // The whole range (the last window) and a one-day window (the first).
+      for (const [page, window] of [[{ first: 100 }, {}], [{ first: 100, after }, {}], [{ first: 100 }, { from: new Date(Date.now() - 86_400_000) }]] as const) {
+        const { sql, params } = buildLogQuery(t, filter, page, window);
         const [row] = await db.$queryRawUnsafe<{ 'QUERY PLAN': unknown }[]>(`EXPLAIN (FORMAT JSON) ${sql}`, ...params);
         const plan = row!['QUERY PLAN'];
         const scans = planNodes((plan as [{ Plan: PlanNode }])[0].Plan).filter((n) => n['Relation Name'] && populated.has(n['Relation Name']));
-        const label = `${Object.keys(filter).join('+') || 'tenant'}${page.after ? ' (deep)' : ''}`;
+        const label = `${Object.keys(filter).join('+') || 'tenant'}${'after' in page ? ' (deep)' : ''}${'from' in window ? ' (1-day window)' : ''}`;
         report.push(`${label}: ${[...new Set(scans.map((s) => `${s['Node Type']} ${s['Index Name'] ?? ''}`.trim()))].join(', ')}`);
         expect(scans.length, label).toBeGreaterThan(0);
         for (const s of scans) expect(s['Node Type'], label).not.toBe('Seq Scan');
@@ -176,3 +177,26 @@ interface PlanNode {
 function planNodes(n: PlanNode): PlanNode[] {
   return [n, ...(n.Plans ?? []).flatMap(planNodes)];
 }
+
+describe('queryLogs across time windows', () => {
+  it('pages through rows spread over months in order, with cursors and until', async () => {
+    const t = (await createTestTenant(db)).id;
+    const days = [0, 0.5, 2, 6.9, 7.1, 20, 34.9, 35.1, 60, 200];
+    await db.logEntry.createMany({ data: days.map((d, i) => ({ tenantId: t, level: 'INFO' as const, message: `row ${i}`, createdAt: new Date(Date.now() - d * 86_400_000 - 1000) })) });
+    const all = (await db.logEntry.findMany({ where: { tenantId: t }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] })).map((e) => e.id);
+    for (const size of [1, 2, 3, 10]) {
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await queryLogs(db, t, {}, { first: size, after });
+        seen.push(...page.entries.map((e) => e.id));
+        if (!page.hasNextPage) break;
+        after = encodeLogCursor(page.entries.at(-1)!);
+      }
+      expect(seen, `page size ${size}`).toEqual(all);
+    }
+    const until = new Date(Date.now() - 10 * 86_400_000);
+    const since = new Date(Date.now() - 100 * 86_400_000);
+    expect((await queryLogs(db, t, { until, since })).entries.map((e) => e.message)).toEqual(['row 5', 'row 6', 'row 7', 'row 8']);
+  });
+});

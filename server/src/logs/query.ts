@@ -89,13 +89,53 @@ function checkFilter(filter: LogFilter): void {
  * - search words are ILIKE predicates the trigram index on (tenantId, message) answers.
  */
 export async function queryLogs(db: PrismaClient, tenantId: string, filter: LogFilter, page: { first?: number; after?: string | null } = {}): Promise<LogPage> {
-  const { sql, params, first } = buildLogQuery(tenantId, filter, page);
-  const rows = await db.$queryRawUnsafe<LogEntry[]>(sql, ...params);
+  const first = page.first ?? 100;
+  const rows: LogEntry[] = [];
+  for (const window of searchWindows(filter, page.after ? decodeLogCursor(page.after).createdAt : undefined)) {
+    const { sql, params } = buildLogQuery(tenantId, filter, { first: first - rows.length, after: page.after }, window);
+    rows.push(...(await db.$queryRawUnsafe<LogEntry[]>(sql, ...params)));
+    if (rows.length > first) break;
+  }
   return { entries: rows.slice(0, first), hasNextPage: rows.length > first };
 }
 
-/** The SQL queryLogs runs (one row more than the page, to know whether another follows). */
-export function buildLogQuery(tenantId: string, filter: LogFilter, { first = 100, after }: { first?: number; after?: string | null } = {}): { sql: string; params: unknown[]; first: number } {
+const DAY_MS = 86_400_000;
+/** How far back each successive window reaches from the newest point of the search. */
+const WINDOW_SPANS_MS = [DAY_MS, 7 * DAY_MS, 35 * DAY_MS];
+
+export interface TimeWindow {
+  /** Inclusive. */
+  from?: Date;
+  /** Exclusive. */
+  to?: Date;
+}
+
+/**
+ * The time windows a page is read in, newest first: the day before the newest point (now, the
+ * cursor or `until`), then the week, then five weeks, then everything older. A window spans a
+ * handful of daily partitions, so its plan prunes the other ~100 at planning time — planning a
+ * query over every partition and all their indexes costs more than running it — and most pages
+ * fill from the first window. Sparse filters fall through to wider windows, at most four
+ * queries, each strictly older than the last, so the order and the keyset are unchanged.
+ */
+function searchWindows(filter: LogFilter, cursorAt: Date | undefined): TimeWindow[] {
+  const bounds = [filter.until, cursorAt].filter((d): d is Date => !!d).map((d) => d.getTime());
+  const anchor = bounds.length ? Math.min(...bounds) : Date.now();
+  const since = filter.since?.getTime() ?? -Infinity;
+  const windows: TimeWindow[] = [];
+  let to: number | undefined;
+  for (const span of WINDOW_SPANS_MS) {
+    const from = anchor - span;
+    if (from <= since) break;
+    windows.push({ from: new Date(from), to: to === undefined ? undefined : new Date(to) });
+    to = from;
+  }
+  windows.push({ to: to === undefined ? undefined : new Date(to) });
+  return windows;
+}
+
+/** The SQL for one window of a page (one row more than the page, to know whether another follows). */
+export function buildLogQuery(tenantId: string, filter: LogFilter, { first = 100, after }: { first?: number; after?: string | null } = {}, window: TimeWindow = {}): { sql: string; params: unknown[]; first: number } {
   if (!Number.isInteger(first) || first < 0 || first > 1000) throw new ValidationError([{ path: 'first', message: 'must be from 0 to 1000' }]);
   if (!UUID.test(tenantId)) throw new ValidationError([{ path: 'tenantId', message: 'is not a valid id' }]);
   checkFilter(filter);
@@ -110,6 +150,8 @@ export function buildLogQuery(tenantId: string, filter: LogFilter, { first = 100
   if (filter.executionId) conds.push(`"executionId" = ${p(filter.executionId, 'uuid')}`);
   if (filter.since) conds.push(`"createdAt" >= ${p(filter.since, 'timestamptz')}`);
   if (filter.until) conds.push(`"createdAt" < ${p(filter.until, 'timestamptz')}`);
+  if (window.from) conds.push(`"createdAt" >= ${p(window.from, 'timestamptz')}`);
+  if (window.to) conds.push(`"createdAt" < ${p(window.to, 'timestamptz')}`);
   for (const word of searchWords(filter)) conds.push(`"message" ILIKE ${p(containsPattern(word), 'text')}`);
   if (cursor) {
     const at = p(cursor.createdAt, 'timestamptz');

@@ -79,7 +79,8 @@ describe('redactValue', () => {
 
 describe('redactText on adversarial input', () => {
   // Catastrophic backtracking shows up as time growing with the square of the size (16x from
-  // 256 KB to 1 MB); linear is 4x. The bound is generous for a loaded 2-core machine.
+  // 256 KB to 1 MB, and seconds in absolute terms); linear is 4x, observed up to ~10x on a
+  // loaded 2-core machine because 1 MB no longer fits the CPU caches that 256 KB does.
   const shapes: [string, (n: number) => string][] = [
     ['digit run', (n) => '7'.repeat(n)],
     ['spaced digits', (n) => '1 '.repeat(n / 2)],

@@ -162,7 +162,7 @@ const PASSES: Pass[] = [
     whole('API_KEY'),
   ),
   // Credentials in URLs: scheme://user:password@host.
-  regexPass(/(?<=:\/\/)[^\s/:@\u0001]{1,256}:[^\s/@\u0001]{1,256}(?=@)/g, whole('SECRET')),
+  regexPass(/(?<=:\/\/)[^\s/:@"\u0001]{1,256}:[^\s/@"\u0001]{1,256}(?=@)/g, whole('SECRET')),
   // "Basic"/"Token" are also plain words, so their credential must contain a digit.
   regexPass(new RegExp(`(?<![\\w])(?:([Bb]earer|BEARER)|Basic|Token)\\s{1,8}([${TOKEN_CHARS}]{8,}=*)`, 'gd'), (m) =>
     m[1] || /\d/.test(m[2]!) ? group(2, 'TOKEN')(m) : null,

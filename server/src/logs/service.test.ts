@@ -6,7 +6,8 @@ import { createTestTenant, testDb } from '../../test/helpers.ts';
 import { createDb } from '../db.ts';
 import { createRedis } from '../redis.ts';
 import { channel, eventTopics, type LogBatchEvent } from '../events.ts';
-import { LogService } from './service.ts';
+import { loadConfig } from '../config.ts';
+import { LogService, createLogServiceFromConfig } from './service.ts';
 
 const db = testDb();
 const redis = createRedis();
@@ -57,6 +58,22 @@ describe('LogService', () => {
     expect(batches.flatMap((b) => b.entries.map((e) => e.id)).sort()).toEqual(rows.map((r) => r.id).sort());
     expect(batches[0]!.entries[0]).toMatchObject({ level: 'ERROR', executionId, workflowId: null });
     expect(service.stats()).toMatchObject({ accepted: 1200, written: 1200, dropped: 0, rejected: 0, buffered: 0 });
+  });
+
+  it('is configured from LOG_BATCH_SIZE, LOG_FLUSH_INTERVAL_MS and LOG_BUFFER_MAX', async () => {
+    const config = loadConfig({ ...process.env, LOG_BATCH_SIZE: '2', LOG_FLUSH_INTERVAL_MS: '10000', LOG_BUFFER_MAX: '100' });
+    const service = createLogServiceFromConfig({ config, db, redis });
+    const step = `cfg-${randomUUID()}`;
+    for (let i = 0; i < 150; i++) service.log({ tenantId, level: 'INFO', message: `line ${i}`, step });
+    // The buffer holds 100 (the first batch of 2 left it synchronously, making room for 2 more).
+    const { accepted, dropped } = service.stats();
+    expect(accepted + dropped).toBe(150);
+    expect(accepted).toBeLessThanOrEqual(102);
+    // Batches of 2 go out back to back without waiting for the 10 s interval.
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline && (await db.logEntry.count({ where: { tenantId, step } })) < accepted) await new Promise((r) => setTimeout(r, 20));
+    expect(await db.logEntry.count({ where: { tenantId, step } })).toBe(accepted);
+    await service.stop();
   });
 
   it('writes a lone line within the flush interval', async () => {

@@ -19,7 +19,8 @@ import type { Redis } from 'ioredis';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { LogLevel } from '../generated/prisma/enums.ts';
 import type { LogBatchEvent } from '../events.ts';
-import { publishEvent } from '../events.ts';
+import { eventTopics, publishEvent } from '../events.ts';
+import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { redactText, redactValue } from './redact.ts';
 import type { LogInput, LogSink } from './types.ts';
@@ -282,4 +283,18 @@ function optionalUuid(v: unknown): boolean {
 function isDataError(err: unknown): boolean {
   const text = `${(err as Error)?.message ?? ''} ${JSON.stringify((err as { meta?: unknown })?.meta ?? {})}`;
   return /\b(?:22|23)[0-9A-Z]{3}\b|violates foreign key|invalid input/.test(text);
+}
+
+/** The process's log service as configured (LOG_BATCH_SIZE, LOG_FLUSH_INTERVAL_MS, LOG_BUFFER_MAX). */
+export function createLogServiceFromConfig(deps: { config: Pick<Config, 'redisPrefix' | 'logs'>; db: PrismaClient; redis: Redis; logger?: Logger }): LogService {
+  const { config } = deps;
+  return new LogService({
+    db: deps.db,
+    redis: deps.redis,
+    logger: deps.logger,
+    topic: eventTopics(config.redisPrefix).logs,
+    batchSize: config.logs.batchSize,
+    flushIntervalMs: config.logs.flushIntervalMs,
+    maxBuffered: config.logs.bufferMax,
+  });
 }

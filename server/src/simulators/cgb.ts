@@ -42,7 +42,23 @@ export class CgbSimulator extends SimServer {
     sendSuccessFalse: false,
     /** Which key carries the error text of success:false and 4xx bodies. */
     errorKey: 'error' as 'error' | 'message',
+    /** Bad or missing token: undocumented, 401 or 403. */
+    authFailureStatus: 401 as 401 | 403,
+    /** Body of a successful send (undocumented): {success:true}, empty, or {message_id}. */
+    sendResponse: 'success' as 'success' | 'empty' | 'message_id',
+    /** Body of a successful create: {success, data:{id}} (seen) or a bare {id}. */
+    createResponse: 'envelope' as 'envelope' | 'bare',
   };
+
+  private sendOk(): SimResponse {
+    if (this.switches.sendResponse === 'empty') return { status: 200, body: undefined };
+    if (this.switches.sendResponse === 'message_id') return { status: 200, body: { message_id: `m${this.sent.length}` } };
+    return { status: 200, body: { success: true } };
+  }
+
+  private created(id: number): SimResponse {
+    return { status: 200, body: this.switches.createResponse === 'bare' ? { id } : { success: true, data: { id } } };
+  }
 
   private nextId = 100000;
 
@@ -56,7 +72,7 @@ export class CgbSimulator extends SimServer {
 
   protected handle(req: SimRequest): SimResponse {
     const token = req.headers['x-access-token'];
-    if (typeof token !== 'string' || !this.tokens.has(token)) return this.err(401, 'Unauthorized');
+    if (typeof token !== 'string' || !this.tokens.has(token)) return this.err(this.switches.authFailureStatus, 'Unauthorized');
     const parts = req.url.pathname.replace(/^\/api\/?/, '').split('/').filter(Boolean);
     const m = req.method;
     if (parts[0] === 'accounts') {
@@ -114,14 +130,14 @@ export class CgbSimulator extends SimServer {
         if (!flow) return this.err(404, 'Flow not found');
         this.sent.push({ contactId: id, kind: 'flow', body: { flow_id: flow.id } });
       }
-      return { status: 200, body: { success: true } };
+      return this.sendOk();
     }
     if (parts[2] === 'send_content' && m === 'POST') {
       if (this.switches.sendSuccessFalse) return { status: 200, body: { success: false, [this.switches.errorKey]: 'Message could not be sent' } };
       const body = json(req);
       if (!Array.isArray(body?.messages)) return this.err(400, 'Invalid parameters');
       this.sent.push({ contactId: id, kind: 'content', body });
-      return { status: 200, body: { success: true } };
+      return this.sendOk();
     }
     return this.err(404, 'Not found');
   }
@@ -131,7 +147,7 @@ export class CgbSimulator extends SimServer {
     if (!body?.phone || this.digits(body.phone).length < 7) return this.err(400, 'Invalid parameters');
     const digits = this.digits(body.phone);
     const existing = [...this.contacts.values()].find((c) => this.digits(c.phone) === digits);
-    if (existing) return { status: 200, body: { success: true, data: { id: existing.id } } };
+    if (existing) return this.created(existing.id);
     // WhatsApp contacts' ids are often the phone digits; keep them distinct to catch id/phone mix-ups.
     const id = this.nextId++;
     this.contacts.set(id, {
@@ -145,6 +161,6 @@ export class CgbSimulator extends SimServer {
       custom_fields: [],
       tags: [],
     });
-    return { status: 200, body: { success: true, data: { id } } };
+    return this.created(id);
   }
 }

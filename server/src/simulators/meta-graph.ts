@@ -74,6 +74,8 @@ export class MetaGraphSimulator extends SimServer {
     defaultLimit: 25,
     /** Graph may return fewer rows than asked; pages never exceed this. */
     maxPageSize: 500,
+    /** Token errors (code 190) come as 400 and sometimes 401. */
+    tokenErrorStatus: 400 as 400 | 401,
     /** Ads that still have insights but fail ?ids= lookups (deleted or no longer accessible). */
     goneAdIds: new Set<string>(),
   };
@@ -108,7 +110,7 @@ export class MetaGraphSimulator extends SimServer {
   protected handle(req: SimRequest): SimResponse {
     const q = req.url.searchParams;
     const token = q.get('access_token') ?? String(req.headers.authorization ?? '').replace(/^Bearer /, '');
-    if (!this.tokens.has(token)) return graphError(400, 190, 'Invalid OAuth access token - Cannot parse access token');
+    if (!this.tokens.has(token)) return graphError(this.switches.tokenErrorStatus, 190, 'Invalid OAuth access token - Cannot parse access token');
     const path = req.url.pathname.replace(/^\/v23\.0/, '');
     const accountMatch = /^\/act_(\d+)\/insights$/.exec(path);
     const accountId = accountMatch?.[1];

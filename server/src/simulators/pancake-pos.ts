@@ -33,7 +33,21 @@ export class PancakePosSimulator extends SimServer {
     /** Answer orders with HTTP 200 {success:false, error}. */
     successFalse: false,
     maxPageSize: 100,
+    /** inserted_at as naive UTC text (what clients assume) or with an explicit "Z". */
+    timestampFormat: 'naive' as 'naive' | 'zulu',
+    /** Send status_name; without it only the (partly undocumented) numeric status remains. */
+    statusNames: true,
   };
+
+  private present(o: SimPosOrder): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...o };
+    if (this.switches.timestampFormat === 'zulu') {
+      out.inserted_at = `${o.inserted_at}Z`;
+      out.updated_at = `${o.updated_at}Z`;
+    }
+    if (!this.switches.statusNames) delete out.status_name;
+    return out;
+  }
 
   /** Orders spread over the given UTC instants' days; product ids p1..p3 with variations v1..v3. */
   seed(shopId: number, startsUtc: Date[], perDay: number): this {
@@ -92,7 +106,7 @@ export class PancakePosSimulator extends SimServer {
       const totalPages = Math.max(1, Math.ceil(rows.length / pageSize));
       return {
         status: 200,
-        body: { data: rows.slice((pageNumber - 1) * pageSize, pageNumber * pageSize), success: true, page_number: pageNumber, page_size: pageSize, total_entries: rows.length, total_pages: totalPages },
+        body: { data: rows.slice((pageNumber - 1) * pageSize, pageNumber * pageSize).map((o) => this.present(o)), success: true, page_number: pageNumber, page_size: pageSize, total_entries: rows.length, total_pages: totalPages },
       };
     }
     return { status: 404, body: { message: 'Not found', success: false } };

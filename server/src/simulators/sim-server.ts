@@ -39,12 +39,15 @@ export function json(req: SimRequest): any {
   }
 }
 
+/** Orders requests across simulators (a test can check which API was called first). */
+let sequence = 0;
+
 export abstract class SimServer {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly faults: Fault[] = [];
   /** Every request received, for assertions (method and path with query). */
-  readonly requests: Array<{ method: string; path: string; headers: IncomingMessage['headers']; body: string }> = [];
+  readonly requests: Array<{ seq: number; method: string; path: string; headers: IncomingMessage['headers']; body: string }> = [];
   baseUrl = '';
 
   protected abstract handle(req: SimRequest): Promise<SimResponse> | SimResponse;
@@ -87,7 +90,7 @@ export abstract class SimServer {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const sreq: SimRequest = { method: req.method ?? 'GET', url: new URL(req.url ?? '/', 'http://sim'), headers: req.headers, body: Buffer.concat(chunks) };
-    this.requests.push({ method: sreq.method, path: sreq.url.pathname + sreq.url.search, headers: req.headers, body: sreq.body.toString('utf8') });
+    this.requests.push({ seq: ++sequence, method: sreq.method, path: sreq.url.pathname + sreq.url.search, headers: req.headers, body: sreq.body.toString('utf8') });
     let out: SimResponse;
     const i = this.faults.findIndex((f) => !f.pathIncludes || sreq.url.pathname.includes(f.pathIncludes));
     try {

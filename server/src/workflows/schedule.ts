@@ -1,6 +1,8 @@
 // Cron schedules and their time zones, checked with the same parser family BullMQ fires with
-// (cron-parser), so whatever we accept the scheduler can run.
+// (cron-parser), so whatever we accept the scheduler can run. Previews come from the engine's
+// cron wrapper, so they show exactly the slots the scheduler fires, DST policy included.
 import { CronExpressionParser } from 'cron-parser';
+import { nextFireTimes } from '../engine/cron.ts';
 import { IANAZone } from 'luxon';
 import { ValidationError, type InputProblem } from '../errors.ts';
 
@@ -28,7 +30,5 @@ export function cronPreview(schedule: string, timezone: string, count: number, f
   const problems = scheduleProblems(schedule, timezone, 'expression');
   if (!Number.isInteger(count) || count < 1 || count > MAX_PREVIEW) problems.push({ path: 'count', message: `must be from 1 to ${MAX_PREVIEW}` });
   if (problems.length) throw new ValidationError(problems);
-  return CronExpressionParser.parse(schedule, { tz: timezone, currentDate: from })
-    .take(count)
-    .map((d) => d.toDate());
+  return nextFireTimes(schedule, timezone, count, from);
 }

@@ -89,10 +89,13 @@ describe('meta.insights.sync against the Graph simulator', () => {
     const tenant = await createTestTenant(db);
     const { ctx } = makeStepContext(db, tenant, { dates: ['2026-11-01'] });
     conn = { ...conn, accessToken: 'bad' };
-    const n = sim.requests.length;
-    const e1 = await failure(step.run(ctx, {}));
-    expect(e1.details).toMatchObject({ retryable: false, code: 190, source: 'meta' });
-    expect(sim.requests.length - n).toBe(1);
+    for (const status of [400, 401] as const) {
+      sim.switches.tokenErrorStatus = status;
+      const n = sim.requests.length;
+      const e1 = await failure(step.run(ctx, {}));
+      expect(e1.details).toMatchObject({ retryable: false, code: 190, source: 'meta' });
+      expect(sim.requests.length - n).toBe(1);
+    }
     conn = { ...conn, accessToken: 'EAAB-simulator-token' };
     sim.fail(1, { status: 400, body: { error: { message: '(#100) Invalid parameter', type: 'OAuthException', code: 100 } }, pathIncludes: '/act_1111/insights' });
     const e2 = await failure(step.run(ctx, {}));
@@ -126,6 +129,14 @@ describe('meta.insights.sync against the Graph simulator', () => {
     expect(err.details.retryable).toBe(false);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(sim.requests.length - n).toBe(1);
+  });
+
+  it('treats a day without delivery (no rows) as no data, not an error', async () => {
+    const tenant = await createTestTenant(db);
+    const { ctx, progress } = makeStepContext(db, tenant, { dates: ['2026-10-15'] });
+    expect(await step.run(ctx, {})).toMatchObject({ rows: 0, days: 1 });
+    expect(progress.daysProcessed).toBe(1);
+    expect(await db.metaAdInsight.count({ where: { tenantId: tenant.id } })).toBe(0);
   });
 
   it('the simulator accepts both time_range quote styles and enforces the 50-id cap', async () => {

@@ -43,6 +43,8 @@ beforeEach(() => {
   sim.clearFaults();
   sim.switches.ignoreWindow = false;
   sim.switches.successFalse = false;
+  sim.switches.timestampFormat = 'naive';
+  sim.switches.statusNames = true;
   waits.length = 0;
   conn = { baseUrl: sim.baseUrl, apiKey: 'pos-simulator-key', adMapping: { video_z: 'ad-from-mapping' } };
 });
@@ -92,6 +94,18 @@ describe('pos.orders.sync against the Pancake POS simulator', () => {
     await step.run(ctx, { shopIds: ['302'] });
     expect(await db.posOrder.count({ where: { tenantId: tenant.id } })).toBe(5);
     expect(logs.some((l) => l.level === 'WARN' && /outside the requested day/.test(l.message))).toBe(true);
+  });
+
+  it('reads zoned timestamps and orders without status names (unknown codes are kept, not fatal)', async () => {
+    const tenant = await tenantWithCosts();
+    sim.switches.timestampFormat = 'zulu';
+    sim.switches.statusNames = false;
+    const { ctx } = makeStepContext(db, tenant, { dates: ['2026-11-02'] });
+    await step.run(ctx, { shopIds: ['302'] });
+    const rows = await db.posOrder.findMany({ where: { tenantId: tenant.id }, orderBy: { orderedAt: 'asc' } });
+    expect(rows).toHaveLength(5);
+    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['1', '6']));
+    expect(rows.every((r) => r.localDate.toISOString().startsWith('2026-11-02'))).toBe(true);
   });
 
   it('waits on 429 (Retry-After, capped), retries 5xx, and succeeds', async () => {

@@ -22,6 +22,7 @@ import { TemplateStore, renderTemplate } from './templates.ts';
 
 const db = testDb();
 const redis = createRedis();
+const eventsConnection = redis.duplicate();
 const prefix = `t${randomUUID().slice(0, 8)}`;
 const secret = randomBytes(32);
 const sentinelHits: string[] = [];
@@ -85,7 +86,7 @@ beforeAll(async () => {
   });
   await worker.start();
   queue = new Queue(QUEUE_NAMES.pdf, { connection: redis, prefix: bullPrefix(prefix) });
-  queueEvents = new QueueEvents(QUEUE_NAMES.pdf, { connection: redis.duplicate(), prefix: bullPrefix(prefix) });
+  queueEvents = new QueueEvents(QUEUE_NAMES.pdf, { connection: eventsConnection, prefix: bullPrefix(prefix) });
   await queueEvents.waitUntilReady();
   step = createPdfGenerateStep({ queue, queueEvents, storage, templates, signedUrlTtlSeconds: 86_400 });
   tenant = await createTestTenant(db);
@@ -96,6 +97,7 @@ afterAll(async () => {
   await queueEvents.close();
   await queue.obliterate({ force: true }).catch(() => {});
   await queue.close();
+  eventsConnection.disconnect();
   redis.disconnect();
   for (const s of [sentinel, publicSite, files]) s.closeAllConnections(), s.close();
   await rm(dir, { recursive: true, force: true });
@@ -191,7 +193,18 @@ describe('renderer isolation', () => {
     try {
       for (let i = 0; i < 3; i++) await r.renderHtml(`<p>${i}</p>`);
       expect(r.stats.browserLaunches).toBe(2);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it('recycles the browser when it grows past MEM_LIMIT', async () => {
+    const r = new PdfRenderer({ chromiumPath: '/usr/bin/chromium', pagePoolSize: 1, maxRendersPerBrowser: 1000, memLimitMb: 1 });
+    try {
+      await r.start();
       expect(r.stats.peakBrowserMemoryMb).toBeGreaterThan(10);
+      await r.renderHtml('<p>1</p>');
+      expect(r.stats.browserLaunches).toBe(2);
     } finally {
       await r.stop();
     }

@@ -57,27 +57,35 @@ export class RenderBlockedError extends Error {
 
 const PDF_OPTIONS = { format: 'A4', printBackground: true } as const;
 
-/** Resident memory of a process and all its descendants, from /proc (Linux). */
-export async function processTreeRssMb(rootPid: number): Promise<number> {
+/**
+ * Memory of a process and all its descendants, from /proc (Linux): the proportional set size
+ * (shared pages split between the processes sharing them), so Chromium's many processes are not
+ * counted several times over. Falls back to RSS where smaps_rollup is unavailable.
+ */
+export async function processTreeMemoryMb(rootPid: number): Promise<number> {
   const children = new Map<number, number[]>();
-  const rss = new Map<number, number>();
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;
-    const status = await readFile(`/proc/${entry}/status`, 'utf8').catch(() => '');
-    const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
-    const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-    rss.set(Number(entry), kb);
-    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // Field 4 (ppid) follows the parenthesised command, which may itself contain spaces.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid) children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
   }
-  let total = 0;
+  let kb = 0;
   const stack = [rootPid];
   while (stack.length) {
     const pid = stack.pop()!;
-    total += rss.get(pid) ?? 0;
+    const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
+    const pss = /^Pss:\s+(\d+)/m.exec(rollup)?.[1];
+    if (pss) kb += Number(pss);
+    else kb += Number(/^VmRSS:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1] ?? 0);
     stack.push(...(children.get(pid) ?? []));
   }
-  return total / 1024;
+  return kb / 1024;
 }
+
+/** How often the browser's memory is measured (off the render path: /proc walks are not free). */
+const MEMORY_SAMPLE_MS = 5_000;
 
 function isMainNavigation(page: Page, req: HTTPRequest): boolean {
   return req.isNavigationRequest() && req.frame() === page.mainFrame();
@@ -92,15 +100,35 @@ export class PdfRenderer {
   private active = 0;
   private rendersOnBrowser = 0;
   private recycling: Promise<void> | undefined;
+  private overMemory = false;
+  private sampler: NodeJS.Timeout | undefined;
   readonly stats: RenderStats = { renders: 0, browserLaunches: 0, peakBrowserMemoryMb: 0 };
 
   constructor(private readonly opts: RendererOptions) {}
 
   async start(): Promise<void> {
     await this.ensureBrowser();
+    await this.sampleMemory();
+    this.sampler ??= setInterval(() => void this.sampleMemory(), MEMORY_SAMPLE_MS).unref();
+  }
+
+  /** Measures the browser now; a browser above MEM_LIMIT is recycled after its current renders. */
+  async sampleMemory(): Promise<number> {
+    const pid = this.browser?.process()?.pid;
+    const mb = pid ? await processTreeMemoryMb(pid) : 0;
+    this.stats.peakBrowserMemoryMb = Math.max(this.stats.peakBrowserMemoryMb, mb);
+    if (mb >= this.opts.memLimitMb) this.overMemory = true;
+    return mb;
+  }
+
+  /** The running browser, for measurements (memory, a raw baseline in the same Chromium). */
+  browserInfo(): { wsEndpoint: string; pid: number | undefined } | undefined {
+    return this.browser?.connected ? { wsEndpoint: this.browser.wsEndpoint(), pid: this.browser.process()?.pid } : undefined;
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.sampler);
+    this.sampler = undefined;
     const browser = this.browser;
     this.browser = undefined;
     this.idle.length = 0;
@@ -173,16 +201,14 @@ export class PdfRenderer {
   /** After the render that crossed a limit, drain in-flight renders and start a new browser. */
   private async maybeRecycle(): Promise<void> {
     const browser = this.browser;
-    const pid = browser?.process()?.pid;
-    const mem = pid ? await processTreeRssMb(pid) : 0;
-    this.stats.peakBrowserMemoryMb = Math.max(this.stats.peakBrowserMemoryMb, mem);
-    if (this.rendersOnBrowser < this.opts.maxRendersPerBrowser && mem < this.opts.memLimitMb) return;
+    if (this.rendersOnBrowser < this.opts.maxRendersPerBrowser && !this.overMemory) return;
     if (this.recycling || !browser) return;
     this.recycling = (async () => {
       while (this.active > 0) await new Promise((r) => setTimeout(r, 5));
       this.browser = undefined;
       this.idle.length = 0;
       this.pagesCreated = 0;
+      this.overMemory = false;
       await browser.close().catch(() => {});
       await this.ensureBrowser();
     })().finally(() => (this.recycling = undefined));

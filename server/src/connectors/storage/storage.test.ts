@@ -120,6 +120,9 @@ describe('Supabase storage against the simulator', () => {
     const n = sim.requests.length;
     await expect(wrongKey.put('receipts/j4.pdf', Buffer.from('%PDF'), 'application/pdf')).rejects.toMatchObject({ transient: false });
     expect(sim.requests.length - n).toBe(1);
+    const gateway = await fetch(`${sim.baseUrl}/storage/v1/object/documents/x.pdf`, { method: 'POST', body: 'x' });
+    expect(gateway.status).toBe(401);
+    expect(await gateway.json()).toMatchObject({ message: 'No API key found in request' });
     const noBucket = new SupabaseStorage({ url: sim.baseUrl, serviceKey: sim.serviceKey, bucket: 'missing', backoffBaseMs: 2 });
     await expect(noBucket.put('a.pdf', Buffer.from('x'), 'application/pdf')).rejects.toMatchObject({ transient: false, code: '404' });
   });

@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   sim.clearFaults();
-  sim.switches = { unknownContact: '404', sendSuccessFalse: false, errorKey: 'error' };
+  sim.switches = { unknownContact: '404', sendSuccessFalse: false, errorKey: 'error', authFailureStatus: 401, sendResponse: 'success', createResponse: 'envelope' };
   conn = { baseUrl: sim.baseUrl, token: '1234567.simulatortoken', flows: { welcome: '1752250957766' } };
 });
 
@@ -104,13 +104,26 @@ describe('whatsapp.send against the CGB simulator', () => {
     expect(err.details).toMatchObject({ retryable: true, source: 'whatsapp', code: 500 });
   });
 
-  it('does not retry 4xx: a bad token fails after one request', async () => {
-    const { ctx } = makeStepContext(db, tenant);
+  it('does not retry 4xx: a bad token (401 or 403) fails after one request', async () => {
     conn = { ...conn, token: '1.wrong' };
-    const n = sim.requests.length;
-    const err = await failure(step.run(ctx, { to: '+639171110006', text: 'hi' }));
-    expect(err.details).toMatchObject({ retryable: false, code: 401 });
-    expect(sim.requests.length - n).toBe(1);
+    for (const status of [401, 403] as const) {
+      const { ctx } = makeStepContext(db, tenant);
+      sim.switches.authFailureStatus = status;
+      const n = sim.requests.length;
+      const err = await failure(step.run(ctx, { to: '+639171110006', text: 'hi' }));
+      expect(err.details).toMatchObject({ retryable: false, code: status });
+      expect(sim.requests.length - n).toBe(1);
+    }
+  });
+
+  it('accepts every plausible success body of create and send (bare id, empty, message_id)', async () => {
+    sim.switches.createResponse = 'bare';
+    for (const [i, body] of (['empty', 'message_id', 'success'] as const).entries()) {
+      sim.switches.sendResponse = body;
+      const { ctx } = makeStepContext(db, tenant);
+      const out = (await step.run(ctx, { to: `+63917111002${i}`, template: 'welcome' })) as { messageId: string };
+      expect(await db.outboundMessage.findUniqueOrThrow({ where: { id: out.messageId } })).toMatchObject({ status: 'SENT', contactId: expect.any(String) });
+    }
   });
 
   it('retries a lookup that timed out, but never resends a send that timed out', async () => {
@@ -129,6 +142,28 @@ describe('whatsapp.send against the CGB simulator', () => {
     const again = await failure(step.run(b.ctx, { to: '+639171110008', text: 'hi' }));
     expect(again.details.code).toBe('OUTCOME_UNKNOWN');
     expect(sim.sent.filter((s) => sim.contacts.get(s.contactId)?.phone === '639171110008').length).toBe(1);
+  });
+
+  it('takes over a send abandoned before the send call, but never one that reached it', async () => {
+    const { ctx } = makeStepContext(db, tenant);
+    const key = (r: string) => `${ctx.idempotencyKey}:${r}`;
+    const base = { tenantId: tenant.id, executionId: ctx.executionId, kind: 'text', payload: { kind: 'text', text: 'hi' } };
+    const before = await db.outboundMessage.create({ data: { ...base, idempotencyKey: key('+639171110031'), recipient: '+639171110031' } });
+    const reached = await db.outboundMessage.create({ data: { ...base, idempotencyKey: key('+639171110032'), recipient: '+639171110032', contactId: '100001' } });
+
+    const busy = await failure(step.run(ctx, { to: '+639171110031', text: 'hi' }));
+    expect(busy.details).toMatchObject({ retryable: true });
+
+    await db.$executeRaw`UPDATE "OutboundMessage" SET "updatedAt" = now() - interval '10 minutes' WHERE id IN (${before.id}::uuid, ${reached.id}::uuid)`;
+    const sentBefore = sim.sent.length;
+    const out = (await step.run(ctx, { to: '+639171110031', text: 'hi' })) as { messageId: string };
+    expect(out.messageId).toBe(before.id);
+    expect(sim.sent.length).toBe(sentBefore + 1);
+    expect(await db.outboundMessage.findUniqueOrThrow({ where: { id: before.id } })).toMatchObject({ status: 'SENT', attempts: 1 });
+
+    const unknown = await failure(step.run(ctx, { to: '+639171110032', text: 'hi' }));
+    expect(unknown.details.code).toBe('OUTCOME_UNKNOWN');
+    expect(sim.sent.length).toBe(sentBefore + 1);
   });
 
   it('rejects bad input with a typed error and records nothing', async () => {

@@ -3,7 +3,9 @@
 // is written BEFORE CGB is called, so a retried or re-run step finds it and does not send again:
 //   SENT                      → skip, return the existing id
 //   FAILED and surely unsent  → claim it again (PENDING) and try once more
-//   PENDING / outcome unknown → refuse: CGB has no idempotency key, a resend could duplicate
+//   PENDING, before the send call, quiet for 5 min → a crashed attempt: take it over
+//   PENDING at/after the send call, or a failed send of unknown outcome → refuse: CGB has no
+//   idempotency key, so a resend could message the person twice
 import type { StepContext, StepRunner } from '../../engine/steps/types.ts';
 import { StepError } from '../../engine/steps/types.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
@@ -39,6 +41,8 @@ export interface WhatsAppSendDeps {
 type Message = { kind: 'text'; text: string } | { kind: 'flow'; template?: string; flowId?: string } | { kind: 'media'; url: string; type: MediaType };
 
 const SOURCE = 'whatsapp';
+/** A PENDING send untouched this long, before its send call, belongs to a dead attempt. */
+const ABANDONED_AFTER_MS = 5 * 60_000;
 
 function invalid(message: string): StepError {
   return new StepError(message, { retryable: false, source: SOURCE, code: 'INVALID_CONFIG' });
@@ -124,15 +128,24 @@ async function sendOnce(ctx: StepContext, client: CgbClient, recipient: string, 
       return existing.id;
     }
     const err = existing.error as { notSent?: boolean } | null;
-    if (existing.status === 'PENDING' || !err?.notSent) {
+    // A PENDING row without a contact never reached the send call; if its attempt has gone
+    // quiet (a crashed worker), it is safe to take over.
+    const abandoned = existing.status === 'PENDING' && existing.contactId === null;
+    if (abandoned && Date.now() - existing.updatedAt.getTime() < ABANDONED_AFTER_MS) {
+      throw new StepError(`message ${existing.id} is being prepared by another attempt`, { retryable: true, source: SOURCE });
+    }
+    if (!abandoned && (existing.status === 'PENDING' || !err?.notSent)) {
       throw new StepError(`an earlier attempt to message ${recipient} has an unknown outcome (message ${existing.id}); not resending to avoid a duplicate`, {
         retryable: false,
         source: SOURCE,
         code: 'OUTCOME_UNKNOWN',
       });
     }
-    // Claim the retry atomically so two workers cannot both resend.
-    const claimed = await db.outboundMessage.updateMany({ where: { id: existing.id, tenantId, status: 'FAILED' }, data: { status: 'PENDING', attempts: { increment: 1 } } });
+    // Claim the row atomically (status and last update unchanged) so two attempts cannot both send.
+    const claimed = await db.outboundMessage.updateMany({
+      where: { id: existing.id, tenantId, status: existing.status, updatedAt: existing.updatedAt },
+      data: { status: 'PENDING', contactId: null, attempts: { increment: 1 } },
+    });
     if (claimed.count === 0) throw new StepError(`message ${existing.id} is being sent by another attempt`, { retryable: true, source: SOURCE });
     record = existing;
   }
@@ -150,6 +163,8 @@ async function sendOnce(ctx: StepContext, client: CgbClient, recipient: string, 
         await client.setCustomField(contact.id, fieldId, String(value));
       }
     }
+    // From here on a crash leaves the outcome unknown: the contact on a PENDING row marks that.
+    await db.outboundMessage.update({ where: { id: record.id }, data: { contactId } });
     sending = true;
     const response =
       message.kind === 'text'

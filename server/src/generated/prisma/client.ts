@@ -121,3 +121,19 @@ export type ProductCost = Prisma.ProductCostModel
  * alerted on through the API.
  */
 export type MaintenanceRun = Prisma.MaintenanceRunModel
+/**
+ * Model BulkOperation
+ * Cancel or retry every execution matching a filter, as one background job with visible progress.
+ */
+export type BulkOperation = Prisma.BulkOperationModel
+/**
+ * Model AlertDestination
+ * A tenant's webhook for alerts. Payloads are signed with HMAC-SHA256 under a per-destination
+ * secret derived from SIGNING_SECRET and the destination id (never stored).
+ */
+export type AlertDestination = Prisma.AlertDestinationModel
+/**
+ * Model AlertDelivery
+ * One alert sent (or being sent) to one destination, with the outcome of its latest attempt.
+ */
+export type AlertDelivery = Prisma.AlertDeliveryModel

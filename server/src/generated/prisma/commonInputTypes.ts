@@ -582,6 +582,74 @@ export type EnumMaintenanceStatusWithAggregatesFilter<$PrismaModel = never> = {
   _max?: Prisma.NestedEnumMaintenanceStatusFilter<$PrismaModel>
 }
 
+export type EnumBulkOperationKindFilter<$PrismaModel = never> = {
+  equals?: $Enums.BulkOperationKind | Prisma.EnumBulkOperationKindFieldRefInput<$PrismaModel>
+  in?: $Enums.BulkOperationKind[] | Prisma.ListEnumBulkOperationKindFieldRefInput<$PrismaModel>
+  notIn?: $Enums.BulkOperationKind[] | Prisma.ListEnumBulkOperationKindFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumBulkOperationKindFilter<$PrismaModel> | $Enums.BulkOperationKind
+}
+
+export type EnumBulkOperationStatusFilter<$PrismaModel = never> = {
+  equals?: $Enums.BulkOperationStatus | Prisma.EnumBulkOperationStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.BulkOperationStatus[] | Prisma.ListEnumBulkOperationStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.BulkOperationStatus[] | Prisma.ListEnumBulkOperationStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumBulkOperationStatusFilter<$PrismaModel> | $Enums.BulkOperationStatus
+}
+
+export type EnumBulkOperationKindWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.BulkOperationKind | Prisma.EnumBulkOperationKindFieldRefInput<$PrismaModel>
+  in?: $Enums.BulkOperationKind[] | Prisma.ListEnumBulkOperationKindFieldRefInput<$PrismaModel>
+  notIn?: $Enums.BulkOperationKind[] | Prisma.ListEnumBulkOperationKindFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumBulkOperationKindWithAggregatesFilter<$PrismaModel> | $Enums.BulkOperationKind
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumBulkOperationKindFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumBulkOperationKindFilter<$PrismaModel>
+}
+
+export type EnumBulkOperationStatusWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.BulkOperationStatus | Prisma.EnumBulkOperationStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.BulkOperationStatus[] | Prisma.ListEnumBulkOperationStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.BulkOperationStatus[] | Prisma.ListEnumBulkOperationStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumBulkOperationStatusWithAggregatesFilter<$PrismaModel> | $Enums.BulkOperationStatus
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumBulkOperationStatusFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumBulkOperationStatusFilter<$PrismaModel>
+}
+
+export type EnumAlertEventFilter<$PrismaModel = never> = {
+  equals?: $Enums.AlertEvent | Prisma.EnumAlertEventFieldRefInput<$PrismaModel>
+  in?: $Enums.AlertEvent[] | Prisma.ListEnumAlertEventFieldRefInput<$PrismaModel>
+  notIn?: $Enums.AlertEvent[] | Prisma.ListEnumAlertEventFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumAlertEventFilter<$PrismaModel> | $Enums.AlertEvent
+}
+
+export type EnumAlertDeliveryStatusFilter<$PrismaModel = never> = {
+  equals?: $Enums.AlertDeliveryStatus | Prisma.EnumAlertDeliveryStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.AlertDeliveryStatus[] | Prisma.ListEnumAlertDeliveryStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.AlertDeliveryStatus[] | Prisma.ListEnumAlertDeliveryStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumAlertDeliveryStatusFilter<$PrismaModel> | $Enums.AlertDeliveryStatus
+}
+
+export type EnumAlertEventWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.AlertEvent | Prisma.EnumAlertEventFieldRefInput<$PrismaModel>
+  in?: $Enums.AlertEvent[] | Prisma.ListEnumAlertEventFieldRefInput<$PrismaModel>
+  notIn?: $Enums.AlertEvent[] | Prisma.ListEnumAlertEventFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumAlertEventWithAggregatesFilter<$PrismaModel> | $Enums.AlertEvent
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumAlertEventFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumAlertEventFilter<$PrismaModel>
+}
+
+export type EnumAlertDeliveryStatusWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.AlertDeliveryStatus | Prisma.EnumAlertDeliveryStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.AlertDeliveryStatus[] | Prisma.ListEnumAlertDeliveryStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.AlertDeliveryStatus[] | Prisma.ListEnumAlertDeliveryStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumAlertDeliveryStatusWithAggregatesFilter<$PrismaModel> | $Enums.AlertDeliveryStatus
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumAlertDeliveryStatusFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumAlertDeliveryStatusFilter<$PrismaModel>
+}
+
 export type NestedUuidFilter<$PrismaModel = never> = {
   equals?: string | Prisma.StringFieldRefInput<$PrismaModel>
   in?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
@@ -1103,6 +1171,74 @@ export type NestedEnumMaintenanceStatusWithAggregatesFilter<$PrismaModel = never
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumMaintenanceStatusFilter<$PrismaModel>
   _max?: Prisma.NestedEnumMaintenanceStatusFilter<$PrismaModel>
+}
+
+export type NestedEnumBulkOperationKindFilter<$PrismaModel = never> = {
+  equals?: $Enums.BulkOperationKind | Prisma.EnumBulkOperationKindFieldRefInput<$PrismaModel>
+  in?: $Enums.BulkOperationKind[] | Prisma.ListEnumBulkOperationKindFieldRefInput<$PrismaModel>
+  notIn?: $Enums.BulkOperationKind[] | Prisma.ListEnumBulkOperationKindFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumBulkOperationKindFilter<$PrismaModel> | $Enums.BulkOperationKind
+}
+
+export type NestedEnumBulkOperationStatusFilter<$PrismaModel = never> = {
+  equals?: $Enums.BulkOperationStatus | Prisma.EnumBulkOperationStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.BulkOperationStatus[] | Prisma.ListEnumBulkOperationStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.BulkOperationStatus[] | Prisma.ListEnumBulkOperationStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumBulkOperationStatusFilter<$PrismaModel> | $Enums.BulkOperationStatus
+}
+
+export type NestedEnumBulkOperationKindWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.BulkOperationKind | Prisma.EnumBulkOperationKindFieldRefInput<$PrismaModel>
+  in?: $Enums.BulkOperationKind[] | Prisma.ListEnumBulkOperationKindFieldRefInput<$PrismaModel>
+  notIn?: $Enums.BulkOperationKind[] | Prisma.ListEnumBulkOperationKindFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumBulkOperationKindWithAggregatesFilter<$PrismaModel> | $Enums.BulkOperationKind
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumBulkOperationKindFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumBulkOperationKindFilter<$PrismaModel>
+}
+
+export type NestedEnumBulkOperationStatusWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.BulkOperationStatus | Prisma.EnumBulkOperationStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.BulkOperationStatus[] | Prisma.ListEnumBulkOperationStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.BulkOperationStatus[] | Prisma.ListEnumBulkOperationStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumBulkOperationStatusWithAggregatesFilter<$PrismaModel> | $Enums.BulkOperationStatus
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumBulkOperationStatusFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumBulkOperationStatusFilter<$PrismaModel>
+}
+
+export type NestedEnumAlertEventFilter<$PrismaModel = never> = {
+  equals?: $Enums.AlertEvent | Prisma.EnumAlertEventFieldRefInput<$PrismaModel>
+  in?: $Enums.AlertEvent[] | Prisma.ListEnumAlertEventFieldRefInput<$PrismaModel>
+  notIn?: $Enums.AlertEvent[] | Prisma.ListEnumAlertEventFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumAlertEventFilter<$PrismaModel> | $Enums.AlertEvent
+}
+
+export type NestedEnumAlertDeliveryStatusFilter<$PrismaModel = never> = {
+  equals?: $Enums.AlertDeliveryStatus | Prisma.EnumAlertDeliveryStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.AlertDeliveryStatus[] | Prisma.ListEnumAlertDeliveryStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.AlertDeliveryStatus[] | Prisma.ListEnumAlertDeliveryStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumAlertDeliveryStatusFilter<$PrismaModel> | $Enums.AlertDeliveryStatus
+}
+
+export type NestedEnumAlertEventWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.AlertEvent | Prisma.EnumAlertEventFieldRefInput<$PrismaModel>
+  in?: $Enums.AlertEvent[] | Prisma.ListEnumAlertEventFieldRefInput<$PrismaModel>
+  notIn?: $Enums.AlertEvent[] | Prisma.ListEnumAlertEventFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumAlertEventWithAggregatesFilter<$PrismaModel> | $Enums.AlertEvent
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumAlertEventFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumAlertEventFilter<$PrismaModel>
+}
+
+export type NestedEnumAlertDeliveryStatusWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.AlertDeliveryStatus | Prisma.EnumAlertDeliveryStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.AlertDeliveryStatus[] | Prisma.ListEnumAlertDeliveryStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.AlertDeliveryStatus[] | Prisma.ListEnumAlertDeliveryStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumAlertDeliveryStatusWithAggregatesFilter<$PrismaModel> | $Enums.AlertDeliveryStatus
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumAlertDeliveryStatusFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumAlertDeliveryStatusFilter<$PrismaModel>
 }
 
 

@@ -103,3 +103,41 @@ export const MaintenanceStatus = {
 } as const
 
 export type MaintenanceStatus = (typeof MaintenanceStatus)[keyof typeof MaintenanceStatus]
+
+
+export const BulkOperationKind = {
+  CANCEL: 'CANCEL',
+  RETRY: 'RETRY'
+} as const
+
+export type BulkOperationKind = (typeof BulkOperationKind)[keyof typeof BulkOperationKind]
+
+
+export const BulkOperationStatus = {
+  PENDING: 'PENDING',
+  RUNNING: 'RUNNING',
+  COMPLETED: 'COMPLETED',
+  FAILED: 'FAILED',
+  STOPPED: 'STOPPED'
+} as const
+
+export type BulkOperationStatus = (typeof BulkOperationStatus)[keyof typeof BulkOperationStatus]
+
+
+export const AlertEvent = {
+  RUN_FAILED: 'RUN_FAILED',
+  SLOT_MISSED: 'SLOT_MISSED',
+  DRIFT_EXCEEDED: 'DRIFT_EXCEEDED',
+  MAINTENANCE_FAILED: 'MAINTENANCE_FAILED'
+} as const
+
+export type AlertEvent = (typeof AlertEvent)[keyof typeof AlertEvent]
+
+
+export const AlertDeliveryStatus = {
+  PENDING: 'PENDING',
+  DELIVERED: 'DELIVERED',
+  FAILED: 'FAILED'
+} as const
+
+export type AlertDeliveryStatus = (typeof AlertDeliveryStatus)[keyof typeof AlertDeliveryStatus]

@@ -411,7 +411,10 @@ export const ModelName = {
   PosStore: 'PosStore',
   PosOrder: 'PosOrder',
   ProductCost: 'ProductCost',
-  MaintenanceRun: 'MaintenanceRun'
+  MaintenanceRun: 'MaintenanceRun',
+  BulkOperation: 'BulkOperation',
+  AlertDestination: 'AlertDestination',
+  AlertDelivery: 'AlertDelivery'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -427,7 +430,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "apiKey" | "integration" | "workflow" | "workflowExecution" | "stepRun" | "logEntry" | "outboundMessage" | "document" | "metaAdAccount" | "metaAdInsight" | "posStore" | "posOrder" | "productCost" | "maintenanceRun"
+    modelProps: "tenant" | "apiKey" | "integration" | "workflow" | "workflowExecution" | "stepRun" | "logEntry" | "outboundMessage" | "document" | "metaAdAccount" | "metaAdInsight" | "posStore" | "posOrder" | "productCost" | "maintenanceRun" | "bulkOperation" | "alertDestination" | "alertDelivery"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1541,6 +1544,228 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    BulkOperation: {
+      payload: Prisma.$BulkOperationPayload<ExtArgs>
+      fields: Prisma.BulkOperationFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.BulkOperationFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BulkOperationPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.BulkOperationFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BulkOperationPayload>
+        }
+        findFirst: {
+          args: Prisma.BulkOperationFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BulkOperationPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.BulkOperationFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BulkOperationPayload>
+        }
+        findMany: {
+          args: Prisma.BulkOperationFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BulkOperationPayload>[]
+        }
+        create: {
+          args: Prisma.BulkOperationCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BulkOperationPayload>
+        }
+        createMany: {
+          args: Prisma.BulkOperationCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.BulkOperationCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BulkOperationPayload>[]
+        }
+        delete: {
+          args: Prisma.BulkOperationDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BulkOperationPayload>
+        }
+        update: {
+          args: Prisma.BulkOperationUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BulkOperationPayload>
+        }
+        deleteMany: {
+          args: Prisma.BulkOperationDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.BulkOperationUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.BulkOperationUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BulkOperationPayload>[]
+        }
+        upsert: {
+          args: Prisma.BulkOperationUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$BulkOperationPayload>
+        }
+        aggregate: {
+          args: Prisma.BulkOperationAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateBulkOperation>
+        }
+        groupBy: {
+          args: Prisma.BulkOperationGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.BulkOperationGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.BulkOperationCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.BulkOperationCountAggregateOutputType> | number
+        }
+      }
+    }
+    AlertDestination: {
+      payload: Prisma.$AlertDestinationPayload<ExtArgs>
+      fields: Prisma.AlertDestinationFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.AlertDestinationFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDestinationPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.AlertDestinationFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDestinationPayload>
+        }
+        findFirst: {
+          args: Prisma.AlertDestinationFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDestinationPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.AlertDestinationFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDestinationPayload>
+        }
+        findMany: {
+          args: Prisma.AlertDestinationFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDestinationPayload>[]
+        }
+        create: {
+          args: Prisma.AlertDestinationCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDestinationPayload>
+        }
+        createMany: {
+          args: Prisma.AlertDestinationCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.AlertDestinationCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDestinationPayload>[]
+        }
+        delete: {
+          args: Prisma.AlertDestinationDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDestinationPayload>
+        }
+        update: {
+          args: Prisma.AlertDestinationUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDestinationPayload>
+        }
+        deleteMany: {
+          args: Prisma.AlertDestinationDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.AlertDestinationUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.AlertDestinationUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDestinationPayload>[]
+        }
+        upsert: {
+          args: Prisma.AlertDestinationUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDestinationPayload>
+        }
+        aggregate: {
+          args: Prisma.AlertDestinationAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateAlertDestination>
+        }
+        groupBy: {
+          args: Prisma.AlertDestinationGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AlertDestinationGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.AlertDestinationCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AlertDestinationCountAggregateOutputType> | number
+        }
+      }
+    }
+    AlertDelivery: {
+      payload: Prisma.$AlertDeliveryPayload<ExtArgs>
+      fields: Prisma.AlertDeliveryFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.AlertDeliveryFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDeliveryPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.AlertDeliveryFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDeliveryPayload>
+        }
+        findFirst: {
+          args: Prisma.AlertDeliveryFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDeliveryPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.AlertDeliveryFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDeliveryPayload>
+        }
+        findMany: {
+          args: Prisma.AlertDeliveryFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDeliveryPayload>[]
+        }
+        create: {
+          args: Prisma.AlertDeliveryCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDeliveryPayload>
+        }
+        createMany: {
+          args: Prisma.AlertDeliveryCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.AlertDeliveryCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDeliveryPayload>[]
+        }
+        delete: {
+          args: Prisma.AlertDeliveryDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDeliveryPayload>
+        }
+        update: {
+          args: Prisma.AlertDeliveryUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDeliveryPayload>
+        }
+        deleteMany: {
+          args: Prisma.AlertDeliveryDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.AlertDeliveryUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.AlertDeliveryUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDeliveryPayload>[]
+        }
+        upsert: {
+          args: Prisma.AlertDeliveryUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertDeliveryPayload>
+        }
+        aggregate: {
+          args: Prisma.AlertDeliveryAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateAlertDelivery>
+        }
+        groupBy: {
+          args: Prisma.AlertDeliveryGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AlertDeliveryGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.AlertDeliveryCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AlertDeliveryCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -1861,6 +2086,59 @@ export const MaintenanceRunScalarFieldEnum = {
 export type MaintenanceRunScalarFieldEnum = (typeof MaintenanceRunScalarFieldEnum)[keyof typeof MaintenanceRunScalarFieldEnum]
 
 
+export const BulkOperationScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  kind: 'kind',
+  status: 'status',
+  filter: 'filter',
+  total: 'total',
+  processed: 'processed',
+  succeeded: 'succeeded',
+  cursor: 'cursor',
+  error: 'error',
+  stopRequestedAt: 'stopRequestedAt',
+  createdAt: 'createdAt',
+  startedAt: 'startedAt',
+  finishedAt: 'finishedAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type BulkOperationScalarFieldEnum = (typeof BulkOperationScalarFieldEnum)[keyof typeof BulkOperationScalarFieldEnum]
+
+
+export const AlertDestinationScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  name: 'name',
+  url: 'url',
+  events: 'events',
+  enabled: 'enabled',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type AlertDestinationScalarFieldEnum = (typeof AlertDestinationScalarFieldEnum)[keyof typeof AlertDestinationScalarFieldEnum]
+
+
+export const AlertDeliveryScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  destinationId: 'destinationId',
+  event: 'event',
+  payload: 'payload',
+  status: 'status',
+  attempts: 'attempts',
+  lastStatus: 'lastStatus',
+  lastError: 'lastError',
+  deliveredAt: 'deliveredAt',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type AlertDeliveryScalarFieldEnum = (typeof AlertDeliveryScalarFieldEnum)[keyof typeof AlertDeliveryScalarFieldEnum]
+
+
 export const SortOrder = {
   asc: 'asc',
   desc: 'desc'
@@ -2147,6 +2425,62 @@ export type ListEnumMaintenanceStatusFieldRefInput<$PrismaModel> = FieldRefInput
 
 
 /**
+ * Reference to a field of type 'BulkOperationKind'
+ */
+export type EnumBulkOperationKindFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'BulkOperationKind'>
+    
+
+
+/**
+ * Reference to a field of type 'BulkOperationKind[]'
+ */
+export type ListEnumBulkOperationKindFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'BulkOperationKind[]'>
+    
+
+
+/**
+ * Reference to a field of type 'BulkOperationStatus'
+ */
+export type EnumBulkOperationStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'BulkOperationStatus'>
+    
+
+
+/**
+ * Reference to a field of type 'BulkOperationStatus[]'
+ */
+export type ListEnumBulkOperationStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'BulkOperationStatus[]'>
+    
+
+
+/**
+ * Reference to a field of type 'AlertEvent[]'
+ */
+export type ListEnumAlertEventFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'AlertEvent[]'>
+    
+
+
+/**
+ * Reference to a field of type 'AlertEvent'
+ */
+export type EnumAlertEventFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'AlertEvent'>
+    
+
+
+/**
+ * Reference to a field of type 'AlertDeliveryStatus'
+ */
+export type EnumAlertDeliveryStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'AlertDeliveryStatus'>
+    
+
+
+/**
+ * Reference to a field of type 'AlertDeliveryStatus[]'
+ */
+export type ListEnumAlertDeliveryStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'AlertDeliveryStatus[]'>
+    
+
+
+/**
  * Reference to a field of type 'Float'
  */
 export type FloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Float'>
@@ -2325,6 +2659,9 @@ export type GlobalOmitConfig = {
   posOrder?: Prisma.PosOrderOmit
   productCost?: Prisma.ProductCostOmit
   maintenanceRun?: Prisma.MaintenanceRunOmit
+  bulkOperation?: Prisma.BulkOperationOmit
+  alertDestination?: Prisma.AlertDestinationOmit
+  alertDelivery?: Prisma.AlertDeliveryOmit
 }
 
 /* Types for Logging */

@@ -65,7 +65,10 @@ export const ModelName = {
   PosStore: 'PosStore',
   PosOrder: 'PosOrder',
   ProductCost: 'ProductCost',
-  MaintenanceRun: 'MaintenanceRun'
+  MaintenanceRun: 'MaintenanceRun',
+  BulkOperation: 'BulkOperation',
+  AlertDestination: 'AlertDestination',
+  AlertDelivery: 'AlertDelivery'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -363,6 +366,59 @@ export const MaintenanceRunScalarFieldEnum = {
 } as const
 
 export type MaintenanceRunScalarFieldEnum = (typeof MaintenanceRunScalarFieldEnum)[keyof typeof MaintenanceRunScalarFieldEnum]
+
+
+export const BulkOperationScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  kind: 'kind',
+  status: 'status',
+  filter: 'filter',
+  total: 'total',
+  processed: 'processed',
+  succeeded: 'succeeded',
+  cursor: 'cursor',
+  error: 'error',
+  stopRequestedAt: 'stopRequestedAt',
+  createdAt: 'createdAt',
+  startedAt: 'startedAt',
+  finishedAt: 'finishedAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type BulkOperationScalarFieldEnum = (typeof BulkOperationScalarFieldEnum)[keyof typeof BulkOperationScalarFieldEnum]
+
+
+export const AlertDestinationScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  name: 'name',
+  url: 'url',
+  events: 'events',
+  enabled: 'enabled',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type AlertDestinationScalarFieldEnum = (typeof AlertDestinationScalarFieldEnum)[keyof typeof AlertDestinationScalarFieldEnum]
+
+
+export const AlertDeliveryScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  destinationId: 'destinationId',
+  event: 'event',
+  payload: 'payload',
+  status: 'status',
+  attempts: 'attempts',
+  lastStatus: 'lastStatus',
+  lastError: 'lastError',
+  deliveredAt: 'deliveredAt',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type AlertDeliveryScalarFieldEnum = (typeof AlertDeliveryScalarFieldEnum)[keyof typeof AlertDeliveryScalarFieldEnum]
 
 
 export const SortOrder = {

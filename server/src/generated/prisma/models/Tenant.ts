@@ -210,6 +210,9 @@ export type TenantWhereInput = {
   logEntries?: Prisma.LogEntryListRelationFilter
   outboundMessages?: Prisma.OutboundMessageListRelationFilter
   documents?: Prisma.DocumentListRelationFilter
+  bulkOperations?: Prisma.BulkOperationListRelationFilter
+  alertDestinations?: Prisma.AlertDestinationListRelationFilter
+  alertDeliveries?: Prisma.AlertDeliveryListRelationFilter
   metaAdAccounts?: Prisma.MetaAdAccountListRelationFilter
   metaAdInsights?: Prisma.MetaAdInsightListRelationFilter
   posStores?: Prisma.PosStoreListRelationFilter
@@ -234,6 +237,9 @@ export type TenantOrderByWithRelationInput = {
   logEntries?: Prisma.LogEntryOrderByRelationAggregateInput
   outboundMessages?: Prisma.OutboundMessageOrderByRelationAggregateInput
   documents?: Prisma.DocumentOrderByRelationAggregateInput
+  bulkOperations?: Prisma.BulkOperationOrderByRelationAggregateInput
+  alertDestinations?: Prisma.AlertDestinationOrderByRelationAggregateInput
+  alertDeliveries?: Prisma.AlertDeliveryOrderByRelationAggregateInput
   metaAdAccounts?: Prisma.MetaAdAccountOrderByRelationAggregateInput
   metaAdInsights?: Prisma.MetaAdInsightOrderByRelationAggregateInput
   posStores?: Prisma.PosStoreOrderByRelationAggregateInput
@@ -261,6 +267,9 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   logEntries?: Prisma.LogEntryListRelationFilter
   outboundMessages?: Prisma.OutboundMessageListRelationFilter
   documents?: Prisma.DocumentListRelationFilter
+  bulkOperations?: Prisma.BulkOperationListRelationFilter
+  alertDestinations?: Prisma.AlertDestinationListRelationFilter
+  alertDeliveries?: Prisma.AlertDeliveryListRelationFilter
   metaAdAccounts?: Prisma.MetaAdAccountListRelationFilter
   metaAdInsights?: Prisma.MetaAdInsightListRelationFilter
   posStores?: Prisma.PosStoreListRelationFilter
@@ -313,6 +322,9 @@ export type TenantCreateInput = {
   logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
@@ -337,6 +349,9 @@ export type TenantUncheckedCreateInput = {
   logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
@@ -361,6 +376,9 @@ export type TenantUpdateInput = {
   logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
@@ -385,6 +403,9 @@ export type TenantUncheckedUpdateInput = {
   logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
@@ -651,6 +672,48 @@ export type TenantUpdateOneRequiredWithoutProductCostsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutProductCostsInput, Prisma.TenantUpdateWithoutProductCostsInput>, Prisma.TenantUncheckedUpdateWithoutProductCostsInput>
 }
 
+export type TenantCreateNestedOneWithoutBulkOperationsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutBulkOperationsInput, Prisma.TenantUncheckedCreateWithoutBulkOperationsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutBulkOperationsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutBulkOperationsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutBulkOperationsInput, Prisma.TenantUncheckedCreateWithoutBulkOperationsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutBulkOperationsInput
+  upsert?: Prisma.TenantUpsertWithoutBulkOperationsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutBulkOperationsInput, Prisma.TenantUpdateWithoutBulkOperationsInput>, Prisma.TenantUncheckedUpdateWithoutBulkOperationsInput>
+}
+
+export type TenantCreateNestedOneWithoutAlertDestinationsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutAlertDestinationsInput, Prisma.TenantUncheckedCreateWithoutAlertDestinationsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutAlertDestinationsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutAlertDestinationsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutAlertDestinationsInput, Prisma.TenantUncheckedCreateWithoutAlertDestinationsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutAlertDestinationsInput
+  upsert?: Prisma.TenantUpsertWithoutAlertDestinationsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutAlertDestinationsInput, Prisma.TenantUpdateWithoutAlertDestinationsInput>, Prisma.TenantUncheckedUpdateWithoutAlertDestinationsInput>
+}
+
+export type TenantCreateNestedOneWithoutAlertDeliveriesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutAlertDeliveriesInput, Prisma.TenantUncheckedCreateWithoutAlertDeliveriesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutAlertDeliveriesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutAlertDeliveriesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutAlertDeliveriesInput, Prisma.TenantUncheckedCreateWithoutAlertDeliveriesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutAlertDeliveriesInput
+  upsert?: Prisma.TenantUpsertWithoutAlertDeliveriesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutAlertDeliveriesInput, Prisma.TenantUpdateWithoutAlertDeliveriesInput>, Prisma.TenantUncheckedUpdateWithoutAlertDeliveriesInput>
+}
+
 export type TenantCreateWithoutApiKeysInput = {
   id?: string
   name: string
@@ -667,6 +730,9 @@ export type TenantCreateWithoutApiKeysInput = {
   logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
@@ -690,6 +756,9 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
@@ -729,6 +798,9 @@ export type TenantUpdateWithoutApiKeysInput = {
   logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
@@ -752,6 +824,9 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
@@ -775,6 +850,9 @@ export type TenantCreateWithoutIntegrationsInput = {
   logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
@@ -798,6 +876,9 @@ export type TenantUncheckedCreateWithoutIntegrationsInput = {
   logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
@@ -837,6 +918,9 @@ export type TenantUpdateWithoutIntegrationsInput = {
   logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
@@ -860,6 +944,9 @@ export type TenantUncheckedUpdateWithoutIntegrationsInput = {
   logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
@@ -883,6 +970,9 @@ export type TenantCreateWithoutWorkflowsInput = {
   logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
@@ -906,6 +996,9 @@ export type TenantUncheckedCreateWithoutWorkflowsInput = {
   logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
@@ -945,6 +1038,9 @@ export type TenantUpdateWithoutWorkflowsInput = {
   logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
@@ -968,6 +1064,9 @@ export type TenantUncheckedUpdateWithoutWorkflowsInput = {
   logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
@@ -991,6 +1090,9 @@ export type TenantCreateWithoutExecutionsInput = {
   logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
@@ -1014,6 +1116,9 @@ export type TenantUncheckedCreateWithoutExecutionsInput = {
   logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
@@ -1053,6 +1158,9 @@ export type TenantUpdateWithoutExecutionsInput = {
   logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
@@ -1076,6 +1184,9 @@ export type TenantUncheckedUpdateWithoutExecutionsInput = {
   logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
@@ -1099,6 +1210,9 @@ export type TenantCreateWithoutStepRunsInput = {
   logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
@@ -1122,6 +1236,9 @@ export type TenantUncheckedCreateWithoutStepRunsInput = {
   logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
@@ -1161,6 +1278,9 @@ export type TenantUpdateWithoutStepRunsInput = {
   logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
@@ -1184,6 +1304,9 @@ export type TenantUncheckedUpdateWithoutStepRunsInput = {
   logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
@@ -1207,6 +1330,9 @@ export type TenantCreateWithoutLogEntriesInput = {
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
@@ -1230,6 +1356,9 @@ export type TenantUncheckedCreateWithoutLogEntriesInput = {
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
@@ -1269,6 +1398,9 @@ export type TenantUpdateWithoutLogEntriesInput = {
   stepRuns?: Prisma.StepRunUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
@@ -1292,6 +1424,9 @@ export type TenantUncheckedUpdateWithoutLogEntriesInput = {
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
@@ -1315,6 +1450,9 @@ export type TenantCreateWithoutOutboundMessagesInput = {
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutTenantInput
   logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
@@ -1338,6 +1476,9 @@ export type TenantUncheckedCreateWithoutOutboundMessagesInput = {
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutTenantInput
   logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
@@ -1377,6 +1518,9 @@ export type TenantUpdateWithoutOutboundMessagesInput = {
   stepRuns?: Prisma.StepRunUpdateManyWithoutTenantNestedInput
   logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
@@ -1400,6 +1544,9 @@ export type TenantUncheckedUpdateWithoutOutboundMessagesInput = {
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutTenantNestedInput
   logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
@@ -1423,6 +1570,9 @@ export type TenantCreateWithoutDocumentsInput = {
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutTenantInput
   logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
@@ -1446,6 +1596,9 @@ export type TenantUncheckedCreateWithoutDocumentsInput = {
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutTenantInput
   logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
@@ -1485,6 +1638,9 @@ export type TenantUpdateWithoutDocumentsInput = {
   stepRuns?: Prisma.StepRunUpdateManyWithoutTenantNestedInput
   logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
@@ -1508,6 +1664,9 @@ export type TenantUncheckedUpdateWithoutDocumentsInput = {
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutTenantNestedInput
   logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
@@ -1532,6 +1691,9 @@ export type TenantCreateWithoutMetaAdAccountsInput = {
   logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
@@ -1555,6 +1717,9 @@ export type TenantUncheckedCreateWithoutMetaAdAccountsInput = {
   logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
@@ -1594,6 +1759,9 @@ export type TenantUpdateWithoutMetaAdAccountsInput = {
   logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
@@ -1617,6 +1785,9 @@ export type TenantUncheckedUpdateWithoutMetaAdAccountsInput = {
   logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
@@ -1640,6 +1811,9 @@ export type TenantCreateWithoutMetaAdInsightsInput = {
   logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
@@ -1663,6 +1837,9 @@ export type TenantUncheckedCreateWithoutMetaAdInsightsInput = {
   logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
@@ -1702,6 +1879,9 @@ export type TenantUpdateWithoutMetaAdInsightsInput = {
   logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
@@ -1725,6 +1905,9 @@ export type TenantUncheckedUpdateWithoutMetaAdInsightsInput = {
   logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
@@ -1748,6 +1931,9 @@ export type TenantCreateWithoutPosStoresInput = {
   logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
@@ -1771,6 +1957,9 @@ export type TenantUncheckedCreateWithoutPosStoresInput = {
   logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
@@ -1810,6 +1999,9 @@ export type TenantUpdateWithoutPosStoresInput = {
   logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
@@ -1833,6 +2025,9 @@ export type TenantUncheckedUpdateWithoutPosStoresInput = {
   logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
@@ -1856,6 +2051,9 @@ export type TenantCreateWithoutPosOrdersInput = {
   logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
@@ -1879,6 +2077,9 @@ export type TenantUncheckedCreateWithoutPosOrdersInput = {
   logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
@@ -1918,6 +2119,9 @@ export type TenantUpdateWithoutPosOrdersInput = {
   logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
@@ -1941,6 +2145,9 @@ export type TenantUncheckedUpdateWithoutPosOrdersInput = {
   logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
@@ -1964,6 +2171,9 @@ export type TenantCreateWithoutProductCostsInput = {
   logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
@@ -1987,6 +2197,9 @@ export type TenantUncheckedCreateWithoutProductCostsInput = {
   logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
   outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
   documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
@@ -2026,6 +2239,9 @@ export type TenantUpdateWithoutProductCostsInput = {
   logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
@@ -2049,10 +2265,373 @@ export type TenantUncheckedUpdateWithoutProductCostsInput = {
   logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
   outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
   documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
   metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
   metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutBulkOperationsInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutBulkOperationsInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationUncheckedCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowUncheckedCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutBulkOperationsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutBulkOperationsInput, Prisma.TenantUncheckedCreateWithoutBulkOperationsInput>
+}
+
+export type TenantUpsertWithoutBulkOperationsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutBulkOperationsInput, Prisma.TenantUncheckedUpdateWithoutBulkOperationsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutBulkOperationsInput, Prisma.TenantUncheckedCreateWithoutBulkOperationsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutBulkOperationsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutBulkOperationsInput, Prisma.TenantUncheckedUpdateWithoutBulkOperationsInput>
+}
+
+export type TenantUpdateWithoutBulkOperationsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutBulkOperationsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUncheckedUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUncheckedUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutAlertDestinationsInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutAlertDestinationsInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationUncheckedCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowUncheckedCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutAlertDestinationsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutAlertDestinationsInput, Prisma.TenantUncheckedCreateWithoutAlertDestinationsInput>
+}
+
+export type TenantUpsertWithoutAlertDestinationsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutAlertDestinationsInput, Prisma.TenantUncheckedUpdateWithoutAlertDestinationsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutAlertDestinationsInput, Prisma.TenantUncheckedCreateWithoutAlertDestinationsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutAlertDestinationsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutAlertDestinationsInput, Prisma.TenantUncheckedUpdateWithoutAlertDestinationsInput>
+}
+
+export type TenantUpdateWithoutAlertDestinationsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutAlertDestinationsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUncheckedUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUncheckedUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutAlertDeliveriesInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutAlertDeliveriesInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationUncheckedCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowUncheckedCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutAlertDeliveriesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutAlertDeliveriesInput, Prisma.TenantUncheckedCreateWithoutAlertDeliveriesInput>
+}
+
+export type TenantUpsertWithoutAlertDeliveriesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutAlertDeliveriesInput, Prisma.TenantUncheckedUpdateWithoutAlertDeliveriesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutAlertDeliveriesInput, Prisma.TenantUncheckedCreateWithoutAlertDeliveriesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutAlertDeliveriesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutAlertDeliveriesInput, Prisma.TenantUncheckedUpdateWithoutAlertDeliveriesInput>
+}
+
+export type TenantUpdateWithoutAlertDeliveriesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutAlertDeliveriesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUncheckedUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUncheckedUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 
@@ -2069,6 +2648,9 @@ export type TenantCountOutputType = {
   logEntries: number
   outboundMessages: number
   documents: number
+  bulkOperations: number
+  alertDestinations: number
+  alertDeliveries: number
   metaAdAccounts: number
   metaAdInsights: number
   posStores: number
@@ -2085,6 +2667,9 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   logEntries?: boolean | TenantCountOutputTypeCountLogEntriesArgs
   outboundMessages?: boolean | TenantCountOutputTypeCountOutboundMessagesArgs
   documents?: boolean | TenantCountOutputTypeCountDocumentsArgs
+  bulkOperations?: boolean | TenantCountOutputTypeCountBulkOperationsArgs
+  alertDestinations?: boolean | TenantCountOutputTypeCountAlertDestinationsArgs
+  alertDeliveries?: boolean | TenantCountOutputTypeCountAlertDeliveriesArgs
   metaAdAccounts?: boolean | TenantCountOutputTypeCountMetaAdAccountsArgs
   metaAdInsights?: boolean | TenantCountOutputTypeCountMetaAdInsightsArgs
   posStores?: boolean | TenantCountOutputTypeCountPosStoresArgs
@@ -2161,6 +2746,27 @@ export type TenantCountOutputTypeCountDocumentsArgs<ExtArgs extends runtime.Type
 /**
  * TenantCountOutputType without action
  */
+export type TenantCountOutputTypeCountBulkOperationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.BulkOperationWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountAlertDestinationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.AlertDestinationWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountAlertDeliveriesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.AlertDeliveryWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
 export type TenantCountOutputTypeCountMetaAdAccountsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.MetaAdAccountWhereInput
 }
@@ -2211,6 +2817,9 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   logEntries?: boolean | Prisma.Tenant$logEntriesArgs<ExtArgs>
   outboundMessages?: boolean | Prisma.Tenant$outboundMessagesArgs<ExtArgs>
   documents?: boolean | Prisma.Tenant$documentsArgs<ExtArgs>
+  bulkOperations?: boolean | Prisma.Tenant$bulkOperationsArgs<ExtArgs>
+  alertDestinations?: boolean | Prisma.Tenant$alertDestinationsArgs<ExtArgs>
+  alertDeliveries?: boolean | Prisma.Tenant$alertDeliveriesArgs<ExtArgs>
   metaAdAccounts?: boolean | Prisma.Tenant$metaAdAccountsArgs<ExtArgs>
   metaAdInsights?: boolean | Prisma.Tenant$metaAdInsightsArgs<ExtArgs>
   posStores?: boolean | Prisma.Tenant$posStoresArgs<ExtArgs>
@@ -2262,6 +2871,9 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   logEntries?: boolean | Prisma.Tenant$logEntriesArgs<ExtArgs>
   outboundMessages?: boolean | Prisma.Tenant$outboundMessagesArgs<ExtArgs>
   documents?: boolean | Prisma.Tenant$documentsArgs<ExtArgs>
+  bulkOperations?: boolean | Prisma.Tenant$bulkOperationsArgs<ExtArgs>
+  alertDestinations?: boolean | Prisma.Tenant$alertDestinationsArgs<ExtArgs>
+  alertDeliveries?: boolean | Prisma.Tenant$alertDeliveriesArgs<ExtArgs>
   metaAdAccounts?: boolean | Prisma.Tenant$metaAdAccountsArgs<ExtArgs>
   metaAdInsights?: boolean | Prisma.Tenant$metaAdInsightsArgs<ExtArgs>
   posStores?: boolean | Prisma.Tenant$posStoresArgs<ExtArgs>
@@ -2283,6 +2895,9 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     logEntries: Prisma.$LogEntryPayload<ExtArgs>[]
     outboundMessages: Prisma.$OutboundMessagePayload<ExtArgs>[]
     documents: Prisma.$DocumentPayload<ExtArgs>[]
+    bulkOperations: Prisma.$BulkOperationPayload<ExtArgs>[]
+    alertDestinations: Prisma.$AlertDestinationPayload<ExtArgs>[]
+    alertDeliveries: Prisma.$AlertDeliveryPayload<ExtArgs>[]
     metaAdAccounts: Prisma.$MetaAdAccountPayload<ExtArgs>[]
     metaAdInsights: Prisma.$MetaAdInsightPayload<ExtArgs>[]
     posStores: Prisma.$PosStorePayload<ExtArgs>[]
@@ -2706,6 +3321,9 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   logEntries<T extends Prisma.Tenant$logEntriesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$logEntriesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$LogEntryPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   outboundMessages<T extends Prisma.Tenant$outboundMessagesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$outboundMessagesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$OutboundMessagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   documents<T extends Prisma.Tenant$documentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$documentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DocumentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  bulkOperations<T extends Prisma.Tenant$bulkOperationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$bulkOperationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$BulkOperationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  alertDestinations<T extends Prisma.Tenant$alertDestinationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$alertDestinationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AlertDestinationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  alertDeliveries<T extends Prisma.Tenant$alertDeliveriesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$alertDeliveriesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AlertDeliveryPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   metaAdAccounts<T extends Prisma.Tenant$metaAdAccountsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$metaAdAccountsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$MetaAdAccountPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   metaAdInsights<T extends Prisma.Tenant$metaAdInsightsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$metaAdInsightsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$MetaAdInsightPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   posStores<T extends Prisma.Tenant$posStoresArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$posStoresArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PosStorePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
@@ -3330,6 +3948,78 @@ export type Tenant$documentsArgs<ExtArgs extends runtime.Types.Extensions.Intern
   take?: number
   skip?: number
   distinct?: Prisma.DocumentScalarFieldEnum | Prisma.DocumentScalarFieldEnum[]
+}
+
+/**
+ * Tenant.bulkOperations
+ */
+export type Tenant$bulkOperationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the BulkOperation
+   */
+  select?: Prisma.BulkOperationSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the BulkOperation
+   */
+  omit?: Prisma.BulkOperationOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.BulkOperationInclude<ExtArgs> | null
+  where?: Prisma.BulkOperationWhereInput
+  orderBy?: Prisma.BulkOperationOrderByWithRelationInput | Prisma.BulkOperationOrderByWithRelationInput[]
+  cursor?: Prisma.BulkOperationWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.BulkOperationScalarFieldEnum | Prisma.BulkOperationScalarFieldEnum[]
+}
+
+/**
+ * Tenant.alertDestinations
+ */
+export type Tenant$alertDestinationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the AlertDestination
+   */
+  select?: Prisma.AlertDestinationSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the AlertDestination
+   */
+  omit?: Prisma.AlertDestinationOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.AlertDestinationInclude<ExtArgs> | null
+  where?: Prisma.AlertDestinationWhereInput
+  orderBy?: Prisma.AlertDestinationOrderByWithRelationInput | Prisma.AlertDestinationOrderByWithRelationInput[]
+  cursor?: Prisma.AlertDestinationWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.AlertDestinationScalarFieldEnum | Prisma.AlertDestinationScalarFieldEnum[]
+}
+
+/**
+ * Tenant.alertDeliveries
+ */
+export type Tenant$alertDeliveriesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the AlertDelivery
+   */
+  select?: Prisma.AlertDeliverySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the AlertDelivery
+   */
+  omit?: Prisma.AlertDeliveryOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.AlertDeliveryInclude<ExtArgs> | null
+  where?: Prisma.AlertDeliveryWhereInput
+  orderBy?: Prisma.AlertDeliveryOrderByWithRelationInput | Prisma.AlertDeliveryOrderByWithRelationInput[]
+  cursor?: Prisma.AlertDeliveryWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.AlertDeliveryScalarFieldEnum | Prisma.AlertDeliveryScalarFieldEnum[]
 }
 
 /**
