@@ -85,6 +85,7 @@ const RetryExecutionDocument = graphql(`
 
 const ACTIVE = new Set(['PENDING', 'RUNNING']);
 const RETRYABLE = new Set(['FAILED', 'CANCELLED']);
+const RESYNC_MS = 5_000;
 
 /** Re-renders every second while something is running, so durations tick. */
 function useNow(active: boolean): number {
@@ -107,7 +108,15 @@ export function ExecutionDetailPage() {
   const [retryState, retry] = useMutation(RetryExecutionDocument);
   const [problem, setProblem] = useState<string | null>(null);
   const e = data?.execution;
-  const now = useNow(!!e && ACTIVE.has(e.status));
+  const active = !!e && ACTIVE.has(e.status);
+  const now = useNow(active);
+  // Safety net while the run is active: a subscription payload lost across a reconnect, or a
+  // query answer that lands after a newer payload, would otherwise freeze a stale status.
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => refetch({ requestPolicy: 'network-only' }), RESYNC_MS);
+    return () => clearInterval(t);
+  }, [active, refetch]);
 
   if (error && !data) return <ErrorState error={error} retry={() => refetch({ requestPolicy: 'network-only' })} />;
   if (fetching && !data) return <Loading />;
