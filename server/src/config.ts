@@ -71,6 +71,7 @@ export interface Config {
     metaGraphBaseUrl: string;
     metaRequestDelayMs: number;
     pancakeBaseUrl: string | undefined;
+    posRequestDelayMs: number;
     /** Hosts the outbound-address guard lets through even when they resolve to private ranges. */
     outboundAllowHosts: string[];
   };
@@ -262,6 +263,7 @@ export function loadConfig(env: Env = process.env): Config {
       metaGraphBaseUrl: e.url('META_GRAPH_BASE_URL', ['http:', 'https:'], 'https://graph.facebook.com/v23.0')!,
       metaRequestDelayMs: e.int('META_REQUEST_DELAY_MS', 3_000, { min: 0 }),
       pancakeBaseUrl: e.url('PANCAKE_BASE_URL', ['http:', 'https:']),
+      posRequestDelayMs: e.int('POS_REQUEST_DELAY_MS', 500, { min: 0 }),
       outboundAllowHosts: (e.str('OUTBOUND_ALLOW_HOSTS') ?? '')
         .split(',')
         .map((h) => h.trim().toLowerCase())

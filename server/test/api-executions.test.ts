@@ -51,6 +51,14 @@ describe('triggerWorkflow', () => {
     expect(await app.db.workflowExecution.count({ where: { tenantId: t.id, idempotencyKey: 'invoice-7' } })).toBe(1);
   });
 
+  it('refuses idempotency keys in the engine-reserved namespaces, creating nothing', async () => {
+    for (const key of ['slot:x:2026-01-01T00:00:00.000Z', 'bulk:op:exec']) {
+      const r = (await app.graphql(TRIGGER, { id: wf.gid, input: { idempotencyKey: key } }, t.keys.OPERATOR)).body.data.triggerWorkflow;
+      expect(r.__typename).toBe('ValidationError');
+      expect(await app.db.workflowExecution.count({ where: { tenantId: t.id, idempotencyKey: key } })).toBe(0);
+    }
+  });
+
   it('gives typed errors for bad input, unknown and disabled workflows, and refuses VIEWER keys, creating nothing', async () => {
     const before = await app.db.workflowExecution.count({ where: { tenantId: t.id } });
     const bad = (await app.graphql(TRIGGER, { id: wf.gid, input: { context: [1], dateRange: { kind: 'relative' } } }, t.keys.OPERATOR)).body.data.triggerWorkflow;

@@ -10,10 +10,10 @@ import { StepRegistry } from '../src/engine/steps/registry.ts';
 import { createRedis } from '../src/redis.ts';
 import type { WorkflowDefinition } from '../src/workflows/definition.ts';
 import { collectLogs, createEngineDeps, quietLogger, waitFor } from './engine-deps.ts';
-import { effectStep, ledgerKey } from './fixtures/effect-step.ts';
+import { effectStep, ledgerKey } from './engine-fixtures/effect-step.ts';
 import { createTestTenant, testDb } from './helpers.ts';
 
-const script = fileURLToPath(new URL('./fixtures/run-worker-process.ts', import.meta.url));
+const script = fileURLToPath(new URL('./engine-fixtures/run-worker-process.ts', import.meta.url));
 const tsx = fileURLToPath(new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url));
 const db = testDb();
 const deps = createEngineDeps(db);
@@ -128,9 +128,11 @@ describe('worker processes', () => {
   });
 
   it('SIGTERM drains: takes no new job, lets a short run finish and hands a long one back', async () => {
-    const short = await workflow({ steps: [{ type: 'delay', config: { ms: 800 } }, { type: 'log', config: { message: 'short done' } }] });
+    // The short run's delay must outlast the time both runs take to start on a loaded machine
+    // (the wait below needs it still running), and stay well inside the drain deadline.
+    const short = await workflow({ steps: [{ type: 'delay', config: { ms: 3000 } }, { type: 'log', config: { message: 'short done' } }] });
     const long = await workflow({ steps: [{ type: 'log', config: { message: 'long start' } }, { type: 'delay', config: { ms: 60_000 } }, { type: 'log', config: { message: 'long done' } }] });
-    const worker = startChild({ DRAIN_MS: '1500' });
+    const worker = startChild({ DRAIN_MS: '4500' });
     await worker.ready;
     const a = (await triggerExecution(deps, { tenantId, workflowId: short, trigger: 'API' })).execution;
     const b = (await triggerExecution(deps, { tenantId, workflowId: long, trigger: 'API' })).execution;
@@ -140,7 +142,7 @@ describe('worker processes', () => {
     await new Promise((r) => setTimeout(r, 100));
     const late = (await triggerExecution(deps, { tenantId, workflowId: short, trigger: 'API' })).execution;
     expect(await worker.exited).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(Date.now() - t0).toBeLessThan(9000);
 
     expect((await db.workflowExecution.findUniqueOrThrow({ where: { id: a.id } })).status).toBe('COMPLETED');
     const handedBack = await db.workflowExecution.findUniqueOrThrow({ where: { id: b.id } });

@@ -18,7 +18,7 @@ beforeAll(async () => {
     resolveMeta: async () => ({ baseUrl: meta.baseUrl, accessToken: 'EAAB-simulator-token' }),
     resolvePos: async () => ({ baseUrl: pos.baseUrl, apiKey: 'pos-simulator-key' }),
     metaClientOptions: { requestDelayMs: 0, backoffBaseMs: 1, maxRetries: 0 },
-    posClientOptions: { backoffBaseMs: 1, maxRetries: 0 },
+    posClientOptions: { requestDelayMs: 0, backoffBaseMs: 1, maxRetries: 0 },
   });
 });
 afterAll(async () => {

@@ -9,7 +9,7 @@ export class CancelledError extends Error {
   }
 }
 
-/** A failure below HTTP: refused, reset, DNS, or our timeout. `sent` false = never reached the server. */
+/** A failure below HTTP: refused, reset, DNS, or our timeout (`timedOut`: the server may have acted). */
 export class NetworkError extends Error {
   constructor(
     message: string,

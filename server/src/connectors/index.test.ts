@@ -12,6 +12,8 @@ import { startSimulators, type RunningSimulators } from '../simulators/index.ts'
 import { registerConnectorSteps } from './index.ts';
 import { createStorage } from './storage/index.ts';
 import { makeStepContext } from './test-context.ts';
+import { createBuiltinRegistry } from '../engine/steps/builtin.ts';
+import definitionSchema from '../workflows/definition.schema.json' with { type: 'json' };
 
 const db = testDb();
 const redis = createRedis();
@@ -31,7 +33,7 @@ afterAll(async () => {
 });
 
 function setup(withSimulators: boolean) {
-  const config = loadConfig({ ...process.env, CGB_BASE_URL: cgb.baseUrl, REDIS_PREFIX: `t${randomUUID().slice(0, 8)}`, META_REQUEST_DELAY_MS: '0' });
+  const config = loadConfig({ ...process.env, CGB_BASE_URL: cgb.baseUrl, REDIS_PREFIX: `t${randomUUID().slice(0, 8)}`, META_REQUEST_DELAY_MS: '0', POS_REQUEST_DELAY_MS: '0' });
   const queues = createQueues(redis, config.redisPrefix);
   const registry = new StepRegistry();
   const runtime = registerConnectorSteps(registry, { config, redis, queues, storage: createStorage(config), simulators: withSimulators ? sims.endpoints : undefined });
@@ -44,6 +46,15 @@ describe('registerConnectorSteps', () => {
     expect(registry.types()).toEqual(['meta.insights.sync', 'pdf.generate', 'pos.orders.sync', 'sales.daily.sync', 'whatsapp.send']);
     await runtime.start();
     await runtime.stop();
+    await queues.close();
+  });
+
+  it('registers exactly the step types a workflow definition may name (engine steps included)', async () => {
+    const config = loadConfig({ ...process.env, REDIS_PREFIX: `t${randomUUID().slice(0, 8)}` });
+    const queues = createQueues(redis, config.redisPrefix);
+    const registry = createBuiltinRegistry();
+    registerConnectorSteps(registry, { config, redis, queues, storage: createStorage(config) });
+    expect(registry.types()).toEqual([...definitionSchema.definitions.step.properties.type.enum].sort());
     await queues.close();
   });
 

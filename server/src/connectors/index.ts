@@ -83,8 +83,9 @@ export function registerConnectorSteps(registry: StepRegistry, deps: ConnectorDe
   };
   const metaClientOptions = { requestDelayMs: config.connectors.metaRequestDelayMs };
   registry.register(createMetaInsightsSyncStep({ resolveConnection: resolveMeta, clientOptions: metaClientOptions }));
-  registry.register(createPosOrdersSyncStep({ resolveConnection: resolvePos }));
-  registry.register(createDailySyncStep({ resolveMeta, resolvePos, metaClientOptions }));
+  const posClientOptions = { requestDelayMs: config.connectors.posRequestDelayMs };
+  registry.register(createPosOrdersSyncStep({ resolveConnection: resolvePos, clientOptions: posClientOptions }));
+  registry.register(createDailySyncStep({ resolveMeta, resolvePos, metaClientOptions, posClientOptions }));
 
   const eventsConnection = deps.redis.duplicate({ maxRetriesPerRequest: null, lazyConnect: true });
   const queueEvents = new QueueEvents(QUEUE_NAMES.pdf, { connection: eventsConnection, prefix: bullPrefix(config.redisPrefix), autorun: false });

@@ -8,7 +8,3 @@ export function syncDates(ctx: StepContext, now: Date = new Date()): string[] {
   return resolveDateRange({ kind: 'rolling', offsetDays: 1 }, ctx.timezone, now).dates;
 }
 
-/** A calendar date for a Prisma @db.Date column. */
-export function dateColumn(date: string): Date {
-  return new Date(`${date}T00:00:00.000Z`);
-}

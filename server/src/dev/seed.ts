@@ -49,14 +49,11 @@ export const DEMO_WORKFLOWS: { name: string; description: string; schedule?: str
   },
   {
     name: 'Daily ads and sales sync',
-    description: 'Pulls yesterday’s Meta Ads insights and Pancake POS orders every morning at 06:00 Manila time.',
+    description: 'Pulls yesterday’s Meta Ads insights, then Pancake POS orders, every morning at 06:00 Manila time.',
     schedule: '0 6 * * *',
     definition: {
       dateRange: { kind: 'rolling', offsetDays: 1 },
-      steps: [
-        { id: 'meta', type: 'meta.insights.sync' },
-        { id: 'pos', type: 'pos.orders.sync' },
-      ],
+      steps: [{ id: 'sales', type: 'sales.daily.sync' }],
     },
   },
   {

@@ -6,6 +6,7 @@
 // instants: nothing missed, nothing doubled.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../errors.ts';
 import { CronError, fireTimesBetween, nextFire, nextFireTimes, repeatStrategy } from './cron.ts';
 
 const ZONES = ['America/New_York', 'Europe/London', 'Australia/Sydney', 'America/Sao_Paulo', 'Asia/Manila', 'Pacific/Chatham'];
@@ -135,6 +136,12 @@ describe('DST policy', () => {
     expect(() => nextFireTimes('61 * * * *', 'UTC', 1)).toThrow(CronError);
     expect(() => nextFireTimes('* * *', 'UTC', 1)).toThrow(CronError);
     expect(() => nextFireTimes('0 9 * * *', 'Mars/Olympus', 1)).toThrow(CronError);
+    try {
+      nextFireTimes('0 9 * * *', 'Mars/Olympus', 1);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).problems).toEqual([{ path: 'timezone', message: '"Mars/Olympus" is not an IANA time zone' }]);
+    }
     expect(nextFireTimes('0 9 * * 1-5', 'Asia/Manila', 5, new Date('2026-11-20T00:00:00Z')).map((d) => d.toISOString())).toEqual([
       '2026-11-20T01:00:00.000Z',
       '2026-11-23T01:00:00.000Z',

@@ -13,10 +13,12 @@
 // slot to an instant.
 import { CronExpressionParser } from 'cron-parser';
 import { IANAZone } from 'luxon';
+import { ValidationError } from '../errors.ts';
 
-export class CronError extends Error {
-  constructor(message: string) {
-    super(message);
+/** A bad expression or zone: a ValidationError, so the API answers it as bad input. */
+export class CronError extends ValidationError {
+  constructor(field: 'expression' | 'timezone', message: string) {
+    super([{ path: field, message }], 'Invalid schedule');
     this.name = 'CronError';
   }
 }
@@ -26,7 +28,7 @@ const HOUR = 3_600_000;
 const TRANSITION_WINDOW = 48 * HOUR;
 
 function zone(timezone: string): IANAZone {
-  if (!IANAZone.isValidZone(timezone)) throw new CronError(`"${timezone}" is not an IANA time zone`);
+  if (!IANAZone.isValidZone(timezone)) throw new CronError('timezone', `"${timezone}" is not an IANA time zone`);
   return IANAZone.create(timezone);
 }
 
@@ -39,11 +41,11 @@ function offsetAt(z: IANAZone, instant: number): number {
 export function assertCron(expression: string, timezone: string): void {
   zone(timezone);
   const fields = expression.trim().split(/\s+/);
-  if (fields.length < 5 || fields.length > 6) throw new CronError(`"${expression}" must have 5 fields (or 6 with seconds)`);
+  if (fields.length < 5 || fields.length > 6) throw new CronError('expression', `"${expression}" must have 5 fields (or 6 with seconds)`);
   try {
     CronExpressionParser.parse(expression, { tz: 'UTC', strict: false });
   } catch (err) {
-    throw new CronError(`"${expression}" is not a valid cron expression: ${(err as Error).message}`);
+    throw new CronError('expression', `"${expression}" is not a valid cron expression: ${(err as Error).message}`);
   }
 }
 
@@ -78,7 +80,7 @@ export function* fires(expression: string, timezone: string, after: Date): Gener
   try {
     it = CronExpressionParser.parse(expression, { tz: 'UTC', currentDate: new Date(afterMs + offsetAt(z, afterMs) - slack(z, afterMs) - 1) });
   } catch (err) {
-    throw new CronError(`"${expression}" is not a valid cron expression: ${(err as Error).message}`);
+    throw new CronError('expression', `"${expression}" is not a valid cron expression: ${(err as Error).message}`);
   }
   const pending: number[] = [];
   let last = afterMs;

@@ -37,6 +37,8 @@ export interface TriggerInput {
   idempotencyKey?: string;
   /** For scheduled runs: the slot this run fires for. */
   scheduledFor?: Date;
+  /** Start no earlier than this (the run job is delayed until then). */
+  runAt?: Date;
   retryOfId?: string;
 }
 
@@ -46,9 +48,10 @@ export interface TriggerResult {
   created: boolean;
 }
 
-export function runJobOptions(executionId: string) {
+export function runJobOptions(executionId: string, delayMs = 0) {
   return {
     jobId: executionId,
+    ...(delayMs > 0 ? { delay: delayMs } : {}),
     // Retries happen per step inside the run; a job is only re-run when its worker died
     // (stalled-job recovery), which steps survive through idempotency keys.
     attempts: 1,
@@ -57,8 +60,8 @@ export function runJobOptions(executionId: string) {
   };
 }
 
-export async function enqueueRun(queues: Queues, data: RunJobData): Promise<void> {
-  await queues.runs.add('run', data, runJobOptions(data.executionId));
+export async function enqueueRun(queues: Queues, data: RunJobData, delayMs = 0): Promise<void> {
+  await queues.runs.add('run', data, runJobOptions(data.executionId, delayMs));
 }
 
 export async function publishExecution(deps: Pick<EngineDeps, 'redis' | 'redisPrefix'>, e: ExecutionEvent): Promise<void> {
@@ -134,7 +137,8 @@ export async function triggerExecution(deps: EngineDeps, input: TriggerInput): P
     }
     throw err;
   }
-  await enqueueRun(deps.queues, { executionId: execution.id, tenantId: execution.tenantId });
+  const now = (deps.now ?? (() => new Date()))();
+  await enqueueRun(deps.queues, { executionId: execution.id, tenantId: execution.tenantId }, input.runAt ? input.runAt.getTime() - now.getTime() : 0);
   await publishExecution(deps, { tenantId: execution.tenantId, executionId: execution.id, workflowId: execution.workflowId, status: execution.status });
   return { execution, created: true };
 }

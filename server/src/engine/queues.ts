@@ -4,6 +4,19 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { repeatStrategy } from './cron.ts';
 
+/**
+ * Fire jobs run this long before their slot: the execution row and its run job (delayed until
+ * the slot) then exist when the slot comes, so slot-to-start is one delayed-job pickup instead
+ * of the whole trigger. The overlap policy is judged this much before the slot.
+ */
+export const FIRE_LEAD_MS = 1_000;
+
+/** BullMQ `settings.repeatStrategy` of the schedules queue: cron.ts's DST policy, FIRE_LEAD_MS early. */
+export function fireRepeatStrategy(millis: number, opts: { pattern?: string; tz?: string }): number | undefined {
+  const next = repeatStrategy(millis + FIRE_LEAD_MS, opts);
+  return next === undefined ? undefined : next - FIRE_LEAD_MS;
+}
+
 export const QUEUE_NAMES = {
   /** One job per execution; the job id is the execution id. */
   runs: 'runs',
@@ -41,7 +54,7 @@ export function createQueues(connection: Redis, redisPrefix: string): Queues {
   const prefix = bullPrefix(redisPrefix);
   const runs = new Queue<RunJobData>(QUEUE_NAMES.runs, { connection, prefix });
   // Fire times follow cron.ts's DST policy; the schedules worker uses the same strategy.
-  const schedules = new Queue(QUEUE_NAMES.schedules, { connection, prefix, settings: { repeatStrategy } });
+  const schedules = new Queue(QUEUE_NAMES.schedules, { connection, prefix, settings: { repeatStrategy: fireRepeatStrategy } });
   const pdf = new Queue(QUEUE_NAMES.pdf, { connection, prefix });
   const maintenance = new Queue(QUEUE_NAMES.maintenance, { connection, prefix });
   return {

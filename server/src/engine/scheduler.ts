@@ -14,9 +14,9 @@ import { eventTopics } from '../events.ts';
 import type { Logger } from '../logger.ts';
 import type { LogSink } from '../logs/types.ts';
 import { createRedis } from '../redis.ts';
-import { assertCron, fireTimesBetween, repeatStrategy } from './cron.ts';
+import { assertCron, fireTimesBetween } from './cron.ts';
 import { triggerExecution, type EngineDeps } from './executions.ts';
-import { bullPrefix, QUEUE_NAMES, subscribeWhenReady, type Queues } from './queues.ts';
+import { bullPrefix, FIRE_LEAD_MS, fireRepeatStrategy, QUEUE_NAMES, subscribeWhenReady, type Queues } from './queues.ts';
 import type { AlertEmitter } from './alerts.ts';
 
 export interface ScheduleFireData {
@@ -158,6 +158,8 @@ export async function handleDueSlots(deps: SlotDeps, workflowId: string, firedSl
         workflowId,
         trigger: 'SCHEDULE',
         scheduledFor: slot,
+        // Fired ahead of its slot: the run job waits for the slot itself.
+        runAt: slot,
         idempotencyKey: slotIdempotencyKey(workflowId, slot),
       });
       result.executionId = execution.id;
@@ -190,11 +192,11 @@ export async function handleDueSlots(deps: SlotDeps, workflowId: string, firedSl
   return result;
 }
 
-/** The slot a fire job stands for: BullMQ names scheduler jobs `repeat:<schedulerId>:<millis>`. */
+/** The slot a fire job stands for: BullMQ names scheduler jobs `repeat:<schedulerId>:<millis>`, FIRE_LEAD_MS early. */
 export function slotOf(job: Job): Date {
   const m = /:(\d+)$/.exec(job.id ?? '');
-  if (m) return new Date(Number(m[1]));
-  return new Date(job.opts.prevMillis ?? job.timestamp + (job.opts.delay ?? 0));
+  const millis = m ? Number(m[1]) : (job.opts.prevMillis ?? job.timestamp + (job.opts.delay ?? 0));
+  return new Date(millis + FIRE_LEAD_MS);
 }
 
 export interface ScheduleWorkerOptions extends SlotDeps {
@@ -253,7 +255,7 @@ export class ScheduleWorker {
       concurrency: opts.concurrency ?? 50,
       stalledInterval: opts.stalledIntervalMs,
       lockDuration: opts.lockDurationMs,
-      settings: { repeatStrategy },
+      settings: { repeatStrategy: fireRepeatStrategy },
     });
     this.worker.on('error', (err) => opts.logger.error({ err }, 'schedule worker error'));
     await this.worker.waitUntilReady();

@@ -218,6 +218,11 @@ builder.mutationFields((t) => ({
       if (context !== undefined && (typeof context !== 'object' || context === null || Array.isArray(context))) {
         throw new ValidationError([{ path: 'input.context', message: 'must be a JSON object' }]);
       }
+      // The engine keys scheduled slots and bulk retries with these prefixes; a caller's key
+      // must never collide with (and so swallow) one of those runs.
+      if (input?.idempotencyKey && /^(slot|bulk):/.test(input.idempotencyKey)) {
+        throw new ValidationError([{ path: 'input.idempotencyKey', message: 'must not start with "slot:" or "bulk:" (reserved)' }]);
+      }
       return triggerExecution(ctx.engine, {
         tenantId: tenantOf(ctx),
         workflowId: requireLocalId(String(id), 'Workflow'),

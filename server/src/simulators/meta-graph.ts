@@ -74,6 +74,8 @@ export class MetaGraphSimulator extends SimServer {
     defaultLimit: 25,
     /** Graph may return fewer rows than asked; pages never exceed this. */
     maxPageSize: 500,
+    /** The usage percentage reported in X-App-Usage / X-Business-Use-Case-Usage on normal answers. */
+    usagePct: 12,
     /** Token errors (code 190) come as 400 and sometimes 401. */
     tokenErrorStatus: 400 as 400 | 401,
     /** Ads that still have insights but fail ?ids= lookups (deleted or no longer accessible). */
@@ -100,7 +102,7 @@ export class MetaGraphSimulator extends SimServer {
   }
 
   private usageHeaders(accountId?: string, eta = 0): Record<string, string> {
-    const pct = eta > 0 ? 100 : 12;
+    const pct = eta > 0 ? 100 : this.switches.usagePct;
     return {
       'x-app-usage': JSON.stringify({ call_count: pct, total_cputime: 5, total_time: 5 }),
       ...(accountId ? { 'x-business-use-case-usage': JSON.stringify({ [accountId]: [{ type: 'ads_insights', call_count: pct, total_cputime: 5, total_time: 5, estimated_time_to_regain_access: eta, ads_api_access_tier: 'standard_access' }] }) } : {}),

@@ -5,7 +5,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import schema from './definition.schema.json' with { type: 'json' };
 
-export type StepType = 'whatsapp.send' | 'pdf.generate' | 'meta.insights.sync' | 'pos.orders.sync' | 'delay' | 'log';
+export type StepType = 'whatsapp.send' | 'pdf.generate' | 'meta.insights.sync' | 'pos.orders.sync' | 'sales.daily.sync' | 'delay' | 'log';
 
 export type DateRangeSpec =
   | { kind: 'rolling'; offsetDays?: number }

@@ -29,6 +29,9 @@ export interface MetaClientOptions {
   maxRetries?: number;
   backoffBaseMs?: number;
   timeoutMs?: number;
+  /** Pause before the next request once any usage header reaches 75 % (throttling starts at 100). */
+  slowDownMs?: number;
+  onSlowDown?: (info: { usagePct: number; waitMs: number }) => void;
   onThrottle?: (info: { code?: number; waitMs: number; requestedMs: number; attempt: number }) => void;
 }
 
@@ -63,10 +66,26 @@ export const INSIGHT_FIELDS = 'ad_id,ad_name,adset_id,adset_name,campaign_id,cam
 
 export class MetaClient {
   private requests = 0;
-  private readonly o: Required<Omit<MetaClientOptions, 'signal' | 'onThrottle'>> & Pick<MetaClientOptions, 'signal' | 'onThrottle'>;
+  private nextDelayMs = 0;
+  private readonly o: Required<Omit<MetaClientOptions, 'signal' | 'onThrottle' | 'onSlowDown'>> & Pick<MetaClientOptions, 'signal' | 'onThrottle' | 'onSlowDown'>;
 
   constructor(opts: MetaClientOptions) {
-    this.o = { requestDelayMs: 3_000, maxThrottleWaitMs: 15 * 60_000, maxRetries: 5, backoffBaseMs: 1_000, timeoutMs: 60_000, ...opts, baseUrl: opts.baseUrl.replace(/\/+$/, '') };
+    this.o = { requestDelayMs: 3_000, maxThrottleWaitMs: 15 * 60_000, maxRetries: 5, backoffBaseMs: 1_000, timeoutMs: 60_000, slowDownMs: 30_000, ...opts, baseUrl: opts.baseUrl.replace(/\/+$/, '') };
+  }
+
+  /** The highest percentage in X-App-Usage and X-Business-Use-Case-Usage (0 when absent). */
+  private usagePct(res: RawResponse): number {
+    const values: number[] = [];
+    const collect = (u: Record<string, unknown>) => ['call_count', 'total_cputime', 'total_time'].forEach((k) => values.push(Number(u[k]) || 0));
+    try {
+      const app = res.headers.get('x-app-usage');
+      if (app) collect(JSON.parse(app));
+      const buc = res.headers.get('x-business-use-case-usage');
+      if (buc) Object.values(JSON.parse(buc) as Record<string, Array<Record<string, unknown>>>).flat().forEach(collect);
+    } catch {
+      return 0;
+    }
+    return Math.max(0, ...values);
   }
 
   /** Minutes to wait from the usage headers (the largest for any bucket), or undefined. */
@@ -93,12 +112,20 @@ export class MetaClient {
   async get(pathOrUrl: string, params: Record<string, string> = {}): Promise<any> {
     const url = this.url(pathOrUrl, params);
     for (let attempt = 1; ; attempt++) {
-      if (this.requests++ > 0) await sleep(this.o.requestDelayMs, this.o.signal);
+      if (this.requests++ > 0) await sleep(Math.max(this.o.requestDelayMs, this.nextDelayMs), this.o.signal);
+      this.nextDelayMs = 0;
       let failure: MetaApiError;
       let waitMs: number;
       try {
         const res = await send(url, { headers: { Authorization: `Bearer ${this.o.accessToken}`, Accept: 'application/json' }, signal: this.o.signal, timeoutMs: this.o.timeoutMs });
-        if (res.status >= 200 && res.status < 300 && !(res.body && typeof res.body === 'object' && res.body.error)) return res.body;
+        if (res.status >= 200 && res.status < 300 && !(res.body && typeof res.body === 'object' && res.body.error)) {
+          const usage = this.usagePct(res);
+          if (usage >= 75) {
+            this.nextDelayMs = this.o.slowDownMs;
+            this.o.onSlowDown?.({ usagePct: usage, waitMs: this.o.slowDownMs });
+          }
+          return res.body;
+        }
         const e = (res.body && typeof res.body === 'object' ? res.body.error : undefined) as { message?: string; code?: number; error_subcode?: number } | undefined;
         const code = e?.code;
         const throttled = (code !== undefined && THROTTLE_CODES.has(code)) || res.status === 429;

@@ -28,6 +28,7 @@ beforeEach(() => {
   throttles.length = 0;
   sim.switches.maxPageSize = 500;
   sim.switches.goneAdIds.clear();
+  sim.switches.usagePct = 12;
   conn = { baseUrl: sim.baseUrl, accessToken: 'EAAB-simulator-token' };
 });
 
@@ -129,6 +130,19 @@ describe('meta.insights.sync against the Graph simulator', () => {
     expect(err.details.retryable).toBe(false);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(sim.requests.length - n).toBe(1);
+  });
+
+  it('slows down once the usage headers pass 75 %', async () => {
+    const tenant = await createTestTenant(db);
+    const slowDowns: number[] = [];
+    const watchful = createMetaInsightsSyncStep({ resolveConnection: async () => conn, clientOptions: { requestDelayMs: 0, slowDownMs: 5, onSlowDown: (i) => slowDowns.push(i.usagePct) } });
+    const { ctx } = makeStepContext(db, tenant, { dates: ['2026-11-01'] });
+    await watchful.run(ctx, { accountIds: ['2222'] });
+    expect(slowDowns).toEqual([]);
+    sim.switches.usagePct = 80;
+    await watchful.run(ctx, { accountIds: ['2222'] });
+    expect(slowDowns.length).toBeGreaterThan(0);
+    expect(slowDowns.every((p) => p === 80)).toBe(true);
   });
 
   it('treats a day without delivery (no rows) as no data, not an error', async () => {

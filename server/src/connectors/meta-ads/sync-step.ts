@@ -151,6 +151,10 @@ export function createMetaClient(ctx: StepContext, conn: MetaConnection, opts: P
     baseUrl: conn.baseUrl,
     accessToken: conn.accessToken,
     signal: ctx.signal,
+    onSlowDown: (info) => {
+      opts.onSlowDown?.(info);
+      ctx.log({ level: 'INFO', message: `Meta usage at ${info.usagePct}%; slowing down`, metadata: { ...info } });
+    },
     onThrottle: (info) => {
       opts.onThrottle?.(info);
       ctx.log({ level: 'WARN', message: `Meta throttled (code ${info.code ?? '?'}); waiting ${Math.round(info.waitMs / 1000)} s`, metadata: { ...info } });

@@ -24,6 +24,8 @@ export interface PosClientOptions {
   maxRetryAfterMs?: number;
   timeoutMs?: number;
   pageSize?: number;
+  /** Pause before every request after the first, to stay near 1–2 requests/s per shop. */
+  requestDelayMs?: number;
   onRateLimited?: (info: { waitMs: number; status: number }) => void;
 }
 
@@ -52,10 +54,11 @@ export interface PosApiOrder {
 }
 
 export class PosClient {
+  private requests = 0;
   private readonly o: Required<Omit<PosClientOptions, 'signal' | 'onRateLimited'>> & Pick<PosClientOptions, 'signal' | 'onRateLimited'>;
 
   constructor(opts: PosClientOptions) {
-    this.o = { maxRetries: 3, backoffBaseMs: 1_000, maxRetryAfterMs: 120_000, timeoutMs: 30_000, pageSize: 100, ...opts, baseUrl: opts.baseUrl.replace(/\/+$/, '') };
+    this.o = { maxRetries: 3, backoffBaseMs: 1_000, maxRetryAfterMs: 120_000, timeoutMs: 30_000, pageSize: 100, requestDelayMs: 500, ...opts, baseUrl: opts.baseUrl.replace(/\/+$/, '') };
   }
 
   private async get(path: string, params: Record<string, string>): Promise<any> {
@@ -65,6 +68,7 @@ export class PosClient {
     for (let attempt = 1; ; attempt++) {
       let failure: PosApiError;
       let waitMs = backoffMs(attempt, this.o.backoffBaseMs, 60_000);
+      if (this.requests++ > 0) await sleep(this.o.requestDelayMs, this.o.signal);
       try {
         const res = await send(url.href, { headers: { Accept: 'application/json' }, signal: this.o.signal, timeoutMs: this.o.timeoutMs });
         const body = res.body;

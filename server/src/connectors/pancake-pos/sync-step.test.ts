@@ -14,7 +14,7 @@ let conn: PosConnection;
 const waits: number[] = [];
 const step = createPosOrdersSyncStep({
   resolveConnection: async () => conn,
-  clientOptions: { backoffBaseMs: 2, maxRetryAfterMs: 20, pageSize: 10, onRateLimited: (i) => waits.push(i.waitMs) },
+  clientOptions: { requestDelayMs: 0, backoffBaseMs: 2, maxRetryAfterMs: 20, pageSize: 10, onRateLimited: (i) => waits.push(i.waitMs) },
 });
 
 async function tenantWithCosts() {
@@ -144,7 +144,7 @@ describe('pos.orders.sync against the Pancake POS simulator', () => {
 
   it('stops between requests when cancelled', async () => {
     const tenant = await tenantWithCosts();
-    const slow = createPosOrdersSyncStep({ resolveConnection: async () => conn, clientOptions: { pageSize: 10, maxRetryAfterMs: 60_000 } });
+    const slow = createPosOrdersSyncStep({ resolveConnection: async () => conn, clientOptions: { requestDelayMs: 0, pageSize: 10, maxRetryAfterMs: 60_000 } });
     const { ctx, abort } = makeStepContext(db, tenant, { dates: DATES });
     sim.fail(1, { status: 429, body: {}, headers: { 'retry-after': '60' }, pathIncludes: '/orders' });
     setTimeout(() => abort.abort(), 100);

@@ -62,7 +62,7 @@ const PDF_OPTIONS = { format: 'A4', printBackground: true } as const;
  * (shared pages split between the processes sharing them), so Chromium's many processes are not
  * counted several times over. Falls back to RSS where smaps_rollup is unavailable.
  */
-export async function processTreeMemoryMb(rootPid: number): Promise<number> {
+async function processTreeMemoryMb(rootPid: number): Promise<number> {
   const children = new Map<number, number[]>();
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;
@@ -139,7 +139,17 @@ export class PdfRenderer {
   private ensureBrowser(): Promise<Browser> {
     if (this.browser?.connected) return Promise.resolve(this.browser);
     this.launching ??= puppeteer
-      .launch({ executablePath: this.opts.chromiumPath, headless: true, args: CHROMIUM_FLAGS, protocolTimeout: 30_000 })
+      .launch({
+        executablePath: this.opts.chromiumPath,
+        headless: true,
+        args: CHROMIUM_FLAGS,
+        protocolTimeout: 30_000,
+        // Puppeteer's own handlers would kill the browser and exit the process on a signal,
+        // skipping our drain; the app's shutdown closes the browser instead.
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+      })
       .then((b) => {
         this.browser = b;
         this.stats.browserLaunches++;
