@@ -70,6 +70,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       engine: { db, queues, redis, redisPrefix: config.redisPrefix },
       pubSub,
       encryptionKey: config.encryptionKey,
+      ops: { signingSecret: config.signingSecret, outboundAllowHosts: config.connectors.outboundAllowHosts, defaultLogRetentionDays: config.logs.retentionDays },
       limits: config.graphql,
       rateLimiter,
       logger,

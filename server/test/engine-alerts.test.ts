@@ -50,7 +50,7 @@ describe('alerts', () => {
       if (new URL(u).hostname !== '127.0.0.1') throw new Error('private address');
     };
     const runs = new RunWorker({ ...deps, alerts, registry: createBuiltinRegistry(), logSink: collectLogs(), logger: quietLogger, driftWarnMs: 5000, concurrency: 2, stalledIntervalMs: 30_000, lockDurationMs: 30_000, drainMs: 1000 });
-    const maintenance = new MaintenanceWorker({ ...deps, logger: quietLogger, sweepTenantId: tenantId, sweepIntervalMs: 60_000, pendingAfterMs: 60_000, delivery: { signingSecret, assertOutboundUrl: guard } });
+    const maintenance = new MaintenanceWorker({ ...deps, logger: quietLogger, sweepTenantId: tenantId, sweepIntervalMs: 60_000, pendingAfterMs: 60_000, delivery: { signingSecret, assertOutboundUrl: guard, outbound: { allowHosts: ['127.0.0.1'] } } });
     await runs.start();
     await maintenance.start();
     try {

@@ -2,13 +2,15 @@
 -- retention.
 
 -- Text search: a trigram GIN index keeps the Logs Explorer's substring semantics (ILIKE
--- '%word%', the same predicate Prisma's `contains, mode: insensitive` emits) and leads with
--- tenantId (btree_gin) so a search never visits other tenants' matches.
+-- '%word%', the same predicate Prisma's `contains, mode: insensitive` emits). tenantId and
+-- level are in it too (btree_gin), so a search never visits other tenants' matches and a
+-- search within one level intersects posting lists inside the index instead of fetching every
+-- row that has the words.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE EXTENSION IF NOT EXISTS btree_gin;
 
 -- CreateIndex
-CREATE INDEX "LogEntry_tenantId_message_idx" ON "LogEntry" USING GIN ("tenantId", "message" gin_trgm_ops);
+CREATE INDEX "LogEntry_tenantId_level_message_idx" ON "LogEntry" USING GIN ("tenantId", "level", "message" gin_trgm_ops);
 
 -- Creates the daily partitions covering [from_day, to_day] that do not exist yet; idempotent.
 -- Day boundaries are UTC. Rows that landed in the DEFAULT partition for a day (written before

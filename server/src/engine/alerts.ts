@@ -11,6 +11,7 @@
 import { createHmac } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { guardedFetch, type OutboundOptions } from '../security/outbound-guard.ts';
 import type { AlertEvent } from '../generated/prisma/enums.ts';
 import type { Logger } from '../logger.ts';
 import type { Queues } from './queues.ts';
@@ -69,6 +70,11 @@ export interface DeliverDeps {
   signingSecret: Buffer;
   /** The outbound-address (SSRF) guard; throws for addresses we must not call. */
   assertOutboundUrl(url: string): Promise<void>;
+  /**
+   * Options of the connect-time check the POST itself goes through (guardedFetch), so a name
+   * that re-resolves to a private address after the check above is still refused.
+   */
+  outbound?: OutboundOptions;
   timeoutMs?: number;
   now?: () => Date;
 }
@@ -90,10 +96,12 @@ export async function deliverAlert(deps: DeliverDeps, deliveryId: string, attemp
   let status: number | undefined;
   let error: string | undefined;
   try {
-    const res = await fetch(delivery.destination.url, {
+    const res = await guardedFetch(delivery.destination.url, {
+      ...deps.outbound,
       method: 'POST',
-      redirect: 'manual',
-      signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
+      maxRedirects: 0,
+      timeoutMs: deps.timeoutMs ?? 10_000,
+      maxBodyBytes: 64 * 1024,
       headers: {
         'content-type': 'application/json',
         'user-agent': 'Flowdeck-Alerts/1',
@@ -104,7 +112,6 @@ export async function deliverAlert(deps: DeliverDeps, deliveryId: string, attemp
       },
       body,
     });
-    await res.body?.cancel();
     status = res.status;
     if (res.status >= 200 && res.status < 300) {
       await record({ status: 'DELIVERED', lastStatus: res.status, lastError: null, deliveredAt: now });

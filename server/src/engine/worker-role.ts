@@ -53,7 +53,7 @@ export function createWorkerComponents(deps: WorkerRoleDeps) {
       pendingAfterMs: config.worker.sweepPendingAfterMs,
       nightlyCron: config.logs.maintenanceCron,
       tasks: deps.nightlyTasks,
-      delivery: { signingSecret: config.signingSecret, assertOutboundUrl: deps.assertOutboundUrl },
+      delivery: { signingSecret: config.signingSecret, assertOutboundUrl: deps.assertOutboundUrl, outbound: { allowHosts: config.connectors.outboundAllowHosts } },
     }),
   ];
 }

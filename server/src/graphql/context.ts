@@ -15,6 +15,17 @@ export interface GraphQLContext {
   encryptionKey: Buffer;
   /** This process's key cache, so a revocation takes effect here at once. */
   authenticator?: Authenticator;
+  /** Settings the operations API reads: alert secrets, the outbound guard, log retention. */
+  ops: OpsSettings;
+}
+
+export interface OpsSettings {
+  /** Alert destinations' secrets derive from it (engine/alerts.ts). */
+  signingSecret: Buffer;
+  /** OUTBOUND_ALLOW_HOSTS: webhook hosts allowed to resolve to private addresses. */
+  outboundAllowHosts: readonly string[];
+  /** LOG_RETENTION_DAYS: the retention of every level a tenant has not set. */
+  defaultLogRetentionDays: number;
 }
 
 /** The caller's tenant; only called behind an authScope that guarantees a viewer. */

@@ -9,5 +9,9 @@ import './logs.ts';
 import './integrations.ts';
 import './api-keys.ts';
 import './synced-data.ts';
+import './maintenance.ts';
+import './log-retention.ts';
+import './bulk-operations.ts';
+import './alert-destinations.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -21,7 +21,7 @@ import type { Authenticator, Viewer } from '../auth/authenticator.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { EngineDeps } from '../engine/executions.ts';
-import type { GraphQLContext } from './context.ts';
+import type { GraphQLContext, OpsSettings } from './context.ts';
 import type { FlowdeckPubSub } from './pubsub.ts';
 import { maskError } from './plugins/mask-error.ts';
 import type { RateLimiter } from './plugins/rate-limit.ts';
@@ -36,6 +36,7 @@ export interface YogaDeps {
   engine: EngineDeps;
   pubSub: FlowdeckPubSub;
   encryptionKey: Buffer;
+  ops: OpsSettings;
   limits: Config['graphql'];
   rateLimiter?: RateLimiter;
   /** Where Yoga reports what it masks (the errors a client only sees as "Unexpected error."). */
@@ -71,7 +72,7 @@ function yogaLogging(logger: Logger) {
   };
 }
 
-export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encryptionKey, limits, rateLimiter, logger, graphiql = true }: YogaDeps): FlowdeckYoga {
+export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encryptionKey, ops, limits, rateLimiter, logger, graphiql = true }: YogaDeps): FlowdeckYoga {
   return createYoga<WsServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -93,7 +94,7 @@ export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encrypti
       const fromWs = initial.extra !== undefined;
       const viewer = fromWs ? (initial.extra?.viewer ?? null) : await authenticator.authenticate(initial.request.headers.get('authorization'));
       if (viewer && !fromWs) await rateLimiter?.consume(viewer.apiKeyId);
-      return { db, viewer, engine, pubSub, encryptionKey, authenticator };
+      return { db, viewer, engine, pubSub, encryptionKey, authenticator, ops };
     },
   });
 }

@@ -86,7 +86,7 @@ function checkFilter(filter: LogFilter): void {
  *   everything newer — deep pages cost what first pages cost;
  * - a set of levels becomes one ordered index scan per level, merged (UNION ALL with a limit
  *   per branch), instead of sorting every row of those levels;
- * - search words are ILIKE predicates the trigram index on (tenantId, message) answers.
+ * - search words are ILIKE predicates the trigram index on (tenantId, level, message) answers.
  */
 export async function queryLogs(db: PrismaClient, tenantId: string, filter: LogFilter, page: { first?: number; after?: string | null } = {}): Promise<LogPage> {
   const first = page.first ?? 100;
