@@ -11,6 +11,7 @@ import { createFlowdeckPubSub } from './graphql/pubsub.ts';
 import { RateLimiter } from './graphql/plugins/rate-limit.ts';
 import { createRedis } from './redis.ts';
 import { createHttpServer } from './http/server.ts';
+import { createStaticHandler } from './http/static.ts';
 import { createWorkerComponents } from './engine/worker-role.ts';
 import { createBuiltinRegistry } from './engine/steps/builtin.ts';
 import { createQueues } from './engine/queues.ts';
@@ -79,7 +80,8 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       createLogExportRoute({ db, authenticator }),
       ...(config.storage.driver === 'local' ? [createFilesRoute({ root: config.storage.localDir, signingSecret: config.signingSecret })] : []),
     ];
-    const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port, routes });
+    // The dashboard's SPA fallback answers any unclaimed GET for HTML, so it stays the last route.
+    const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port, routes: [...routes, createStaticHandler()] });
     const ws = attachGraphQLWs({ server: http.server, yoga, authenticator, rateLimiter });
     components.push({
       name: 'http',

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { findRunning, startEmbedded, type EmbeddedServices } from './embedded.ts';
 import { ensureDevSecrets } from './secrets.ts';
 import { seedDemo } from './seed.ts';
+import { ensureClientBuild } from './client-build.ts';
 import { migrate } from '../migrate.ts';
 
 const t0 = performance.now();
@@ -20,6 +21,7 @@ async function stopServices() {
 
 try {
   ensureDevSecrets(dataDir);
+  await ensureClientBuild(say);
   if (!process.env.DATABASE_URL || !process.env.REDIS_URL) {
     const other = await findRunning(dataDir);
     if (other) throw new Error(`Flowdeck is already running from ${dataDir} (pid ${other.pid}); stop it first`);
@@ -36,7 +38,7 @@ try {
   const { main, stopOnSignals } = await import('../main.ts');
   const app = await main(process.env, ['all']);
   const base = `http://localhost:${app.port}`;
-  say(`ready in ${Math.round(performance.now() - t0)} ms — GraphiQL: ${base}/graphql`);
+  say(`ready in ${Math.round(performance.now() - t0)} ms — dashboard: ${base}/ — GraphiQL: ${base}/graphql`);
   if (seeded.apiKey) {
     say('demo tenant created. Its ADMIN API key (shown once, stored only as a hash):');
     process.stderr.write(`\n    ${seeded.apiKey}\n\n`);

@@ -1,0 +1,248 @@
+import { useEffect, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { useMutation, useQuery, useSubscription } from 'urql';
+import { graphql } from '../graphql';
+import { JsonView } from '../components/json-view.tsx';
+import { LogView } from '../components/log-view.tsx';
+import { Empty, ErrorState, Loading, errorMessage } from '../components/states.tsx';
+import { Progress, StatusBadge } from '../components/status.tsx';
+import { durationBetween, formatDuration, formatInZone } from '../lib/format.ts';
+import { allows } from '../session.tsx';
+import { useViewer } from '../viewer.tsx';
+
+const ExecutionDetailFragment = graphql(`
+  fragment ExecutionDetail on Execution {
+    ...ExecutionSummary
+    workflowVersion
+    input
+    output
+    rangeStart
+    rangeEnd
+    idempotencyKey
+    retryOfId
+    stepRuns {
+      id
+      index
+      name
+      type
+      status
+      attempts
+      output
+      error
+      startedAt
+      finishedAt
+    }
+  }
+`);
+
+const ExecutionDocument = graphql(`
+  query Execution($id: ID!) {
+    execution(id: $id) {
+      ...ExecutionDetail
+    }
+  }
+`);
+
+const ExecutionLiveDocument = graphql(`
+  subscription ExecutionLive($executionId: ID!) {
+    executionUpdated(executionId: $executionId) {
+      ...ExecutionDetail
+    }
+  }
+`);
+
+const CancelExecutionDocument = graphql(`
+  mutation CancelExecution($id: ID!) {
+    cancelExecution(id: $id) {
+      __typename
+      ... on ExecutionPayload {
+        execution {
+          ...ExecutionDetail
+        }
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+const RetryExecutionDocument = graphql(`
+  mutation RetryExecution($id: ID!) {
+    retryExecution(id: $id) {
+      __typename
+      ... on ExecutionPayload {
+        execution {
+          id
+        }
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+const ACTIVE = new Set(['PENDING', 'RUNNING']);
+const RETRYABLE = new Set(['FAILED', 'CANCELLED']);
+const RESYNC_MS = 5_000;
+
+/** Re-renders every second while something is running, so durations tick. */
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [active]);
+  return now;
+}
+
+export function ExecutionDetailPage() {
+  const { id = '' } = useParams();
+  const viewer = useViewer();
+  const navigate = useNavigate();
+  const [{ data, fetching, error }, refetch] = useQuery({ query: ExecutionDocument, variables: { id } });
+  useSubscription({ query: ExecutionLiveDocument, variables: { executionId: id } });
+  const [cancelState, cancel] = useMutation(CancelExecutionDocument);
+  const [retryState, retry] = useMutation(RetryExecutionDocument);
+  const [problem, setProblem] = useState<string | null>(null);
+  const e = data?.execution;
+  const active = !!e && ACTIVE.has(e.status);
+  const now = useNow(active);
+  // Safety net while the run is active: a subscription payload lost across a reconnect, or a
+  // query answer that lands after a newer payload, would otherwise freeze a stale status.
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => refetch({ requestPolicy: 'network-only' }), RESYNC_MS);
+    return () => clearInterval(t);
+  }, [active, refetch]);
+
+  if (error && !data) return <ErrorState error={error} retry={() => refetch({ requestPolicy: 'network-only' })} />;
+  if (fetching && !data) return <Loading />;
+  if (!e) return <Empty>No such execution. <Link to="/executions">All executions</Link></Empty>;
+  const canOperate = allows(viewer.role, 'OPERATOR');
+  const zone = viewer.tenant.timezone;
+
+  async function onCancel() {
+    const res = await cancel({ id: e!.id });
+    const r = res.data?.cancelExecution;
+    setProblem(res.error ? errorMessage(res.error) : r && r.__typename !== 'ExecutionPayload' && 'message' in r ? r.message : null);
+  }
+  async function onRetry() {
+    const res = await retry({ id: e!.id });
+    const r = res.data?.retryExecution;
+    if (res.error) return setProblem(errorMessage(res.error));
+    if (r?.__typename === 'ExecutionPayload') navigate(`/executions/${encodeURIComponent(r.execution.id)}`);
+    else if (r && 'message' in r) setProblem(r.message);
+  }
+
+  return (
+    <section aria-labelledby="ex-title">
+      <div className="page-head">
+        <h1 id="ex-title">
+          <Link to={`/workflows/${encodeURIComponent(e.workflow.id)}`}>{e.workflow.name}</Link> run
+        </h1>
+        <StatusBadge status={e.status} />
+        {e.cancelRequestedAt && ACTIVE.has(e.status) && <span className="muted">cancel requested…</span>}
+        <div className="actions">
+          {ACTIVE.has(e.status) && (
+            <button type="button" className="danger" onClick={onCancel} disabled={!canOperate || cancelState.fetching || !!e.cancelRequestedAt} title={canOperate ? undefined : 'Needs the OPERATOR role'}>
+              Cancel run
+            </button>
+          )}
+          {RETRYABLE.has(e.status) && (
+            <button type="button" onClick={onRetry} disabled={!canOperate || retryState.fetching} title={canOperate ? undefined : 'Needs the OPERATOR role'}>
+              Retry
+            </button>
+          )}
+        </div>
+      </div>
+      {problem && (
+        <p className="field-error" role="alert">
+          {problem}
+        </p>
+      )}
+      <div className="cols">
+        <div className="card">
+          <dl className="facts">
+            <dt>Trigger</dt>
+            <dd>{e.trigger}</dd>
+            {e.scheduledFor && (
+              <>
+                <dt>Slot</dt>
+                <dd>
+                  {formatInZone(e.scheduledFor, zone)} {e.driftMs != null && <span className="muted">(started {formatDuration(e.driftMs)} after)</span>}
+                </dd>
+              </>
+            )}
+            <dt>Created</dt>
+            <dd>{formatInZone(e.createdAt, zone)}</dd>
+            <dt>Started</dt>
+            <dd>{formatInZone(e.startedAt, zone)}</dd>
+            <dt>Finished</dt>
+            <dd>{formatInZone(e.finishedAt, zone)}</dd>
+            <dt>Duration</dt>
+            <dd data-testid="duration">{formatDuration(durationBetween(e.startedAt, e.finishedAt, now))}</dd>
+            {e.rangeStart && (
+              <>
+                <dt>Dates</dt>
+                <dd>
+                  {e.rangeStart} → {e.rangeEnd}
+                </dd>
+              </>
+            )}
+            {e.retryOfId && (
+              <>
+                <dt>Retry of</dt>
+                <dd>
+                  <Link to={`/executions/${encodeURIComponent(e.retryOfId)}`}>earlier run</Link>
+                </dd>
+              </>
+            )}
+          </dl>
+        </div>
+        <div className="card" aria-label="Progress">
+          <Progress progress={e.progress} />
+          {e.error != null && (
+            <>
+              <h2 className="field-error">Error</h2>
+              <JsonView value={e.error} label="Execution error" />
+            </>
+          )}
+          {e.output != null && (
+            <>
+              <h2>Output</h2>
+              <JsonView value={e.output} label="Execution output" />
+            </>
+          )}
+        </div>
+      </div>
+      <h2>Steps</h2>
+      {e.stepRuns.length === 0 ? (
+        <Empty>No step has started yet.</Empty>
+      ) : (
+        <ol className="timeline" aria-label="Step timeline">
+          {e.stepRuns.map((s) => (
+            <li key={s.id} className={`step-${s.status.toLowerCase()}`} data-step={s.name ?? s.type}>
+              <strong>{s.name ?? `step ${s.index + 1}`}</strong> <code>{s.type}</code> <StatusBadge status={s.status} />{' '}
+              <span className="muted">
+                {formatDuration(durationBetween(s.startedAt, s.finishedAt, now))}
+                {s.attempts > 1 && ` · ${s.attempts} attempts`}
+              </span>
+              {s.error != null && <JsonView value={s.error} label={`Error of ${s.name ?? s.type}`} />}
+              {s.output != null && (
+                <details open={s.type.startsWith('pdf') || s.type.startsWith('whatsapp')}>
+                  <summary>Output</summary>
+                  <JsonView value={s.output} label={`Output of ${s.name ?? s.type}`} />
+                </details>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+      <h2>Logs</h2>
+      <LogView filter={{ executionId: e.id }} liveByDefault height="24rem" />
+    </section>
+  );
+}

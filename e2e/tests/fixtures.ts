@@ -1,0 +1,55 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { test as base, expect, type Page } from '@playwright/test';
+
+const screenshots = path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+
+export interface Stack {
+  url: string;
+  apiKey: string;
+  databaseUrl: string;
+  /** POSTs a GraphQL document with the demo ADMIN key (for setup the UI is not under test for). */
+  graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<T>;
+}
+
+export const test = base.extend<{ stack: Stack; signedIn: Page }>({
+  baseURL: async ({}, use) => use(process.env.FLOWDECK_E2E_URL),
+  stack: async ({}, use) => {
+    const url = process.env.FLOWDECK_E2E_URL!;
+    const apiKey = process.env.FLOWDECK_E2E_KEY!;
+    await use({
+      url,
+      apiKey,
+      databaseUrl: process.env.FLOWDECK_E2E_DATABASE_URL!,
+      async graphql(query, variables) {
+        const res = await fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, 'x-graphql-yoga-csrf': '1' },
+          body: JSON.stringify({ query, variables }),
+        });
+        const body = (await res.json()) as { data?: unknown; errors?: { message: string }[] };
+        if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
+        return body.data as never;
+      },
+    });
+  },
+  signedIn: async ({ page, stack }, use) => {
+    await signIn(page, stack.apiKey);
+    await use(page);
+  },
+});
+
+export async function signIn(page: Page, apiKey: string): Promise<void> {
+  await page.goto('/');
+  await page.getByLabel('API key').fill(apiKey);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+}
+
+/** Saves a screenshot of the page for the README (docs/screenshots/<name>.png). */
+export async function snap(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshots, { recursive: true });
+  await page.screenshot({ path: path.join(screenshots, `${name}.png`) });
+}
+
+export { expect };

@@ -1,0 +1,32 @@
+import { expect, snap, test } from './fixtures.ts';
+import { createWorkflow } from './api.ts';
+
+test('trigger a long data-sync run from the UI, watch its counters move, then cancel it', async ({ signedIn: page, stack }) => {
+  await createWorkflow(stack, {
+    name: 'Backfill 30 days',
+    enabled: true,
+    definition: { dateRange: { kind: 'relative', days: 30 }, steps: [{ id: 'meta', type: 'meta.insights.sync' }, { id: 'pos', type: 'pos.orders.sync' }] },
+  });
+  await page.goto('/workflows');
+  const row = page.locator('tr', { hasText: 'Backfill 30 days' });
+  await row.getByRole('button', { name: 'Run now' }).click();
+  await expect(page).toHaveURL(/\/executions\/.+/);
+  await expect(page.locator('.page-head .badge')).toHaveText('RUNNING', { timeout: 20_000 });
+
+  // Counters change without a reload.
+  const counters = page.locator('[aria-label="Progress"] .progress-cell small');
+  const first = (await counters.textContent()) ?? '';
+  await expect.poll(async () => (await counters.textContent()) ?? '', { timeout: 30_000 }).not.toBe(first);
+  const second = (await counters.textContent()) ?? '';
+  await expect.poll(async () => (await counters.textContent()) ?? '', { timeout: 30_000 }).not.toBe(second);
+  await snap(page, 'execution-running');
+
+  await page.getByRole('button', { name: 'Cancel run' }).click();
+  await expect(page.locator('.page-head .badge')).toHaveText('CANCELLED', { timeout: 30_000 });
+  await expect(page.getByRole('button', { name: 'Retry' })).toBeEnabled();
+
+  // The live list shows the same run as cancelled.
+  await page.goto('/executions?status=CANCELLED');
+  await expect(page.locator('tr[data-status="CANCELLED"]').first()).toBeVisible();
+  await snap(page, 'executions');
+});
