@@ -2,7 +2,11 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 
-const screenshots = path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+// The README's screenshots are refreshed on request (UPDATE_SCREENSHOTS=1 npm test); an
+// ordinary run keeps its pictures under e2e/test-results, so the tests never dirty the tree.
+const screenshots = process.env.UPDATE_SCREENSHOTS
+  ? path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots')
+  : path.resolve(import.meta.dirname, '..', 'test-results', 'screenshots');
 
 export interface Stack {
   url: string;
@@ -46,7 +50,7 @@ export async function signIn(page: Page, apiKey: string): Promise<void> {
   await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
 }
 
-/** Saves a screenshot of the page for the README (docs/screenshots/<name>.png). */
+/** Saves a screenshot of the page (for the README: docs/screenshots/<name>.png, see above). */
 export async function snap(page: Page, name: string): Promise<void> {
   mkdirSync(screenshots, { recursive: true });
   await page.screenshot({ path: path.join(screenshots, `${name}.png`) });

@@ -4,6 +4,7 @@
 // services; a second start reuses .data/ and loses nothing.
 import path from 'node:path';
 import { findRunning, startEmbedded, type EmbeddedServices } from './embedded.ts';
+import { freePort } from './services.ts';
 import { ensureDevSecrets } from './secrets.ts';
 import { seedDemo } from './seed.ts';
 import { ensureClientBuild } from './client-build.ts';
@@ -35,6 +36,9 @@ try {
 
   const { getDb } = await import('../db.ts');
   const seeded = await seedDemo(getDb());
+  // PORT=0 means "any free port": pick it now, so PUBLIC_URL (and every signed link built from
+  // it) names the port the server really listens on.
+  if (process.env.PORT === '0') process.env.PORT = String(await freePort());
   const { main, stopOnSignals } = await import('../main.ts');
   const app = await main(process.env, ['all']);
   const base = `http://localhost:${app.port}`;
