@@ -1,6 +1,7 @@
 // Engine throughput and latency, beside raw BullMQ as the ceiling, in one run on one machine.
 // The engine's step is a no-op, so what is measured is the engine itself: the execution row,
 // the job, the RUNNING/COMPLETED transitions, the StepRun and the published events.
+import { metric } from './bench-metrics.ts';
 import { Queue, Worker } from 'bullmq';
 import { createDb } from '../db.ts';
 import { createRedis } from '../redis.ts';
@@ -185,4 +186,9 @@ export async function benchEngine(env: BenchEnv): Promise<void> {
     ]),
   );
   console.log(`\nscheduled slots missed: ${missed}; expected fires ≈ ${SCHEDULED_WORKFLOWS * SCHEDULE_SECONDS}, got ${slotToStart.length}\n`);
+  metric('engine', 'raw BullMQ no-op jobs', rawRate, '/s', 'higher');
+  metric('engine', 'whole engine, no-op step', e2eRate, '/s', 'higher');
+  metric('engine', 'whole engine, % of raw BullMQ', (100 * e2eRate) / rawRate, '%', 'higher');
+  metric('engine', 'trigger → start p99', percentile(triggerToStart, 99), 'ms', 'lower');
+  metric('engine', 'slot → start p99', percentile(slotToStart, 99), 'ms', 'lower');
 }

@@ -8,6 +8,7 @@
 //   - ingestion: lines/s through one LogService with redaction, end to end into PostgreSQL;
 //   - write-to-subscriber latency (log() call → LogBatchEvent received over Redis) p50/p95.
 // The seeded data is kept between runs; a run with the same row count skips the seed.
+import { metric } from './bench-metrics.ts';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -134,6 +135,8 @@ async function benchQueries(databaseUrl: string, client: pg.Client, tenants: str
       await queryLogs(db, tenant, filter, { first: 100, after });
       deep.push(performance.now() - t);
     }
+    metric('logs', `queryLogs ${name}: first page p95`, percentile(first, 95), 'ms', 'lower');
+    metric('logs', `queryLogs ${name}: deep page p95`, percentile(deep, 95), 'ms', 'lower');
     say(`${name.padEnd(48)} ${fmt(percentile(first, 50))} ${fmt(percentile(first, 95))} ${fmt(percentile(deep, 50))} ${fmt(percentile(deep, 95))}  ${total >= DEEP * 2 ? `>${(DEEP * 2).toLocaleString()}` : total.toLocaleString()} (deep at ${depth.toLocaleString()})`);
   }
   await db.$disconnect();
@@ -161,6 +164,7 @@ async function benchIngestion(databaseUrl: string, redisUrl: string, tenant: str
   await service.flush();
   const total = performance.now() - t;
   const s = service.stats();
+  metric('logs', 'ingestion with redaction', INGEST_LINES / (total / 1000), 'lines/s', 'higher');
   say(`ingestion: ${INGEST_LINES.toLocaleString()} lines with redaction in ${(total / 1000).toFixed(2)} s → ${Math.round(INGEST_LINES / (total / 1000)).toLocaleString()} lines/s written (log() calls took ${(produced / 1000).toFixed(2)} s); written ${s.written}, dropped ${s.dropped}`);
   await service.stop();
 
@@ -183,6 +187,7 @@ async function benchIngestion(databaseUrl: string, redisUrl: string, tenant: str
   }
   await live.stop();
   await new Promise((r) => setTimeout(r, 300));
+  metric('logs', 'write → subscriber p95', percentile(latencies, 95), 'ms', 'lower');
   say(`write-to-subscriber latency at ${rate.toLocaleString()} lines/s (batch 500 / 200 ms): p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, max ${Math.max(...latencies)} ms over ${latencies.length.toLocaleString()} lines`);
   await sub.quit();
   redis.disconnect();

@@ -5,6 +5,7 @@
 // Run: npm run bench (or node --import tsx server/src/dev/bench-pdf.ts). Uses DATABASE_URL and
 // REDIS_URL when set; otherwise private services under .data/bench (wiped first).
 import { randomBytes, randomUUID } from 'node:crypto';
+import { metric } from './bench-metrics.ts';
 import path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import puppeteer from 'puppeteer-core';
@@ -133,6 +134,12 @@ async function main(): Promise<void> {
     `  peak memory           worker process ${peakNode.toFixed(0)} MB RSS + Chromium tree ${peakBrowser.toFixed(0)} MB = ${(peakNode + peakBrowser).toFixed(0)} MB (MEM_LIMIT ${process.env.MEM_LIMIT ?? 1024} MB)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  metric('pdf', 'cold start', coldMs, 'ms', 'lower');
+  metric('pdf', 'pdf.generate warm p50', pct(warm, 50), 'ms', 'lower');
+  metric('pdf', 'pdf.generate warm p95', pct(warm, 95), 'ms', 'lower');
+  metric('pdf', 'raw page.pdf() p95', pct(raw, 95), 'ms', 'lower');
+  metric('pdf', 'step / raw p95', pct(warm, 95) / pct(raw, 95), 'x', 'lower');
+  metric('pdf', 'peak memory', peakNode + peakBrowser, 'MB', 'lower');
 
   await worker.stop();
   await queueEvents.close();

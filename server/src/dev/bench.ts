@@ -3,8 +3,15 @@
 // applied, then each benchmark prints its own table.
 // To add one: write `server/src/dev/bench-<area>.ts` exporting `(env: BenchEnv) => Promise<void>`
 // and list it in BENCHES. Arguments pick benchmarks by name; none runs them all.
+// Every `metric()` a benchmark reports lands in bench/results.json and bench/results.md with a
+// description of the machine; `--compare <older results.json>` prints each metric beside the
+// older value and their ratio.
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseMetricLine, type Metric } from './bench-metrics.ts';
 import { migrate } from '../migrate.ts';
 import { removeDir, startPostgres, startRedis, type Service } from './services.ts';
 import { benchEngine } from './bench-engine.ts';
@@ -21,7 +28,9 @@ function script(file: string, { ownServices = false } = {}): (env: BenchEnv) => 
   return (env) =>
     new Promise((resolve, reject) => {
       const childEnv = { ...process.env, ...(ownServices ? {} : { DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl }) };
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, file)], { stdio: 'inherit', env: childEnv, cwd: root });
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, file)], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv, cwd: root });
+      // The child's stdout goes through ours, where metric lines are collected.
+      child.stdout.on('data', (d: Buffer) => process.stdout.write(d));
       child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${file} exited with ${code}`))));
     });
 }
@@ -37,7 +46,56 @@ const BENCHES: Record<string, (env: BenchEnv) => Promise<void>> = {
 const say = (msg: string) => process.stderr.write(`[flowdeck bench] ${msg}\n`);
 const root = path.resolve(import.meta.dirname, '../../..');
 const dataDir = path.join(root, '.data', 'bench');
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const { values: opts, positionals: wanted } = parseArgs({ allowPositionals: true, options: { compare: { type: 'string' } } });
+
+// Collect metric lines from everything written to stdout (ours and the children's), keeping
+// them out of the human-readable output.
+const metrics: Metric[] = [];
+const write = process.stdout.write.bind(process.stdout);
+let pending = '';
+process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  pending += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+  const lines = pending.split('\n');
+  pending = lines.pop() ?? '';
+  const keep = lines.filter((l) => {
+    const m = parseMetricLine(l);
+    if (m) metrics.push(m);
+    return !m;
+  });
+  return keep.length ? write(`${keep.join('\n')}\n`, ...(rest as [])) : true;
+}) as typeof process.stdout.write;
+
+function machine(): string {
+  const cpu = os.cpus();
+  return `${cpu[0]?.model ?? 'unknown CPU'} · ${cpu.length} cores · ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version} · ${os.platform()} ${os.release()}`;
+}
+
+function writeResults(): void {
+  const dir = path.join(root, 'bench');
+  mkdirSync(dir, { recursive: true });
+  const at = new Date().toISOString();
+  writeFileSync(path.join(dir, 'results.json'), `${JSON.stringify({ at, machine: machine(), metrics }, null, 2)}\n`);
+  const rows = metrics.map((m) => `| ${m.bench} | ${m.name} | ${m.value} ${m.unit} |`);
+  writeFileSync(path.join(dir, 'results.md'), `# Benchmarks\n\n${at} · ${machine()}\n\n| bench | metric | value |\n| --- | --- | --- |\n${rows.join('\n')}\n`);
+  say(`wrote bench/results.json and bench/results.md (${metrics.length} metrics)`);
+}
+
+/** Each metric beside an earlier run's, with the ratio; ▲ better, ▼ worse (by more than 5%). */
+function compare(file: string): void {
+  if (!existsSync(file)) throw new Error(`no results file at ${file}`);
+  const old = JSON.parse(readFileSync(file, 'utf8')) as { at: string; machine: string; metrics: Metric[] };
+  const before = new Map(old.metrics.map((m) => [`${m.bench}/${m.name}`, m]));
+  const lines = [`\nCompared with ${file} (${old.at}, ${old.machine})\n`, '| bench | metric | before | now | ratio |', '| --- | --- | --- | --- | --- |'];
+  for (const m of metrics) {
+    const b = before.get(`${m.bench}/${m.name}`);
+    if (!b || b.value === 0) continue;
+    const ratio = m.value / b.value;
+    const better = m.better === 'higher' ? ratio > 1.05 : ratio < 0.95;
+    const worse = m.better === 'higher' ? ratio < 0.95 : ratio > 1.05;
+    lines.push(`| ${m.bench} | ${m.name} | ${b.value} ${b.unit} | ${m.value} ${m.unit} | ${ratio.toFixed(2)}x ${better ? '▲' : worse ? '▼' : '='} |`);
+  }
+  console.log(lines.join('\n'));
+}
 const unknown = wanted.filter((n) => !BENCHES[n]);
 if (unknown.length) {
   say(`unknown benchmark(s) ${unknown.join(', ')}; available: ${Object.keys(BENCHES).join(', ')}`);
@@ -58,6 +116,8 @@ try {
     say(`running ${name}…`);
     await BENCHES[name]!({ databaseUrl: pg.url, redisUrl: redis.url, say });
   }
+  writeResults();
+  if (opts.compare) compare(path.resolve(opts.compare));
 } catch (err) {
   say(`benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   status = 1;
