@@ -128,3 +128,10 @@ describe('redactText on adversarial input', () => {
     expect(ratio).toBeLessThan(6);
   });
 });
+
+describe('addresses of this machine', () => {
+  it('keeps loopback and any-addresses readable and still redacts real ones', () => {
+    expect(redactText('listening on 127.0.0.1:4000 and [::1]:4000, bound to 0.0.0.0')).toBe('listening on 127.0.0.1:4000 and [::1]:4000, bound to 0.0.0.0');
+    expect(redactText('client 203.0.113.7 via 2001:db8::1')).toBe('client [IP] via [IP]');
+  });
+});

@@ -14,6 +14,14 @@
 import { isIP, isIPv6 } from 'node:net';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 
+/**
+ * Loopback and "any" addresses name this machine, not a person: keeping them readable leaves
+ * the process's own logs ("listening on 127.0.0.1:4000") useful and reveals nothing.
+ */
+function isHostOnly(ip: string): boolean {
+  return /^127\./.test(ip) || ip === '0.0.0.0' || ip === '::1' || ip === '::';
+}
+
 export const REDACTION_KINDS = ['EMAIL', 'PHONE', 'CARD', 'IBAN', 'ID', 'IP', 'JWT', 'TOKEN', 'API_KEY', 'SECRET'] as const;
 export type RedactionKind = (typeof REDACTION_KINDS)[number];
 
@@ -190,9 +198,9 @@ const PASSES: Pass[] = [
     if (/[\w]/.test(m.input[m.index + s.length] ?? '')) return null;
     // `addr:port` as Node prints it (ECONNREFUSED ::1:5432): retry without a trailing :digits.
     if (!isIPv6(s)) s = /^(.*):\d{1,5}$/.exec(s)?.[1] ?? '';
-    return s && isIPv6(s) ? { start: m.index, end: m.index + s.length, kind: 'IP' } : null;
+    return s && isIPv6(s) && !isHostOnly(s) ? { start: m.index, end: m.index + s.length, kind: 'IP' } : null;
   }),
-  regexPass(/(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)/g, (m) => (isIP(m[0]) === 4 ? whole('IP')(m) : null)),
+  regexPass(/(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)/g, (m) => (isIP(m[0]) === 4 && !isHostOnly(m[0]) ? whole('IP')(m) : null)),
   // Phones: a run of digits and separators starting at a boundary, at most 24 characters.
   // Phones: optional +country code, optional parenthesised area code, then digits and
   // separators, starting at a boundary and at most ~30 characters.
