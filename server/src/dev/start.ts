@@ -20,6 +20,16 @@ async function stopServices() {
   await embedded?.stop();
 }
 
+// A Ctrl-C while starting must not kill the process mid-way (it would orphan the services
+// started so far): note it, finish starting, then drain as usual.
+let stopRequested = false;
+const duringStartUp = () => {
+  if (!stopRequested) say('stopping as soon as start-up has finished…');
+  stopRequested = true;
+};
+process.on('SIGINT', duringStartUp);
+process.on('SIGTERM', duringStartUp);
+
 try {
   ensureDevSecrets(dataDir);
   await ensureClientBuild(say);
@@ -50,12 +60,15 @@ try {
   } else {
     say('demo tenant exists; its key was printed on the first start. New key: npm run admin -- keys create --tenant demo --role ADMIN');
   }
+  process.off('SIGINT', duringStartUp);
+  process.off('SIGTERM', duringStartUp);
   stopOnSignals(app, () => {
     void stopServices().then(() => {
       say('stopped');
       process.exit(0);
     });
   });
+  if (stopRequested) process.kill(process.pid, 'SIGTERM');
 } catch (err) {
   say(`start failed: ${err instanceof Error ? err.message : String(err)}`);
   await stopServices();

@@ -30,7 +30,7 @@ describe('redactText examples', () => {
     ['IBAN DE89 3704 0044 0532 0130 00 ok', 'IBAN [IBAN] ok'],
     ['IBAN DE89 3704 0044 0532 0130 01 bad checksum', 'IBAN DE89 3704 0044 0532 0130 01 bad checksum'],
     ['passport no. P1234567A', 'passport no. [ID]'],
-    ['from 192.168.1.20 and ::1 (v10.0.19045.2965)', 'from [IP] and [IP] (v10.0.19045.2965)'],
+    ['from 192.168.1.20 and fe80::1ff:fe23:4567:890a (v10.0.19045.2965)', 'from [IP] and [IP] (v10.0.19045.2965)'],
     ['connect ECONNREFUSED 2001:db8:0:0:0:0:0:1:5432', 'connect ECONNREFUSED [IP]:5432'],
     ['Authorization: Bearer abc.def-123_456', 'Authorization: Bearer [TOKEN]'],
     ['key fd_abcdefghijkl_0123456789abcdefghij0123456789abcdefghij used', 'key [API_KEY] used'],
