@@ -19,7 +19,6 @@ import { createFilesRoute } from './http/files.ts';
 import { connectorComponents, pdfWorkerComponent } from './connectors/components.ts';
 import { createLogServiceFromConfig } from './logs/service.ts';
 import { assertOutboundUrl } from './security/outbound-guard.ts';
-import { eventTopics } from './events.ts';
 import { createLogExportRoute } from './http/logs-export.ts';
 import { logMaintenanceTask } from './logs/nightly-task.ts';
 

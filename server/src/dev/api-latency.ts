@@ -2,7 +2,7 @@
 // Starts private PostgreSQL and Redis under .data/api-latency, seeds one tenant with a
 // realistic amount of data, runs the api role, and times sequential requests over HTTP.
 //   node_modules/node/bin/node --import ./node_modules/tsx/dist/loader.mjs server/src/dev/api-latency.ts [requests=200]
-import { randomBytes } from 'node:crypto';
+import { throwawaySecrets } from './secrets.ts';
 import path from 'node:path';
 import { removeDir, startPostgres, startRedis } from './services.ts';
 import { migrate } from '../migrate.ts';
@@ -28,8 +28,7 @@ try {
     NODE_ENV: 'test',
     DATABASE_URL: pg.url,
     REDIS_URL: redisService.url,
-    ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    SIGNING_SECRET: randomBytes(32).toString('hex'),
+    ...throwawaySecrets(),
     PORT: '0',
     FLOWDECK_ROLES: 'api',
     RATE_LIMIT_PER_MINUTE: '0',

@@ -5,11 +5,11 @@
 // and ratios to the hello-world ceiling. Exits non-zero when the baseline thresholds fail.
 // Only 127.0.0.1 is ever targeted.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { throwawaySecrets } from './secrets.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { randomBytes } from 'node:crypto';
 import { startPostgres, startRedis, type Service } from './services.ts';
 import { migrate } from '../migrate.ts';
 import { seedLoadData } from './seed-load.ts';
@@ -166,8 +166,7 @@ try {
     NODE_ENV: 'production',
     DATABASE_URL: pg.url,
     REDIS_URL: redis.url,
-    ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    SIGNING_SECRET: randomBytes(32).toString('hex'),
+    ...throwawaySecrets(),
     PORT: '0',
     LOG_LEVEL: 'warn',
     DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '20',

@@ -20,3 +20,8 @@ export function ensureDevSecrets(dataDir: string, env: NodeJS.ProcessEnv = proce
   }
   if (changed) writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
 }
+
+/** Fresh secrets for a throwaway stack (tests, load tests, benchmarks): nothing outlives the run. */
+export function throwawaySecrets(): { ENCRYPTION_KEY: string; SIGNING_SECRET: string } {
+  return { ENCRYPTION_KEY: randomBytes(32).toString('hex'), SIGNING_SECRET: randomBytes(32).toString('hex') };
+}

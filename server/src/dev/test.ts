@@ -3,7 +3,7 @@
 // the Playwright end-to-end suite. Exits non-zero on any failure.
 // Arguments after `--` go to vitest, e.g. `npm test -- src/migrate.test.ts`.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { throwawaySecrets } from './secrets.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { removeDir, startPostgres, startRedis, type Service } from './services.ts';
@@ -37,8 +37,7 @@ try {
     NODE_ENV: 'test',
     DATABASE_URL: pg.url,
     REDIS_URL: redis.url,
-    ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    SIGNING_SECRET: randomBytes(32).toString('hex'),
+    ...throwawaySecrets(),
     FLOWDECK_DATA_DIR: dataDir,
     FLOWDECK_ROOT: root,
   };
