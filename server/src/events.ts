@@ -4,6 +4,7 @@
 // `${topic}:${id}`. Payloads carry ids and small scalars only (dates do not survive JSON);
 // subscription resolvers load the rows, so auth and selections apply as for queries.
 import type { Redis } from 'ioredis';
+import { Batcher, perOwner } from './batcher.ts';
 import type { ExecutionStatus, LogLevel } from './generated/prisma/enums.ts';
 
 export function eventTopics(prefix: string) {
@@ -40,6 +41,22 @@ export function channel(topic: string, id?: string): string {
   return id === undefined ? topic : `${topic}:${id}`;
 }
 
+/**
+ * Publishes concurrent events of one connection as one pipeline (a write syscall per turn of
+ * the event loop instead of one per event). Order is kept: a connection sends in call order.
+ */
+const publisher = perOwner(
+  (redis: Redis) =>
+    new Batcher<[string, string], void>(async (messages) => {
+      const pipeline = redis.pipeline();
+      for (const [channelName, message] of messages) pipeline.publish(channelName, message);
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([err]) => err);
+      if (failed) throw failed[0];
+      return messages.map(() => undefined);
+    }),
+);
+
 export async function publishEvent(redis: Redis, topic: string, id: string | undefined, payload: unknown): Promise<void> {
-  await redis.publish(channel(topic, id), JSON.stringify(payload));
+  await publisher(redis).add([channel(topic, id), JSON.stringify(payload)]);
 }

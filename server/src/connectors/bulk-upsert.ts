@@ -1,17 +1,8 @@
 // One INSERT … ON CONFLICT DO UPDATE per chunk of rows, instead of one upsert round trip per row:
 // a day of a large ad account is thousands of rows. Ids are UUIDv7 like Prisma's uuid(7), so
 // keyset pagination by id stays time-ordered.
-import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-
-export function uuidv7(now = Date.now()): string {
-  const b = randomBytes(16);
-  b.writeUIntBE(now, 0, 6);
-  b[6] = (b[6]! & 0x0f) | 0x70;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
+import { uuidv7 } from '../uuid7.ts';
 
 export interface Column {
   name: string;

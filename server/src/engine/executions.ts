@@ -9,7 +9,10 @@ import type { WorkflowExecution } from '../generated/prisma/client.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { eventTopics, publishEvent, type CancelEvent, type ExecutionEvent } from '../events.ts';
 import type { DateRangeSpec, WorkflowDefinition } from '../workflows/definition.ts';
-import { validateDefinition } from '../workflows/definition.ts';
+import { validateRevision } from '../workflows/definition.ts';
+import { Batcher, perOwner } from '../batcher.ts';
+import { uuidv7 } from '../uuid7.ts';
+import { runWrites, type NewExecution } from './run-writes.ts';
 import { resolveDateRange } from '../workflows/date-range.ts';
 import type { Queues, RunJobData } from './queues.ts';
 
@@ -60,13 +63,66 @@ export function runJobOptions(executionId: string, delayMs = 0) {
   };
 }
 
+/** Run jobs added in the same turn of the event loop go to Redis as one addBulk. */
+const runEnqueuer = perOwner(
+  (queue: Queues['runs']) =>
+    new Batcher<{ data: RunJobData; delayMs: number }, void>(async (jobs) => {
+      await queue.addBulk(jobs.map(({ data, delayMs }) => ({ name: 'run', data, opts: runJobOptions(data.executionId, delayMs) })));
+      return jobs.map(() => undefined);
+    }),
+);
+
 export async function enqueueRun(queues: Queues, data: RunJobData, delayMs = 0): Promise<void> {
-  await queues.runs.add('run', data, runJobOptions(data.executionId, delayMs));
+  await runEnqueuer(queues.runs).add({ data, delayMs });
 }
 
 export async function publishExecution(deps: Pick<EngineDeps, 'redis' | 'redisPrefix'>, e: ExecutionEvent): Promise<void> {
   await publishEvent(deps.redis, eventTopics(deps.redisPrefix).executions, e.tenantId, e);
 }
+
+function dateOnly(day: string | null): Date | null {
+  return day === null ? null : new Date(`${day}T00:00:00Z`);
+}
+
+/** The execution as a fresh INSERT of `row` leaves it (every other column at its default). */
+function pendingExecution(row: NewExecution): WorkflowExecution {
+  return {
+    ...row,
+    input: row.input as Prisma.JsonObject,
+    dateRange: (row.dateRange ?? null) as Prisma.JsonValue,
+    rangeStart: dateOnly(row.rangeStart),
+    rangeEnd: dateOnly(row.rangeEnd),
+    status: 'PENDING',
+    driftMs: null,
+    stepsCompleted: 0,
+    progress: {},
+    output: null,
+    error: null,
+    cancelRequestedAt: null,
+    idempotencyKey: null,
+    attempts: 0,
+    startedAt: null,
+    finishedAt: null,
+    updatedAt: row.createdAt,
+  };
+}
+
+/** What a trigger needs of its workflow; the triggers of one loop turn share one SELECT. */
+const workflowLookup = perOwner(
+  (db: PrismaClient) =>
+    new Batcher(async (items: { tenantId: string; workflowId: string }[]) => {
+      const rows = await db.workflow.findMany({
+        where: { id: { in: [...new Set(items.map((i) => i.workflowId))] }, deletedAt: null },
+        select: { id: true, tenantId: true, enabled: true, version: true, updatedAt: true, definition: true, timezone: true, tenant: { select: { timezone: true } } },
+      });
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      // Another tenant's workflow answers exactly like a missing one.
+      return items.map((i) => {
+        const w = byId.get(i.workflowId);
+        return w && w.tenantId === i.tenantId ? w : null;
+      });
+    }),
+);
 
 function isUniqueViolation(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
@@ -91,14 +147,11 @@ export async function triggerExecution(deps: EngineDeps, input: TriggerInput): P
     const existing = await findByIdempotencyKey(deps, input.tenantId, input.idempotencyKey);
     if (existing) return { execution: existing, created: false };
   }
-  const workflow = await db.workflow.findFirst({
-    where: { id: input.workflowId, tenantId: input.tenantId, deletedAt: null },
-    include: { tenant: { select: { timezone: true } } },
-  });
+  const workflow = await workflowLookup(db).add({ tenantId: input.tenantId, workflowId: input.workflowId });
   if (!workflow) throw new NotFoundError('Workflow', input.workflowId);
   if (!workflow.enabled) throw new ConflictError('The workflow is disabled; enable it to run it');
 
-  const validation = validateDefinition(workflow.definition);
+  const validation = validateRevision(workflow.id, workflow.updatedAt, workflow.definition);
   if (!validation.ok) throw new ValidationError(validation.problems, 'The stored definition is invalid');
   const definition: WorkflowDefinition = validation.definition;
   const spec = input.dateRange ?? definition.dateRange;
@@ -111,31 +164,47 @@ export async function triggerExecution(deps: EngineDeps, input: TriggerInput): P
     }
   }
 
+  const createdAt = new Date();
+  const row: NewExecution = {
+    id: uuidv7(createdAt.getTime()),
+    tenantId: input.tenantId,
+    workflowId: workflow.id,
+    workflowVersion: workflow.version,
+    trigger: input.trigger,
+    scheduledFor: input.scheduledFor ?? null,
+    input: { ...(definition.variables ?? {}), ...(input.context ?? {}) },
+    dateRange: spec ?? null,
+    rangeStart: range?.since ?? null,
+    rangeEnd: range?.until ?? null,
+    stepsTotal: definition.steps.length,
+    retryOfId: input.retryOfId ?? null,
+    createdAt,
+  };
   let execution: WorkflowExecution;
-  try {
-    execution = await db.workflowExecution.create({
-      data: {
-        tenantId: input.tenantId,
-        workflowId: workflow.id,
-        workflowVersion: workflow.version,
-        trigger: input.trigger,
-        scheduledFor: input.scheduledFor ?? null,
-        input: { ...(definition.variables ?? {}), ...(input.context ?? {}) } as Prisma.InputJsonObject,
-        dateRange: spec ? (spec as unknown as Prisma.InputJsonObject) : Prisma.DbNull,
-        rangeStart: range ? new Date(`${range.since}T00:00:00Z`) : null,
-        rangeEnd: range ? new Date(`${range.until}T00:00:00Z`) : null,
-        stepsTotal: definition.steps.length,
-        idempotencyKey: input.idempotencyKey ?? null,
-        retryOfId: input.retryOfId ?? null,
-      },
-    });
-  } catch (err) {
-    // Two requests with the same key raced: the other one won; answer with its execution.
-    if (input.idempotencyKey !== undefined && isUniqueViolation(err)) {
-      const existing = await findByIdempotencyKey(deps, input.tenantId, input.idempotencyKey);
-      if (existing) return { execution: existing, created: false };
+  if (input.idempotencyKey === undefined) {
+    // The common case goes through the batched INSERT; the row is exactly what was sent.
+    await runWrites(db).insertExecution(row);
+    execution = pendingExecution(row);
+  } else {
+    try {
+      execution = await db.workflowExecution.create({
+        data: {
+          ...row,
+          input: row.input as Prisma.InputJsonObject,
+          dateRange: spec ? (spec as unknown as Prisma.InputJsonObject) : Prisma.DbNull,
+          rangeStart: dateOnly(row.rangeStart),
+          rangeEnd: dateOnly(row.rangeEnd),
+          idempotencyKey: input.idempotencyKey,
+        },
+      });
+    } catch (err) {
+      // Two requests with the same key raced: the other one won; answer with its execution.
+      if (isUniqueViolation(err)) {
+        const existing = await findByIdempotencyKey(deps, input.tenantId, input.idempotencyKey);
+        if (existing) return { execution: existing, created: false };
+      }
+      throw err;
     }
-    throw err;
   }
   const now = (deps.now ?? (() => new Date()))();
   await enqueueRun(deps.queues, { executionId: execution.id, tenantId: execution.tenantId }, input.runAt ? input.runAt.getTime() - now.getTime() : 0);

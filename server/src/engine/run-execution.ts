@@ -7,13 +7,15 @@ import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import type { ExecutionStatus, OverlapPolicy, StepStatus, TriggerKind } from '../generated/prisma/enums.ts';
 import type { Logger } from '../logger.ts';
 import type { LogSink } from '../logs/types.ts';
-import { stepKey, validateDefinition, type DefinitionValidation, type StepDefinition } from '../workflows/definition.ts';
+import { stepKey, validateRevision, type StepDefinition } from '../workflows/definition.ts';
 import { render, TemplateError } from '../workflows/template.ts';
 import { FINISHED_STATUSES, publishExecution } from './executions.ts';
 import { AbortedError, backoffDelay, DEFAULT_BACKOFF_MS, DEFAULT_STEP_ATTEMPTS, sleep } from './retry.ts';
 import type { StepRegistry } from './steps/registry.ts';
 import type { AlertEmitter } from './alerts.ts';
 import { StepError, type StepContext } from './steps/types.ts';
+import { runWrites, type LoadedExecution } from './run-writes.ts';
+import { uuidv7 } from '../uuid7.ts';
 
 /** The abort reason of a cancel request; any other reason (shutdown) hands the run back. */
 export const CANCEL_REASON = 'cancel';
@@ -95,7 +97,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   const now = deps.now ?? (() => new Date());
   // The run starts when a worker picks it up, not when its row has been read.
   const pickedUpAt = now();
-  const execution = await loadAndStart(db, executionId, pickedUpAt);
+  const execution = await runWrites(db).claim(executionId, pickedUpAt);
   if (!execution) {
     logger.warn({ executionId }, 'run job for an unknown execution');
     return 'NOOP';
@@ -159,7 +161,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     if (late) await deps.alerts?.emit(tenantId, 'DRIFT_EXCEEDED', { executionId, workflowId, scheduledFor: slot, driftMs, thresholdMs: deps.driftWarnMs });
   }
 
-  const validation = validatedDefinition(execution);
+  const validation = validateRevision(execution.workflowId, execution.workflowUpdatedAt, execution.definition);
   if (!validation.ok) {
     const message = `The stored definition is invalid: ${validation.problems.map((p) => `${p.path} ${p.message}`).join('; ')}`;
     return finish('FAILED', { error: { message, step: null, date: null, source: 'definition' } });
@@ -196,7 +198,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     try {
       checkpoint();
       const create = { tenantId, executionId, index, name: step.name ?? null, type: step.type, status: 'RUNNING' as const, startedAt: now(), attempts: 1 };
-      if (firstAttempt) await db.stepRun.create({ data: create });
+      if (firstAttempt) await runWrites(db).startStep({ id: uuidv7(), ...create });
       else
         await db.stepRun.upsert({
           where: { executionId_index: { executionId, index } },
@@ -208,7 +210,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
       outputs[key] = output;
       const last = index === steps.length - 1;
       // The last step's completion completes the run in the same statement.
-      const res = await completeStep(db, executionId, index, output, now(), last ? { output: outputs } : undefined);
+      const res = await runWrites(db).completeStep({ executionId, index, output, at: now(), ...(last ? { runOutput: outputs } : {}) });
       cancelRequested = res.cancelRequested;
       if (!last) await publish('RUNNING');
       else if (res.status === 'COMPLETED') {
@@ -236,104 +238,6 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     }
   }
   return finish('COMPLETED', { output: outputs });
-}
-
-interface LoadedExecution {
-  id: string;
-  tenantId: string;
-  workflowId: string;
-  status: ExecutionStatus;
-  trigger: TriggerKind;
-  scheduledFor: Date | null;
-  startedAt: Date | null;
-  cancelRequestedAt: Date | null;
-  input: unknown;
-  rangeStart: Date | string | null;
-  rangeEnd: Date | string | null;
-  stepsTotal: number;
-  attempts: number;
-  definition: unknown;
-  overlapPolicy: OverlapPolicy;
-  workflowUpdatedAt: Date;
-  timezone: string;
-  defaultCountry: string;
-}
-
-/**
- * The execution as it was, with what running it needs from its workflow and tenant, marked
- * RUNNING in the same round trip (the hot path) unless a cancel was requested or it is a QUEUE
- * run that must first check for a running predecessor (then `marked` is false).
- */
-async function loadAndStart(db: PrismaClient, executionId: string, at: Date): Promise<(LoadedExecution & { marked: boolean }) | undefined> {
-  const rows = await db.$queryRaw<(LoadedExecution & { marked: boolean })[]>`
-    WITH old AS (
-      SELECT e.id, e."tenantId", e."workflowId", e.status::text AS status, e.trigger::text AS trigger, e."scheduledFor",
-             e."startedAt", e."cancelRequestedAt", e.input, e."rangeStart", e."rangeEnd", e."stepsTotal", e.attempts,
-             w.definition, w."overlapPolicy"::text AS "overlapPolicy", w."updatedAt" AS "workflowUpdatedAt",
-             t.timezone, t."defaultCountry"
-      FROM "WorkflowExecution" e
-      JOIN "Workflow" w ON w.id = e."workflowId"
-      JOIN "Tenant" t ON t.id = e."tenantId"
-      WHERE e.id = ${executionId}::uuid
-      FOR UPDATE OF e
-    ), started AS (
-      UPDATE "WorkflowExecution" x
-      SET status = 'RUNNING', attempts = x.attempts + 1, "updatedAt" = now(),
-          "startedAt" = COALESCE(old."startedAt", ${at}::timestamptz),
-          "driftMs" = CASE WHEN old."scheduledFor" IS NULL THEN NULL
-                      ELSE round(extract(epoch FROM COALESCE(old."startedAt", ${at}::timestamptz) - old."scheduledFor") * 1000)::int END
-      FROM old
-      WHERE x.id = old.id AND old.status IN ('PENDING', 'RUNNING') AND old."cancelRequestedAt" IS NULL
-        AND NOT (old.status = 'PENDING' AND old.trigger = 'SCHEDULE' AND old."overlapPolicy" = 'QUEUE')
-      RETURNING x.id
-    )
-    SELECT old.*, EXISTS (SELECT 1 FROM started) AS marked FROM old`;
-  return rows[0];
-}
-
-/** Validation of a workflow's definition, kept per workflow revision: runs of one workflow share it. */
-const definitions = new Map<string, DefinitionValidation>();
-const DEFINITION_CACHE_SIZE = 1000;
-
-function validatedDefinition(e: LoadedExecution): DefinitionValidation {
-  const key = `${e.workflowId}:${e.workflowUpdatedAt.getTime()}`;
-  let v = definitions.get(key);
-  if (!v) {
-    v = validateDefinition(e.definition);
-    if (definitions.size >= DEFINITION_CACHE_SIZE) definitions.delete(definitions.keys().next().value!);
-    definitions.set(key, v);
-  }
-  return v;
-}
-
-/**
- * Marks a step COMPLETED and counts it in one statement; with `run`, also completes the run.
- * Returns whether a cancel was requested and the run's status afterwards.
- */
-async function completeStep(
-  db: PrismaClient,
-  executionId: string,
-  index: number,
-  output: unknown,
-  at: Date,
-  run?: { output: unknown },
-): Promise<{ cancelRequested: boolean; status: ExecutionStatus | undefined }> {
-  const json = output === undefined || output === null ? null : JSON.stringify(output);
-  const final = run !== undefined;
-  const runJson = run ? JSON.stringify(run.output) : null;
-  const rows = await db.$queryRaw<{ cancelRequestedAt: Date | null; status: ExecutionStatus }[]>`
-    WITH step AS (
-      UPDATE "StepRun" SET status = 'COMPLETED', output = ${json}::jsonb, "finishedAt" = ${at}
-      WHERE "executionId" = ${executionId}::uuid AND index = ${index}
-    )
-    UPDATE "WorkflowExecution"
-    SET "stepsCompleted" = "stepsCompleted" + 1, "updatedAt" = now(),
-        status = CASE WHEN ${final} AND status IN ('PENDING', 'RUNNING') THEN 'COMPLETED'::"ExecutionStatus" ELSE status END,
-        "finishedAt" = CASE WHEN ${final} AND status IN ('PENDING', 'RUNNING') THEN ${at} ELSE "finishedAt" END,
-        output = CASE WHEN ${final} AND status IN ('PENDING', 'RUNNING') THEN ${runJson}::jsonb ELSE output END
-    WHERE id = ${executionId}::uuid
-    RETURNING "cancelRequestedAt", status::text AS status`;
-  return { cancelRequested: rows[0]?.cancelRequestedAt != null, status: rows[0]?.status };
 }
 
 /** Fail-fast leaves later steps visibly not run. */

@@ -24,7 +24,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { redactText, redactValue } from './redact.ts';
 import type { LogInput, LogSink } from './types.ts';
-import { uuidv7 } from './uuid7.ts';
+import { uuidv7 } from '../uuid7.ts';
 
 export interface LogServiceOptions {
   db: PrismaClient;

@@ -93,6 +93,25 @@ export function validateDefinition(input: unknown): DefinitionValidation {
   return { ok: false, problems };
 }
 
+/** Validations kept per workflow revision (id + updatedAt), so the runs of a workflow share one. */
+const revisions = new Map<string, DefinitionValidation>();
+const REVISION_CACHE_SIZE = 1000;
+
+/**
+ * validateDefinition() of a stored workflow, cached per revision: every update moves updatedAt.
+ * The result is shared; callers must not change the definition it holds.
+ */
+export function validateRevision(workflowId: string, updatedAt: Date, definition: unknown): DefinitionValidation {
+  const key = `${workflowId}:${updatedAt.getTime()}`;
+  let v = revisions.get(key);
+  if (!v) {
+    v = validateDefinition(definition);
+    if (revisions.size >= REVISION_CACHE_SIZE) revisions.delete(revisions.keys().next().value!);
+    revisions.set(key, v);
+  }
+  return v;
+}
+
 /** Rules JSON Schema cannot say: unique step ids, absolute ranges in order. */
 function extraChecks(def: WorkflowDefinition): DefinitionProblem[] {
   const problems: DefinitionProblem[] = [];

@@ -1,0 +1,191 @@
+// The writes every run makes, each as one statement for all the runs that make it in the same
+// turn of the event loop (batcher.ts): inserting triggered executions, claiming them when a
+// worker picks them up, starting a step and completing it. Items travel as one JSON array
+// (jsonb_to_recordset), so a batch is one parameter and one plan however many runs it carries.
+// The rare paths (fail, cancel, re-runs after a crash) stay plain Prisma calls in their callers.
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { ExecutionStatus, OverlapPolicy, TriggerKind } from '../generated/prisma/enums.ts';
+import { Batcher, perOwner } from '../batcher.ts';
+
+/** A PENDING execution as the trigger inserts it; the other columns take their defaults. */
+export interface NewExecution {
+  id: string;
+  tenantId: string;
+  workflowId: string;
+  workflowVersion: number;
+  trigger: TriggerKind;
+  scheduledFor: Date | null;
+  input: Record<string, unknown>;
+  dateRange: unknown;
+  /** YYYY-MM-DD in the tenant's zone. */
+  rangeStart: string | null;
+  rangeEnd: string | null;
+  stepsTotal: number;
+  retryOfId: string | null;
+  createdAt: Date;
+}
+
+/** An execution with what running it needs from its workflow and tenant. */
+export interface LoadedExecution {
+  id: string;
+  tenantId: string;
+  workflowId: string;
+  status: ExecutionStatus;
+  trigger: TriggerKind;
+  scheduledFor: Date | null;
+  startedAt: Date | null;
+  cancelRequestedAt: Date | null;
+  input: unknown;
+  rangeStart: Date | string | null;
+  rangeEnd: Date | string | null;
+  stepsTotal: number;
+  attempts: number;
+  definition: unknown;
+  overlapPolicy: OverlapPolicy;
+  workflowUpdatedAt: Date;
+  timezone: string;
+  defaultCountry: string;
+  /** Whether this claim marked it RUNNING (see claim()). */
+  marked: boolean;
+}
+
+export interface StepStart {
+  id: string;
+  tenantId: string;
+  executionId: string;
+  index: number;
+  name: string | null;
+  type: string;
+  startedAt: Date;
+}
+
+export interface StepCompletion {
+  executionId: string;
+  index: number;
+  output: unknown;
+  at: Date;
+  /** Set on the last step: the run completes in the same statement, with this output. */
+  runOutput?: unknown;
+}
+
+export interface StepCompleted {
+  cancelRequested: boolean;
+  status: ExecutionStatus | undefined;
+}
+
+/**
+ * JSON for jsonb_to_recordset. Top-level nulls are left out: a missing key reads as SQL NULL,
+ * while a JSON null would land in a jsonb column as the JSON value null. Nested values are kept as they are.
+ */
+function records(items: object[]): string {
+  return JSON.stringify(items.map((item) => Object.fromEntries(Object.entries(item).filter(([, v]) => v !== null && v !== undefined))));
+}
+
+async function insertExecutions(db: PrismaClient, rows: NewExecution[]): Promise<void[]> {
+  const json = records(rows);
+  const n = await db.$executeRaw`
+    INSERT INTO "WorkflowExecution" (id, "tenantId", "workflowId", "workflowVersion", trigger, "scheduledFor", input, "dateRange",
+                                     "rangeStart", "rangeEnd", "stepsTotal", "retryOfId", "createdAt", "updatedAt")
+    SELECT r.id, r."tenantId", r."workflowId", r."workflowVersion", r.trigger::"TriggerKind", r."scheduledFor", r.input, r."dateRange",
+           r."rangeStart", r."rangeEnd", r."stepsTotal", r."retryOfId", r."createdAt", r."createdAt"
+    FROM jsonb_to_recordset(${json}::jsonb) AS r(id uuid, "tenantId" uuid, "workflowId" uuid, "workflowVersion" int, trigger text,
+      "scheduledFor" timestamptz, input jsonb, "dateRange" jsonb, "rangeStart" date, "rangeEnd" date, "stepsTotal" int,
+      "retryOfId" uuid, "createdAt" timestamptz)`;
+  if (n !== rows.length) throw new Error(`inserted ${n} of ${rows.length} executions`);
+  return rows.map(() => undefined);
+}
+
+/**
+ * Loads each execution with its workflow and tenant and marks it RUNNING, unless a cancel was
+ * requested, it already finished, or it is a QUEUE-policy scheduled run that must first check
+ * for a running predecessor (then `marked` is false). Rows are locked in id order, so two
+ * claims that share executions cannot deadlock. Unknown ids come back undefined.
+ */
+async function claimExecutions(db: PrismaClient, items: { id: string; at: Date }[]): Promise<(LoadedExecution | undefined)[]> {
+  const rows = await db.$queryRaw<LoadedExecution[]>`
+    WITH wanted AS (
+      SELECT * FROM jsonb_to_recordset(${records(items)}::jsonb) AS i(id uuid, at timestamptz)
+    ), old AS (
+      SELECT e.id, e."tenantId", e."workflowId", e.status::text AS status, e.trigger::text AS trigger, e."scheduledFor",
+             e."startedAt", e."cancelRequestedAt", e.input, e."rangeStart", e."rangeEnd", e."stepsTotal", e.attempts,
+             w.definition, w."overlapPolicy"::text AS "overlapPolicy", w."updatedAt" AS "workflowUpdatedAt",
+             t.timezone, t."defaultCountry", wanted.at
+      FROM "WorkflowExecution" e
+      JOIN wanted ON wanted.id = e.id
+      JOIN "Workflow" w ON w.id = e."workflowId"
+      JOIN "Tenant" t ON t.id = e."tenantId"
+      ORDER BY e.id
+      FOR UPDATE OF e
+    ), started AS (
+      UPDATE "WorkflowExecution" x
+      SET status = 'RUNNING', attempts = x.attempts + 1, "updatedAt" = now(),
+          "startedAt" = COALESCE(old."startedAt", old.at),
+          "driftMs" = CASE WHEN old."scheduledFor" IS NULL THEN NULL
+                      ELSE round(extract(epoch FROM COALESCE(old."startedAt", old.at) - old."scheduledFor") * 1000)::int END
+      FROM old
+      WHERE x.id = old.id AND old.status IN ('PENDING', 'RUNNING') AND old."cancelRequestedAt" IS NULL
+        AND NOT (old.status = 'PENDING' AND old.trigger = 'SCHEDULE' AND old."overlapPolicy" = 'QUEUE')
+      RETURNING x.id
+    )
+    SELECT old.*, old.id IN (SELECT id FROM started) AS marked FROM old`;
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return items.map((i) => byId.get(i.id));
+}
+
+async function startSteps(db: PrismaClient, steps: StepStart[]): Promise<void[]> {
+  const n = await db.$executeRaw`
+    INSERT INTO "StepRun" (id, "tenantId", "executionId", index, name, type, status, attempts, "startedAt")
+    SELECT s.id, s."tenantId", s."executionId", s.index, s.name, s.type, 'RUNNING', 1, s."startedAt"
+    FROM jsonb_to_recordset(${records(steps)}::jsonb) AS s(id uuid, "tenantId" uuid, "executionId" uuid, index int, name text, type text, "startedAt" timestamptz)`;
+  if (n !== steps.length) throw new Error(`started ${n} of ${steps.length} steps`);
+  return steps.map(() => undefined);
+}
+
+/**
+ * Marks each step COMPLETED and counts it on its run; a completion with `runOutput` (the last
+ * step) also completes the run, unless it was cancelled or failed meanwhile.
+ */
+async function completeSteps(db: PrismaClient, items: StepCompletion[]): Promise<StepCompleted[]> {
+  const json = records(items.map((i) => ({ ...i, final: i.runOutput !== undefined, runOutput: i.runOutput ?? null })));
+  const rows = await db.$queryRaw<{ id: string; cancelRequestedAt: Date | null; status: ExecutionStatus }[]>`
+    WITH done AS (
+      SELECT * FROM jsonb_to_recordset(${json}::jsonb)
+        AS i("executionId" uuid, index int, output jsonb, at timestamptz, final boolean, "runOutput" jsonb)
+    ), step AS (
+      UPDATE "StepRun" s SET status = 'COMPLETED', output = i.output, "finishedAt" = i.at
+      FROM done i WHERE s."executionId" = i."executionId" AND s.index = i.index
+    )
+    UPDATE "WorkflowExecution" e
+    SET "stepsCompleted" = e."stepsCompleted" + 1, "updatedAt" = now(),
+        status = CASE WHEN i.final AND e.status IN ('PENDING', 'RUNNING') THEN 'COMPLETED'::"ExecutionStatus" ELSE e.status END,
+        "finishedAt" = CASE WHEN i.final AND e.status IN ('PENDING', 'RUNNING') THEN i.at ELSE e."finishedAt" END,
+        output = CASE WHEN i.final AND e.status IN ('PENDING', 'RUNNING') THEN i."runOutput" ELSE e.output END
+    FROM done i WHERE e.id = i."executionId"
+    RETURNING e.id, e."cancelRequestedAt", e.status::text AS status`;
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return items.map((i) => {
+    const r = byId.get(i.executionId);
+    return { cancelRequested: r?.cancelRequestedAt != null, status: r?.status };
+  });
+}
+
+export interface RunWrites {
+  insertExecution(row: NewExecution): Promise<void>;
+  claim(id: string, at: Date): Promise<LoadedExecution | undefined>;
+  startStep(step: StepStart): Promise<void>;
+  completeStep(item: StepCompletion): Promise<StepCompleted>;
+}
+
+/** The batched writes of one database client (batches never mix clients). */
+export const runWrites = perOwner((db: PrismaClient): RunWrites => {
+  const inserts = new Batcher((rows: NewExecution[]) => insertExecutions(db, rows));
+  const claims = new Batcher((items: { id: string; at: Date }[]) => claimExecutions(db, items));
+  const starts = new Batcher((steps: StepStart[]) => startSteps(db, steps));
+  const completions = new Batcher((items: StepCompletion[]) => completeSteps(db, items));
+  return {
+    insertExecution: (row) => inserts.add(row),
+    claim: (id, at) => claims.add({ id, at }),
+    startStep: (step) => starts.add(step),
+    completeStep: (item) => completions.add(item),
+  };
+});
