@@ -46,6 +46,25 @@ describe('triggerExecution', () => {
     expect(await db.workflowExecution.count({ where: { tenantId, idempotencyKey: 'order-42' } })).toBe(1);
   });
 
+  it('answers with exactly the row the batched INSERT stored', async () => {
+    const { execution } = await triggerExecution(deps, { tenantId, workflowId, trigger: 'API', context: { nested: { n: null, list: [1, 'two'] } } });
+    expect(execution).toEqual(await db.workflowExecution.findUniqueOrThrow({ where: { id: execution.id } }));
+  });
+
+  it('batches concurrent triggers; a missing workflow fails only its own request', async () => {
+    const missing = '0190d1f0-0000-7000-8000-000000000000';
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => triggerExecution(deps, { tenantId, workflowId: i === 7 ? missing : workflowId, trigger: 'API', context: { i } })),
+    );
+    expect(results[7]).toMatchObject({ status: 'rejected', reason: expect.any(NotFoundError) });
+    const ok = results.filter((r) => r.status === 'fulfilled').map((r) => r.value.execution);
+    expect(ok).toHaveLength(39);
+    const stored = await db.workflowExecution.findMany({ where: { id: { in: ok.map((e) => e.id) } }, select: { id: true, input: true } });
+    expect(stored.map((e) => (e.input as { i: number }).i).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i).filter((i) => i !== 7));
+    const jobs = await Promise.all(ok.map((e) => deps.queues.runs.getJob(e.id)));
+    expect(jobs.every((j, k) => j?.data.executionId === ok[k]!.id)).toBe(true);
+  });
+
   it('treats another tenant’s workflow as missing', async () => {
     const other = await createTestTenant(db);
     await expect(triggerExecution(deps, { tenantId: other.id, workflowId, trigger: 'API' })).rejects.toBeInstanceOf(NotFoundError);
