@@ -65,6 +65,22 @@ describe('triggerExecution', () => {
     expect(jobs.every((j, k) => j?.data.executionId === ok[k]!.id)).toBe(true);
   });
 
+  it('never runs a remembered revision once the workflow changed: edits, disabling and deleting are seen by the next trigger', async () => {
+    const wf = await db.workflow.create({ data: { tenantId, name: 'revisions', definition: { steps: [{ type: 'log', config: { message: 'v1' } }] } } });
+    await triggerExecution(deps, { tenantId, workflowId: wf.id, trigger: 'API' }); // remembers v1
+    await db.workflow.update({ where: { id: wf.id }, data: { version: 2, definition: { steps: [{ type: 'log', config: { message: 'v2' } }, { type: 'log', config: { message: 'v2' } }] } } });
+    const { execution } = await triggerExecution(deps, { tenantId, workflowId: wf.id, trigger: 'API' });
+    expect(execution).toMatchObject({ workflowVersion: 2, stepsTotal: 2 });
+    expect(await db.workflowExecution.findUniqueOrThrow({ where: { id: execution.id } })).toMatchObject({ workflowVersion: 2, stepsTotal: 2 });
+    await db.workflow.update({ where: { id: wf.id }, data: { enabled: false } });
+    await expect(triggerExecution(deps, { tenantId, workflowId: wf.id, trigger: 'API' })).rejects.toBeInstanceOf(ConflictError);
+    await db.workflow.update({ where: { id: wf.id }, data: { enabled: true } });
+    await triggerExecution(deps, { tenantId, workflowId: wf.id, trigger: 'API' });
+    await db.workflow.update({ where: { id: wf.id }, data: { deletedAt: new Date() } });
+    await expect(triggerExecution(deps, { tenantId, workflowId: wf.id, trigger: 'API' })).rejects.toBeInstanceOf(NotFoundError);
+    expect(await db.workflowExecution.count({ where: { workflowId: wf.id } })).toBe(3);
+  });
+
   it('treats another tenant’s workflow as missing', async () => {
     const other = await createTestTenant(db);
     await expect(triggerExecution(deps, { tenantId: other.id, workflowId, trigger: 'API' })).rejects.toBeInstanceOf(NotFoundError);

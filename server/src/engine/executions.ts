@@ -13,6 +13,7 @@ import { validateRevision } from '../workflows/definition.ts';
 import { Batcher, perOwner } from '../batcher.ts';
 import { uuidv7 } from '../uuid7.ts';
 import { runWrites, type NewExecution } from './run-writes.ts';
+import { triggerWorkflows, type TriggerWorkflow } from './trigger-workflows.ts';
 import { resolveDateRange } from '../workflows/date-range.ts';
 import type { Queues, RunJobData } from './queues.ts';
 
@@ -87,7 +88,7 @@ function dateOnly(day: string | null): Date | null {
 /** The execution as a fresh INSERT of `row` leaves it (every other column at its default). */
 function pendingExecution(row: NewExecution): WorkflowExecution {
   return {
-    ...row,
+    ...withoutRevision(row),
     input: row.input as Prisma.JsonObject,
     dateRange: (row.dateRange ?? null) as Prisma.JsonValue,
     rangeStart: dateOnly(row.rangeStart),
@@ -107,22 +108,42 @@ function pendingExecution(row: NewExecution): WorkflowExecution {
   };
 }
 
-/** What a trigger needs of its workflow; the triggers of one loop turn share one SELECT. */
-const workflowLookup = perOwner(
-  (db: PrismaClient) =>
-    new Batcher(async (items: { tenantId: string; workflowId: string }[]) => {
-      const rows = await db.workflow.findMany({
-        where: { id: { in: [...new Set(items.map((i) => i.workflowId))] }, deletedAt: null },
-        select: { id: true, tenantId: true, enabled: true, version: true, updatedAt: true, definition: true, timezone: true, tenant: { select: { timezone: true } } },
-      });
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      // Another tenant's workflow answers exactly like a missing one.
-      return items.map((i) => {
-        const w = byId.get(i.workflowId);
-        return w && w.tenantId === i.tenantId ? w : null;
-      });
-    }),
-);
+/** The row a trigger inserts, from the workflow revision it read. */
+function newExecutionRow(deps: EngineDeps, input: TriggerInput, workflow: TriggerWorkflow): NewExecution {
+  const validation = validateRevision(workflow.id, workflow.updatedAt, workflow.definition);
+  if (!validation.ok) throw new ValidationError(validation.problems, 'The stored definition is invalid');
+  const definition: WorkflowDefinition = validation.definition;
+  const spec = input.dateRange ?? definition.dateRange;
+  let range: ReturnType<typeof resolveDateRange> | undefined;
+  if (spec) {
+    try {
+      range = resolveDateRange(spec, workflow.zone, (deps.now ?? (() => new Date()))());
+    } catch (err) {
+      throw new ValidationError([{ path: 'dateRange', message: (err as Error).message }]);
+    }
+  }
+  const createdAt = new Date();
+  return {
+    id: uuidv7(createdAt.getTime()),
+    tenantId: input.tenantId,
+    workflowId: workflow.id,
+    workflowVersion: workflow.version,
+    trigger: input.trigger,
+    scheduledFor: input.scheduledFor ?? null,
+    input: { ...(definition.variables ?? {}), ...(input.context ?? {}) },
+    dateRange: spec ?? null,
+    rangeStart: range?.since ?? null,
+    rangeEnd: range?.until ?? null,
+    stepsTotal: definition.steps.length,
+    retryOfId: input.retryOfId ?? null,
+    createdAt,
+    revision: { updatedAt: workflow.updatedAt, zone: workflow.zone },
+  };
+}
+
+function withoutRevision({ revision: _revision, ...row }: NewExecution) {
+  return row;
+}
 
 function isUniqueViolation(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
@@ -147,51 +168,28 @@ export async function triggerExecution(deps: EngineDeps, input: TriggerInput): P
     const existing = await findByIdempotencyKey(deps, input.tenantId, input.idempotencyKey);
     if (existing) return { execution: existing, created: false };
   }
-  const workflow = await workflowLookup(db).add({ tenantId: input.tenantId, workflowId: input.workflowId });
-  if (!workflow) throw new NotFoundError('Workflow', input.workflowId);
-  if (!workflow.enabled) throw new ConflictError('The workflow is disabled; enable it to run it');
-
-  const validation = validateRevision(workflow.id, workflow.updatedAt, workflow.definition);
-  if (!validation.ok) throw new ValidationError(validation.problems, 'The stored definition is invalid');
-  const definition: WorkflowDefinition = validation.definition;
-  const spec = input.dateRange ?? definition.dateRange;
-  let range: ReturnType<typeof resolveDateRange> | undefined;
-  if (spec) {
-    try {
-      range = resolveDateRange(spec, workflow.timezone ?? workflow.tenant.timezone, (deps.now ?? (() => new Date()))());
-    } catch (err) {
-      throw new ValidationError([{ path: 'dateRange', message: (err as Error).message }]);
+  const workflows = triggerWorkflows(db);
+  const keyed = input.idempotencyKey !== undefined;
+  let execution: WorkflowExecution | undefined;
+  for (let attempt = 1; !execution; attempt++) {
+    // A keyed trigger, and a retry after the revision check failed, read the workflow afresh.
+    const workflow = keyed || attempt > 1 ? await workflows.fresh(input.tenantId, input.workflowId) : await workflows.get(input.tenantId, input.workflowId);
+    if (!workflow) throw new NotFoundError('Workflow', input.workflowId);
+    if (!workflow.enabled) throw new ConflictError('The workflow is disabled; enable it to run it');
+    const row = newExecutionRow(deps, input, workflow);
+    if (!keyed) {
+      // The common case: the batched INSERT, which also checks the revision the row was built from.
+      if (await runWrites(db).insertExecution(row)) execution = pendingExecution(row);
+      else if (attempt >= 3) throw new ConflictError('The workflow kept changing while it was being triggered; try again');
+      else workflows.forget(input.tenantId, input.workflowId);
+      continue;
     }
-  }
-
-  const createdAt = new Date();
-  const row: NewExecution = {
-    id: uuidv7(createdAt.getTime()),
-    tenantId: input.tenantId,
-    workflowId: workflow.id,
-    workflowVersion: workflow.version,
-    trigger: input.trigger,
-    scheduledFor: input.scheduledFor ?? null,
-    input: { ...(definition.variables ?? {}), ...(input.context ?? {}) },
-    dateRange: spec ?? null,
-    rangeStart: range?.since ?? null,
-    rangeEnd: range?.until ?? null,
-    stepsTotal: definition.steps.length,
-    retryOfId: input.retryOfId ?? null,
-    createdAt,
-  };
-  let execution: WorkflowExecution;
-  if (input.idempotencyKey === undefined) {
-    // The common case goes through the batched INSERT; the row is exactly what was sent.
-    await runWrites(db).insertExecution(row);
-    execution = pendingExecution(row);
-  } else {
     try {
       execution = await db.workflowExecution.create({
         data: {
-          ...row,
+          ...withoutRevision(row),
           input: row.input as Prisma.InputJsonObject,
-          dateRange: spec ? (spec as unknown as Prisma.InputJsonObject) : Prisma.DbNull,
+          dateRange: row.dateRange ? (row.dateRange as Prisma.InputJsonObject) : Prisma.DbNull,
           rangeStart: dateOnly(row.rangeStart),
           rangeEnd: dateOnly(row.rangeEnd),
           idempotencyKey: input.idempotencyKey,
@@ -200,15 +198,19 @@ export async function triggerExecution(deps: EngineDeps, input: TriggerInput): P
     } catch (err) {
       // Two requests with the same key raced: the other one won; answer with its execution.
       if (isUniqueViolation(err)) {
-        const existing = await findByIdempotencyKey(deps, input.tenantId, input.idempotencyKey);
+        const existing = await findByIdempotencyKey(deps, input.tenantId, input.idempotencyKey!);
         if (existing) return { execution: existing, created: false };
       }
       throw err;
     }
   }
   const now = (deps.now ?? (() => new Date()))();
-  await enqueueRun(deps.queues, { executionId: execution.id, tenantId: execution.tenantId }, input.runAt ? input.runAt.getTime() - now.getTime() : 0);
-  await publishExecution(deps, { tenantId: execution.tenantId, executionId: execution.id, workflowId: execution.workflowId, status: execution.status });
+  const delayMs = input.runAt ? input.runAt.getTime() - now.getTime() : 0;
+  // Both after the commit, neither waiting for the other: subscribers load the row themselves.
+  await Promise.all([
+    enqueueRun(deps.queues, { executionId: execution.id, tenantId: execution.tenantId }, delayMs),
+    publishExecution(deps, { tenantId: execution.tenantId, executionId: execution.id, workflowId: execution.workflowId, status: execution.status }),
+  ]);
   return { execution, created: true };
 }
 

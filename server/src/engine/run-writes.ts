@@ -23,6 +23,8 @@ export interface NewExecution {
   stepsTotal: number;
   retryOfId: string | null;
   createdAt: Date;
+  /** The workflow revision the row was built from; the INSERT only happens while it is current. */
+  revision: { updatedAt: Date; zone: string };
 }
 
 /** An execution with what running it needs from its workflow and tenant. */
@@ -81,18 +83,27 @@ function records(items: object[]): string {
   return JSON.stringify(items.map((item) => Object.fromEntries(Object.entries(item).filter(([, v]) => v !== null && v !== undefined))));
 }
 
-async function insertExecutions(db: PrismaClient, rows: NewExecution[]): Promise<void[]> {
-  const json = records(rows);
-  const n = await db.$executeRaw`
+/**
+ * Inserts each row whose workflow revision is still current: same updatedAt, enabled, not
+ * deleted, same time zone. Returns per row whether it was inserted; the callers of a row that
+ * was not read the workflow again (see trigger-workflows.ts).
+ */
+async function insertExecutions(db: PrismaClient, rows: NewExecution[]): Promise<boolean[]> {
+  const json = records(rows.map(({ revision, ...row }) => ({ ...row, workflowUpdatedAt: revision.updatedAt, zone: revision.zone })));
+  const inserted = await db.$queryRaw<{ id: string }[]>`
     INSERT INTO "WorkflowExecution" (id, "tenantId", "workflowId", "workflowVersion", trigger, "scheduledFor", input, "dateRange",
                                      "rangeStart", "rangeEnd", "stepsTotal", "retryOfId", "createdAt", "updatedAt")
     SELECT r.id, r."tenantId", r."workflowId", r."workflowVersion", r.trigger::"TriggerKind", r."scheduledFor", r.input, r."dateRange",
            r."rangeStart", r."rangeEnd", r."stepsTotal", r."retryOfId", r."createdAt", r."createdAt"
     FROM jsonb_to_recordset(${json}::jsonb) AS r(id uuid, "tenantId" uuid, "workflowId" uuid, "workflowVersion" int, trigger text,
       "scheduledFor" timestamptz, input jsonb, "dateRange" jsonb, "rangeStart" date, "rangeEnd" date, "stepsTotal" int,
-      "retryOfId" uuid, "createdAt" timestamptz)`;
-  if (n !== rows.length) throw new Error(`inserted ${n} of ${rows.length} executions`);
-  return rows.map(() => undefined);
+      "retryOfId" uuid, "createdAt" timestamptz, "workflowUpdatedAt" timestamptz, zone text)
+    JOIN "Workflow" w ON w.id = r."workflowId" AND w."tenantId" = r."tenantId" AND w."updatedAt" = r."workflowUpdatedAt"
+                     AND w.enabled AND w."deletedAt" IS NULL
+    JOIN "Tenant" t ON t.id = r."tenantId" AND COALESCE(w.timezone, t.timezone) = r.zone
+    RETURNING id`;
+  const ids = new Set(inserted.map((r) => r.id));
+  return rows.map((r) => ids.has(r.id));
 }
 
 /**
@@ -170,7 +181,8 @@ async function completeSteps(db: PrismaClient, items: StepCompletion[]): Promise
 }
 
 export interface RunWrites {
-  insertExecution(row: NewExecution): Promise<void>;
+  /** false: the workflow revision the row was built from is no longer current; nothing was written. */
+  insertExecution(row: NewExecution): Promise<boolean>;
   claim(id: string, at: Date): Promise<LoadedExecution | undefined>;
   startStep(step: StepStart): Promise<void>;
   completeStep(item: StepCompletion): Promise<StepCompleted>;
