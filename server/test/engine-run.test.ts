@@ -71,8 +71,8 @@ describe('run worker', () => {
     const wf = await workflow({
       variables: { who: 'team', order: { id: 7 } },
       steps: [
-        { type: 'log', id: 'greet', config: { message: 'hello {{who}}, order {{ order.id }}' } },
-        { type: 'delay', config: { ms: 20 } },
+        { type: 'log', id: 'greet', name: 'Greet', config: { message: 'hello {{who}}, order {{ order.id }}' } },
+        { type: 'delay', name: 'Wait a little', config: { ms: 20 } },
         { type: 'log', config: { message: 'done', level: 'WARN' } },
       ],
     });
@@ -84,6 +84,7 @@ describe('run worker', () => {
       [1, 'delay', 'COMPLETED', 1],
       [2, 'log', 'COMPLETED', 1],
     ]);
+    expect(e.stepRuns.map((s) => s.name)).toEqual(['Greet', 'Wait a little', null]);
     expect(e.stepRuns[1]!.output).toEqual({ waitedMs: 20 });
     expect(e.stepRuns[0]!.startedAt!.getTime()).toBeLessThanOrEqual(e.stepRuns[1]!.startedAt!.getTime());
     const lines = sink.lines.filter((l) => l.executionId === e.id);
@@ -176,6 +177,22 @@ describe('run worker', () => {
     }, 5000, 'CANCELLED');
     expect(e.stepRuns.map((s) => s.status)).toEqual(['COMPLETED', 'CANCELLED', 'SKIPPED']);
     expect(e.finishedAt!.getTime() - e.cancelRequestedAt!.getTime()).toBeLessThan(5000);
+  });
+
+  it('fails a run whose stored definition no longer validates, leaving no step as if it ran', async () => {
+    const wf = await workflow({ steps: [{ type: 'log', config: { message: 'fine' } }] });
+    const { execution } = await triggerExecution(deps, { tenantId, workflowId: wf, trigger: 'API' });
+    // As if the schema had moved on since the run was triggered: the type is still a string.
+    await db.workflow.update({ where: { id: wf }, data: { definition: { steps: [{ type: 'log', config: { message: 'x' }, unknownField: 1 }] } } });
+    const sink = await startWorker();
+    const e = await waitFor(async () => {
+      const row = await db.workflowExecution.findUniqueOrThrow({ where: { id: execution.id }, include: { stepRuns: true } });
+      return row.status === 'FAILED' && row;
+    });
+    expect(e.status).toBe('FAILED');
+    expect(e.error).toMatchObject({ source: 'definition' });
+    expect(e.stepRuns.map((s) => [s.status, s.startedAt])).toEqual([['SKIPPED', null]]);
+    expect(sink.lines.filter((l) => l.executionId === e.id && l.message === 'x')).toEqual([]);
   });
 
   it('honours a cancel recorded before any worker picked the job up', async () => {

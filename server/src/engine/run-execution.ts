@@ -97,7 +97,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   const now = deps.now ?? (() => new Date());
   // The run starts when a worker picks it up, not when its row has been read.
   const pickedUpAt = now();
-  const execution = await runWrites(db).claim(executionId, pickedUpAt);
+  const execution = await runWrites(db).claim({ id: executionId, at: pickedUpAt, stepId: uuidv7() });
   if (!execution) {
     logger.warn({ executionId }, 'run job for an unknown execution');
     return 'NOOP';
@@ -105,7 +105,10 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   if (FINISHED_STATUSES.includes(execution.status)) return 'NOOP';
   const { tenantId, workflowId } = execution;
   const log = logger.child({ executionId, workflowId, tenantId });
-  const publish = (status: ExecutionStatus) => publishExecution(deps, { tenantId, executionId, workflowId, status });
+  // Events are hints (subscribers load the row), so the run does not wait for them; a connection
+  // sends them in order.
+  const publish = (status: ExecutionStatus) =>
+    void publishExecution(deps, { tenantId, executionId, workflowId, status }).catch((err: unknown) => log.warn({ err, status }, 'could not publish an execution event'));
 
   const finish = async (status: 'COMPLETED' | 'FAILED' | 'CANCELLED', data: { output?: unknown; error?: ExecutionError } = {}) => {
     const res = await db.workflowExecution.updateMany({
@@ -118,7 +121,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
       },
     });
     if (res.count === 1) {
-      await publish(status);
+      publish(status);
       if (status === 'FAILED') await deps.alerts?.emit(tenantId, 'RUN_FAILED', { executionId, workflowId, error: data.error ?? null });
     }
     return status;
@@ -145,7 +148,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     marked = started;
   }
   if (marked === 0) return 'NOOP';
-  await publish('RUNNING');
+  publish('RUNNING');
   if (driftMs !== null && !execution.startedAt) {
     const slot = execution.scheduledFor!.toISOString();
     const late = driftMs > deps.driftWarnMs;
@@ -163,6 +166,8 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
 
   const validation = validateRevision(execution.workflowId, execution.workflowUpdatedAt, execution.definition);
   if (!validation.ok) {
+    // The claim started the first step from the stored JSON; it never ran.
+    if (execution.firstStepStarted) await db.stepRun.updateMany({ where: { executionId, status: 'RUNNING' }, data: { status: 'SKIPPED', startedAt: null } });
     const message = `The stored definition is invalid: ${validation.problems.map((p) => `${p.path} ${p.message}`).join('; ')}`;
     return finish('FAILED', { error: { message, step: null, date: null, source: 'definition' } });
   }
@@ -179,6 +184,8 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   const dates = datesBetween(execution.rangeStart, execution.rangeEnd);
   const outputs: Record<string, unknown> = {};
   let cancelRequested = false;
+  // On a first attempt the claim started step 0, and each completion starts the next step.
+  let startedAlready = firstAttempt && execution.firstStepStarted;
 
   const checkpoint = () => {
     if (cancelRequested || (signal.aborted && signal.reason === CANCEL_REASON)) throw new Stop('cancel');
@@ -198,7 +205,8 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     try {
       checkpoint();
       const create = { tenantId, executionId, index, name: step.name ?? null, type: step.type, status: 'RUNNING' as const, startedAt: now(), attempts: 1 };
-      if (firstAttempt) await runWrites(db).startStep({ id: uuidv7(), ...create });
+      if (startedAlready) startedAlready = false;
+      else if (firstAttempt) await runWrites(db).startStep({ id: uuidv7(), ...create });
       else
         await db.stepRun.upsert({
           where: { executionId_index: { executionId, index } },
@@ -210,11 +218,21 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
       outputs[key] = output;
       const last = index === steps.length - 1;
       // The last step's completion completes the run in the same statement.
-      const res = await runWrites(db).completeStep({ executionId, index, output, at: now(), ...(last ? { runOutput: outputs } : {}) });
+      const next = !last && firstAttempt ? steps[index + 1]! : undefined;
+      const res = await runWrites(db).completeStep({
+        tenantId,
+        executionId,
+        index,
+        output,
+        at: now(),
+        ...(last ? { runOutput: outputs } : {}),
+        ...(next ? { next: { id: uuidv7(), name: next.name ?? null, type: next.type } } : {}),
+      });
+      startedAlready = next !== undefined;
       cancelRequested = res.cancelRequested;
-      if (!last) await publish('RUNNING');
+      if (!last) publish('RUNNING');
       else if (res.status === 'COMPLETED') {
-        await publish('COMPLETED');
+        publish('COMPLETED');
         return 'COMPLETED';
       }
     } catch (err) {

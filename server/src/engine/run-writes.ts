@@ -2,6 +2,9 @@
 // turn of the event loop (batcher.ts): inserting triggered executions, claiming them when a
 // worker picks them up, starting a step and completing it. Items travel as one JSON array
 // (jsonb_to_recordset), so a batch is one parameter and one plan however many runs it carries.
+// The planner cannot see into that array and guesses 100 rows, which makes a hash join over a
+// sequential scan of the whole table look cheap; every statement therefore also names its keys
+// as `= ANY(array)`, which it answers from the primary (or unique) index.
 // The rare paths (fail, cancel, re-runs after a crash) stay plain Prisma calls in their callers.
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { ExecutionStatus, OverlapPolicy, TriggerKind } from '../generated/prisma/enums.ts';
@@ -49,6 +52,8 @@ export interface LoadedExecution {
   defaultCountry: string;
   /** Whether this claim marked it RUNNING (see claim()). */
   marked: boolean;
+  /** Whether this claim also started the first step (a first attempt that it marked RUNNING). */
+  firstStepStarted: boolean;
 }
 
 export interface StepStart {
@@ -62,12 +67,15 @@ export interface StepStart {
 }
 
 export interface StepCompletion {
+  tenantId: string;
   executionId: string;
   index: number;
   output: unknown;
   at: Date;
   /** Set on the last step: the run completes in the same statement, with this output. */
   runOutput?: unknown;
+  /** On a first attempt, the next step starts (RUNNING) in the same statement. */
+  next?: { id: string; name: string | null; type: string };
 }
 
 export interface StepCompleted {
@@ -101,6 +109,7 @@ async function insertExecutions(db: PrismaClient, rows: NewExecution[]): Promise
     JOIN "Workflow" w ON w.id = r."workflowId" AND w."tenantId" = r."tenantId" AND w."updatedAt" = r."workflowUpdatedAt"
                      AND w.enabled AND w."deletedAt" IS NULL
     JOIN "Tenant" t ON t.id = r."tenantId" AND COALESCE(w.timezone, t.timezone) = r.zone
+    WHERE w.id = ANY(${rows.map((r) => r.workflowId)}::uuid[]) AND t.id = ANY(${rows.map((r) => r.tenantId)}::uuid[])
     RETURNING id`;
   const ids = new Set(inserted.map((r) => r.id));
   return rows.map((r) => ids.has(r.id));
@@ -109,22 +118,25 @@ async function insertExecutions(db: PrismaClient, rows: NewExecution[]): Promise
 /**
  * Loads each execution with its workflow and tenant and marks it RUNNING, unless a cancel was
  * requested, it already finished, or it is a QUEUE-policy scheduled run that must first check
- * for a running predecessor (then `marked` is false). Rows are locked in id order, so two
+ * for a running predecessor (then `marked` is false). A first attempt that it marks also gets
+ * its first StepRun (RUNNING, id `stepId`), read from the stored definition, so the common run
+ * needs no separate round trip to start its first step. Rows are locked in id order, so two
  * claims that share executions cannot deadlock. Unknown ids come back undefined.
  */
-async function claimExecutions(db: PrismaClient, items: { id: string; at: Date }[]): Promise<(LoadedExecution | undefined)[]> {
+async function claimExecutions(db: PrismaClient, items: Claim[]): Promise<(LoadedExecution | undefined)[]> {
   const rows = await db.$queryRaw<LoadedExecution[]>`
     WITH wanted AS (
-      SELECT * FROM jsonb_to_recordset(${records(items)}::jsonb) AS i(id uuid, at timestamptz)
+      SELECT * FROM jsonb_to_recordset(${records(items)}::jsonb) AS i(id uuid, at timestamptz, "stepId" uuid)
     ), old AS (
       SELECT e.id, e."tenantId", e."workflowId", e.status::text AS status, e.trigger::text AS trigger, e."scheduledFor",
              e."startedAt", e."cancelRequestedAt", e.input, e."rangeStart", e."rangeEnd", e."stepsTotal", e.attempts,
              w.definition, w."overlapPolicy"::text AS "overlapPolicy", w."updatedAt" AS "workflowUpdatedAt",
-             t.timezone, t."defaultCountry", wanted.at
+             t.timezone, t."defaultCountry", wanted.at, wanted."stepId"
       FROM "WorkflowExecution" e
       JOIN wanted ON wanted.id = e.id
       JOIN "Workflow" w ON w.id = e."workflowId"
       JOIN "Tenant" t ON t.id = e."tenantId"
+      WHERE e.id = ANY(${items.map((i) => i.id)}::uuid[])
       ORDER BY e.id
       FOR UPDATE OF e
     ), started AS (
@@ -137,8 +149,19 @@ async function claimExecutions(db: PrismaClient, items: { id: string; at: Date }
       WHERE x.id = old.id AND old.status IN ('PENDING', 'RUNNING') AND old."cancelRequestedAt" IS NULL
         AND NOT (old.status = 'PENDING' AND old.trigger = 'SCHEDULE' AND old."overlapPolicy" = 'QUEUE')
       RETURNING x.id
+    ), first AS (
+      INSERT INTO "StepRun" (id, "tenantId", "executionId", index, name, type, status, attempts, "startedAt")
+      SELECT old."stepId", old."tenantId", old.id, 0, old.definition->'steps'->0->>'name', old.definition->'steps'->0->>'type', 'RUNNING', 1, old.at
+      FROM old JOIN started ON started.id = old.id
+      WHERE old.attempts = 0 AND old.definition->'steps'->0->>'type' IS NOT NULL
+      ON CONFLICT ("executionId", index) DO NOTHING
+      RETURNING "executionId"
     )
-    SELECT old.*, old.id IN (SELECT id FROM started) AS marked FROM old`;
+    SELECT old.id, old."tenantId", old."workflowId", old.status, old.trigger, old."scheduledFor", old."startedAt", old."cancelRequestedAt",
+           old.input, old."rangeStart", old."rangeEnd", old."stepsTotal", old.attempts, old.definition, old."overlapPolicy",
+           old."workflowUpdatedAt", old.timezone, old."defaultCountry",
+           old.id IN (SELECT id FROM started) AS marked, old.id IN (SELECT "executionId" FROM first) AS "firstStepStarted"
+    FROM old`;
   const byId = new Map(rows.map((r) => [r.id, r]));
   return items.map((i) => byId.get(i.id));
 }
@@ -154,24 +177,39 @@ async function startSteps(db: PrismaClient, steps: StepStart[]): Promise<void[]>
 
 /**
  * Marks each step COMPLETED and counts it on its run; a completion with `runOutput` (the last
- * step) also completes the run, unless it was cancelled or failed meanwhile.
+ * step) also completes the run, unless it was cancelled or failed meanwhile, and one with
+ * `next` starts the next step.
  */
 async function completeSteps(db: PrismaClient, items: StepCompletion[]): Promise<StepCompleted[]> {
-  const json = records(items.map((i) => ({ ...i, final: i.runOutput !== undefined, runOutput: i.runOutput ?? null })));
+  const json = records(
+    items.map(({ next, runOutput, ...i }) => ({
+      ...i,
+      final: runOutput !== undefined,
+      runOutput: runOutput ?? null,
+      ...(next ? { nextId: next.id, nextName: next.name, nextType: next.type } : {}),
+    })),
+  );
+  const ids = items.map((i) => i.executionId);
   const rows = await db.$queryRaw<{ id: string; cancelRequestedAt: Date | null; status: ExecutionStatus }[]>`
     WITH done AS (
       SELECT * FROM jsonb_to_recordset(${json}::jsonb)
-        AS i("executionId" uuid, index int, output jsonb, at timestamptz, final boolean, "runOutput" jsonb)
+        AS i("tenantId" uuid, "executionId" uuid, index int, output jsonb, at timestamptz, final boolean, "runOutput" jsonb,
+             "nextId" uuid, "nextName" text, "nextType" text)
     ), step AS (
       UPDATE "StepRun" s SET status = 'COMPLETED', output = i.output, "finishedAt" = i.at
-      FROM done i WHERE s."executionId" = i."executionId" AND s.index = i.index
+      FROM done i WHERE s."executionId" = ANY(${ids}::uuid[]) AND s."executionId" = i."executionId" AND s.index = i.index
+    ), next AS (
+      INSERT INTO "StepRun" (id, "tenantId", "executionId", index, name, type, status, attempts, "startedAt")
+      SELECT i."nextId", i."tenantId", i."executionId", i.index + 1, i."nextName", i."nextType", 'RUNNING', 1, i.at
+      FROM done i WHERE i."nextId" IS NOT NULL
+      ON CONFLICT ("executionId", index) DO NOTHING
     )
     UPDATE "WorkflowExecution" e
     SET "stepsCompleted" = e."stepsCompleted" + 1, "updatedAt" = now(),
         status = CASE WHEN i.final AND e.status IN ('PENDING', 'RUNNING') THEN 'COMPLETED'::"ExecutionStatus" ELSE e.status END,
         "finishedAt" = CASE WHEN i.final AND e.status IN ('PENDING', 'RUNNING') THEN i.at ELSE e."finishedAt" END,
         output = CASE WHEN i.final AND e.status IN ('PENDING', 'RUNNING') THEN i."runOutput" ELSE e.output END
-    FROM done i WHERE e.id = i."executionId"
+    FROM done i WHERE e.id = ANY(${ids}::uuid[]) AND e.id = i."executionId"
     RETURNING e.id, e."cancelRequestedAt", e.status::text AS status`;
   const byId = new Map(rows.map((r) => [r.id, r]));
   return items.map((i) => {
@@ -180,10 +218,17 @@ async function completeSteps(db: PrismaClient, items: StepCompletion[]): Promise
   });
 }
 
+export interface Claim {
+  id: string;
+  at: Date;
+  /** The id the first StepRun gets if this claim starts it. */
+  stepId: string;
+}
+
 export interface RunWrites {
   /** false: the workflow revision the row was built from is no longer current; nothing was written. */
   insertExecution(row: NewExecution): Promise<boolean>;
-  claim(id: string, at: Date): Promise<LoadedExecution | undefined>;
+  claim(item: Claim): Promise<LoadedExecution | undefined>;
   startStep(step: StepStart): Promise<void>;
   completeStep(item: StepCompletion): Promise<StepCompleted>;
 }
@@ -191,12 +236,12 @@ export interface RunWrites {
 /** The batched writes of one database client (batches never mix clients). */
 export const runWrites = perOwner((db: PrismaClient): RunWrites => {
   const inserts = new Batcher((rows: NewExecution[]) => insertExecutions(db, rows));
-  const claims = new Batcher((items: { id: string; at: Date }[]) => claimExecutions(db, items));
+  const claims = new Batcher((items: Claim[]) => claimExecutions(db, items));
   const starts = new Batcher((steps: StepStart[]) => startSteps(db, steps));
   const completions = new Batcher((items: StepCompletion[]) => completeSteps(db, items));
   return {
     insertExecution: (row) => inserts.add(row),
-    claim: (id, at) => claims.add({ id, at }),
+    claim: (item) => claims.add(item),
     startStep: (step) => starts.add(step),
     completeStep: (item) => completions.add(item),
   };
