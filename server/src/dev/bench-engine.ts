@@ -1,6 +1,12 @@
 // Engine throughput and latency, beside raw BullMQ as the ceiling, in one run on one machine.
 // The engine's step is a no-op, so what is measured is the engine itself: the execution row,
 // the job, the RUNNING/COMPLETED transitions, the StepRun and the published events.
+// Each engine figure is set against the raw BullMQ run of the same shape: running a pre-filled
+// queue against a pre-filled queue; triggering and running at once against adding (one job per
+// call, from the same number of concurrent callers) and processing at once; and both again with
+// the worker in a process of its own, as the api and worker roles are deployed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { metric } from './bench-metrics.ts';
 import { Queue, Worker } from 'bullmq';
 import { createDb } from '../db.ts';
@@ -12,19 +18,17 @@ import { bullPrefix, createQueues, subscribeWhenReady } from '../engine/queues.t
 import { RunWorker } from '../engine/run-worker.ts';
 import { reconcileWorkflowSchedule, ScheduleWorker } from '../engine/scheduler.ts';
 import { StepRegistry } from '../engine/steps/registry.ts';
-import type { StepRunner } from '../engine/steps/types.ts';
 import type { BenchEnv } from './bench.ts';
+import { noopStep, RAW_QUEUE, REDIS_PREFIX, WORKER_CONCURRENCY } from './bench-engine-shared.ts';
 
 const RAW_JOBS = 20_000;
-const ENGINE_RUNS = Number(process.env.BENCH_ENGINE_RUNS ?? 3_000);
-const WORKER_CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const ENGINE_RUNS = Number(process.env.BENCH_ENGINE_RUNS ?? 5_000);
+/** Concurrent callers that trigger runs (or add raw jobs), one at a time each, like api requests. */
+const PRODUCERS = 20;
 const LATENCY_RATE_PER_S = 100;
 const LATENCY_SECONDS = 3;
 const SCHEDULED_WORKFLOWS = 20;
 const SCHEDULE_SECONDS = 6;
-
-/** Registered under `log` (definitions only name known types); does nothing. */
-const noop: StepRunner = { type: 'log', retrySafe: true, run: async () => null };
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
@@ -44,9 +48,32 @@ async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<unknow
   }));
 }
 
-async function rawBullmq(redisUrl: string): Promise<number> {
+/** The worker half in a process of its own (bench-engine-worker.ts); resolves once it takes jobs. */
+async function workerProcess(env: BenchEnv, args: string[]): Promise<{ child: ChildProcess; line(text: string): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'bench-engine-worker.ts'), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl },
+  });
+  let out = '';
+  const waiters: { text: string; resolve: () => void }[] = [];
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    for (const w of waiters) if (out.includes(`${w.text}\n`)) w.resolve();
+  });
+  const line = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      if (out.includes(`${text}\n`)) return resolve();
+      waiters.push({ text, resolve });
+      child.once('exit', (code) => reject(new Error(`bench worker exited with ${code} before "${text}"`)));
+    });
+  await line('ready');
+  return { child, line };
+}
+
+/** Raw BullMQ with the queue filled first (addBulk): the worker's ceiling. */
+async function rawPrefilled(redisUrl: string): Promise<number> {
   const connection = createRedis(redisUrl);
-  const queue = new Queue('raw', { connection, prefix: bullPrefix('bench') });
+  const queue = new Queue(RAW_QUEUE, { connection, prefix: bullPrefix(REDIS_PREFIX) });
   for (let i = 0; i < RAW_JOBS; i += 1000) {
     await queue.addBulk(Array.from({ length: Math.min(1000, RAW_JOBS - i) }, () => ({ name: 'noop', data: {}, opts: { removeOnComplete: true } })));
   }
@@ -54,7 +81,7 @@ async function rawBullmq(redisUrl: string): Promise<number> {
   const t0 = performance.now();
   const workerConnection = createRedis(redisUrl);
   const finished = new Promise<void>((resolve) => {
-    const worker = new Worker('raw', async () => null, { connection: workerConnection, prefix: bullPrefix('bench'), concurrency: WORKER_CONCURRENCY });
+    const worker = new Worker(RAW_QUEUE, async () => null, { connection: workerConnection, prefix: bullPrefix(REDIS_PREFIX), concurrency: WORKER_CONCURRENCY });
     worker.on('completed', () => {
       if (++done === RAW_JOBS) void worker.close().then(resolve);
     });
@@ -68,18 +95,51 @@ async function rawBullmq(redisUrl: string): Promise<number> {
   return rate;
 }
 
+/** Raw BullMQ with PRODUCERS callers adding one job per call while the worker runs: the ceiling of triggering and running at once. */
+async function rawAddAndProcess(env: BenchEnv, workerApart: boolean): Promise<number> {
+  const connection = createRedis(env.redisUrl);
+  const queue = new Queue(RAW_QUEUE, { connection, prefix: bullPrefix(REDIS_PREFIX) });
+  let finished: Promise<void>;
+  let stopWorker = async () => {};
+  if (workerApart) {
+    const w = await workerProcess(env, ['raw', String(RAW_JOBS)]);
+    finished = w.line('done');
+    stopWorker = async () => void (await new Promise((r) => (w.child.exitCode === null ? w.child.once('exit', r) : r(null))));
+  } else {
+    const workerConnection = createRedis(env.redisUrl);
+    let done = 0;
+    finished = new Promise<void>((resolve) => {
+      const worker = new Worker(RAW_QUEUE, async () => null, { connection: workerConnection, prefix: bullPrefix(REDIS_PREFIX), concurrency: WORKER_CONCURRENCY });
+      worker.on('completed', () => {
+        if (++done === RAW_JOBS) void worker.close().then(() => workerConnection.disconnect()).then(resolve);
+      });
+    });
+  }
+  const t0 = performance.now();
+  await pool(Array.from({ length: RAW_JOBS }), PRODUCERS, () => queue.add('noop', {}, { removeOnComplete: true }));
+  await finished;
+  const rate = RAW_JOBS / ((performance.now() - t0) / 1000);
+  await stopWorker();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+  return rate;
+}
+
 export async function benchEngine(env: BenchEnv): Promise<void> {
   const db = createDb(env.databaseUrl, Math.min(90, WORKER_CONCURRENCY + 20));
   const redis = createRedis(env.redisUrl);
   const connect = () => createRedis(env.redisUrl);
-  const redisPrefix = 'bench';
+  const redisPrefix = REDIS_PREFIX;
   const queues = createQueues(redis, redisPrefix);
   const deps: EngineDeps = { db, redis, queues, redisPrefix };
   const logger = createLogger('error');
   const logSink = { log: () => {} };
 
-  env.say(`raw BullMQ: ${RAW_JOBS} no-op jobs, concurrency ${WORKER_CONCURRENCY}…`);
-  const rawRate = await rawBullmq(env.redisUrl);
+  env.say(`raw BullMQ: ${RAW_JOBS} no-op jobs, concurrency ${WORKER_CONCURRENCY}: pre-filled, added while processing, and with the worker apart…`);
+  const rawRate = await rawPrefilled(env.redisUrl);
+  const rawAddRate = await rawAddAndProcess(env, false);
+  const rawApartRate = await rawAddAndProcess(env, true);
 
   const tenant = await db.tenant.create({ data: { name: 'Bench', slug: `bench-${Date.now()}` } });
   const workflow = await db.workflow.create({ data: { tenantId: tenant.id, name: 'noop', definition: { steps: [{ type: 'log', config: { message: 'noop' } }] } } });
@@ -100,14 +160,14 @@ export async function benchEngine(env: BenchEnv): Promise<void> {
     });
   const trigger = () => triggerExecution(deps, { tenantId: tenant.id, workflowId: workflow.id, trigger: 'API' });
   const runWorker = new RunWorker({
-    db, redis, redisPrefix, registry: new StepRegistry().register(noop), logSink, logger, driftWarnMs: 60_000,
+    db, redis, redisPrefix, registry: new StepRegistry().register(noopStep), logSink, logger, driftWarnMs: 60_000,
     concurrency: WORKER_CONCURRENCY, stalledIntervalMs: 30_000, lockDurationMs: 30_000, drainMs: 5000, connect,
   });
 
   // 1. Runs only: rows and jobs exist, the worker starts on a full queue.
   env.say(`engine: ${ENGINE_RUNS} pre-triggered runs…`);
   let t = performance.now();
-  await pool(Array.from({ length: ENGINE_RUNS }), 20, trigger);
+  await pool(Array.from({ length: ENGINE_RUNS }), PRODUCERS, trigger);
   const triggerRate = ENGINE_RUNS / ((performance.now() - t) / 1000);
   t = performance.now();
   await runWorker.start();
@@ -117,7 +177,7 @@ export async function benchEngine(env: BenchEnv): Promise<void> {
   // 2. The whole engine: triggering and running at the same time.
   env.say(`engine: ${ENGINE_RUNS} runs triggered while the worker runs…`);
   t = performance.now();
-  await pool(Array.from({ length: ENGINE_RUNS }), 20, trigger);
+  await pool(Array.from({ length: ENGINE_RUNS }), PRODUCERS, trigger);
   await waitCompleted(2 * ENGINE_RUNS);
   const e2eRate = ENGINE_RUNS / ((performance.now() - t) / 1000);
 
@@ -159,6 +219,18 @@ export async function benchEngine(env: BenchEnv): Promise<void> {
   const missed = (await db.workflow.aggregate({ where: { id: { in: scheduled.map((w) => w.id) } }, _sum: { missedSlots: true } }))._sum.missedSlots ?? 0;
 
   await runWorker.stop();
+
+  // 5. The whole engine as deployed: this process triggers (the api role), another runs.
+  env.say(`engine: ${ENGINE_RUNS} runs triggered here and run by a worker process…`);
+  const apart = await workerProcess(env, ['engine']);
+  const before = completedEvents;
+  t = performance.now();
+  await pool(Array.from({ length: ENGINE_RUNS }), PRODUCERS, trigger);
+  await waitCompleted(before + ENGINE_RUNS);
+  const apartRate = ENGINE_RUNS / ((performance.now() - t) / 1000);
+  apart.child.kill('SIGTERM');
+  await new Promise((r) => apart.child.once('exit', r));
+
   subscriber.disconnect();
   for (const q of [queues.runs, queues.schedules]) await q.obliterate({ force: true });
   await queues.close();
@@ -166,14 +238,18 @@ export async function benchEngine(env: BenchEnv): Promise<void> {
   await db.$disconnect();
 
   const fmt = (n: number) => n.toFixed(0);
-  console.log(`\nEngine benchmark (worker concurrency ${WORKER_CONCURRENCY}, one process, ${new Date().toISOString()})\n`);
+  const pct = (n: number, of: number) => `${fmt((100 * n) / of)}%`;
+  console.log(`\nEngine benchmark (worker concurrency ${WORKER_CONCURRENCY}, ${PRODUCERS} concurrent producers, ${new Date().toISOString()})\n`);
   console.log(
     table([
-      ['throughput', 'per second', '% of raw BullMQ'],
-      [`raw BullMQ no-op jobs (${RAW_JOBS}, pre-filled queue) — ceiling`, fmt(rawRate), '100%'],
-      [`engine: trigger only (row + job + event, ${ENGINE_RUNS})`, fmt(triggerRate), `${fmt((100 * triggerRate) / rawRate)}%`],
-      [`engine: run only (pre-triggered, ${ENGINE_RUNS})`, fmt(runRate), `${fmt((100 * runRate) / rawRate)}%`],
-      [`engine: trigger + run, whole engine (${ENGINE_RUNS})`, fmt(e2eRate), `${fmt((100 * e2eRate) / rawRate)}%`],
+      ['throughput', 'per second', 'of its raw ceiling'],
+      [`raw BullMQ: pre-filled queue, worker only (${RAW_JOBS})`, fmt(rawRate), ''],
+      [`raw BullMQ: add one job per call while processing (${RAW_JOBS})`, fmt(rawAddRate), ''],
+      [`raw BullMQ: the same, worker in its own process (${RAW_JOBS})`, fmt(rawApartRate), ''],
+      [`engine: trigger only (row + job + event, ${ENGINE_RUNS})`, fmt(triggerRate), ''],
+      [`engine: run only, pre-triggered (${ENGINE_RUNS})`, fmt(runRate), pct(runRate, rawRate)],
+      [`engine: trigger + run, one process (${ENGINE_RUNS})`, fmt(e2eRate), pct(e2eRate, rawAddRate)],
+      [`engine: trigger + run, worker in its own process (${ENGINE_RUNS})`, fmt(apartRate), pct(apartRate, rawApartRate)],
     ]),
   );
   console.log();
@@ -186,9 +262,15 @@ export async function benchEngine(env: BenchEnv): Promise<void> {
     ]),
   );
   console.log(`\nscheduled slots missed: ${missed}; expected fires ≈ ${SCHEDULED_WORKFLOWS * SCHEDULE_SECONDS}, got ${slotToStart.length}\n`);
-  metric('engine', 'raw BullMQ no-op jobs', rawRate, '/s', 'higher');
+  metric('engine', 'raw BullMQ no-op jobs, pre-filled', rawRate, '/s', 'higher');
+  metric('engine', 'raw BullMQ no-op jobs, added while processing', rawAddRate, '/s', 'higher');
+  metric('engine', 'raw BullMQ no-op jobs, worker apart', rawApartRate, '/s', 'higher');
+  metric('engine', 'run only, pre-triggered', runRate, '/s', 'higher');
+  metric('engine', 'run only, % of raw pre-filled', (100 * runRate) / rawRate, '%', 'higher');
   metric('engine', 'whole engine, no-op step', e2eRate, '/s', 'higher');
-  metric('engine', 'whole engine, % of raw BullMQ', (100 * e2eRate) / rawRate, '%', 'higher');
+  metric('engine', 'whole engine, % of raw added while processing', (100 * e2eRate) / rawAddRate, '%', 'higher');
+  metric('engine', 'whole engine, worker apart', apartRate, '/s', 'higher');
+  metric('engine', 'whole engine apart, % of raw apart', (100 * apartRate) / rawApartRate, '%', 'higher');
   metric('engine', 'trigger → start p99', percentile(triggerToStart, 99), 'ms', 'lower');
   metric('engine', 'slot → start p99', percentile(slotToStart, 99), 'ms', 'lower');
 }
