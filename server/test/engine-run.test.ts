@@ -162,6 +162,62 @@ describe('run worker', () => {
     const e = await runToEnd(await workflow({ steps: [{ type: 'log', config: { message: 'x' } }, { type: 'log', config: { message: 'y' } }] }));
     expect(e.status).toBe('COMPLETED');
     expect(e.progress).toEqual({ daysProcessed: 40, metaFetched: 20 });
+    expect(e.stepRuns.map((st) => st.progress)).toEqual([{ daysProcessed: 20, metaFetched: 10 }, { daysProcessed: 20, metaFetched: 10 }]);
+  });
+
+  it('counts a retried step’s work once: a new attempt takes the earlier attempt’s counters back', async () => {
+    const syncing: StepRunner<{ message: string }> = {
+      type: 'log',
+      retrySafe: true,
+      async run(ctx) {
+        // Two of three days done, then a transient error; the retry walks all three days again.
+        for (let day = 1; day <= 3; day++) {
+          if (ctx.attempt === 1 && day === 3) throw new Error('socket hang up');
+          await ctx.progress({ daysProcessed: 1, metaFetched: 10 });
+        }
+        return null;
+      },
+    };
+    await startWorker(new StepRegistry().register(syncing));
+    const e = await runToEnd(
+      await workflow({ steps: [{ type: 'log', config: { message: 'before' } }, { type: 'log', retry: { attempts: 2, backoffMs: 5 }, config: { message: 'sync' } }] }),
+    );
+    expect(e.status).toBe('COMPLETED');
+    expect(e.stepRuns[1]!.attempts).toBe(2);
+    // Step 0 walked its three days once; step 1 twice, counted once.
+    expect(e.progress).toEqual({ daysProcessed: 6, metaFetched: 60 });
+    expect(e.stepRuns[1]!.progress).toEqual({ daysProcessed: 3, metaFetched: 30 });
+  });
+
+  it('counts a handed-back step’s work once when another worker runs it again', async () => {
+    let firstRun = true;
+    const handedBack: StepRunner<{ message: string }> = {
+      type: 'log',
+      retrySafe: true,
+      async run(ctx) {
+        await ctx.progress({ daysProcessed: 2 });
+        if (firstRun) {
+          firstRun = false;
+          // The worker shuts down mid-step: the run goes back to the queue.
+          void worker!.stop();
+          await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
+        }
+        return null;
+      },
+    };
+    const registry = new StepRegistry().register(handedBack);
+    await startWorker(registry);
+    const wf = await workflow({ steps: [{ type: 'log', config: { message: 'once' } }] });
+    const { execution } = await triggerExecution(deps, { tenantId, workflowId: wf, trigger: 'API' });
+    await waitFor(async () => !firstRun && (await db.stepRun.findFirst({ where: { executionId: execution.id, status: 'PENDING' } })), 10_000, 'the step to be handed back');
+    await startWorker(registry);
+    const e = await waitFor(async () => {
+      const row = await db.workflowExecution.findUniqueOrThrow({ where: { id: execution.id }, include: { stepRuns: true } });
+      return row.status === 'COMPLETED' && row;
+    }, 10_000, 'the run to complete on the second worker');
+    expect(e.attempts).toBe(2);
+    expect(e.stepRuns.map((st) => [st.status, st.attempts, st.progress])).toEqual([['COMPLETED', 2, { daysProcessed: 2 }]]);
+    expect(e.progress).toEqual({ daysProcessed: 2 });
   });
 
   it('cancels a running run at its current step and marks it CANCELLED', async () => {

@@ -14,7 +14,8 @@ import { AbortedError, backoffDelay, DEFAULT_BACKOFF_MS, DEFAULT_STEP_ATTEMPTS, 
 import type { StepRegistry } from './steps/registry.ts';
 import type { AlertEmitter } from './alerts.ts';
 import { StepError, type StepContext } from './steps/types.ts';
-import { runWrites, type LoadedExecution } from './run-writes.ts';
+import { runWrites } from './run-writes.ts';
+import { addProgress, takeBackStepProgress } from './progress.ts';
 import { uuidv7 } from '../uuid7.ts';
 
 /** The abort reason of a cancel request; any other reason (shutdown) hands the run back. */
@@ -207,12 +208,15 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
       const create = { tenantId, executionId, index, name: step.name ?? null, type: step.type, status: 'RUNNING' as const, startedAt: now(), attempts: 1 };
       if (startedAlready) startedAlready = false;
       else if (firstAttempt) await runWrites(db).startStep({ id: uuidv7(), ...create });
-      else
+      else {
+        // A re-run: this step may have started before, and counted some of its work.
+        if (previous) await takeBackStepProgress(db, executionId, index);
         await db.stepRun.upsert({
           where: { executionId_index: { executionId, index } },
           create,
           update: { status: 'RUNNING', startedAt: now(), finishedAt: null, error: Prisma.DbNull, attempts: { increment: 1 } },
         });
+      }
       const tenant = { timezone: execution.timezone, defaultCountry: execution.defaultCountry };
       const output = await runStep(deps, { step, key, index, signal, input, dates, tenantId, workflowId, executionId, tenant }, setStep);
       outputs[key] = output;
@@ -309,7 +313,7 @@ async function runStep(
       dates: call.dates,
       input: call.input,
       log,
-      progress: (increments) => addProgress(deps, { tenantId, workflowId, executionId }, increments),
+      progress: (increments) => addProgress(deps, { tenantId, workflowId, executionId, stepIndex: index }, increments),
     };
     try {
       return await runner.run(ctx, config);
@@ -319,27 +323,8 @@ async function runStep(
       const wait = backoffDelay(attempt, baseMs);
       log({ level: 'WARN', message: `Attempt ${attempt} of ${attempts} failed: ${(err as Error).message}; retrying in ${wait} ms`, metadata: { attempt, waitMs: wait } });
       await sleep(wait, signal);
+      await takeBackStepProgress(deps.db, executionId, index);
       await setStep(index, 'RUNNING', { attempts: { increment: 1 } });
     }
   }
-}
-
-/** Atomic JSON increments, so concurrent progress calls never lose an update. */
-export async function addProgress(
-  deps: Pick<RunDeps, 'db' | 'redis' | 'redisPrefix'>,
-  ids: { tenantId: string; workflowId: string; executionId: string },
-  increments: Record<string, number>,
-): Promise<void> {
-  for (const [k, v] of Object.entries(increments)) {
-    if (!Number.isFinite(v)) throw new TypeError(`progress counter ${k} must be a finite number`);
-  }
-  if (Object.keys(increments).length === 0) return;
-  await deps.db.$executeRaw`
-    UPDATE "WorkflowExecution" e
-    SET progress = e.progress || (
-      SELECT jsonb_object_agg(key, COALESCE((e.progress->>key)::numeric, 0) + value::numeric)
-      FROM jsonb_each_text(${JSON.stringify(increments)}::jsonb)
-    ), "updatedAt" = now()
-    WHERE e.id = ${ids.executionId}::uuid`;
-  await publishExecution(deps, { ...ids, status: 'RUNNING' });
 }

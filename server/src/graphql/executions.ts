@@ -70,6 +70,7 @@ builder.prismaObject('StepRun', {
     type: t.exposeString('type'),
     status: t.expose('status', { type: StepStatusEnum }),
     attempts: t.exposeInt('attempts'),
+    progress: t.expose('progress', { type: 'JSON', description: "What this step's current attempt added to the run's counters." }),
     output: t.expose('output', { type: 'JSON', nullable: true }),
     error: t.expose('error', { type: 'JSON', nullable: true }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),

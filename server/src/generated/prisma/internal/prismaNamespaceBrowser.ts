@@ -194,6 +194,7 @@ export const StepRunScalarFieldEnum = {
   type: 'type',
   status: 'status',
   attempts: 'attempts',
+  progress: 'progress',
   output: 'output',
   error: 'error',
   startedAt: 'startedAt',

@@ -73,6 +73,7 @@ export type StepRunCountAggregateOutputType = {
   type: number
   status: number
   attempts: number
+  progress: number
   output: number
   error: number
   startedAt: number
@@ -129,6 +130,7 @@ export type StepRunCountAggregateInputType = {
   type?: true
   status?: true
   attempts?: true
+  progress?: true
   output?: true
   error?: true
   startedAt?: true
@@ -232,6 +234,7 @@ export type StepRunGroupByOutputType = {
   type: string
   status: $Enums.StepStatus
   attempts: number
+  progress: runtime.JsonValue
   output: runtime.JsonValue | null
   error: runtime.JsonValue | null
   startedAt: Date | null
@@ -271,6 +274,7 @@ export type StepRunWhereInput = {
   type?: Prisma.StringFilter<"StepRun"> | string
   status?: Prisma.EnumStepStatusFilter<"StepRun"> | $Enums.StepStatus
   attempts?: Prisma.IntFilter<"StepRun"> | number
+  progress?: Prisma.JsonFilter<"StepRun">
   output?: Prisma.JsonNullableFilter<"StepRun">
   error?: Prisma.JsonNullableFilter<"StepRun">
   startedAt?: Prisma.DateTimeNullableFilter<"StepRun"> | Date | string | null
@@ -289,6 +293,7 @@ export type StepRunOrderByWithRelationInput = {
   type?: Prisma.SortOrder
   status?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
+  progress?: Prisma.SortOrder
   output?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -311,6 +316,7 @@ export type StepRunWhereUniqueInput = Prisma.AtLeast<{
   type?: Prisma.StringFilter<"StepRun"> | string
   status?: Prisma.EnumStepStatusFilter<"StepRun"> | $Enums.StepStatus
   attempts?: Prisma.IntFilter<"StepRun"> | number
+  progress?: Prisma.JsonFilter<"StepRun">
   output?: Prisma.JsonNullableFilter<"StepRun">
   error?: Prisma.JsonNullableFilter<"StepRun">
   startedAt?: Prisma.DateTimeNullableFilter<"StepRun"> | Date | string | null
@@ -329,6 +335,7 @@ export type StepRunOrderByWithAggregationInput = {
   type?: Prisma.SortOrder
   status?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
+  progress?: Prisma.SortOrder
   output?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -353,6 +360,7 @@ export type StepRunScalarWhereWithAggregatesInput = {
   type?: Prisma.StringWithAggregatesFilter<"StepRun"> | string
   status?: Prisma.EnumStepStatusWithAggregatesFilter<"StepRun"> | $Enums.StepStatus
   attempts?: Prisma.IntWithAggregatesFilter<"StepRun"> | number
+  progress?: Prisma.JsonWithAggregatesFilter<"StepRun">
   output?: Prisma.JsonNullableWithAggregatesFilter<"StepRun">
   error?: Prisma.JsonNullableWithAggregatesFilter<"StepRun">
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"StepRun"> | Date | string | null
@@ -367,6 +375,7 @@ export type StepRunCreateInput = {
   type: string
   status?: $Enums.StepStatus
   attempts?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Date | string | null
@@ -385,6 +394,7 @@ export type StepRunUncheckedCreateInput = {
   type: string
   status?: $Enums.StepStatus
   attempts?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Date | string | null
@@ -399,6 +409,7 @@ export type StepRunUpdateInput = {
   type?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumStepStatusFieldUpdateOperationsInput | $Enums.StepStatus
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -417,6 +428,7 @@ export type StepRunUncheckedUpdateInput = {
   type?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumStepStatusFieldUpdateOperationsInput | $Enums.StepStatus
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -433,6 +445,7 @@ export type StepRunCreateManyInput = {
   type: string
   status?: $Enums.StepStatus
   attempts?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Date | string | null
@@ -447,6 +460,7 @@ export type StepRunUpdateManyMutationInput = {
   type?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumStepStatusFieldUpdateOperationsInput | $Enums.StepStatus
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -463,6 +477,7 @@ export type StepRunUncheckedUpdateManyInput = {
   type?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumStepStatusFieldUpdateOperationsInput | $Enums.StepStatus
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -494,6 +509,7 @@ export type StepRunCountOrderByAggregateInput = {
   type?: Prisma.SortOrder
   status?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
+  progress?: Prisma.SortOrder
   output?: Prisma.SortOrder
   error?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
@@ -634,6 +650,7 @@ export type StepRunCreateWithoutTenantInput = {
   type: string
   status?: $Enums.StepStatus
   attempts?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Date | string | null
@@ -650,6 +667,7 @@ export type StepRunUncheckedCreateWithoutTenantInput = {
   type: string
   status?: $Enums.StepStatus
   attempts?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Date | string | null
@@ -695,6 +713,7 @@ export type StepRunScalarWhereInput = {
   type?: Prisma.StringFilter<"StepRun"> | string
   status?: Prisma.EnumStepStatusFilter<"StepRun"> | $Enums.StepStatus
   attempts?: Prisma.IntFilter<"StepRun"> | number
+  progress?: Prisma.JsonFilter<"StepRun">
   output?: Prisma.JsonNullableFilter<"StepRun">
   error?: Prisma.JsonNullableFilter<"StepRun">
   startedAt?: Prisma.DateTimeNullableFilter<"StepRun"> | Date | string | null
@@ -709,6 +728,7 @@ export type StepRunCreateWithoutExecutionInput = {
   type: string
   status?: $Enums.StepStatus
   attempts?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Date | string | null
@@ -725,6 +745,7 @@ export type StepRunUncheckedCreateWithoutExecutionInput = {
   type: string
   status?: $Enums.StepStatus
   attempts?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Date | string | null
@@ -766,6 +787,7 @@ export type StepRunCreateManyTenantInput = {
   type: string
   status?: $Enums.StepStatus
   attempts?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Date | string | null
@@ -780,6 +802,7 @@ export type StepRunUpdateWithoutTenantInput = {
   type?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumStepStatusFieldUpdateOperationsInput | $Enums.StepStatus
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -796,6 +819,7 @@ export type StepRunUncheckedUpdateWithoutTenantInput = {
   type?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumStepStatusFieldUpdateOperationsInput | $Enums.StepStatus
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -811,6 +835,7 @@ export type StepRunUncheckedUpdateManyWithoutTenantInput = {
   type?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumStepStatusFieldUpdateOperationsInput | $Enums.StepStatus
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -826,6 +851,7 @@ export type StepRunCreateManyExecutionInput = {
   type: string
   status?: $Enums.StepStatus
   attempts?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Date | string | null
@@ -840,6 +866,7 @@ export type StepRunUpdateWithoutExecutionInput = {
   type?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumStepStatusFieldUpdateOperationsInput | $Enums.StepStatus
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -856,6 +883,7 @@ export type StepRunUncheckedUpdateWithoutExecutionInput = {
   type?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumStepStatusFieldUpdateOperationsInput | $Enums.StepStatus
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -871,6 +899,7 @@ export type StepRunUncheckedUpdateManyWithoutExecutionInput = {
   type?: Prisma.StringFieldUpdateOperationsInput | string
   status?: Prisma.EnumStepStatusFieldUpdateOperationsInput | $Enums.StepStatus
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -889,6 +918,7 @@ export type StepRunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   type?: boolean
   status?: boolean
   attempts?: boolean
+  progress?: boolean
   output?: boolean
   error?: boolean
   startedAt?: boolean
@@ -907,6 +937,7 @@ export type StepRunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   type?: boolean
   status?: boolean
   attempts?: boolean
+  progress?: boolean
   output?: boolean
   error?: boolean
   startedAt?: boolean
@@ -925,6 +956,7 @@ export type StepRunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   type?: boolean
   status?: boolean
   attempts?: boolean
+  progress?: boolean
   output?: boolean
   error?: boolean
   startedAt?: boolean
@@ -943,6 +975,7 @@ export type StepRunSelectScalar = {
   type?: boolean
   status?: boolean
   attempts?: boolean
+  progress?: boolean
   output?: boolean
   error?: boolean
   startedAt?: boolean
@@ -950,7 +983,7 @@ export type StepRunSelectScalar = {
   createdAt?: boolean
 }
 
-export type StepRunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "executionId" | "index" | "name" | "type" | "status" | "attempts" | "output" | "error" | "startedAt" | "finishedAt" | "createdAt", ExtArgs["result"]["stepRun"]>
+export type StepRunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "executionId" | "index" | "name" | "type" | "status" | "attempts" | "progress" | "output" | "error" | "startedAt" | "finishedAt" | "createdAt", ExtArgs["result"]["stepRun"]>
 export type StepRunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   execution?: boolean | Prisma.WorkflowExecutionDefaultArgs<ExtArgs>
@@ -979,6 +1012,11 @@ export type $StepRunPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     type: string
     status: $Enums.StepStatus
     attempts: number
+    /**
+     * What the current attempt added to the execution's progress counters; a retry or re-run
+     * subtracts it before starting over, so counters never count a step's work twice.
+     */
+    progress: runtime.JsonValue
     output: runtime.JsonValue | null
     error: runtime.JsonValue | null
     startedAt: Date | null
@@ -1417,6 +1455,7 @@ export interface StepRunFieldRefs {
   readonly type: Prisma.FieldRef<"StepRun", 'String'>
   readonly status: Prisma.FieldRef<"StepRun", 'StepStatus'>
   readonly attempts: Prisma.FieldRef<"StepRun", 'Int'>
+  readonly progress: Prisma.FieldRef<"StepRun", 'Json'>
   readonly output: Prisma.FieldRef<"StepRun", 'Json'>
   readonly error: Prisma.FieldRef<"StepRun", 'Json'>
   readonly startedAt: Prisma.FieldRef<"StepRun", 'DateTime'>
