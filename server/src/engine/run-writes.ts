@@ -9,6 +9,7 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { ExecutionStatus, OverlapPolicy, TriggerKind } from '../generated/prisma/enums.ts';
 import { Batcher, perOwner } from '../batcher.ts';
+import { preparedQuery } from '../db.ts';
 
 /** A PENDING execution as the trigger inserts it; the other columns take their defaults. */
 export interface NewExecution {
@@ -98,19 +99,19 @@ function records(items: object[]): string {
  */
 async function insertExecutions(db: PrismaClient, rows: NewExecution[]): Promise<boolean[]> {
   const json = records(rows.map(({ revision, ...row }) => ({ ...row, workflowUpdatedAt: revision.updatedAt, zone: revision.zone })));
-  const inserted = await db.$queryRaw<{ id: string }[]>`
+  const inserted = await preparedQuery<{ id: string }>(db, 'flowdeck_insert_executions', `
     INSERT INTO "WorkflowExecution" (id, "tenantId", "workflowId", "workflowVersion", trigger, "scheduledFor", input, "dateRange",
                                      "rangeStart", "rangeEnd", "stepsTotal", "retryOfId", "createdAt", "updatedAt")
     SELECT r.id, r."tenantId", r."workflowId", r."workflowVersion", r.trigger::"TriggerKind", r."scheduledFor", r.input, r."dateRange",
            r."rangeStart", r."rangeEnd", r."stepsTotal", r."retryOfId", r."createdAt", r."createdAt"
-    FROM jsonb_to_recordset(${json}::jsonb) AS r(id uuid, "tenantId" uuid, "workflowId" uuid, "workflowVersion" int, trigger text,
+    FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, "tenantId" uuid, "workflowId" uuid, "workflowVersion" int, trigger text,
       "scheduledFor" timestamptz, input jsonb, "dateRange" jsonb, "rangeStart" date, "rangeEnd" date, "stepsTotal" int,
       "retryOfId" uuid, "createdAt" timestamptz, "workflowUpdatedAt" timestamptz, zone text)
     JOIN "Workflow" w ON w.id = r."workflowId" AND w."tenantId" = r."tenantId" AND w."updatedAt" = r."workflowUpdatedAt"
                      AND w.enabled AND w."deletedAt" IS NULL
     JOIN "Tenant" t ON t.id = r."tenantId" AND COALESCE(w.timezone, t.timezone) = r.zone
-    WHERE w.id = ANY(${rows.map((r) => r.workflowId)}::uuid[]) AND t.id = ANY(${rows.map((r) => r.tenantId)}::uuid[])
-    RETURNING id`;
+    WHERE w.id = ANY($2::uuid[]) AND t.id = ANY($3::uuid[])
+    RETURNING id`, [json, rows.map((r) => r.workflowId), rows.map((r) => r.tenantId)]);
   const ids = new Set(inserted.map((r) => r.id));
   return rows.map((r) => ids.has(r.id));
 }
@@ -124,19 +125,19 @@ async function insertExecutions(db: PrismaClient, rows: NewExecution[]): Promise
  * claims that share executions cannot deadlock. Unknown ids come back undefined.
  */
 async function claimExecutions(db: PrismaClient, items: Claim[]): Promise<(LoadedExecution | undefined)[]> {
-  const rows = await db.$queryRaw<LoadedExecution[]>`
+  const rows = await preparedQuery<LoadedExecution>(db, 'flowdeck_claim_executions', `
     WITH wanted AS (
-      SELECT * FROM jsonb_to_recordset(${records(items)}::jsonb) AS i(id uuid, at timestamptz, "stepId" uuid)
+      SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(id uuid, at timestamptz, "stepId" uuid)
     ), old AS (
       SELECT e.id, e."tenantId", e."workflowId", e.status::text AS status, e.trigger::text AS trigger, e."scheduledFor",
-             e."startedAt", e."cancelRequestedAt", e.input, e."rangeStart", e."rangeEnd", e."stepsTotal", e.attempts,
+             e."startedAt", e."cancelRequestedAt", e.input, e."rangeStart"::text AS "rangeStart", e."rangeEnd"::text AS "rangeEnd", e."stepsTotal", e.attempts,
              w.definition, w."overlapPolicy"::text AS "overlapPolicy", w."updatedAt" AS "workflowUpdatedAt",
              t.timezone, t."defaultCountry", wanted.at, wanted."stepId"
       FROM "WorkflowExecution" e
       JOIN wanted ON wanted.id = e.id
       JOIN "Workflow" w ON w.id = e."workflowId"
       JOIN "Tenant" t ON t.id = e."tenantId"
-      WHERE e.id = ANY(${items.map((i) => i.id)}::uuid[])
+      WHERE e.id = ANY($2::uuid[])
       ORDER BY e.id
       FOR UPDATE OF e
     ), started AS (
@@ -161,16 +162,18 @@ async function claimExecutions(db: PrismaClient, items: Claim[]): Promise<(Loade
            old.input, old."rangeStart", old."rangeEnd", old."stepsTotal", old.attempts, old.definition, old."overlapPolicy",
            old."workflowUpdatedAt", old.timezone, old."defaultCountry",
            old.id IN (SELECT id FROM started) AS marked, old.id IN (SELECT "executionId" FROM first) AS "firstStepStarted"
-    FROM old`;
+    FROM old`, [records(items), items.map((i) => i.id)]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return items.map((i) => byId.get(i.id));
 }
 
 async function startSteps(db: PrismaClient, steps: StepStart[]): Promise<void[]> {
-  const n = await db.$executeRaw`
+  const inserted = await preparedQuery<{ id: string }>(db, 'flowdeck_start_steps', `
     INSERT INTO "StepRun" (id, "tenantId", "executionId", index, name, type, status, attempts, "startedAt")
     SELECT s.id, s."tenantId", s."executionId", s.index, s.name, s.type, 'RUNNING', 1, s."startedAt"
-    FROM jsonb_to_recordset(${records(steps)}::jsonb) AS s(id uuid, "tenantId" uuid, "executionId" uuid, index int, name text, type text, "startedAt" timestamptz)`;
+    FROM jsonb_to_recordset($1::jsonb) AS s(id uuid, "tenantId" uuid, "executionId" uuid, index int, name text, type text, "startedAt" timestamptz)
+    RETURNING id`, [records(steps)]);
+  const n = inserted.length;
   if (n !== steps.length) throw new Error(`started ${n} of ${steps.length} steps`);
   return steps.map(() => undefined);
 }
@@ -190,14 +193,14 @@ async function completeSteps(db: PrismaClient, items: StepCompletion[]): Promise
     })),
   );
   const ids = items.map((i) => i.executionId);
-  const rows = await db.$queryRaw<{ id: string; cancelRequestedAt: Date | null; status: ExecutionStatus }[]>`
+  const rows = await preparedQuery<{ id: string; cancelRequestedAt: Date | null; status: ExecutionStatus }>(db, 'flowdeck_complete_steps', `
     WITH done AS (
-      SELECT * FROM jsonb_to_recordset(${json}::jsonb)
+      SELECT * FROM jsonb_to_recordset($1::jsonb)
         AS i("tenantId" uuid, "executionId" uuid, index int, output jsonb, at timestamptz, final boolean, "runOutput" jsonb,
              "nextId" uuid, "nextName" text, "nextType" text)
     ), step AS (
       UPDATE "StepRun" s SET status = 'COMPLETED', output = i.output, "finishedAt" = i.at
-      FROM done i WHERE s."executionId" = ANY(${ids}::uuid[]) AND s."executionId" = i."executionId" AND s.index = i.index
+      FROM done i WHERE s."executionId" = ANY($2::uuid[]) AND s."executionId" = i."executionId" AND s.index = i.index
     ), next AS (
       INSERT INTO "StepRun" (id, "tenantId", "executionId", index, name, type, status, attempts, "startedAt")
       SELECT i."nextId", i."tenantId", i."executionId", i.index + 1, i."nextName", i."nextType", 'RUNNING', 1, i.at
@@ -209,8 +212,8 @@ async function completeSteps(db: PrismaClient, items: StepCompletion[]): Promise
         status = CASE WHEN i.final AND e.status IN ('PENDING', 'RUNNING') THEN 'COMPLETED'::"ExecutionStatus" ELSE e.status END,
         "finishedAt" = CASE WHEN i.final AND e.status IN ('PENDING', 'RUNNING') THEN i.at ELSE e."finishedAt" END,
         output = CASE WHEN i.final AND e.status IN ('PENDING', 'RUNNING') THEN i."runOutput" ELSE e.output END
-    FROM done i WHERE e.id = ANY(${ids}::uuid[]) AND e.id = i."executionId"
-    RETURNING e.id, e."cancelRequestedAt", e.status::text AS status`;
+    FROM done i WHERE e.id = ANY($2::uuid[]) AND e.id = i."executionId"
+    RETURNING e.id, e."cancelRequestedAt", e.status::text AS status`, [json, ids]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return items.map((i) => {
     const r = byId.get(i.executionId);
