@@ -7,8 +7,9 @@ test('visa status update: a scheduled run reaches the CGB simulator; the dashboa
     '{ workflows(first: 100, filter: { search: "visa" }) { edges { node { name definition } } } }',
   );
   const definition = demo.workflows.edges.find((e) => e.node.name === 'Visa status update')!.node.definition;
-  // Every 15 seconds, so the first slot comes quickly; disabled again after the first run.
-  const id = await createWorkflow(stack, { name: 'Visa status update (scheduled)', definition, schedule: '*/15 * * * * *', timezone: 'Asia/Manila', enabled: true });
+  // Every 15 seconds, so the first slot comes quickly; enabled only once both tabs watch (a slot
+  // could otherwise fire before the page shows the empty state), disabled after the first run.
+  const id = await createWorkflow(stack, { name: 'Visa status update (scheduled)', definition, schedule: '*/15 * * * * *', timezone: 'Asia/Manila', enabled: false });
 
   try {
     // One tab watches the workflow's executions, another tails its logs; neither reloads.
@@ -19,6 +20,7 @@ test('visa status update: a scheduled run reaches the CGB simulator; the dashboa
     await logsTab.goto(`/logs?workflow=${encodeURIComponent(id)}`);
     await logsTab.getByRole('checkbox', { name: 'Live tail' }).check();
     await expect(logsTab.getByText(/No log lines match these filters yet/)).toBeVisible();
+    await setEnabled(stack, id, true);
 
     const completed = page.locator('tr[data-execution][data-status="COMPLETED"]').first();
     await expect(completed).toBeVisible({ timeout: 45_000 });

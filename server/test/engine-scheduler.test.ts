@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { triggerExecution } from '../src/engine/executions.ts';
 import { RunWorker } from '../src/engine/run-worker.ts';
-import { handleDueSlots, reconcileAllSchedules, reconcileWorkflowSchedule, ScheduleWorker, schedulerId, type SlotDeps } from '../src/engine/scheduler.ts';
+import { handleDueSlots, reconcileAllSchedules, reconcileWorkflowSchedule, ScheduleWorker, schedulerId, slotOf, firstFireJobId, type SlotDeps } from '../src/engine/scheduler.ts';
 import { createBuiltinRegistry } from '../src/engine/steps/builtin.ts';
 import { nextFire } from '../src/engine/cron.ts';
 import { FIRE_LEAD_MS } from '../src/engine/queues.ts';
@@ -67,6 +67,30 @@ describe('reconciliation', () => {
     expect(await deps.queues.schedules.getJobScheduler(schedulerId(missing.id))).toMatchObject({ pattern: '15 * * * *' });
     await db.workflow.update({ where: { id: missing.id }, data: { deletedAt: new Date() } });
     await reconcileWorkflowSchedule(deps, missing.id);
+  });
+});
+
+describe('a schedule enabled just before a slot', () => {
+  it('still fires that slot: a fire job is added at once when the slot is nearer than the fire lead', async () => {
+    const wf = await scheduled({ schedule: '0 9 * * *' });
+    const slot = nextFire('0 9 * * *', 'Asia/Manila', new Date())!;
+    const jobId = firstFireJobId(wf.id, slot);
+    try {
+      // Two seconds before the slot the scheduler's own first fire job covers it: nothing extra.
+      await reconcileWorkflowSchedule({ ...deps, now: () => new Date(slot.getTime() - 2000) }, wf.id);
+      expect(await deps.queues.schedules.getJob(jobId)).toBeUndefined();
+      // Re-enabled 400 ms before it: the scheduler's first fire would be the next day's slot.
+      await deps.queues.schedules.removeJobScheduler(schedulerId(wf.id));
+      await reconcileWorkflowSchedule({ ...deps, now: () => new Date(slot.getTime() - 400) }, wf.id);
+      const job = await deps.queues.schedules.getJob(jobId);
+      expect(job?.name).toBe('fire');
+      expect(slotOf(job!)).toEqual(slot);
+      expect(job!.data).toEqual({ kind: 'schedule', workflowId: wf.id, tenantId });
+    } finally {
+      await deps.queues.schedules.remove(jobId);
+      await db.workflow.update({ where: { id: wf.id }, data: { enabled: false } });
+      await reconcileWorkflowSchedule(deps, wf.id);
+    }
   });
 });
 

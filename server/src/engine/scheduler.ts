@@ -14,7 +14,7 @@ import { eventTopics } from '../events.ts';
 import type { Logger } from '../logger.ts';
 import type { LogSink } from '../logs/types.ts';
 import { createRedis } from '../redis.ts';
-import { assertCron, fireTimesBetween } from './cron.ts';
+import { assertCron, fireTimesBetween, nextFire } from './cron.ts';
 import { triggerExecution, type EngineDeps } from './executions.ts';
 import { bullPrefix, FIRE_LEAD_MS, fireRepeatStrategy, QUEUE_NAMES, subscribeWhenReady, type Queues } from './queues.ts';
 import type { AlertEmitter } from './alerts.ts';
@@ -55,17 +55,23 @@ export async function reconcileWorkflowSchedule(deps: SchedulerDeps, workflowId:
     return 'removed';
   }
   const existing = await deps.queues.schedules.getJobScheduler(schedulerId(wf.id));
-  if (!existing || existing.pattern !== wf.schedule || existing.tz !== tz) {
+  const fresh = !existing || existing.pattern !== wf.schedule || existing.tz !== tz;
+  const now = (deps.now ?? (() => new Date()))();
+  if (fresh) {
     // A new, changed or re-enabled schedule owes nothing for the time before now: without this,
     // catch-up would count the slots of a disabled period (or of another cron) as missed.
-    await deps.db.workflow.update({ where: { id: wf.id }, data: { lastSlotAt: (deps.now ?? (() => new Date()))() } });
+    await deps.db.workflow.update({ where: { id: wf.id }, data: { lastSlotAt: now } });
   }
   const data: ScheduleFireData = { kind: 'schedule', workflowId: wf.id, tenantId: wf.tenantId };
-  await deps.queues.schedules.upsertJobScheduler(
-    schedulerId(wf.id),
-    { pattern: wf.schedule!, tz },
-    { name: 'fire', data, opts: { removeOnComplete: { count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } } },
-  );
+  const opts = { removeOnComplete: { count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+  await deps.queues.schedules.upsertJobScheduler(schedulerId(wf.id), { pattern: wf.schedule!, tz }, { name: 'fire', data, opts });
+  const next = fresh ? nextFire(wf.schedule!, tz, now) : undefined;
+  if (next && next.getTime() - now.getTime() < FIRE_LEAD_MS) {
+    // The scheduler's first fire job is due FIRE_LEAD_MS before its slot, so a slot closer than
+    // that would only be handled with the one after it, a whole period late. Fire it now; the
+    // run job still waits for the slot. The id ends in the fire time, as slotOf() reads it.
+    await deps.queues.schedules.add('fire', data, { ...opts, jobId: firstFireJobId(wf.id, next) });
+  }
   return 'upserted';
 }
 
@@ -192,9 +198,17 @@ export async function handleDueSlots(deps: SlotDeps, workflowId: string, firedSl
   return result;
 }
 
-/** The slot a fire job stands for: BullMQ names scheduler jobs `repeat:<schedulerId>:<millis>`, FIRE_LEAD_MS early. */
+/** The fire job reconcile adds for a slot nearer than FIRE_LEAD_MS (custom ids may not contain ':'). */
+export function firstFireJobId(workflowId: string, slot: Date): string {
+  return `first-${workflowId}-${slot.getTime() - FIRE_LEAD_MS}`;
+}
+
+/**
+ * The slot a fire job stands for: BullMQ names scheduler jobs `repeat:<schedulerId>:<millis>`,
+ * and firstFireJobId() ends the same way; the millis are FIRE_LEAD_MS before the slot.
+ */
 export function slotOf(job: Job): Date {
-  const m = /:(\d+)$/.exec(job.id ?? '');
+  const m = /[:-](\d+)$/.exec(job.id ?? '');
   const millis = m ? Number(m[1]) : (job.opts.prevMillis ?? job.timestamp + (job.opts.delay ?? 0));
   return new Date(millis + FIRE_LEAD_MS);
 }
