@@ -110,7 +110,7 @@ function pendingExecution(row: NewExecution): WorkflowExecution {
 
 /** The row a trigger inserts, from the workflow revision it read. */
 function newExecutionRow(deps: EngineDeps, input: TriggerInput, workflow: TriggerWorkflow): NewExecution {
-  const validation = validateRevision(workflow.id, workflow.updatedAt, workflow.definition);
+  const validation = validateRevision(workflow.id, workflow.updatedAt, () => workflow.definition);
   if (!validation.ok) throw new ValidationError(validation.problems, 'The stored definition is invalid');
   const definition: WorkflowDefinition = validation.definition;
   const spec = input.dateRange ?? definition.dateRange;

@@ -165,7 +165,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     if (late) await deps.alerts?.emit(tenantId, 'DRIFT_EXCEEDED', { executionId, workflowId, scheduledFor: slot, driftMs, thresholdMs: deps.driftWarnMs });
   }
 
-  const validation = validateRevision(execution.workflowId, execution.workflowUpdatedAt, execution.definition);
+  const validation = validateRevision(execution.workflowId, execution.workflowUpdatedAt, () => JSON.parse(execution.definition));
   if (!validation.ok) {
     // The claim started the first step from the stored JSON; it never ran.
     if (execution.firstStepStarted) await db.stepRun.updateMany({ where: { executionId, status: 'RUNNING' }, data: { status: 'SKIPPED', startedAt: null } });

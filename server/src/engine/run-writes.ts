@@ -46,7 +46,8 @@ export interface LoadedExecution {
   rangeEnd: Date | string | null;
   stepsTotal: number;
   attempts: number;
-  definition: unknown;
+  /** The stored definition as JSON text: parsed only when its revision is not cached yet. */
+  definition: string;
   overlapPolicy: OverlapPolicy;
   workflowUpdatedAt: Date;
   timezone: string;
@@ -159,7 +160,7 @@ async function claimExecutions(db: PrismaClient, items: Claim[]): Promise<(Loade
       RETURNING "executionId"
     )
     SELECT old.id, old."tenantId", old."workflowId", old.status, old.trigger, old."scheduledFor", old."startedAt", old."cancelRequestedAt",
-           old.input, old."rangeStart", old."rangeEnd", old."stepsTotal", old.attempts, old.definition, old."overlapPolicy",
+           old.input, old."rangeStart", old."rangeEnd", old."stepsTotal", old.attempts, old.definition::text AS definition, old."overlapPolicy",
            old."workflowUpdatedAt", old.timezone, old."defaultCountry",
            old.id IN (SELECT id FROM started) AS marked, old.id IN (SELECT "executionId" FROM first) AS "firstStepStarted"
     FROM old`, [records(items), items.map((i) => i.id)]);

@@ -99,13 +99,14 @@ const REVISION_CACHE_SIZE = 1000;
 
 /**
  * validateDefinition() of a stored workflow, cached per revision: every update moves updatedAt.
- * The result is shared; callers must not change the definition it holds.
+ * `read` is only called when the revision is not cached (the run path reads the JSON as text and
+ * parses it only then). The result is shared; callers must not change the definition it holds.
  */
-export function validateRevision(workflowId: string, updatedAt: Date, definition: unknown): DefinitionValidation {
+export function validateRevision(workflowId: string, updatedAt: Date, read: () => unknown): DefinitionValidation {
   const key = `${workflowId}:${updatedAt.getTime()}`;
   let v = revisions.get(key);
   if (!v) {
-    v = validateDefinition(definition);
+    v = validateDefinition(read());
     if (revisions.size >= REVISION_CACHE_SIZE) revisions.delete(revisions.keys().next().value!);
     revisions.set(key, v);
   }
