@@ -191,6 +191,29 @@ describe('fires', () => {
     }
   });
 
+  it('overlap QUEUE runs waiting slots in slot order, whichever job is looked at first', async () => {
+    const wf = await scheduled({ overlapPolicy: 'QUEUE', definition: { steps: [{ type: 'delay', config: { ms: 300 } }] } });
+    const runs = runWorker();
+    await runs.start();
+    try {
+      const first = (await triggerExecution(deps, { tenantId, workflowId: wf.id, trigger: 'MANUAL' })).execution;
+      await waitFor(async () => (await db.workflowExecution.findUniqueOrThrow({ where: { id: first.id } })).status === 'RUNNING');
+      const base = Date.now();
+      // Later slots are queued first, so their jobs are ahead in the queue.
+      const slots = [3, 2, 1].map((k) => new Date(base + k * 1000));
+      const queued = [];
+      for (const slot of slots) queued.push((await triggerExecution(deps, { tenantId, workflowId: wf.id, trigger: 'SCHEDULE', scheduledFor: slot })).execution);
+      const done = await waitFor(async () => {
+        const rows = await db.workflowExecution.findMany({ where: { id: { in: queued.map((q) => q.id) }, status: 'COMPLETED' } });
+        return rows.length === 3 && rows;
+      }, 15_000, 'the queued runs');
+      const order = done.sort((a, b) => a.startedAt!.getTime() - b.startedAt!.getTime()).map((r) => r.scheduledFor!.getTime());
+      expect(order).toEqual([...slots].reverse().map((d) => d.getTime()));
+    } finally {
+      await runs.stop();
+    }
+  });
+
   it('after downtime counts missed slots; catch-up LATEST runs the newest one late, NONE runs none', async () => {
     const now = new Date('2026-11-23T10:05:00Z');
     const down = new Date('2026-11-23T09:05:00Z'); // slots 09:10 … 10:00 came and went

@@ -139,10 +139,21 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     });
   let marked = execution.marked ? 1 : 0;
   if (!marked && execution.status === 'PENDING' && execution.trigger === 'SCHEDULE' && execution.overlapPolicy === 'QUEUE') {
-    // One at a time per workflow: the advisory lock makes "none running? then start" atomic.
+    // One at a time per workflow, in slot order: the advisory lock makes "none running and no
+    // earlier slot waiting? then start" atomic.
+    const slot = execution.scheduledFor!;
     const started = await db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${workflowId}, 0))`;
-      const busy = await tx.workflowExecution.count({ where: { workflowId, status: 'RUNNING', id: { not: executionId } } });
+      const busy = await tx.workflowExecution.count({
+        where: {
+          workflowId,
+          id: { not: executionId },
+          OR: [
+            { status: 'RUNNING' },
+            { status: 'PENDING', trigger: 'SCHEDULE', OR: [{ scheduledFor: { lt: slot } }, { scheduledFor: slot, id: { lt: executionId } }] },
+          ],
+        },
+      });
       return busy ? -1 : (await markRunning(tx)).count;
     });
     if (started === -1) return 'QUEUED';
