@@ -251,6 +251,26 @@ describe('run worker', () => {
     expect(sink.lines.filter((l) => l.executionId === e.id && l.message === 'x')).toEqual([]);
   });
 
+  it('runs the definition it was triggered with, even when the workflow is edited while the run waits', async () => {
+    const wf = await workflow({ steps: [{ type: 'log', config: { message: 'version one' } }] });
+    const { execution } = await triggerExecution(deps, { tenantId, workflowId: wf, trigger: 'API' });
+    await db.workflow.update({
+      where: { id: wf },
+      data: { version: { increment: 1 }, definition: { steps: [{ type: 'log', config: { message: 'version two' } }, { type: 'log', config: { message: 'two, again' } }] } },
+    });
+    const sink = await startWorker();
+    const e = await waitFor(async () => {
+      const row = await db.workflowExecution.findUniqueOrThrow({ where: { id: execution.id }, include: { stepRuns: true } });
+      return row.status === 'COMPLETED' && row;
+    });
+    expect(e).toMatchObject({ workflowVersion: 1, stepsTotal: 1, stepsCompleted: 1 });
+    expect(sink.lines.filter((l) => l.executionId === e.id).map((l) => l.message)).toEqual(['version one']);
+    // The next trigger runs the new version.
+    const next = await runToEnd(wf);
+    expect(next).toMatchObject({ workflowVersion: 2, stepsTotal: 2, stepsCompleted: 2 });
+    expect(await db.workflowRevision.findMany({ where: { workflowId: wf }, orderBy: { version: 'asc' }, select: { version: true } })).toEqual([{ version: 1 }, { version: 2 }]);
+  });
+
   it('honours a cancel recorded before any worker picked the job up', async () => {
     const wf = await workflow({ steps: [{ type: 'log', config: { message: 'must not run' } }] });
     const { execution } = await triggerExecution(deps, { tenantId, workflowId: wf, trigger: 'MANUAL' });

@@ -201,7 +201,7 @@ describe('fires', () => {
       const base = Date.now();
       // Later slots are queued first, so their jobs are ahead in the queue.
       const slots = [3, 2, 1].map((k) => new Date(base + k * 1000));
-      const queued = [];
+      const queued: { id: string }[] = [];
       for (const slot of slots) queued.push((await triggerExecution(deps, { tenantId, workflowId: wf.id, trigger: 'SCHEDULE', scheduledFor: slot })).execution);
       const done = await waitFor(async () => {
         const rows = await db.workflowExecution.findMany({ where: { id: { in: queued.map((q) => q.id) }, status: 'COMPLETED' } });

@@ -130,8 +130,8 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
 
   if (execution.cancelRequestedAt || (signal.aborted && signal.reason === CANCEL_REASON)) return finish('CANCELLED');
 
-  const startedAt = execution.startedAt ?? pickedUpAt;
-  const driftMs = execution.scheduledFor ? startedAt.getTime() - execution.scheduledFor.getTime() : null;
+  let startedAt = execution.startedAt ?? pickedUpAt;
+  let driftMs = execution.scheduledFor ? startedAt.getTime() - execution.scheduledFor.getTime() : null;
   const markRunning = (client: Prisma.TransactionClient | PrismaClient) =>
     client.workflowExecution.updateMany({
       where: { id: executionId, status: { in: ['PENDING', 'RUNNING'] } },
@@ -154,7 +154,11 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
           ],
         },
       });
-      return busy ? -1 : (await markRunning(tx)).count;
+      if (busy) return -1;
+      // It starts now, after its predecessor finished, not when its job was picked up.
+      startedAt = execution.startedAt ?? now();
+      driftMs = startedAt.getTime() - slot.getTime();
+      return (await markRunning(tx)).count;
     });
     if (started === -1) return 'QUEUED';
     marked = started;
@@ -176,7 +180,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     if (late) await deps.alerts?.emit(tenantId, 'DRIFT_EXCEEDED', { executionId, workflowId, scheduledFor: slot, driftMs, thresholdMs: deps.driftWarnMs });
   }
 
-  const validation = validateRevision(execution.workflowId, execution.workflowUpdatedAt, () => JSON.parse(execution.definition));
+  const validation = validateRevision(`${execution.workflowId}#${execution.workflowVersion}`, execution.revisionAt, () => JSON.parse(execution.definition));
   if (!validation.ok) {
     // The claim started the first step from the stored JSON; it never ran.
     if (execution.firstStepStarted) await db.stepRun.updateMany({ where: { executionId, status: 'RUNNING' }, data: { status: 'SKIPPED', startedAt: null } });

@@ -46,10 +46,12 @@ export interface LoadedExecution {
   rangeEnd: Date | string | null;
   stepsTotal: number;
   attempts: number;
-  /** The stored definition as JSON text: parsed only when its revision is not cached yet. */
+  workflowVersion: number;
+  /** The definition of that version as JSON text: parsed only when its revision is not cached yet. */
   definition: string;
+  /** When that revision was recorded (keys the validation cache). */
+  revisionAt: Date;
   overlapPolicy: OverlapPolicy;
-  workflowUpdatedAt: Date;
   timezone: string;
   defaultCountry: string;
   /** Whether this claim marked it RUNNING (see claim()). */
@@ -120,8 +122,9 @@ async function insertExecutions(db: PrismaClient, rows: NewExecution[]): Promise
 /**
  * Loads each execution with its workflow and tenant and marks it RUNNING, unless a cancel was
  * requested, it already finished, or it is a QUEUE-policy scheduled run that must first check
- * for a running predecessor (then `marked` is false). A first attempt that it marks also gets
- * its first StepRun (RUNNING, id `stepId`), read from the stored definition, so the common run
+ * for a running predecessor (then `marked` is false). The definition is the revision the run was
+ * triggered with. A first attempt that it marks also gets its first StepRun (RUNNING, id
+ * `stepId`), read from that definition, so the common run
  * needs no separate round trip to start its first step. Rows are locked in id order, so two
  * claims that share executions cannot deadlock. Unknown ids come back undefined.
  */
@@ -132,12 +135,15 @@ async function claimExecutions(db: PrismaClient, items: Claim[]): Promise<(Loade
     ), old AS (
       SELECT e.id, e."tenantId", e."workflowId", e.status::text AS status, e.trigger::text AS trigger, e."scheduledFor",
              e."startedAt", e."cancelRequestedAt", e.input, e."rangeStart"::text AS "rangeStart", e."rangeEnd"::text AS "rangeEnd", e."stepsTotal", e.attempts,
-             w.definition, w."overlapPolicy"::text AS "overlapPolicy", w."updatedAt" AS "workflowUpdatedAt",
+             e."workflowVersion", COALESCE(r.definition, w.definition) AS definition, COALESCE(r."recordedAt", w."updatedAt") AS "revisionAt",
+             w."overlapPolicy"::text AS "overlapPolicy",
              t.timezone, t."defaultCountry", wanted.at, wanted."stepId"
       FROM "WorkflowExecution" e
       JOIN wanted ON wanted.id = e.id
       JOIN "Workflow" w ON w.id = e."workflowId"
       JOIN "Tenant" t ON t.id = e."tenantId"
+      -- The revision the run was triggered with; rows from before revisions existed use the current one.
+      LEFT JOIN "WorkflowRevision" r ON r."workflowId" = e."workflowId" AND r.version = e."workflowVersion"
       WHERE e.id = ANY($2::uuid[])
       ORDER BY e.id
       FOR UPDATE OF e
@@ -160,8 +166,7 @@ async function claimExecutions(db: PrismaClient, items: Claim[]): Promise<(Loade
       RETURNING "executionId"
     )
     SELECT old.id, old."tenantId", old."workflowId", old.status, old.trigger, old."scheduledFor", old."startedAt", old."cancelRequestedAt",
-           old.input, old."rangeStart", old."rangeEnd", old."stepsTotal", old.attempts, old.definition::text AS definition, old."overlapPolicy",
-           old."workflowUpdatedAt", old.timezone, old."defaultCountry",
+           old.input, old."rangeStart", old."rangeEnd", old."stepsTotal", old.attempts, old."workflowVersion", old.definition::text AS definition, old."revisionAt", old."overlapPolicy", old.timezone, old."defaultCountry",
            old.id IN (SELECT id FROM started) AS marked, old.id IN (SELECT "executionId" FROM first) AS "firstStepStarted"
     FROM old`, [records(items), items.map((i) => i.id)]);
   const byId = new Map(rows.map((r) => [r.id, r]));

@@ -93,22 +93,24 @@ export function validateDefinition(input: unknown): DefinitionValidation {
   return { ok: false, problems };
 }
 
-/** Validations kept per workflow revision (id + updatedAt), so the runs of a workflow share one. */
+/** Validations kept per revision (a key and the time it was written), so the runs of a workflow share one. */
 const revisions = new Map<string, DefinitionValidation>();
 const REVISION_CACHE_SIZE = 1000;
 
 /**
- * validateDefinition() of a stored workflow, cached per revision: every update moves updatedAt.
+ * validateDefinition() of a stored definition, cached per revision: `key` names it (a workflow,
+ * or a workflow version) and `at` moves whenever it is rewritten (Workflow.updatedAt,
+ * WorkflowRevision.recordedAt).
  * `read` is only called when the revision is not cached (the run path reads the JSON as text and
  * parses it only then). The result is shared; callers must not change the definition it holds.
  */
-export function validateRevision(workflowId: string, updatedAt: Date, read: () => unknown): DefinitionValidation {
-  const key = `${workflowId}:${updatedAt.getTime()}`;
-  let v = revisions.get(key);
+export function validateRevision(key: string, at: Date, read: () => unknown): DefinitionValidation {
+  const revision = `${key}@${at.getTime()}`;
+  let v = revisions.get(revision);
   if (!v) {
     v = validateDefinition(read());
     if (revisions.size >= REVISION_CACHE_SIZE) revisions.delete(revisions.keys().next().value!);
-    revisions.set(key, v);
+    revisions.set(revision, v);
   }
   return v;
 }

@@ -40,6 +40,13 @@ export type Integration = Prisma.IntegrationModel
  */
 export type Workflow = Prisma.WorkflowModel
 /**
+ * Model WorkflowRevision
+ * Every version of a workflow's definition, recorded by a database trigger on each write of
+ * Workflow.version or .definition (see the migration). A run executes the revision it was
+ * triggered with (WorkflowExecution.workflowVersion).
+ */
+export type WorkflowRevision = Prisma.WorkflowRevisionModel
+/**
  * Model WorkflowExecution
  * 
  */

@@ -401,6 +401,7 @@ export const ModelName = {
   ApiKey: 'ApiKey',
   Integration: 'Integration',
   Workflow: 'Workflow',
+  WorkflowRevision: 'WorkflowRevision',
   WorkflowExecution: 'WorkflowExecution',
   StepRun: 'StepRun',
   LogEntry: 'LogEntry',
@@ -430,7 +431,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "apiKey" | "integration" | "workflow" | "workflowExecution" | "stepRun" | "logEntry" | "outboundMessage" | "document" | "metaAdAccount" | "metaAdInsight" | "posStore" | "posOrder" | "productCost" | "maintenanceRun" | "bulkOperation" | "alertDestination" | "alertDelivery"
+    modelProps: "tenant" | "apiKey" | "integration" | "workflow" | "workflowRevision" | "workflowExecution" | "stepRun" | "logEntry" | "outboundMessage" | "document" | "metaAdAccount" | "metaAdInsight" | "posStore" | "posOrder" | "productCost" | "maintenanceRun" | "bulkOperation" | "alertDestination" | "alertDelivery"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -727,6 +728,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.WorkflowCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.WorkflowCountAggregateOutputType> | number
+        }
+      }
+    }
+    WorkflowRevision: {
+      payload: Prisma.$WorkflowRevisionPayload<ExtArgs>
+      fields: Prisma.WorkflowRevisionFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.WorkflowRevisionFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowRevisionPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.WorkflowRevisionFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowRevisionPayload>
+        }
+        findFirst: {
+          args: Prisma.WorkflowRevisionFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowRevisionPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.WorkflowRevisionFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowRevisionPayload>
+        }
+        findMany: {
+          args: Prisma.WorkflowRevisionFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowRevisionPayload>[]
+        }
+        create: {
+          args: Prisma.WorkflowRevisionCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowRevisionPayload>
+        }
+        createMany: {
+          args: Prisma.WorkflowRevisionCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.WorkflowRevisionCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowRevisionPayload>[]
+        }
+        delete: {
+          args: Prisma.WorkflowRevisionDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowRevisionPayload>
+        }
+        update: {
+          args: Prisma.WorkflowRevisionUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowRevisionPayload>
+        }
+        deleteMany: {
+          args: Prisma.WorkflowRevisionDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.WorkflowRevisionUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.WorkflowRevisionUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowRevisionPayload>[]
+        }
+        upsert: {
+          args: Prisma.WorkflowRevisionUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowRevisionPayload>
+        }
+        aggregate: {
+          args: Prisma.WorkflowRevisionAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateWorkflowRevision>
+        }
+        groupBy: {
+          args: Prisma.WorkflowRevisionGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WorkflowRevisionGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.WorkflowRevisionCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WorkflowRevisionCountAggregateOutputType> | number
         }
       }
     }
@@ -1872,6 +1947,16 @@ export const WorkflowScalarFieldEnum = {
 export type WorkflowScalarFieldEnum = (typeof WorkflowScalarFieldEnum)[keyof typeof WorkflowScalarFieldEnum]
 
 
+export const WorkflowRevisionScalarFieldEnum = {
+  workflowId: 'workflowId',
+  version: 'version',
+  definition: 'definition',
+  recordedAt: 'recordedAt'
+} as const
+
+export type WorkflowRevisionScalarFieldEnum = (typeof WorkflowRevisionScalarFieldEnum)[keyof typeof WorkflowRevisionScalarFieldEnum]
+
+
 export const WorkflowExecutionScalarFieldEnum = {
   id: 'id',
   tenantId: 'tenantId',
@@ -2649,6 +2734,7 @@ export type GlobalOmitConfig = {
   apiKey?: Prisma.ApiKeyOmit
   integration?: Prisma.IntegrationOmit
   workflow?: Prisma.WorkflowOmit
+  workflowRevision?: Prisma.WorkflowRevisionOmit
   workflowExecution?: Prisma.WorkflowExecutionOmit
   stepRun?: Prisma.StepRunOmit
   logEntry?: Prisma.LogEntryOmit

@@ -55,6 +55,7 @@ export const ModelName = {
   ApiKey: 'ApiKey',
   Integration: 'Integration',
   Workflow: 'Workflow',
+  WorkflowRevision: 'WorkflowRevision',
   WorkflowExecution: 'WorkflowExecution',
   StepRun: 'StepRun',
   LogEntry: 'LogEntry',
@@ -152,6 +153,16 @@ export const WorkflowScalarFieldEnum = {
 } as const
 
 export type WorkflowScalarFieldEnum = (typeof WorkflowScalarFieldEnum)[keyof typeof WorkflowScalarFieldEnum]
+
+
+export const WorkflowRevisionScalarFieldEnum = {
+  workflowId: 'workflowId',
+  version: 'version',
+  definition: 'definition',
+  recordedAt: 'recordedAt'
+} as const
+
+export type WorkflowRevisionScalarFieldEnum = (typeof WorkflowRevisionScalarFieldEnum)[keyof typeof WorkflowRevisionScalarFieldEnum]
 
 
 export const WorkflowExecutionScalarFieldEnum = {

@@ -306,6 +306,7 @@ export type WorkflowWhereInput = {
   deletedAt?: Prisma.DateTimeNullableFilter<"Workflow"> | Date | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   executions?: Prisma.WorkflowExecutionListRelationFilter
+  revisions?: Prisma.WorkflowRevisionListRelationFilter
 }
 
 export type WorkflowOrderByWithRelationInput = {
@@ -327,6 +328,7 @@ export type WorkflowOrderByWithRelationInput = {
   deletedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
   executions?: Prisma.WorkflowExecutionOrderByRelationAggregateInput
+  revisions?: Prisma.WorkflowRevisionOrderByRelationAggregateInput
 }
 
 export type WorkflowWhereUniqueInput = Prisma.AtLeast<{
@@ -351,6 +353,7 @@ export type WorkflowWhereUniqueInput = Prisma.AtLeast<{
   deletedAt?: Prisma.DateTimeNullableFilter<"Workflow"> | Date | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   executions?: Prisma.WorkflowExecutionListRelationFilter
+  revisions?: Prisma.WorkflowRevisionListRelationFilter
 }, "id">
 
 export type WorkflowOrderByWithAggregationInput = {
@@ -417,6 +420,7 @@ export type WorkflowCreateInput = {
   deletedAt?: Date | string | null
   tenant: Prisma.TenantCreateNestedOneWithoutWorkflowsInput
   executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutWorkflowInput
+  revisions?: Prisma.WorkflowRevisionCreateNestedManyWithoutWorkflowInput
 }
 
 export type WorkflowUncheckedCreateInput = {
@@ -437,6 +441,7 @@ export type WorkflowUncheckedCreateInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutWorkflowInput
+  revisions?: Prisma.WorkflowRevisionUncheckedCreateNestedManyWithoutWorkflowInput
 }
 
 export type WorkflowUpdateInput = {
@@ -457,6 +462,7 @@ export type WorkflowUpdateInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutWorkflowsNestedInput
   executions?: Prisma.WorkflowExecutionUpdateManyWithoutWorkflowNestedInput
+  revisions?: Prisma.WorkflowRevisionUpdateManyWithoutWorkflowNestedInput
 }
 
 export type WorkflowUncheckedUpdateInput = {
@@ -477,6 +483,7 @@ export type WorkflowUncheckedUpdateInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutWorkflowNestedInput
+  revisions?: Prisma.WorkflowRevisionUncheckedUpdateManyWithoutWorkflowNestedInput
 }
 
 export type WorkflowCreateManyInput = {
@@ -673,6 +680,20 @@ export type IntFieldUpdateOperationsInput = {
   divide?: number
 }
 
+export type WorkflowCreateNestedOneWithoutRevisionsInput = {
+  create?: Prisma.XOR<Prisma.WorkflowCreateWithoutRevisionsInput, Prisma.WorkflowUncheckedCreateWithoutRevisionsInput>
+  connectOrCreate?: Prisma.WorkflowCreateOrConnectWithoutRevisionsInput
+  connect?: Prisma.WorkflowWhereUniqueInput
+}
+
+export type WorkflowUpdateOneRequiredWithoutRevisionsNestedInput = {
+  create?: Prisma.XOR<Prisma.WorkflowCreateWithoutRevisionsInput, Prisma.WorkflowUncheckedCreateWithoutRevisionsInput>
+  connectOrCreate?: Prisma.WorkflowCreateOrConnectWithoutRevisionsInput
+  upsert?: Prisma.WorkflowUpsertWithoutRevisionsInput
+  connect?: Prisma.WorkflowWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.WorkflowUpdateToOneWithWhereWithoutRevisionsInput, Prisma.WorkflowUpdateWithoutRevisionsInput>, Prisma.WorkflowUncheckedUpdateWithoutRevisionsInput>
+}
+
 export type WorkflowCreateNestedOneWithoutExecutionsInput = {
   create?: Prisma.XOR<Prisma.WorkflowCreateWithoutExecutionsInput, Prisma.WorkflowUncheckedCreateWithoutExecutionsInput>
   connectOrCreate?: Prisma.WorkflowCreateOrConnectWithoutExecutionsInput
@@ -704,6 +725,7 @@ export type WorkflowCreateWithoutTenantInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutWorkflowInput
+  revisions?: Prisma.WorkflowRevisionCreateNestedManyWithoutWorkflowInput
 }
 
 export type WorkflowUncheckedCreateWithoutTenantInput = {
@@ -723,6 +745,7 @@ export type WorkflowUncheckedCreateWithoutTenantInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutWorkflowInput
+  revisions?: Prisma.WorkflowRevisionUncheckedCreateNestedManyWithoutWorkflowInput
 }
 
 export type WorkflowCreateOrConnectWithoutTenantInput = {
@@ -773,6 +796,102 @@ export type WorkflowScalarWhereInput = {
   deletedAt?: Prisma.DateTimeNullableFilter<"Workflow"> | Date | string | null
 }
 
+export type WorkflowCreateWithoutRevisionsInput = {
+  id?: string
+  name: string
+  description?: string | null
+  enabled?: boolean
+  definition: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  schedule?: string | null
+  timezone?: string | null
+  overlapPolicy?: $Enums.OverlapPolicy
+  catchUpPolicy?: $Enums.CatchUpPolicy
+  version?: number
+  lastSlotAt?: Date | string | null
+  missedSlots?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutWorkflowsInput
+  executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutWorkflowInput
+}
+
+export type WorkflowUncheckedCreateWithoutRevisionsInput = {
+  id?: string
+  tenantId: string
+  name: string
+  description?: string | null
+  enabled?: boolean
+  definition: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  schedule?: string | null
+  timezone?: string | null
+  overlapPolicy?: $Enums.OverlapPolicy
+  catchUpPolicy?: $Enums.CatchUpPolicy
+  version?: number
+  lastSlotAt?: Date | string | null
+  missedSlots?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutWorkflowInput
+}
+
+export type WorkflowCreateOrConnectWithoutRevisionsInput = {
+  where: Prisma.WorkflowWhereUniqueInput
+  create: Prisma.XOR<Prisma.WorkflowCreateWithoutRevisionsInput, Prisma.WorkflowUncheckedCreateWithoutRevisionsInput>
+}
+
+export type WorkflowUpsertWithoutRevisionsInput = {
+  update: Prisma.XOR<Prisma.WorkflowUpdateWithoutRevisionsInput, Prisma.WorkflowUncheckedUpdateWithoutRevisionsInput>
+  create: Prisma.XOR<Prisma.WorkflowCreateWithoutRevisionsInput, Prisma.WorkflowUncheckedCreateWithoutRevisionsInput>
+  where?: Prisma.WorkflowWhereInput
+}
+
+export type WorkflowUpdateToOneWithWhereWithoutRevisionsInput = {
+  where?: Prisma.WorkflowWhereInput
+  data: Prisma.XOR<Prisma.WorkflowUpdateWithoutRevisionsInput, Prisma.WorkflowUncheckedUpdateWithoutRevisionsInput>
+}
+
+export type WorkflowUpdateWithoutRevisionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  enabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  definition?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  schedule?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  overlapPolicy?: Prisma.EnumOverlapPolicyFieldUpdateOperationsInput | $Enums.OverlapPolicy
+  catchUpPolicy?: Prisma.EnumCatchUpPolicyFieldUpdateOperationsInput | $Enums.CatchUpPolicy
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  lastSlotAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  missedSlots?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutWorkflowsNestedInput
+  executions?: Prisma.WorkflowExecutionUpdateManyWithoutWorkflowNestedInput
+}
+
+export type WorkflowUncheckedUpdateWithoutRevisionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  enabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  definition?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  schedule?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  overlapPolicy?: Prisma.EnumOverlapPolicyFieldUpdateOperationsInput | $Enums.OverlapPolicy
+  catchUpPolicy?: Prisma.EnumCatchUpPolicyFieldUpdateOperationsInput | $Enums.CatchUpPolicy
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  lastSlotAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  missedSlots?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutWorkflowNestedInput
+}
+
 export type WorkflowCreateWithoutExecutionsInput = {
   id?: string
   name: string
@@ -790,6 +909,7 @@ export type WorkflowCreateWithoutExecutionsInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   tenant: Prisma.TenantCreateNestedOneWithoutWorkflowsInput
+  revisions?: Prisma.WorkflowRevisionCreateNestedManyWithoutWorkflowInput
 }
 
 export type WorkflowUncheckedCreateWithoutExecutionsInput = {
@@ -809,6 +929,7 @@ export type WorkflowUncheckedCreateWithoutExecutionsInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   deletedAt?: Date | string | null
+  revisions?: Prisma.WorkflowRevisionUncheckedCreateNestedManyWithoutWorkflowInput
 }
 
 export type WorkflowCreateOrConnectWithoutExecutionsInput = {
@@ -844,6 +965,7 @@ export type WorkflowUpdateWithoutExecutionsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutWorkflowsNestedInput
+  revisions?: Prisma.WorkflowRevisionUpdateManyWithoutWorkflowNestedInput
 }
 
 export type WorkflowUncheckedUpdateWithoutExecutionsInput = {
@@ -863,6 +985,7 @@ export type WorkflowUncheckedUpdateWithoutExecutionsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  revisions?: Prisma.WorkflowRevisionUncheckedUpdateManyWithoutWorkflowNestedInput
 }
 
 export type WorkflowCreateManyTenantInput = {
@@ -900,6 +1023,7 @@ export type WorkflowUpdateWithoutTenantInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   executions?: Prisma.WorkflowExecutionUpdateManyWithoutWorkflowNestedInput
+  revisions?: Prisma.WorkflowRevisionUpdateManyWithoutWorkflowNestedInput
 }
 
 export type WorkflowUncheckedUpdateWithoutTenantInput = {
@@ -919,6 +1043,7 @@ export type WorkflowUncheckedUpdateWithoutTenantInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutWorkflowNestedInput
+  revisions?: Prisma.WorkflowRevisionUncheckedUpdateManyWithoutWorkflowNestedInput
 }
 
 export type WorkflowUncheckedUpdateManyWithoutTenantInput = {
@@ -946,10 +1071,12 @@ export type WorkflowUncheckedUpdateManyWithoutTenantInput = {
 
 export type WorkflowCountOutputType = {
   executions: number
+  revisions: number
 }
 
 export type WorkflowCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   executions?: boolean | WorkflowCountOutputTypeCountExecutionsArgs
+  revisions?: boolean | WorkflowCountOutputTypeCountRevisionsArgs
 }
 
 /**
@@ -967,6 +1094,13 @@ export type WorkflowCountOutputTypeDefaultArgs<ExtArgs extends runtime.Types.Ext
  */
 export type WorkflowCountOutputTypeCountExecutionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.WorkflowExecutionWhereInput
+}
+
+/**
+ * WorkflowCountOutputType without action
+ */
+export type WorkflowCountOutputTypeCountRevisionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WorkflowRevisionWhereInput
 }
 
 
@@ -989,6 +1123,7 @@ export type WorkflowSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   deletedAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   executions?: boolean | Prisma.Workflow$executionsArgs<ExtArgs>
+  revisions?: boolean | Prisma.Workflow$revisionsArgs<ExtArgs>
   _count?: boolean | Prisma.WorkflowCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["workflow"]>
 
@@ -1055,6 +1190,7 @@ export type WorkflowOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs =
 export type WorkflowInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   executions?: boolean | Prisma.Workflow$executionsArgs<ExtArgs>
+  revisions?: boolean | Prisma.Workflow$revisionsArgs<ExtArgs>
   _count?: boolean | Prisma.WorkflowCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type WorkflowIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1069,6 +1205,7 @@ export type $WorkflowPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
   objects: {
     tenant: Prisma.$TenantPayload<ExtArgs>
     executions: Prisma.$WorkflowExecutionPayload<ExtArgs>[]
+    revisions: Prisma.$WorkflowRevisionPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1498,6 +1635,7 @@ export interface Prisma__WorkflowClient<T, Null = never, ExtArgs extends runtime
   readonly [Symbol.toStringTag]: "PrismaPromise"
   tenant<T extends Prisma.TenantDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TenantDefaultArgs<ExtArgs>>): Prisma.Prisma__TenantClient<runtime.Types.Result.GetResult<Prisma.$TenantPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   executions<T extends Prisma.Workflow$executionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Workflow$executionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WorkflowExecutionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  revisions<T extends Prisma.Workflow$revisionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Workflow$revisionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WorkflowRevisionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1965,6 +2103,30 @@ export type Workflow$executionsArgs<ExtArgs extends runtime.Types.Extensions.Int
   take?: number
   skip?: number
   distinct?: Prisma.WorkflowExecutionScalarFieldEnum | Prisma.WorkflowExecutionScalarFieldEnum[]
+}
+
+/**
+ * Workflow.revisions
+ */
+export type Workflow$revisionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the WorkflowRevision
+   */
+  select?: Prisma.WorkflowRevisionSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the WorkflowRevision
+   */
+  omit?: Prisma.WorkflowRevisionOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WorkflowRevisionInclude<ExtArgs> | null
+  where?: Prisma.WorkflowRevisionWhereInput
+  orderBy?: Prisma.WorkflowRevisionOrderByWithRelationInput | Prisma.WorkflowRevisionOrderByWithRelationInput[]
+  cursor?: Prisma.WorkflowRevisionWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WorkflowRevisionScalarFieldEnum | Prisma.WorkflowRevisionScalarFieldEnum[]
 }
 
 /**
