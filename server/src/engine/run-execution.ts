@@ -4,7 +4,7 @@
 // step runs again with the same idempotency key. The first failing step fails the run.
 import type { Redis } from 'ioredis';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
-import type { ExecutionStatus, OverlapPolicy, StepStatus, TriggerKind } from '../generated/prisma/enums.ts';
+import type { ExecutionStatus, StepStatus } from '../generated/prisma/enums.ts';
 import type { Logger } from '../logger.ts';
 import type { LogSink } from '../logs/types.ts';
 import { stepKey, validateRevision, type StepDefinition } from '../workflows/definition.ts';
