@@ -43,6 +43,15 @@ describe('triggerWorkflow', () => {
     expect(await queues.runs.getJob(rowId)).toBeTruthy();
   });
 
+  it('shows the definition a run executes: the version it was triggered with, not the edited workflow', async () => {
+    const own = await seedWorkflow(app.db, t.id, { name: 'pinned' });
+    const r = (await app.graphql(TRIGGER, { id: own.gid, input: {} }, t.keys.OPERATOR)).body.data.triggerWorkflow;
+    const before = (await app.db.workflow.findUniqueOrThrow({ where: { id: own.id } })).definition;
+    await app.db.workflow.update({ where: { id: own.id }, data: { version: 2, definition: { steps: [{ type: 'log', config: { message: 'edited' } }] } } });
+    const q = await app.graphql('query($id: ID!) { execution(id: $id) { workflowVersion definition } }', { id: r.execution.id }, t.keys.VIEWER);
+    expect(q.body.data.execution).toEqual({ workflowVersion: 1, definition: before });
+  });
+
   it('answers a repeated idempotency key with the first execution, also under concurrency', async () => {
     const results = await Promise.all(Array.from({ length: 4 }, () => app.graphql(TRIGGER, { id: wf.gid, input: { idempotencyKey: 'invoice-7' } }, t.keys.OPERATOR)));
     const payloads = results.map((r) => r.body.data.triggerWorkflow);

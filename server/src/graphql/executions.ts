@@ -26,6 +26,15 @@ export const ExecutionRef = builder.prismaNode('WorkflowExecution', {
   fields: (t) => ({
     workflow: t.relation('workflow', { description: 'The workflow that ran (also when it has since been deleted).' }),
     workflowVersion: t.exposeInt('workflowVersion'),
+    definition: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'The definition this run executes: its workflow at workflowVersion, whatever the workflow says now.',
+      // The execution was loaded for this tenant; its revision belongs to the same workflow.
+      resolve: async (e, _args, ctx) =>
+        (await ctx.db.workflowRevision.findUnique({ where: { workflowId_version: { workflowId: e.workflowId, version: e.workflowVersion } }, select: { definition: true } }))
+          ?.definition ?? null,
+    }),
     status: t.expose('status', { type: ExecutionStatusEnum }),
     trigger: t.expose('trigger', { type: TriggerKindEnum }),
     scheduledFor: t.expose('scheduledFor', { type: 'DateTime', nullable: true, description: 'Scheduled runs: the slot this run fired for.' }),
