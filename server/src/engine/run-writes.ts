@@ -42,8 +42,9 @@ export interface LoadedExecution {
   startedAt: Date | null;
   cancelRequestedAt: Date | null;
   input: unknown;
-  rangeStart: Date | string | null;
-  rangeEnd: Date | string | null;
+  /** YYYY-MM-DD (read as text: node-postgres would turn a date into local midnight). */
+  rangeStart: string | null;
+  rangeEnd: string | null;
   stepsTotal: number;
   attempts: number;
   workflowVersion: number;
@@ -124,9 +125,9 @@ async function insertExecutions(db: PrismaClient, rows: NewExecution[]): Promise
  * requested, it already finished, or it is a QUEUE-policy scheduled run that must first check
  * for a running predecessor (then `marked` is false). The definition is the revision the run was
  * triggered with. A first attempt that it marks also gets its first StepRun (RUNNING, id
- * `stepId`), read from that definition, so the common run
- * needs no separate round trip to start its first step. Rows are locked in id order, so two
- * claims that share executions cannot deadlock. Unknown ids come back undefined.
+ * `stepId`), read from that definition, so the common run needs no round trip of its own to
+ * start its first step. Rows are locked in id order, so two claims that share executions cannot
+ * deadlock. Unknown ids come back undefined.
  */
 async function claimExecutions(db: PrismaClient, items: Claim[]): Promise<(LoadedExecution | undefined)[]> {
   const rows = await preparedQuery<LoadedExecution>(db, 'flowdeck_claim_executions', `
