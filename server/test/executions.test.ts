@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrismaPg } from '@prisma/adapter-pg';
 import { cancelExecution, retryExecution, triggerExecution } from '../src/engine/executions.ts';
+import { runWrites } from '../src/engine/run-writes.ts';
+import { PrismaClient } from '../src/generated/prisma/client.ts';
+import { uuidv7 } from '../src/uuid7.ts';
 import { ConflictError, NotFoundError } from '../src/errors.ts';
 import { createEngineDeps } from './engine-deps.ts';
 import { createTestTenant, testDb } from './helpers.ts';
@@ -79,6 +83,25 @@ describe('triggerExecution', () => {
     await db.workflow.update({ where: { id: wf.id }, data: { deletedAt: new Date() } });
     await expect(triggerExecution(deps, { tenantId, workflowId: wf.id, trigger: 'API' })).rejects.toBeInstanceOf(NotFoundError);
     expect(await db.workflowExecution.count({ where: { workflowId: wf.id } })).toBe(3);
+  });
+
+  it('runs the batched statements through Prisma when the client has no pool of ours (no prepared statements)', async () => {
+    const plain = new PrismaClient({ adapter: new PrismaPg({ connectionString: process.env.DATABASE_URL!, max: 2 }) });
+    try {
+      const { execution } = await triggerExecution({ ...deps, db: plain }, { tenantId, workflowId, trigger: 'API', context: { via: 'prisma' } });
+      expect(execution).toEqual(await db.workflowExecution.findUniqueOrThrow({ where: { id: execution.id } }));
+      const claimed = await runWrites(plain).claim({ id: execution.id, at: new Date(), stepId: uuidv7() });
+      expect(claimed).toMatchObject({ id: execution.id, status: 'PENDING', marked: true, firstStepStarted: true, workflowVersion: 1 });
+      expect(JSON.parse(claimed!.definition)).toMatchObject({ steps: [{ type: 'log' }] });
+      const done = await runWrites(plain).completeStep({ tenantId, executionId: execution.id, index: 0, output: { ok: true }, at: new Date(), runOutput: { step0: { ok: true } } });
+      expect(done).toEqual({ cancelRequested: false, status: 'COMPLETED' });
+      const row = await db.workflowExecution.findUniqueOrThrow({ where: { id: execution.id }, include: { stepRuns: true } });
+      expect(row).toMatchObject({ status: 'COMPLETED', stepsCompleted: 1, output: { step0: { ok: true } } });
+      expect(row.stepRuns.map((s) => [s.status, s.output])).toEqual([['COMPLETED', { ok: true }]]);
+    } finally {
+      await plain.$disconnect();
+      await deps.queues.runs.remove((await db.workflowExecution.findFirstOrThrow({ where: { tenantId, input: { path: ['via'], equals: 'prisma' } } })).id).catch(() => 0);
+    }
   });
 
   it('treats another tenant’s workflow as missing', async () => {
