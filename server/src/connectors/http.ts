@@ -1,5 +1,7 @@
 // Request plumbing shared by the connector clients: timeouts that are told apart from
-// cancellation, abortable sleeps, and capped exponential backoff with full jitter.
+// cancellation, and the engine's abortable sleep and capped backoff (engine/retry.ts) in the
+// connectors' terms: an aborted wait is a CancelledError.
+import { AbortedError, backoffDelay, sleep as abortableSleep } from '../engine/retry.ts';
 
 /** Thrown when the step's signal fired (cancel or shutdown): never retried. */
 export class CancelledError extends Error {
@@ -20,27 +22,15 @@ export class NetworkError extends Error {
   }
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(new CancelledError());
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CancelledError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await abortableSleep(ms, signal);
+  } catch (err) {
+    throw err instanceof AbortedError ? new CancelledError() : err;
+  }
 }
 
-/** Full jitter: a random wait in [0, min(cap, base·2^(attempt-1))], never below base/2. */
-export function backoffMs(attempt: number, baseMs: number, capMs: number): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** (attempt - 1));
-  return Math.max(baseMs / 2, Math.random() * ceiling);
-}
+export { backoffDelay };
 
 export interface RawResponse {
   status: number;

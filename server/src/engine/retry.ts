@@ -1,4 +1,5 @@
-// Backoff between step attempts and a sleep that a cancel or shutdown cuts short.
+// Backoff between attempts and a sleep that a cancel or shutdown cuts short: the engine's step
+// retries and the connector clients' request retries (connectors/http.ts) both use these.
 
 export const DEFAULT_STEP_ATTEMPTS = 3;
 export const DEFAULT_BACKOFF_MS = 1_000;
@@ -8,8 +9,8 @@ const MAX_BACKOFF_MS = 5 * 60_000;
  * Exponential backoff with "equal jitter": half the delay is fixed, half random, so retries of
  * many runs that failed together (an outage) spread out instead of returning in lockstep.
  */
-export function backoffDelay(attempt: number, baseMs: number, random: () => number = Math.random): number {
-  const exp = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** Math.max(0, attempt - 1));
+export function backoffDelay(attempt: number, baseMs: number, capMs = MAX_BACKOFF_MS, random: () => number = Math.random): number {
+  const exp = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(exp / 2 + random() * (exp / 2));
 }
 

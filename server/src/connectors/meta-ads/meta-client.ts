@@ -3,7 +3,7 @@
 // 429 through gateways) and wait `estimated_time_to_regain_access` minutes from
 // X-Business-Use-Case-Usage, or Retry-After when present, capped and abortable; 1/2 and 5xx are
 // retried with backoff; everything else (100, 190, 200s, 803 …) is permanent.
-import { CancelledError, NetworkError, backoffMs, send, sleep, type RawResponse } from '../http.ts';
+import { CancelledError, NetworkError, backoffDelay, send, sleep, type RawResponse } from '../http.ts';
 
 export class MetaApiError extends Error {
   constructor(
@@ -136,12 +136,12 @@ export class MetaClient {
           const requested = this.regainMs(res) ?? 60_000;
           waitMs = Math.min(requested, this.o.maxThrottleWaitMs);
           this.o.onThrottle?.({ code, waitMs, requestedMs: requested, attempt });
-        } else waitMs = backoffMs(attempt, this.o.backoffBaseMs, 60_000);
+        } else waitMs = backoffDelay(attempt, this.o.backoffBaseMs, 60_000);
       } catch (err) {
         if (err instanceof MetaApiError || err instanceof CancelledError) throw err;
         if (!(err instanceof NetworkError)) throw err;
         failure = new MetaApiError(`Meta request failed: ${err.message}`, true);
-        waitMs = backoffMs(attempt, this.o.backoffBaseMs, 60_000);
+        waitMs = backoffDelay(attempt, this.o.backoffBaseMs, 60_000);
       }
       if (attempt > this.o.maxRetries) throw failure;
       await sleep(waitMs, this.o.signal);

@@ -1,7 +1,7 @@
 // Pancake POS open API client (EXTERNAL_APIS.md §3). 429 (honouring Retry-After, capped), 5xx and
 // network errors are retried with 1 s, 2 s, 4 s … backoff; 403 (error_code 105: bad api_key) and
 // other 4xx are permanent; HTTP 200 with success:false is an error.
-import { CancelledError, NetworkError, backoffMs, send, sleep } from '../http.ts';
+import { CancelledError, NetworkError, backoffDelay, send, sleep } from '../http.ts';
 
 export class PosApiError extends Error {
   constructor(
@@ -67,7 +67,7 @@ export class PosClient {
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     for (let attempt = 1; ; attempt++) {
       let failure: PosApiError;
-      let waitMs = backoffMs(attempt, this.o.backoffBaseMs, 60_000);
+      let waitMs = backoffDelay(attempt, this.o.backoffBaseMs, 60_000);
       if (this.requests++ > 0) await sleep(this.o.requestDelayMs, this.o.signal);
       try {
         const res = await send(url.href, { headers: { Accept: 'application/json' }, signal: this.o.signal, timeoutMs: this.o.timeoutMs });

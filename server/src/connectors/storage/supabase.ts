@@ -2,7 +2,7 @@
 // and the real status in the body's statusCode string (EXTERNAL_APIS.md §4.4), so errors are
 // classified by that: 429/500/503/544 and network failures are retried, the rest are permanent.
 import { createClient } from '@supabase/supabase-js';
-import { backoffMs, sleep } from '../http.ts';
+import { backoffDelay, sleep } from '../http.ts';
 import { assertValidKey, StorageError, type ObjectStorage } from './storage.ts';
 
 export interface SupabaseStorageOptions {
@@ -43,7 +43,7 @@ export class SupabaseStorage implements ObjectStorage {
         failure = new StorageError(`Supabase ${what} failed: ${(err as Error).message}`, true);
       }
       if (!failure.transient || attempt >= max) throw failure;
-      await sleep(backoffMs(attempt, this.opts.backoffBaseMs ?? 500, 10_000));
+      await sleep(backoffDelay(attempt, this.opts.backoffBaseMs ?? 500, 10_000));
     }
   }
 

@@ -4,7 +4,7 @@
 //   - HTTP 200 with {success:false} is a (permanent) error.
 // Sends have no idempotency key at CGB: a send that timed out may have gone out, so sends are
 // never retried after a timeout (the caller records the outcome as unknown instead).
-import { CancelledError, NetworkError, backoffMs, send, sleep, type RawResponse } from '../http.ts';
+import { CancelledError, NetworkError, backoffDelay, send, sleep, type RawResponse } from '../http.ts';
 
 export class CgbError extends Error {
   constructor(
@@ -77,7 +77,7 @@ export class CgbClient {
         failure = new CgbError(`CGB ${method} ${path.split('?')[0]}: ${err.message}`, true);
       }
       if (attempt >= this.opts.maxAttempts) throw failure;
-      await sleep(backoffMs(attempt, this.opts.backoffBaseMs, this.opts.backoffCapMs), this.opts.signal);
+      await sleep(backoffDelay(attempt, this.opts.backoffBaseMs, this.opts.backoffCapMs), this.opts.signal);
     }
   }
 
