@@ -1,6 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { PrismaClient } from './generated/prisma/client.ts';
+import { Prisma, PrismaClient } from './generated/prisma/client.ts';
 import { getConfig } from './config.ts';
 
 export { PrismaClient };
@@ -41,6 +41,11 @@ export async function preparedQuery<T>(db: PrismaClient, name: string, text: str
   if (!pool) return db.$queryRawUnsafe<T[]>(text, ...values);
   const res = await pool.query<T & pg.QueryResultRow>({ name, text, values });
   return res.rows;
+}
+
+/** A write refused by a unique constraint (two requests raced for the same key or name). */
+export function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 }
 
 let shared: PrismaClient | undefined;

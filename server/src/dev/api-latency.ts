@@ -3,6 +3,7 @@
 // realistic amount of data, runs the api role, and times sequential requests over HTTP.
 //   node_modules/node/bin/node --import ./node_modules/tsx/dist/loader.mjs server/src/dev/api-latency.ts [requests=200]
 import { throwawaySecrets } from './secrets.ts';
+import { percentile } from './bench-metrics.ts';
 import path from 'node:path';
 import { removeDir, startPostgres, startRedis } from './services.ts';
 import { migrate } from '../migrate.ts';
@@ -73,9 +74,8 @@ try {
     for (let i = 0; i < 20; i++) await once();
     const times: number[] = [];
     for (let i = 0; i < requests; i++) times.push(await once());
-    times.sort((x, y) => x - y);
-    const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))]!.toFixed(1);
-    console.log(`${name.padEnd(24)} p50 ${pct(50)} ms   p95 ${pct(95)} ms   max ${times.at(-1)!.toFixed(1)} ms`);
+    const pct = (p: number) => percentile(times, p).toFixed(1);
+    console.log(`${name.padEnd(24)} p50 ${pct(50)} ms   p95 ${pct(95)} ms   max ${Math.max(...times).toFixed(1)} ms`);
   }
   await app.stop();
   await db.$disconnect();

@@ -7,7 +7,7 @@
 // the worker in a process of its own, as the api and worker roles are deployed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { metric } from './bench-metrics.ts';
+import { metric, percentile } from './bench-metrics.ts';
 import { Queue, Worker } from 'bullmq';
 import { createDb } from '../db.ts';
 import { createRedis } from '../redis.ts';
@@ -29,11 +29,6 @@ const LATENCY_RATE_PER_S = 100;
 const LATENCY_SECONDS = 3;
 const SCHEDULED_WORKFLOWS = 20;
 const SCHEDULE_SECONDS = 6;
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -192,7 +187,7 @@ export async function benchEngine(env: BenchEnv): Promise<void> {
   await Promise.all(paced);
   await waitCompleted(2 * ENGINE_RUNS + ids.length);
   const rows = await db.workflowExecution.findMany({ where: { id: { in: ids } }, select: { createdAt: true, startedAt: true } });
-  const triggerToStart = rows.map((r) => r.startedAt!.getTime() - r.createdAt.getTime()).sort((a, b) => a - b);
+  const triggerToStart = rows.map((r) => r.startedAt!.getTime() - r.createdAt.getTime());
 
   // 4. Slot-to-start: every-second schedules through BullMQ job schedulers and the schedule worker.
   env.say(`engine: ${SCHEDULED_WORKFLOWS} every-second schedules for ${SCHEDULE_SECONDS} s…`);
@@ -214,8 +209,8 @@ export async function benchEngine(env: BenchEnv): Promise<void> {
     where: { workflowId: { in: scheduled.map((w) => w.id) }, driftMs: { not: null } },
     select: { driftMs: true, createdAt: true, scheduledFor: true },
   });
-  const slotToStart = fired.map((r) => r.driftMs!).sort((a, b) => a - b);
-  const slotToRow = fired.map((r) => r.createdAt.getTime() - r.scheduledFor!.getTime()).sort((a, b) => a - b);
+  const slotToStart = fired.map((r) => r.driftMs!);
+  const slotToRow = fired.map((r) => r.createdAt.getTime() - r.scheduledFor!.getTime());
   const missed = (await db.workflow.aggregate({ where: { id: { in: scheduled.map((w) => w.id) } }, _sum: { missedSlots: true } }))._sum.missedSlots ?? 0;
 
   await runWorker.stop();

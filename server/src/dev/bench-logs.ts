@@ -8,7 +8,7 @@
 //   - ingestion: lines/s through one LogService with redaction, end to end into PostgreSQL;
 //   - write-to-subscriber latency (log() call → LogBatchEvent received over Redis) p50/p95.
 // The seeded data is kept between runs; a run with the same row count skips the seed.
-import { metric } from './bench-metrics.ts';
+import { metric, percentile } from './bench-metrics.ts';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -31,10 +31,6 @@ const DEEP = 10_000;
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const services: Service[] = [];
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
 const fmt = (ms: number) => `${ms.toFixed(1).padStart(7)} ms`;
 
 async function servers(): Promise<{ databaseUrl: string; redisUrl: string }> {

@@ -28,3 +28,10 @@ export function parseMetricLine(line: string): Metric | undefined {
     return undefined;
   }
 }
+
+/** Nearest-rank percentile (p in 0–100) of `values`, which it does not reorder; NaN when empty. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}

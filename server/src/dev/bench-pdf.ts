@@ -5,7 +5,7 @@
 // Run: npm run bench (or node --import tsx server/src/dev/bench-pdf.ts). Uses DATABASE_URL and
 // REDIS_URL when set; otherwise private services under .data/bench (wiped first).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { metric } from './bench-metrics.ts';
+import { metric, percentile } from './bench-metrics.ts';
 import path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import puppeteer from 'puppeteer-core';
@@ -26,10 +26,6 @@ const dataDir = path.join(root, '.data', 'bench');
 const say = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const services: Service[] = [];
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 async function main(): Promise<void> {
@@ -126,19 +122,19 @@ async function main(): Promise<void> {
   const lines = [
     `PDF benchmark (${RUNS} interleaved warm renders each of the one-page "receipt" template, ${rawBytes} bytes; page pool ${process.env.PDF_PAGE_POOL_SIZE ?? 2}, sequential)`,
     `  cold start            ${ms(coldMs)}  (browser launch ${ms(launchMs)} + first pdf.generate ${ms(firstStepMs)})`,
-    `  pdf.generate warm     p50 ${ms(pct(warm, 50))}  p95 ${ms(pct(warm, 95))}  max ${ms(Math.max(...warm))}   (queue → worker → render → storage upload → Document row → signed URL)`,
-    `  worker render+upload  p50 ${ms(pct(pipeline, 50))}  p95 ${ms(pct(pipeline, 95))}   (no queue)`,
-    `  raw page.pdf()        p50 ${ms(pct(raw, 50))}  p95 ${ms(pct(raw, 95))}   (setContent + pdf of the same HTML, same Chromium, plain page)`,
-    `  ratio step/raw        p50 ${(pct(warm, 50) / pct(raw, 50)).toFixed(2)}x  p95 ${(pct(warm, 95) / pct(raw, 95)).toFixed(2)}x`,
+    `  pdf.generate warm     p50 ${ms(percentile(warm, 50))}  p95 ${ms(percentile(warm, 95))}  max ${ms(Math.max(...warm))}   (queue → worker → render → storage upload → Document row → signed URL)`,
+    `  worker render+upload  p50 ${ms(percentile(pipeline, 50))}  p95 ${ms(percentile(pipeline, 95))}   (no queue)`,
+    `  raw page.pdf()        p50 ${ms(percentile(raw, 50))}  p95 ${ms(percentile(raw, 95))}   (setContent + pdf of the same HTML, same Chromium, plain page)`,
+    `  ratio step/raw        p50 ${(percentile(warm, 50) / percentile(raw, 50)).toFixed(2)}x  p95 ${(percentile(warm, 95) / percentile(raw, 95)).toFixed(2)}x`,
     `  browser launches      ${worker.renderer.stats.browserLaunches} (recycled after ${process.env.PDF_MAX_RENDERS_PER_BROWSER ?? 500} renders or above MEM_LIMIT)`,
     `  peak memory           worker process ${peakNode.toFixed(0)} MB RSS + Chromium tree ${peakBrowser.toFixed(0)} MB = ${(peakNode + peakBrowser).toFixed(0)} MB (MEM_LIMIT ${process.env.MEM_LIMIT ?? 1024} MB)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   metric('pdf', 'cold start', coldMs, 'ms', 'lower');
-  metric('pdf', 'pdf.generate warm p50', pct(warm, 50), 'ms', 'lower');
-  metric('pdf', 'pdf.generate warm p95', pct(warm, 95), 'ms', 'lower');
-  metric('pdf', 'raw page.pdf() p95', pct(raw, 95), 'ms', 'lower');
-  metric('pdf', 'step / raw p95', pct(warm, 95) / pct(raw, 95), 'x', 'lower');
+  metric('pdf', 'pdf.generate warm p50', percentile(warm, 50), 'ms', 'lower');
+  metric('pdf', 'pdf.generate warm p95', percentile(warm, 95), 'ms', 'lower');
+  metric('pdf', 'raw page.pdf() p95', percentile(raw, 95), 'ms', 'lower');
+  metric('pdf', 'step / raw p95', percentile(warm, 95) / percentile(raw, 95), 'x', 'lower');
   metric('pdf', 'peak memory', peakNode + peakBrowser, 'MB', 'lower');
 
   await worker.stop();

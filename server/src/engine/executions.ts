@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import type { ExecutionStatus, TriggerKind } from '../generated/prisma/enums.ts';
 import type { WorkflowExecution } from '../generated/prisma/client.ts';
+import { isUniqueViolation } from '../db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { eventTopics, publishEvent, type CancelEvent, type ExecutionEvent } from '../events.ts';
 import type { DateRangeSpec, WorkflowDefinition } from '../workflows/definition.ts';
@@ -143,10 +144,6 @@ function newExecutionRow(deps: EngineDeps, input: TriggerInput, workflow: Trigge
 
 function withoutRevision({ revision: _revision, ...row }: NewExecution) {
   return row;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 }
 
 async function findByIdempotencyKey(deps: EngineDeps, tenantId: string, key: string) {

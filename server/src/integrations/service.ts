@@ -3,6 +3,7 @@
 // GraphQL bug cannot exfiltrate a tenant's outside-system secrets.
 import { Prisma, type Integration, type PrismaClient } from '../generated/prisma/client.ts';
 import type { IntegrationKind } from '../generated/prisma/enums.ts';
+import { isUniqueViolation } from '../db.ts';
 import { ConflictError, NotFoundError, ValidationError, type InputProblem } from '../errors.ts';
 import { encryptJson } from './crypto.ts';
 
@@ -29,10 +30,6 @@ function problemsOf(input: IntegrationInput): InputProblem[] {
   if (input.config !== undefined && !isObject(input.config)) problems.push({ path: 'config', message: 'must be a JSON object' });
   if (input.credentials !== undefined && input.credentials !== null && !isObject(input.credentials)) problems.push({ path: 'credentials', message: 'must be a JSON object or null' });
   return problems;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 }
 
 function credentialsData(deps: IntegrationServiceDeps, credentials: unknown): { credentials?: string | null } {
