@@ -44,6 +44,8 @@ export function channel(topic: string, id?: string): string {
 /**
  * Publishes concurrent events of one connection as one pipeline (a write syscall per turn of
  * the event loop instead of one per event). Order is kept: a connection sends in call order.
+ * A pipeline is not all-or-nothing; when one fails the Batcher publishes its messages again one
+ * by one, and an event that arrives twice is harmless (subscribers load the row).
  */
 const publisher = perOwner(
   (redis: Redis) =>

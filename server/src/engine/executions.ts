@@ -65,7 +65,10 @@ export function runJobOptions(executionId: string, delayMs = 0) {
   };
 }
 
-/** Run jobs added in the same turn of the event loop go to Redis as one addBulk. */
+/**
+ * Run jobs added in the same turn of the event loop go to Redis as one addBulk. If it fails, the
+ * Batcher adds them one by one; a job already added is not added twice (its id is the execution id).
+ */
 const runEnqueuer = perOwner(
   (queue: Queues['runs']) =>
     new Batcher<{ data: RunJobData; delayMs: number }, void>(async (jobs) => {

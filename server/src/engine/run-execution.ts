@@ -220,9 +220,10 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     }
     try {
       checkpoint();
-      const create = { tenantId, executionId, index, name: step.name ?? null, type: step.type, status: 'RUNNING' as const, startedAt: now(), attempts: 1 };
+      const start = { tenantId, executionId, index, name: step.name ?? null, type: step.type, startedAt: now() };
+      const create = { ...start, status: 'RUNNING' as const, attempts: 1 };
       if (startedAlready) startedAlready = false;
-      else if (firstAttempt) await runWrites(db).startStep({ id: uuidv7(), ...create });
+      else if (firstAttempt) await runWrites(db).startStep({ id: uuidv7(), ...start });
       else {
         // A re-run: this step may have started before, and counted some of its work.
         if (previous) await takeBackStepProgress(db, executionId, index);

@@ -2,9 +2,10 @@
 // turn of the event loop (batcher.ts): inserting triggered executions, claiming them when a
 // worker picks them up, starting a step and completing it. Items travel as one JSON array
 // (jsonb_to_recordset), so a batch is one parameter and one plan however many runs it carries.
-// The planner cannot see into that array and guesses 100 rows, which makes a hash join over a
-// sequential scan of the whole table look cheap; every statement therefore also names its keys
-// as `= ANY(array)`, which it answers from the primary (or unique) index.
+// The planner cannot see into that array: EXPLAIN ANALYZE showed the claim joining it to a
+// sequential scan of the whole executions table (7.9 ms at 20,000 rows, growing with the table).
+// Every statement therefore also names its keys as `= ANY(array)`, which the primary (or unique)
+// index answers.
 // The rare paths (fail, cancel, re-runs after a crash) stay plain Prisma calls in their callers.
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { ExecutionStatus, OverlapPolicy, TriggerKind } from '../generated/prisma/enums.ts';
