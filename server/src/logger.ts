@@ -38,10 +38,3 @@ export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', de
   } as typeof logger.child;
   return logger;
 }
-
-let shared: Logger | undefined;
-
-export function getLogger(): Logger {
-  shared ??= createLogger();
-  return shared;
-}

@@ -31,8 +31,6 @@ export const QUEUE_NAMES = {
   maintenance: 'maintenance',
 } as const;
 
-export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
-
 export interface RunJobData {
   executionId: string;
   tenantId: string;

@@ -101,11 +101,6 @@ export async function runLogMaintenance(opts: MaintenanceOptions): Promise<Maint
   }
 }
 
-/** The latest runs of log maintenance, newest first: what an alert or `maintenanceStatus` reads. */
-export function latestMaintenanceRuns(db: PrismaClient, take = 10) {
-  return db.maintenanceRun.findMany({ where: { task: LOG_MAINTENANCE_TASK }, orderBy: { startedAt: 'desc' }, take });
-}
-
 async function maintain({ db, defaultRetentionDays, partitionsAheadDays = 14, dryRun = false, now = new Date(), lockTimeoutMs = 10_000 }: MaintenanceOptions): Promise<MaintenanceReport> {
   const today = utcDay(now);
   const tenants = await db.tenant.findMany({ select: { id: true, logRetention: true } });
