@@ -105,11 +105,13 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   }
   if (FINISHED_STATUSES.includes(execution.status)) return 'NOOP';
   const { tenantId, workflowId } = execution;
-  const log = logger.child({ executionId, workflowId, tenantId });
+  // Made on first use: a child logger redacts its bindings, and most runs log nothing.
+  let runLog: Logger | undefined;
+  const log = () => (runLog ??= logger.child({ executionId, workflowId, tenantId }));
   // Events are hints (subscribers load the row), so the run does not wait for them; a connection
   // sends them in order.
   const publish = (status: ExecutionStatus) =>
-    void publishExecution(deps, { tenantId, executionId, workflowId, status }).catch((err: unknown) => log.warn({ err, status }, 'could not publish an execution event'));
+    void publishExecution(deps, { tenantId, executionId, workflowId, status }).catch((err: unknown) => log().warn({ err, status }, 'could not publish an execution event'));
 
   const finish = async (status: 'COMPLETED' | 'FAILED' | 'CANCELLED', data: { output?: unknown; error?: ExecutionError } = {}) => {
     const res = await db.workflowExecution.updateMany({
@@ -168,7 +170,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   if (driftMs !== null && !execution.startedAt) {
     const slot = execution.scheduledFor!.toISOString();
     const late = driftMs > deps.driftWarnMs;
-    log[late ? 'warn' : 'info']({ driftMs, scheduledFor: slot }, late ? 'scheduled run started late' : 'scheduled run started');
+    log()[late ? 'warn' : 'info']({ driftMs, scheduledFor: slot }, late ? 'scheduled run started late' : 'scheduled run started');
     deps.logSink.log({
       tenantId,
       workflowId,
@@ -261,7 +263,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
         if (kind === 'interrupt') {
           // Another worker continues this step; it is not finished, so it goes back to PENDING.
           await db.stepRun.updateMany({ where: { executionId, index, status: 'RUNNING' }, data: { status: 'PENDING' } });
-          log.info({ step: key }, 'run interrupted by shutdown; handing it back');
+          log().info({ step: key }, 'run interrupted by shutdown; handing it back');
           return 'INTERRUPTED';
         }
         await db.stepRun.updateMany({ where: { executionId, index, status: { in: ['RUNNING', 'PENDING'] } }, data: { status: 'CANCELLED', finishedAt: now() } });
@@ -271,7 +273,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
       const error = executionError(err, step, key);
       await db.stepRun.updateMany({ where: { executionId, index }, data: { status: 'FAILED', finishedAt: now(), error: error as unknown as Prisma.InputJsonObject } });
       await skipRest(db, tenantId, executionId, steps, index + 1);
-      log.info({ step: key, error: error.message }, 'run failed');
+      log().info({ step: key, error: error.message }, 'run failed');
       return finish('FAILED', { error });
     }
   }
