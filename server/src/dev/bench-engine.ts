@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { metric, percentile } from './bench-metrics.ts';
+import { measureCpu, type CpuUse } from './bench-cpu.ts';
 import { Queue, Worker } from 'bullmq';
 import { createDb } from '../db.ts';
 import { createRedis } from '../redis.ts';
@@ -22,6 +23,8 @@ import type { BenchEnv } from './bench.ts';
 import { noopStep, RAW_QUEUE, REDIS_PREFIX, WORKER_CONCURRENCY } from './bench-engine-shared.ts';
 
 const RAW_JOBS = 20_000;
+/** A second worker concurrency for the run-only phase: the engine waits on round trips, raw BullMQ on the CPU. */
+const HIGH_CONCURRENCY = 200;
 const ENGINE_RUNS = Number(process.env.BENCH_ENGINE_RUNS ?? 5_000);
 /** Concurrent callers that trigger runs (or add raw jobs), one at a time each, like api requests. */
 const PRODUCERS = 20;
@@ -65,39 +68,49 @@ async function workerProcess(env: BenchEnv, args: string[]): Promise<{ child: Ch
   return { child, line };
 }
 
+interface Phase {
+  rate: number;
+  cpu: CpuUse;
+}
+
 /** Raw BullMQ with the queue filled first (addBulk): the worker's ceiling. */
-async function rawPrefilled(redisUrl: string): Promise<number> {
+async function rawPrefilled(env: BenchEnv, concurrency: number): Promise<Phase> {
+  const redisUrl = env.redisUrl;
   const connection = createRedis(redisUrl);
   const queue = new Queue(RAW_QUEUE, { connection, prefix: bullPrefix(REDIS_PREFIX) });
   for (let i = 0; i < RAW_JOBS; i += 1000) {
     await queue.addBulk(Array.from({ length: Math.min(1000, RAW_JOBS - i) }, () => ({ name: 'noop', data: {}, opts: { removeOnComplete: true } })));
   }
   let done = 0;
+  const cpu = measureCpu({ ...env.pids, node: () => [process.pid] });
   const t0 = performance.now();
   const workerConnection = createRedis(redisUrl);
   const finished = new Promise<void>((resolve) => {
-    const worker = new Worker(RAW_QUEUE, async () => null, { connection: workerConnection, prefix: bullPrefix(REDIS_PREFIX), concurrency: WORKER_CONCURRENCY });
+    const worker = new Worker(RAW_QUEUE, async () => null, { connection: workerConnection, prefix: bullPrefix(REDIS_PREFIX), concurrency });
     worker.on('completed', () => {
       if (++done === RAW_JOBS) void worker.close().then(resolve);
     });
   });
   await finished;
   const rate = RAW_JOBS / ((performance.now() - t0) / 1000);
+  const used = cpu(RAW_JOBS);
   await queue.obliterate({ force: true });
   await queue.close();
   connection.disconnect();
   workerConnection.disconnect();
-  return rate;
+  return { rate, cpu: used };
 }
 
 /** Raw BullMQ with PRODUCERS callers adding one job per call while the worker runs: the ceiling of triggering and running at once. */
-async function rawAddAndProcess(env: BenchEnv, workerApart: boolean): Promise<number> {
+async function rawAddAndProcess(env: BenchEnv, workerApart: boolean): Promise<Phase> {
   const connection = createRedis(env.redisUrl);
   const queue = new Queue(RAW_QUEUE, { connection, prefix: bullPrefix(REDIS_PREFIX) });
   let finished: Promise<void>;
   let stopWorker = async () => {};
+  const nodePids = [process.pid];
   if (workerApart) {
     const w = await workerProcess(env, ['raw', String(RAW_JOBS)]);
+    nodePids.push(w.child.pid!);
     finished = w.line('done');
     stopWorker = async () => void (await new Promise((r) => (w.child.exitCode === null ? w.child.once('exit', r) : r(null))));
   } else {
@@ -110,15 +123,17 @@ async function rawAddAndProcess(env: BenchEnv, workerApart: boolean): Promise<nu
       });
     });
   }
+  const cpu = measureCpu({ ...env.pids, node: () => nodePids });
   const t0 = performance.now();
   await pool(Array.from({ length: RAW_JOBS }), PRODUCERS, () => queue.add('noop', {}, { removeOnComplete: true }));
   await finished;
   const rate = RAW_JOBS / ((performance.now() - t0) / 1000);
+  const used = cpu(RAW_JOBS);
   await stopWorker();
   await queue.obliterate({ force: true });
   await queue.close();
   connection.disconnect();
-  return rate;
+  return { rate, cpu: used };
 }
 
 export async function benchEngine(env: BenchEnv): Promise<void> {
@@ -131,10 +146,12 @@ export async function benchEngine(env: BenchEnv): Promise<void> {
   const logger = createLogger('error');
   const logSink = { log: () => {} };
 
-  env.say(`raw BullMQ: ${RAW_JOBS} no-op jobs, concurrency ${WORKER_CONCURRENCY}: pre-filled, added while processing, and with the worker apart…`);
-  const rawRate = await rawPrefilled(env.redisUrl);
-  const rawAddRate = await rawAddAndProcess(env, false);
-  const rawApartRate = await rawAddAndProcess(env, true);
+  const here = () => [process.pid];
+  env.say(`raw BullMQ: ${RAW_JOBS} no-op jobs, concurrency ${WORKER_CONCURRENCY}: pre-filled, added while processing, and with the worker apart; pre-filled at ${HIGH_CONCURRENCY}…`);
+  const raw = await rawPrefilled(env, WORKER_CONCURRENCY);
+  const rawAdd = await rawAddAndProcess(env, false);
+  const rawApart = await rawAddAndProcess(env, true);
+  const rawHigh = await rawPrefilled(env, HIGH_CONCURRENCY);
 
   const tenant = await db.tenant.create({ data: { name: 'Bench', slug: `bench-${Date.now()}` } });
   const workflow = await db.workflow.create({ data: { tenantId: tenant.id, name: 'noop', definition: { steps: [{ type: 'log', config: { message: 'noop' } }] } } });
@@ -154,27 +171,37 @@ export async function benchEngine(env: BenchEnv): Promise<void> {
       onCompleted();
     });
   const trigger = () => triggerExecution(deps, { tenantId: tenant.id, workflowId: workflow.id, trigger: 'API' });
-  const runWorker = new RunWorker({
-    db, redis, redisPrefix, registry: new StepRegistry().register(noopStep), logSink, logger, driftWarnMs: 60_000,
-    concurrency: WORKER_CONCURRENCY, stalledIntervalMs: 30_000, lockDurationMs: 30_000, drainMs: 5000, connect,
-  });
+  const newRunWorker = (concurrency: number) =>
+    new RunWorker({
+      db, redis, redisPrefix, registry: new StepRegistry().register(noopStep), logSink, logger, driftWarnMs: 60_000,
+      concurrency, stalledIntervalMs: 30_000, lockDurationMs: 30_000, drainMs: 5000, connect,
+    });
+  const runWorker = newRunWorker(WORKER_CONCURRENCY);
+  /** Runs `n` pre-triggered runs with `worker` started on the full queue. */
+  const runOnly = async (worker: RunWorker, n: number): Promise<Phase> => {
+    const target = completedEvents + n;
+    const cpu = measureCpu({ ...env.pids, node: here });
+    const t0 = performance.now();
+    await worker.start();
+    await waitCompleted(target);
+    return { rate: n / ((performance.now() - t0) / 1000), cpu: cpu(n) };
+  };
 
   // 1. Runs only: rows and jobs exist, the worker starts on a full queue.
   env.say(`engine: ${ENGINE_RUNS} pre-triggered runs…`);
+  let cpu = measureCpu({ ...env.pids, node: here });
   let t = performance.now();
   await pool(Array.from({ length: ENGINE_RUNS }), PRODUCERS, trigger);
-  const triggerRate = ENGINE_RUNS / ((performance.now() - t) / 1000);
-  t = performance.now();
-  await runWorker.start();
-  await waitCompleted(ENGINE_RUNS);
-  const runRate = ENGINE_RUNS / ((performance.now() - t) / 1000);
+  const triggerOnly: Phase = { rate: ENGINE_RUNS / ((performance.now() - t) / 1000), cpu: cpu(ENGINE_RUNS) };
+  const run = await runOnly(runWorker, ENGINE_RUNS);
 
   // 2. The whole engine: triggering and running at the same time.
   env.say(`engine: ${ENGINE_RUNS} runs triggered while the worker runs…`);
+  cpu = measureCpu({ ...env.pids, node: here });
   t = performance.now();
   await pool(Array.from({ length: ENGINE_RUNS }), PRODUCERS, trigger);
   await waitCompleted(2 * ENGINE_RUNS);
-  const e2eRate = ENGINE_RUNS / ((performance.now() - t) / 1000);
+  const e2e: Phase = { rate: ENGINE_RUNS / ((performance.now() - t) / 1000), cpu: cpu(ENGINE_RUNS) };
 
   // 3. Trigger-to-start latency at a steady rate well under saturation.
   env.say(`engine: latency at ${LATENCY_RATE_PER_S} triggers/s for ${LATENCY_SECONDS} s…`);
@@ -215,14 +242,22 @@ export async function benchEngine(env: BenchEnv): Promise<void> {
 
   await runWorker.stop();
 
-  // 5. The whole engine as deployed: this process triggers (the api role), another runs.
+  // 5. Runs only again, with more runs in flight per worker.
+  env.say(`engine: ${ENGINE_RUNS} pre-triggered runs at concurrency ${HIGH_CONCURRENCY}…`);
+  await pool(Array.from({ length: ENGINE_RUNS }), PRODUCERS, trigger);
+  const highWorker = newRunWorker(HIGH_CONCURRENCY);
+  const runHigh = await runOnly(highWorker, ENGINE_RUNS);
+  await highWorker.stop();
+
+  // 6. The whole engine as deployed: this process triggers (the api role), another runs.
   env.say(`engine: ${ENGINE_RUNS} runs triggered here and run by a worker process…`);
   const apart = await workerProcess(env, ['engine']);
   const before = completedEvents;
+  cpu = measureCpu({ ...env.pids, node: () => [process.pid, apart.child.pid!] });
   t = performance.now();
   await pool(Array.from({ length: ENGINE_RUNS }), PRODUCERS, trigger);
   await waitCompleted(before + ENGINE_RUNS);
-  const apartRate = ENGINE_RUNS / ((performance.now() - t) / 1000);
+  const whole: Phase = { rate: ENGINE_RUNS / ((performance.now() - t) / 1000), cpu: cpu(ENGINE_RUNS) };
   apart.child.kill('SIGTERM');
   await new Promise((r) => apart.child.once('exit', r));
 
@@ -234,17 +269,24 @@ export async function benchEngine(env: BenchEnv): Promise<void> {
 
   const fmt = (n: number) => n.toFixed(0);
   const pct = (n: number, of: number) => `${fmt((100 * n) / of)}%`;
-  console.log(`\nEngine benchmark (worker concurrency ${WORKER_CONCURRENCY}, ${PRODUCERS} concurrent producers, ${new Date().toISOString()})\n`);
+  const throughput: [string, Phase, Phase | undefined][] = [
+    [`raw BullMQ: pre-filled queue, worker only (${RAW_JOBS})`, raw, undefined],
+    [`raw BullMQ: add one job per call while processing (${RAW_JOBS})`, rawAdd, undefined],
+    [`raw BullMQ: the same, worker in its own process (${RAW_JOBS})`, rawApart, undefined],
+    [`raw BullMQ: pre-filled queue, concurrency ${HIGH_CONCURRENCY} (${RAW_JOBS})`, rawHigh, undefined],
+    [`engine: trigger only (row + job + event, ${ENGINE_RUNS})`, triggerOnly, undefined],
+    [`engine: run only, pre-triggered (${ENGINE_RUNS})`, run, raw],
+    [`engine: trigger + run, one process (${ENGINE_RUNS})`, e2e, rawAdd],
+    [`engine: trigger + run, worker in its own process (${ENGINE_RUNS})`, whole, rawApart],
+    [`engine: run only, concurrency ${HIGH_CONCURRENCY} (${ENGINE_RUNS})`, runHigh, rawHigh],
+  ];
+  console.log(`\nEngine benchmark (worker concurrency ${WORKER_CONCURRENCY} unless stated, ${PRODUCERS} concurrent producers, ${new Date().toISOString()})\n`);
   console.log(
     table([
-      ['throughput', 'per second', 'of its raw ceiling'],
-      [`raw BullMQ: pre-filled queue, worker only (${RAW_JOBS})`, fmt(rawRate), ''],
-      [`raw BullMQ: add one job per call while processing (${RAW_JOBS})`, fmt(rawAddRate), ''],
-      [`raw BullMQ: the same, worker in its own process (${RAW_JOBS})`, fmt(rawApartRate), ''],
-      [`engine: trigger only (row + job + event, ${ENGINE_RUNS})`, fmt(triggerRate), ''],
-      [`engine: run only, pre-triggered (${ENGINE_RUNS})`, fmt(runRate), pct(runRate, rawRate)],
-      [`engine: trigger + run, one process (${ENGINE_RUNS})`, fmt(e2eRate), pct(e2eRate, rawAddRate)],
-      [`engine: trigger + run, worker in its own process (${ENGINE_RUNS})`, fmt(apartRate), pct(apartRate, rawApartRate)],
+      ['throughput', 'per second', 'of its raw ceiling', 'CPU µs/item: PostgreSQL', 'Node', 'Redis', 'machine busy'],
+      ...throughput.map(([label, p, ceiling]) => [
+        label, fmt(p.rate), ceiling ? pct(p.rate, ceiling.rate) : '', fmt(p.cpu.postgres), fmt(p.cpu.node), fmt(p.cpu.redis), `${fmt(100 * p.cpu.machineBusy)}%`,
+      ]),
     ]),
   );
   console.log();
@@ -257,15 +299,20 @@ export async function benchEngine(env: BenchEnv): Promise<void> {
     ]),
   );
   console.log(`\nscheduled slots missed: ${missed}; expected fires ≈ ${SCHEDULED_WORKFLOWS * SCHEDULE_SECONDS}, got ${slotToStart.length}\n`);
-  metric('engine', 'raw BullMQ no-op jobs, pre-filled', rawRate, '/s', 'higher');
-  metric('engine', 'raw BullMQ no-op jobs, added while processing', rawAddRate, '/s', 'higher');
-  metric('engine', 'raw BullMQ no-op jobs, worker apart', rawApartRate, '/s', 'higher');
-  metric('engine', 'run only, pre-triggered', runRate, '/s', 'higher');
-  metric('engine', 'run only, % of raw pre-filled', (100 * runRate) / rawRate, '%', 'higher');
-  metric('engine', 'whole engine, no-op step', e2eRate, '/s', 'higher');
-  metric('engine', 'whole engine, % of raw added while processing', (100 * e2eRate) / rawAddRate, '%', 'higher');
-  metric('engine', 'whole engine, worker apart', apartRate, '/s', 'higher');
-  metric('engine', 'whole engine apart, % of raw apart', (100 * apartRate) / rawApartRate, '%', 'higher');
+  metric('engine', 'raw BullMQ no-op jobs, pre-filled', raw.rate, '/s', 'higher');
+  metric('engine', 'raw BullMQ no-op jobs, added while processing', rawAdd.rate, '/s', 'higher');
+  metric('engine', 'raw BullMQ no-op jobs, worker apart', rawApart.rate, '/s', 'higher');
+  metric('engine', `raw BullMQ no-op jobs, pre-filled, concurrency ${HIGH_CONCURRENCY}`, rawHigh.rate, '/s', 'higher');
+  metric('engine', 'run only, pre-triggered', run.rate, '/s', 'higher');
+  metric('engine', 'run only, % of raw pre-filled', (100 * run.rate) / raw.rate, '%', 'higher');
+  metric('engine', 'whole engine, no-op step', e2e.rate, '/s', 'higher');
+  metric('engine', 'whole engine, % of raw added while processing', (100 * e2e.rate) / rawAdd.rate, '%', 'higher');
+  metric('engine', 'whole engine, worker apart', whole.rate, '/s', 'higher');
+  metric('engine', 'whole engine apart, % of raw apart', (100 * whole.rate) / rawApart.rate, '%', 'higher');
+  metric('engine', `run only, concurrency ${HIGH_CONCURRENCY}`, runHigh.rate, '/s', 'higher');
+  metric('engine', `run only, concurrency ${HIGH_CONCURRENCY}, % of raw at ${HIGH_CONCURRENCY}`, (100 * runHigh.rate) / rawHigh.rate, '%', 'higher');
+  metric('engine', 'whole engine, CPU µs per run (PostgreSQL + Node + Redis)', e2e.cpu.postgres + e2e.cpu.node + e2e.cpu.redis, 'µs', 'lower');
+  metric('engine', 'raw add while processing, CPU µs per job (Node + Redis)', rawAdd.cpu.node + rawAdd.cpu.redis, 'µs', 'lower');
   metric('engine', 'trigger → start p99', percentile(triggerToStart, 99), 'ms', 'lower');
   metric('engine', 'slot → start p99', percentile(slotToStart, 99), 'ms', 'lower');
 }

@@ -20,6 +20,8 @@ import { benchProbe } from './bench-probe.ts';
 export interface BenchEnv {
   databaseUrl: string;
   redisUrl: string;
+  /** The servers' processes, for CPU accounting (bench-cpu.ts). */
+  pids: { postgres: number; redis: number };
   say(line: string): void;
 }
 
@@ -114,7 +116,7 @@ try {
   await migrate(pg.url);
   for (const name of wanted.length ? wanted : Object.keys(BENCHES)) {
     say(`running ${name}…`);
-    await BENCHES[name]!({ databaseUrl: pg.url, redisUrl: redis.url, say });
+    await BENCHES[name]!({ databaseUrl: pg.url, redisUrl: redis.url, pids: { postgres: pg.pid, redis: redis.pid }, say });
   }
   writeResults();
   if (opts.compare) compare(path.resolve(opts.compare));

@@ -12,6 +12,8 @@ import { Redis } from 'ioredis';
 
 export interface Service {
   url: string;
+  /** The server's process (PostgreSQL's postmaster; its backends are its children). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -144,6 +146,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<Service> {
   await c.end();
   return {
     url: `postgresql://flowdeck@127.0.0.1:${port}/${database}`,
+    pid: child.pid!,
     // SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit.
     stop: () => stopChild(child, 'SIGINT'),
   };
@@ -197,7 +200,7 @@ export async function startRedis(opts: RedisServerOptions): Promise<Service> {
       r.disconnect();
     }
   }, child);
-  return { url, stop: () => stopChild(child, 'SIGTERM') };
+  return { url, pid: child.pid!, stop: () => stopChild(child, 'SIGTERM') };
 }
 
 /**
