@@ -35,14 +35,26 @@ function stat(pid: number): { ticks: number; ppid: number } | undefined {
   }
 }
 
-/** CPU µs of a process and its direct children (PostgreSQL's backends are the postmaster's children). */
-function treeUs(pid: number): number {
-  let ticks = stat(pid)?.ticks ?? 0;
+/** CPU ticks of a process and of each of its direct children (PostgreSQL's backends are the postmaster's children), by pid. */
+function tree(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  const own = stat(pid);
+  if (own) out.set(pid, own.ticks);
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const s = stat(Number(entry));
-    if (s?.ppid === pid) ticks += s.ticks;
+    if (s?.ppid === pid) out.set(Number(entry), s.ticks);
   }
+  return out;
+}
+
+/**
+ * µs the processes of `after` ran since `before`. A process that exited in between is left out
+ * (its time went with it), rather than counted as negative time.
+ */
+function spent(before: Map<number, number>, after: Map<number, number>): number {
+  let ticks = 0;
+  for (const [pid, t] of after) ticks += t - (before.get(pid) ?? 0);
   return ticks * TICK_US;
 }
 
@@ -54,7 +66,8 @@ function machine(): { busy: number; total: number } {
 
 /**
  * Starts measuring; the returned function gives the CPU per item since then. Backends that exit
- * during the phase take their time with them, so a phase should keep its connections open.
+ * during the phase take their time with them (a small undercount), so a phase should keep its
+ * connections open.
  */
 export function measureCpu(pids: CpuPids): (items: number) => CpuUse {
   const own = () => {
@@ -62,12 +75,12 @@ export function measureCpu(pids: CpuPids): (items: number) => CpuUse {
     return u.user + u.system;
   };
   const node = () => pids.node().reduce((sum, pid) => sum + (pid === process.pid ? own() : (stat(pid)?.ticks ?? 0) * TICK_US), 0);
-  const before = { postgres: treeUs(pids.postgres), redis: treeUs(pids.redis), node: node(), machine: machine() };
+  const before = { postgres: tree(pids.postgres), redis: tree(pids.redis), node: node(), machine: machine() };
   return (items) => {
     const m = machine();
     return {
-      postgres: (treeUs(pids.postgres) - before.postgres) / items,
-      redis: (treeUs(pids.redis) - before.redis) / items,
+      postgres: spent(before.postgres, tree(pids.postgres)) / items,
+      redis: spent(before.redis, tree(pids.redis)) / items,
       node: (node() - before.node) / items,
       machineBusy: (m.busy - before.machine.busy) / (m.total - before.machine.total),
     };
