@@ -4,7 +4,9 @@
 // Each engine figure is set against the raw BullMQ run of the same shape: running a pre-filled
 // queue against a pre-filled queue; triggering and running at once against adding (one job per
 // call, from the same number of concurrent callers) and processing at once; and both again with
-// the worker in a process of its own, as the api and worker roles are deployed.
+// the worker in a process of its own, as the api and worker roles are deployed. Beside each
+// figure: the CPU it cost per job or run in PostgreSQL, Node and Redis (bench-cpu.ts), which is
+// what decides the ratio on a machine whose cores all three share.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { metric, percentile } from './bench-metrics.ts';
@@ -157,7 +159,8 @@ export async function benchEngine(env: BenchEnv): Promise<void> {
   const raw = await rawPrefilled(env, WORKER_CONCURRENCY);
   const rawApart = await rawAddAndProcess(env, true);
   const rawHigh = await rawPrefilled(env, HIGH_CONCURRENCY);
-  // BullMQ's default; shown because a ceiling quoted without its concurrency is often this one.
+  // BullMQ's default concurrency: the "about 5,000/s on this machine" the engine issue quotes as
+  // the ceiling matches this figure, not the ones measured at the engine's own concurrency.
   const rawSingle = await rawPrefilled(env, 1);
 
   const tenant = await db.tenant.create({ data: { name: 'Bench', slug: `bench-${Date.now()}` } });
