@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparedQuery } from '../src/db.ts';
 import { testDb } from './helpers.ts';
 
-// One connection, so the statements preparedQuery makes and the ones this test inspects
-// (pg_prepared_statements, EXPLAIN EXECUTE) live in the same session.
+// One connection, so the statements preparedQuery makes, the ones this test inspects
+// (pg_prepared_statements, EXPLAIN EXECUTE) and the temporary table live in the same session.
+// Temporary: other suites compare the public schema with schema.prisma, and autovacuum leaves
+// temporary tables alone, so the table's statistics are only what this test makes them.
 const db = testDb(1);
 const table = `prepared_${randomUUID().replaceAll('-', '')}`;
 const name = `test_${table}`;
@@ -21,9 +23,9 @@ async function plan(statement: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  await db.$executeRawUnsafe(`CREATE TABLE "${table}" (id int PRIMARY KEY, pad text)`);
+  await db.$executeRawUnsafe(`CREATE TEMPORARY TABLE "${table}" (id int PRIMARY KEY, pad text)`);
   await db.$executeRawUnsafe(`INSERT INTO "${table}" SELECT g, 'x' FROM generate_series(1, 10) g`);
-  // As autovacuum would have seen it: a table of one page.
+  // As autovacuum would have left it: statistics of a table of one page.
   await db.$executeRawUnsafe(`ANALYZE "${table}"`);
 });
 afterAll(async () => {
