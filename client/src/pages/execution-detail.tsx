@@ -51,13 +51,18 @@ const ExecutionLiveDocument = graphql(`
   }
 `);
 
+// Only what the cancel itself records. The answer comes over HTTP and the run's own updates over
+// the WebSocket, so a CANCELLED payload can arrive first; a status in this answer (RUNNING, read
+// when the cancel was recorded) would then overwrite it in the cache and the page would show a
+// stopped run as running.
 const CancelExecutionDocument = graphql(`
   mutation CancelExecution($id: ID!) {
     cancelExecution(id: $id) {
       __typename
       ... on ExecutionPayload {
         execution {
-          ...ExecutionDetail
+          id
+          cancelRequestedAt
         }
       }
       ... on Error {

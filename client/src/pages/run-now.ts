@@ -5,6 +5,9 @@ import { graphql } from '../graphql';
 import { errorMessage } from '../components/states.tsx';
 import { randomKey } from '../lib/ids.ts';
 
+// Only the new run's id: its status travels over the WebSocket, and a fast run can finish before
+// this HTTP answer lands; a PENDING read at trigger time would then overwrite COMPLETED in the
+// cache (as the cancel answer could, see execution-detail.tsx).
 const TriggerWorkflowDocument = graphql(`
   mutation TriggerWorkflow($id: ID!, $input: TriggerWorkflowInput) {
     triggerWorkflow(id: $id, input: $input) {
@@ -12,7 +15,7 @@ const TriggerWorkflowDocument = graphql(`
       ... on TriggerWorkflowPayload {
         created
         execution {
-          ...ExecutionSummary
+          id
         }
       }
       ... on Error {
