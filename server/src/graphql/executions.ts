@@ -123,7 +123,10 @@ export function executionsConnection(ctx: GraphQLContext, info: GraphQLResolveIn
   return keysetConnection<WorkflowExecution>({
     kind: 'Execution',
     args,
-    keyOf: (e) => ({ id: e.id }),
+    // Newest first by createdAt, which the (tenantId, …, createdAt, id) indexes are ordered by;
+    // for the engine's rows this is also id order (the id is a UUIDv7 of createdAt).
+    sortField: 'createdAt',
+    keyOf: (e) => ({ sort: e.createdAt, id: e.id }),
     fetch: (page) => ctx.db.workflowExecution.findMany({ ...queryFromInfo({ context: ctx, info, path: ['edges', 'node'] }), where: { AND: [where, page.where] }, orderBy: page.orderBy, take: page.take }),
     count: () => ctx.db.workflowExecution.count({ where }),
   });
