@@ -144,6 +144,27 @@ describe('cronPreview and validateWorkflowDefinition', () => {
     expect(bad.problems.map((p: any) => p.path).sort()).toEqual(['count', 'expression']);
   });
 
+  it("gives each workflow's next run in its zone or the tenant's, and none when it is paused or unscheduled", async () => {
+    const id = async (input: Record<string, unknown>) => (await create({ definition: VALID_DEFINITION, ...input })).data.createWorkflow.workflow.id;
+    const manila = await id({ name: 'next-run manila', schedule: '0 6 * * *' }); // the tenant's zone: 06:00 +08:00 = 22:00 UTC
+    const utc = await id({ name: 'next-run utc', schedule: '0 6 * * *', timezone: 'UTC' });
+    const paused = await id({ name: 'next-run paused', schedule: '0 6 * * *', enabled: false });
+    const manual = await id({ name: 'next-run manual' });
+    const before = Date.now();
+    const q = `{ workflows(first: 100, filter: { search: "next-run" }) { edges { node { id nextRunAt } } } }`;
+    const byId = new Map((await app.graphql(q, {}, t.keys.VIEWER)).body.data.workflows.edges.map((e: any) => [e.node.id, e.node.nextRunAt]));
+    const nextAt = (utcHour: number) => {
+      const d = new Date(before);
+      d.setUTCHours(utcHour, 0, 0, 0);
+      if (d.getTime() <= before) d.setUTCDate(d.getUTCDate() + 1);
+      return d.toISOString();
+    };
+    expect(byId.get(manila)).toBe(nextAt(22));
+    expect(byId.get(utc)).toBe(nextAt(6));
+    expect(byId.get(paused)).toBeNull();
+    expect(byId.get(manual)).toBeNull();
+  });
+
   it('validates a definition without saving', async () => {
     const q = `query($d: JSON!) { validateWorkflowDefinition(definition: $d) { valid problems { path message } } }`;
     expect((await app.graphql(q, { d: VALID_DEFINITION }, t.keys.VIEWER)).body.data.validateWorkflowDefinition).toEqual({ valid: true, problems: [] });

@@ -78,6 +78,7 @@ const UpdateWorkflowDocument = graphql(`
           name
           schedule
           timezone
+          nextRunAt
           version
           definition
           updatedAt

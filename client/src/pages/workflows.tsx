@@ -23,6 +23,7 @@ const WorkflowsDocument = graphql(`
           enabled
           schedule
           timezone
+          nextRunAt
           version
           executions(first: 1) {
             edges {
@@ -40,21 +41,6 @@ const WorkflowsDocument = graphql(`
   }
 `);
 
-const NextRunDocument = graphql(`
-  query NextRun($expression: String!, $timezone: String) {
-    cronPreview(expression: $expression, timezone: $timezone, count: 1) {
-      __typename
-      ... on CronPreview {
-        timezone
-        times
-      }
-      ... on ValidationError {
-        message
-      }
-    }
-  }
-`);
-
 export const SetWorkflowEnabledDocument = graphql(`
   mutation SetWorkflowEnabled($id: ID!, $enabled: Boolean!) {
     enableWorkflow(id: $id) @include(if: $enabled) {
@@ -63,6 +49,7 @@ export const SetWorkflowEnabledDocument = graphql(`
         workflow {
           id
           enabled
+          nextRunAt
         }
       }
       ... on Error {
@@ -75,6 +62,7 @@ export const SetWorkflowEnabledDocument = graphql(`
         workflow {
           id
           enabled
+          nextRunAt
         }
       }
       ... on Error {
@@ -84,14 +72,11 @@ export const SetWorkflowEnabledDocument = graphql(`
   }
 `);
 
-function NextRun({ schedule, timezone, enabled }: { schedule: string; timezone: string; enabled: boolean }) {
-  const [{ data, fetching, error }] = useQuery({ query: NextRunDocument, variables: { expression: schedule, timezone } });
+/** The next slot, computed by the API (one field of the list, not a query per row). */
+function NextRun({ nextRunAt, timezone, enabled }: { nextRunAt: string | null; timezone: string; enabled: boolean }) {
   if (!enabled) return <span className="muted">paused</span>;
-  if (fetching && !data) return <span className="muted">…</span>;
-  if (error) return <span className="field-error">{errorMessage(error)}</span>;
-  const p = data?.cronPreview;
-  if (p?.__typename !== 'CronPreview') return <span className="field-error">{p?.message ?? '—'}</span>;
-  return <>{formatInZone(p.times[0], p.timezone)}</>;
+  if (!nextRunAt) return <span className="muted">never again</span>;
+  return <>{formatInZone(nextRunAt, timezone)}</>;
 }
 
 export function WorkflowsPage() {
@@ -193,7 +178,7 @@ export function WorkflowsPage() {
                         <span className="muted">Manual / API only</span>
                       )}
                     </td>
-                    <td className="hide-narrow">{wf.schedule ? <NextRun schedule={wf.schedule} timezone={zone} enabled={wf.enabled} /> : '—'}</td>
+                    <td className="hide-narrow">{wf.schedule ? <NextRun nextRunAt={wf.nextRunAt} timezone={zone} enabled={wf.enabled} /> : '—'}</td>
                     <td className="hide-narrow">
                       {last ? (
                         <Link to={`/executions/${encodeURIComponent(last.id)}`}>

@@ -5,6 +5,7 @@ import type { Prisma, Workflow } from '../generated/prisma/client.ts';
 import { ValidationError } from '../errors.ts';
 import { validateDefinition } from '../workflows/definition.ts';
 import { cronPreview } from '../workflows/schedule.ts';
+import { nextFire } from '../engine/cron.ts';
 import { createWorkflow, deleteWorkflow, setWorkflowEnabled, updateWorkflow, type WorkflowServiceDeps } from '../workflows/service.ts';
 import { builder } from './builder.ts';
 import { checkPageArgs, keysetConnection } from './connection.ts';
@@ -14,6 +15,17 @@ import { CatchUpPolicyEnum, OverlapPolicyEnum } from './enums.ts';
 import { MUTATION_ERRORS, ProblemRef } from './errors.ts';
 import { ExecutionFilterInput, ExecutionRef, executionsConnection, executionWhere } from './executions.ts';
 import { localId, requireLocalId } from './ids.ts';
+
+/** The caller's tenant's zone, read once per request however many workflows ask for it. */
+const tenantZones = new WeakMap<GraphQLContext, Promise<string>>();
+function tenantTimezone(ctx: GraphQLContext): Promise<string> {
+  let zone = tenantZones.get(ctx);
+  if (!zone) {
+    zone = ctx.db.tenant.findUniqueOrThrow({ where: { id: tenantOf(ctx) }, select: { timezone: true } }).then((t) => t.timezone);
+    tenantZones.set(ctx, zone);
+  }
+  return zone;
+}
 
 const WorkflowRef = builder.prismaNode('Workflow', {
   description: 'Recurring or on-demand work: steps run in order by a worker.',
@@ -28,6 +40,15 @@ const WorkflowRef = builder.prismaNode('Workflow', {
     definition: t.expose('definition', { type: 'JSON', description: 'Valid against the workflow definition JSON Schema.' }),
     schedule: t.exposeString('schedule', { nullable: true, description: 'Cron expression (5 fields, or 6 with seconds); null = manual/API only.' }),
     timezone: t.exposeString('timezone', { nullable: true, description: "IANA zone of the schedule; null = the tenant's zone." }),
+    nextRunAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: "When the schedule fires next, in the workflow's zone (or the tenant's); null when it is disabled or has no schedule.",
+      resolve: async (wf, _args, ctx) => {
+        if (!wf.enabled || !wf.schedule) return null;
+        return nextFire(wf.schedule, wf.timezone ?? (await tenantTimezone(ctx)), new Date()) ?? null;
+      },
+    }),
     overlapPolicy: t.expose('overlapPolicy', { type: OverlapPolicyEnum }),
     catchUpPolicy: t.expose('catchUpPolicy', { type: CatchUpPolicyEnum }),
     version: t.exposeInt('version', { description: 'Bumped on every change; pass it as expectedVersion to update safely.' }),
@@ -115,7 +136,7 @@ builder.queryFields((t) => ({
       count: t.arg.int({ defaultValue: 10 }),
     },
     resolve: async (_root, args, ctx) => {
-      const timezone = args.timezone ?? (await ctx.db.tenant.findUniqueOrThrow({ where: { id: tenantOf(ctx) }, select: { timezone: true } })).timezone;
+      const timezone = args.timezone ?? (await tenantTimezone(ctx));
       return { timezone, times: cronPreview(args.expression, timezone, args.count ?? 10) };
     },
   }),
