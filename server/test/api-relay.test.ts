@@ -46,7 +46,7 @@ beforeAll(async () => {
   }
   const base = Date.now() - 3_600_000;
   // Several entries share a millisecond, so the id tie-break of the keyset is exercised.
-  await db.logEntry.createMany({ data: Array.from({ length: 45 }, (_, i) => ({ tenantId: t.id, level: 'INFO' as const, message: `line ${i}`, createdAt: new Date(base + Math.floor(i / 3) * 1000) })) });
+  await db.logEntry.createMany({ data: Array.from({ length: 45 }, (_, i) => ({ tenantId: t.id, level: 'INFO' as const, message: `line ${i}`, workflowId: workflowIds[i % 5], createdAt: new Date(base + Math.floor(i / 3) * 1000) })) });
   for (let i = 0; i < 11; i++) await db.integration.create({ data: { tenantId: t.id, kind: 'META_ADS', name: `acct ${i}` } });
   await db.metaAdInsight.createMany({ data: Array.from({ length: 30 }, (_, i) => ({ tenantId: t.id, accountId: 'a', adId: `ad${i % 4}`, date: day(Math.floor(i / 4)) })) });
   await db.posOrder.createMany({ data: Array.from({ length: 30 }, (_, i) => ({ tenantId: t.id, shopId: 's', orderId: `o${i}`, orderedAt: day(i % 9), localDate: day(i % 9) })) });
@@ -201,6 +201,8 @@ describe('SQL queries per list field (no N+1)', () => {
     ['executions with workflow and step runs', (n) => `{ executions(first: ${n}) { totalCount edges { node { id status progress { percent } workflow { id name } stepRuns { index type status } } } } }`, 4],
     ['the oldest workflows (which have runs) with their latest executions, batched', (n) => `{ workflows(last: ${n}) { edges { node { id executions(first: 3, filter: { statuses: [PENDING] }) { pageInfo { hasNextPage } edges { node { id status workflow { name } stepRuns { index } } } } } } } }`, 5],
     ['logs', (n) => `{ logs(first: ${n}) { totalCount edges { cursor node { id level message workflowId executionId } } } }`, 2],
+    // INFO: the seeded lines, which all belong to a workflow (the walks above add WARN lines without one).
+    ['logs with their workflows’ names', (n) => `{ logs(first: ${n}, filter: { levels: [INFO] }) { edges { node { id workflowName } } } }`, 2],
     ['integrations', (n) => `{ integrations(first: ${n}) { totalCount edges { node { id name hasCredentials } } } }`, 2],
     ['apiKeys', (n) => `{ apiKeys(first: ${n}) { totalCount edges { node { id prefix } } } }`, 2],
     ['metaAdInsights', (n) => `{ metaAdInsights(first: ${n}) { totalCount edges { node { id date spend impressions } } } }`, 2],
@@ -216,6 +218,14 @@ describe('SQL queries per list field (no N+1)', () => {
       compared += node.executions.edges.length;
     }
     expect(compared).toBeGreaterThan(0);
+  });
+
+  it('names each log line’s workflow, also after the workflow was deleted', async () => {
+    await db.workflow.update({ where: { id: workflowIds[4]! }, data: { deletedAt: new Date() } });
+    const edges = (await gql(`{ logs(first: 45, filter: { levels: [INFO] }) { edges { node { message workflowName } } } }`)).logs.edges;
+    expect(edges).toHaveLength(45);
+    for (const { node } of edges) expect(node.workflowName).toBe(`wf ${Number(node.message.split(' ')[1]) % 5}`);
+    await db.workflow.update({ where: { id: workflowIds[4]! }, data: { deletedAt: null } });
   });
 
   it('a later page is a keyset predicate on the cursor, not an offset', async () => {

@@ -20,6 +20,7 @@ graphql(`
     message
     metadata
     workflowId
+    workflowName
     executionId
     step
     piiRedacted
@@ -61,11 +62,9 @@ export interface LogViewProps {
   filter: LogFilterInput;
   liveByDefault?: boolean;
   height?: string;
-  /** Workflow names by id, for the source column. */
-  workflowNames?: Map<string, string>;
 }
 
-export function LogView({ filter, liveByDefault = false, height, workflowNames }: LogViewProps) {
+export function LogView({ filter, liveByDefault = false, height }: LogViewProps) {
   const raw = useRawClient();
   const filterKey = JSON.stringify(filter);
   const [rows, setRows] = useState<LogRowFragment[]>([]);
@@ -198,7 +197,7 @@ export function LogView({ filter, liveByDefault = false, height, workflowNames }
     virtualizer.scrollToIndex(next, { align: 'auto' });
   }
 
-  const source = (r: LogRowFragment) => [r.workflowId ? (workflowNames?.get(r.workflowId) ?? 'workflow') : null, r.step].filter(Boolean).join(' · ');
+  const source = (r: LogRowFragment) => [r.workflowId ? (r.workflowName ?? 'workflow') : null, r.step].filter(Boolean).join(' · ');
   const untilPast = !!filter.until && Date.parse(String(filter.until)) < Date.now();
 
   return (

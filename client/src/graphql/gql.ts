@@ -14,7 +14,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  fragment LogRow on LogEntry {\n    id\n    cursor\n    level\n    message\n    metadata\n    workflowId\n    executionId\n    step\n    piiRedacted\n    createdAt\n  }\n": typeof types.LogRowFragmentDoc,
+    "\n  fragment LogRow on LogEntry {\n    id\n    cursor\n    level\n    message\n    metadata\n    workflowId\n    workflowName\n    executionId\n    step\n    piiRedacted\n    createdAt\n  }\n": typeof types.LogRowFragmentDoc,
     "\n  query LogsPage($filter: LogFilterInput, $first: Int, $after: String, $withTotal: Boolean!) {\n    logs(filter: $filter, first: $first, after: $after) {\n      totalCount @include(if: $withTotal)\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...LogRow\n        }\n      }\n    }\n  }\n": typeof types.LogsPageDocument,
     "\n  subscription LogTail($filter: LogFilterInput, $after: String) {\n    logAdded(filter: $filter, after: $after) {\n      ...LogRow\n    }\n  }\n": typeof types.LogTailDocument,
     "\n  query WorkflowOptions {\n    workflows(first: 100) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n  }\n": typeof types.WorkflowOptionsDocument,
@@ -33,7 +33,6 @@ type Documents = {
     "\n  mutation CreateIntegration($input: CreateIntegrationInput!) {\n    createIntegration(input: $input) {\n      __typename\n      ... on IntegrationPayload {\n        integration {\n          id\n          kind\n          name\n          config\n          enabled\n          hasCredentials\n          updatedAt\n        }\n      }\n      ... on ValidationError {\n        message\n        problems {\n          path\n          message\n        }\n      }\n      ... on Error {\n        message\n      }\n    }\n  }\n": typeof types.CreateIntegrationDocument,
     "\n  mutation UpdateIntegration($id: ID!, $input: UpdateIntegrationInput!) {\n    updateIntegration(id: $id, input: $input) {\n      __typename\n      ... on IntegrationPayload {\n        integration {\n          id\n          config\n          enabled\n          hasCredentials\n          updatedAt\n        }\n      }\n      ... on ValidationError {\n        message\n        problems {\n          path\n          message\n        }\n      }\n      ... on Error {\n        message\n      }\n    }\n  }\n": typeof types.UpdateIntegrationDocument,
     "\n  mutation DeleteIntegration($id: ID!) {\n    deleteIntegration(id: $id) {\n      __typename\n      ... on DeleteIntegrationPayload {\n        deletedIntegrationId\n      }\n      ... on Error {\n        message\n      }\n    }\n  }\n": typeof types.DeleteIntegrationDocument,
-    "\n  query WorkflowNames {\n    workflows(first: 100) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n  }\n": typeof types.WorkflowNamesDocument,
     "\n  mutation TriggerWorkflow($id: ID!, $input: TriggerWorkflowInput) {\n    triggerWorkflow(id: $id, input: $input) {\n      __typename\n      ... on TriggerWorkflowPayload {\n        created\n        execution {\n          id\n        }\n      }\n      ... on Error {\n        message\n      }\n    }\n  }\n": typeof types.TriggerWorkflowDocument,
     "\n  query WorkflowDetail($id: ID!) {\n    workflow(id: $id) {\n      id\n      name\n      description\n      enabled\n      schedule\n      timezone\n      version\n      definition\n      updatedAt\n      executions(first: 20) {\n        totalCount\n        edges {\n          node {\n            ...ExecutionSummary\n          }\n        }\n      }\n    }\n  }\n": typeof types.WorkflowDetailDocument,
     "\n  query ValidateDefinition($definition: JSON!) {\n    validateWorkflowDefinition(definition: $definition) {\n      valid\n      problems {\n        path\n        message\n      }\n    }\n  }\n": typeof types.ValidateDefinitionDocument,
@@ -44,7 +43,7 @@ type Documents = {
     "\n  query Viewer {\n    viewer {\n      apiKeyId\n      role\n      tenant {\n        id\n        name\n        slug\n        timezone\n      }\n    }\n  }\n": typeof types.ViewerDocument,
 };
 const documents: Documents = {
-    "\n  fragment LogRow on LogEntry {\n    id\n    cursor\n    level\n    message\n    metadata\n    workflowId\n    executionId\n    step\n    piiRedacted\n    createdAt\n  }\n": types.LogRowFragmentDoc,
+    "\n  fragment LogRow on LogEntry {\n    id\n    cursor\n    level\n    message\n    metadata\n    workflowId\n    workflowName\n    executionId\n    step\n    piiRedacted\n    createdAt\n  }\n": types.LogRowFragmentDoc,
     "\n  query LogsPage($filter: LogFilterInput, $first: Int, $after: String, $withTotal: Boolean!) {\n    logs(filter: $filter, first: $first, after: $after) {\n      totalCount @include(if: $withTotal)\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...LogRow\n        }\n      }\n    }\n  }\n": types.LogsPageDocument,
     "\n  subscription LogTail($filter: LogFilterInput, $after: String) {\n    logAdded(filter: $filter, after: $after) {\n      ...LogRow\n    }\n  }\n": types.LogTailDocument,
     "\n  query WorkflowOptions {\n    workflows(first: 100) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n  }\n": types.WorkflowOptionsDocument,
@@ -63,7 +62,6 @@ const documents: Documents = {
     "\n  mutation CreateIntegration($input: CreateIntegrationInput!) {\n    createIntegration(input: $input) {\n      __typename\n      ... on IntegrationPayload {\n        integration {\n          id\n          kind\n          name\n          config\n          enabled\n          hasCredentials\n          updatedAt\n        }\n      }\n      ... on ValidationError {\n        message\n        problems {\n          path\n          message\n        }\n      }\n      ... on Error {\n        message\n      }\n    }\n  }\n": types.CreateIntegrationDocument,
     "\n  mutation UpdateIntegration($id: ID!, $input: UpdateIntegrationInput!) {\n    updateIntegration(id: $id, input: $input) {\n      __typename\n      ... on IntegrationPayload {\n        integration {\n          id\n          config\n          enabled\n          hasCredentials\n          updatedAt\n        }\n      }\n      ... on ValidationError {\n        message\n        problems {\n          path\n          message\n        }\n      }\n      ... on Error {\n        message\n      }\n    }\n  }\n": types.UpdateIntegrationDocument,
     "\n  mutation DeleteIntegration($id: ID!) {\n    deleteIntegration(id: $id) {\n      __typename\n      ... on DeleteIntegrationPayload {\n        deletedIntegrationId\n      }\n      ... on Error {\n        message\n      }\n    }\n  }\n": types.DeleteIntegrationDocument,
-    "\n  query WorkflowNames {\n    workflows(first: 100) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n  }\n": types.WorkflowNamesDocument,
     "\n  mutation TriggerWorkflow($id: ID!, $input: TriggerWorkflowInput) {\n    triggerWorkflow(id: $id, input: $input) {\n      __typename\n      ... on TriggerWorkflowPayload {\n        created\n        execution {\n          id\n        }\n      }\n      ... on Error {\n        message\n      }\n    }\n  }\n": types.TriggerWorkflowDocument,
     "\n  query WorkflowDetail($id: ID!) {\n    workflow(id: $id) {\n      id\n      name\n      description\n      enabled\n      schedule\n      timezone\n      version\n      definition\n      updatedAt\n      executions(first: 20) {\n        totalCount\n        edges {\n          node {\n            ...ExecutionSummary\n          }\n        }\n      }\n    }\n  }\n": types.WorkflowDetailDocument,
     "\n  query ValidateDefinition($definition: JSON!) {\n    validateWorkflowDefinition(definition: $definition) {\n      valid\n      problems {\n        path\n        message\n      }\n    }\n  }\n": types.ValidateDefinitionDocument,
@@ -91,7 +89,7 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment LogRow on LogEntry {\n    id\n    cursor\n    level\n    message\n    metadata\n    workflowId\n    executionId\n    step\n    piiRedacted\n    createdAt\n  }\n"): (typeof documents)["\n  fragment LogRow on LogEntry {\n    id\n    cursor\n    level\n    message\n    metadata\n    workflowId\n    executionId\n    step\n    piiRedacted\n    createdAt\n  }\n"];
+export function graphql(source: "\n  fragment LogRow on LogEntry {\n    id\n    cursor\n    level\n    message\n    metadata\n    workflowId\n    workflowName\n    executionId\n    step\n    piiRedacted\n    createdAt\n  }\n"): (typeof documents)["\n  fragment LogRow on LogEntry {\n    id\n    cursor\n    level\n    message\n    metadata\n    workflowId\n    workflowName\n    executionId\n    step\n    piiRedacted\n    createdAt\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -164,10 +162,6 @@ export function graphql(source: "\n  mutation UpdateIntegration($id: ID!, $input
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation DeleteIntegration($id: ID!) {\n    deleteIntegration(id: $id) {\n      __typename\n      ... on DeleteIntegrationPayload {\n        deletedIntegrationId\n      }\n      ... on Error {\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation DeleteIntegration($id: ID!) {\n    deleteIntegration(id: $id) {\n      __typename\n      ... on DeleteIntegrationPayload {\n        deletedIntegrationId\n      }\n      ... on Error {\n        message\n      }\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  query WorkflowNames {\n    workflows(first: 100) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query WorkflowNames {\n    workflows(first: 100) {\n      edges {\n        node {\n          id\n          name\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

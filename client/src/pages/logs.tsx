@@ -1,6 +1,4 @@
 import { useMemo, useState } from 'react';
-import { useQuery } from 'urql';
-import { graphql } from '../graphql';
 import type { LogFilterInput, LogLevel } from '../graphql/graphql.ts';
 import { LogView } from '../components/log-view.tsx';
 import { WorkflowSelect } from '../components/workflow-select.tsx';
@@ -10,19 +8,6 @@ import { rowId } from '../lib/ids.ts';
 import { useSession } from '../session.tsx';
 
 const LEVELS: LogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
-
-const WorkflowNamesDocument = graphql(`
-  query WorkflowNames {
-    workflows(first: 100) {
-      edges {
-        node {
-          id
-          name
-        }
-      }
-    }
-  }
-`);
 
 /** The export route takes the same filter as the logs query, as query parameters (row ids). */
 export function exportUrl(filter: LogFilterInput, format: 'csv' | 'ndjson'): string {
@@ -41,8 +26,6 @@ export function LogsPage() {
   const [execution, setExecution] = useState(f.execution);
   const { apiKey } = useSession();
   const [exporting, setExporting] = useState<string | null>(null);
-  const [{ data: names }] = useQuery({ query: WorkflowNamesDocument });
-  const workflowNames = useMemo(() => new Map(names?.workflows.edges.map((e) => [e.node.id, e.node.name]) ?? []), [names]);
   const levels = f.level ? (f.level.split(',') as LogLevel[]) : [];
   const filter: LogFilterInput = useMemo(
     () => ({
@@ -139,7 +122,7 @@ export function LogsPage() {
         </div>
         <button type="submit">Search</button>
       </form>
-      <LogView filter={filter} workflowNames={workflowNames} />
+      <LogView filter={filter} />
     </section>
   );
 }

@@ -1,6 +1,7 @@
 // Workflow logs: the Logs Explorer's list (keyset pages through logs/query.ts) and the live
 // logAdded subscription with the same filter type. logAdded(after:) first replays what the
 // client missed since its cursor, then continues live, with no gap and no duplicate.
+import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import { Repeater } from 'graphql-yoga';
 import type { LogEntry, PrismaClient } from '../generated/prisma/client.ts';
@@ -19,6 +20,22 @@ const REPLAY_PAGE = 1000;
 /** A client further behind than this reads the backlog with logs(...) pages, not one burst. */
 const MAX_REPLAY = 10_000;
 
+/** Workflow names for the log lines of one request (or one subscription): one query per page. */
+const nameLoaders = new WeakMap<GraphQLContext, DataLoader<string, string | null>>();
+function workflowNames(ctx: GraphQLContext): DataLoader<string, string | null> {
+  let loader = nameLoaders.get(ctx);
+  if (!loader) {
+    loader = new DataLoader(async (ids) => {
+      // Deleted workflows too: their lines keep their history.
+      const rows = await ctx.db.workflow.findMany({ where: { id: { in: [...ids] }, tenantId: tenantOf(ctx) }, select: { id: true, name: true } });
+      const byId = new Map(rows.map((r) => [r.id, r.name]));
+      return ids.map((id) => byId.get(id) ?? null);
+    });
+    nameLoaders.set(ctx, loader);
+  }
+  return loader;
+}
+
 const LogEntryRef = builder.prismaObject('LogEntry', {
   description: 'One structured, PII-redacted log line of a workflow run.',
   fields: (t) => ({
@@ -28,6 +45,11 @@ const LogEntryRef = builder.prismaObject('LogEntry', {
     message: t.exposeString('message'),
     metadata: t.expose('metadata', { type: 'JSON', nullable: true }),
     workflowId: t.id({ nullable: true, resolve: (e) => (e.workflowId ? globalId('Workflow', e.workflowId) : null) }),
+    workflowName: t.string({
+      nullable: true,
+      description: 'The name of the workflow the line belongs to, also after the workflow was deleted.',
+      resolve: (e, _args, ctx) => (e.workflowId ? workflowNames(ctx).load(e.workflowId) : null),
+    }),
     executionId: t.id({ nullable: true, resolve: (e) => (e.executionId ? globalId('Execution', e.executionId) : null) }),
     step: t.exposeString('step', { nullable: true }),
     piiRedacted: t.exposeBoolean('piiRedacted'),
