@@ -15,6 +15,7 @@ const LISTS_CHANGED_BY: Record<string, string[]> = {
   retryExecution: ['executions'],
   createApiKey: ['apiKeys'],
   revokeApiKey: ['apiKeys'],
+  rotateApiKey: ['apiKeys'],
   createIntegration: ['integrations'],
   deleteIntegration: ['integrations'],
 };

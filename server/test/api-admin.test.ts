@@ -78,4 +78,45 @@ describe('API keys', () => {
     const bad = await app.graphql(`mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { __typename ... on ValidationError { problems { path } } } }`, { i: { name: '', role: 'ADMIN', expiresAt: '2020-01-01T00:00:00Z' } }, t.keys.ADMIN);
     expect(bad.body.data.createApiKey.problems.map((p: any) => p.path)).toEqual(['name', 'expiresAt']);
   });
+
+  const ROTATE = `mutation($id: ID!, $o: Int) { rotateApiKey(id: $id, overlapSeconds: $o) { __typename
+    ... on RotateApiKeyPayload { key apiKey { id name role expiresAt revokedAt } previous { id revokedAt } }
+    ... on Error { message } ... on ValidationError { problems { path } } } }`;
+  const mint = async (name: string, role = 'OPERATOR', expiresAt: string | null = null) =>
+    (await app.graphql(`mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { ... on CreateApiKeyPayload { key apiKey { id } } } }`, { i: { name, role, expiresAt } }, t.keys.ADMIN)).body.data.createApiKey;
+  const role = async (key: string) => (await app.graphql(`{ viewer { role } }`, {}, key)).body.data?.viewer?.role ?? null;
+
+  it('rotates a key in one step: same name, role and expiry; the old key stops at once', async () => {
+    const expiresAt = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    const old = await mint('ci deploy', 'OPERATOR', expiresAt);
+    const r = (await app.graphql(ROTATE, { id: old.apiKey.id }, t.keys.ADMIN)).body.data.rotateApiKey;
+    expect(r.__typename).toBe('RotateApiKeyPayload');
+    expect(r.apiKey).toMatchObject({ name: 'ci deploy', role: 'OPERATOR', expiresAt, revokedAt: null });
+    expect(r.previous.revokedAt).not.toBeNull();
+    expect(await role(r.key)).toBe('OPERATOR');
+    expect(await role(old.key)).toBeNull();
+    // The replaced key cannot be rotated again (that would leave two live keys).
+    expect((await app.graphql(ROTATE, { id: old.apiKey.id }, t.keys.ADMIN)).body.data.rotateApiKey.__typename).toBe('ConflictError');
+  });
+
+  it('keeps the old key working for the overlap asked for, and refuses a bad overlap or a role below ADMIN', async () => {
+    const old = await mint('partner sync');
+    const before = Date.now();
+    const r = (await app.graphql(ROTATE, { id: old.apiKey.id, o: 3600 }, t.keys.ADMIN)).body.data.rotateApiKey;
+    expect(new Date(r.previous.revokedAt).getTime()).toBeGreaterThanOrEqual(before + 3_600_000 - 1000);
+    expect(await role(old.key)).toBe('OPERATOR');
+    expect(await role(r.key)).toBe('OPERATOR');
+    const other = await mint('other');
+    const bad = (await app.graphql(ROTATE, { id: other.apiKey.id, o: 8 * 86_400 }, t.keys.ADMIN)).body.data.rotateApiKey;
+    expect(bad.problems.map((p: any) => p.path)).toEqual(['overlapSeconds']);
+    expect(await role(other.key)).toBe('OPERATOR'); // nothing changed
+    expect((await app.graphql(ROTATE, { id: other.apiKey.id }, t.keys.OPERATOR)).body.errors?.[0].extensions.code).toBe('FORBIDDEN');
+  });
+
+  it('two rotations of one key at once make one new key', async () => {
+    const old = await mint('raced');
+    const both = await Promise.all([1, 2].map(() => app.graphql(ROTATE, { id: old.apiKey.id }, t.keys.ADMIN)));
+    expect(both.map((b) => b.body.data.rotateApiKey.__typename).sort()).toEqual(['ConflictError', 'RotateApiKeyPayload']);
+    expect(await app.db.apiKey.count({ where: { tenantId: t.id, name: 'raced', revokedAt: null } })).toBe(1);
+  });
 });

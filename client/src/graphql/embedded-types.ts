@@ -41,6 +41,7 @@ export const embeddedTypes = [
   "PosOrderConnection",
   "PosOrderConnectionEdge",
   "Problem",
+  "RotateApiKeyPayload",
   "SetLogRetentionPayload",
   "TriggerWorkflowPayload",
   "ValidationError",

@@ -71,6 +71,30 @@ const RevokeApiKeyDocument = graphql(`
   }
 `);
 
+const RotateApiKeyDocument = graphql(`
+  mutation RotateApiKey($id: ID!) {
+    rotateApiKey(id: $id) {
+      __typename
+      ... on RotateApiKeyPayload {
+        key
+        apiKey {
+          id
+          name
+          prefix
+          role
+        }
+        previous {
+          id
+          revokedAt
+        }
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
 const ROLES: ApiKeyRole[] = ['VIEWER', 'OPERATOR', 'ADMIN'];
 
 function resultMessage(r: { __typename?: string; message?: string; problems?: { path: string; message: string }[] } | null | undefined): string | null {
@@ -84,6 +108,7 @@ export function ApiKeysPage() {
   const [{ data, fetching, error }, refetch] = useQuery({ query: ApiKeysDocument, variables: { includeRevoked } });
   const [, create] = useMutation(CreateApiKeyDocument);
   const [, revoke] = useMutation(RevokeApiKeyDocument);
+  const [, rotate] = useMutation(RotateApiKeyDocument);
   const [name, setName] = useState('');
   const [role, setRole] = useState<ApiKeyRole>('OPERATOR');
   const [expires, setExpires] = useState('');
@@ -114,14 +139,15 @@ export function ApiKeysPage() {
     setProblem(res.error ? errorMessage(res.error) : res.data?.revokeApiKey.__typename === 'ApiKeyPayload' ? null : resultMessage(res.data?.revokeApiKey));
   }
 
-  // Rotation: a new key with the same name and role first, then the old one revoked, so there
-  // is never a moment with neither.
-  async function onRotate(id: string, keyName: string, keyRole: ApiKeyRole) {
+  // One mutation: the new key and the old one's revocation land together or not at all.
+  async function onRotate(id: string, keyName: string) {
     if (!window.confirm(`Rotate ${keyName}? A new key is shown once; the old one is revoked.`)) return;
     setProblem(null);
-    if (!(await mint(keyName, keyRole, null))) return;
-    const res = await revoke({ id });
-    if (res.error || res.data?.revokeApiKey.__typename !== 'ApiKeyPayload') setProblem(`New key created, but the old one was not revoked: ${res.error ? errorMessage(res.error) : resultMessage(res.data?.revokeApiKey)}`);
+    const res = await rotate({ id });
+    const r = res.data?.rotateApiKey;
+    if (res.error) return setProblem(errorMessage(res.error));
+    if (r?.__typename !== 'RotateApiKeyPayload') return setProblem(resultMessage(r) ?? 'The key was not rotated.');
+    setSecret({ key: r.key, name: r.apiKey.name });
   }
 
   return (
@@ -216,7 +242,7 @@ export function ApiKeysPage() {
                     <td>
                       {!k.revokedAt && (
                         <div className="row-actions">
-                          <button type="button" onClick={() => onRotate(k.id, k.name, k.role)} disabled={self} title={self ? 'Sign in with another key to rotate this one' : undefined}>
+                          <button type="button" onClick={() => onRotate(k.id, k.name)} disabled={self} title={self ? 'Sign in with another key to rotate this one' : undefined}>
                             Rotate
                           </button>
                           <button type="button" className="danger" onClick={() => onRevoke(k.id, k.name)} disabled={self} title={self ? 'You are signed in with this key' : undefined}>

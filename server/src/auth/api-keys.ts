@@ -3,7 +3,7 @@
 // randomness, so a fast hash is enough: there is nothing to brute-force, and a slow KDF would
 // only cost us CPU on every request.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { ApiKey, PrismaClient } from '../generated/prisma/client.ts';
 import type { ApiKeyRole } from '../generated/prisma/enums.ts';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -79,4 +79,32 @@ export async function revokeApiKey(db: PrismaClient, tenantId: string, id: strin
     data: { revokedAt: new Date() },
   });
   return res.count === 1;
+}
+
+/** The longest a replaced key may keep working after a rotation. */
+export const MAX_ROTATION_OVERLAP_SECONDS = 7 * 24 * 3600;
+
+export type RotateResult =
+  | { ok: true; key: string; apiKey: ApiKey; previous: ApiKey }
+  | { ok: false; reason: 'missing' | 'revoked' | 'expired' };
+
+/**
+ * Replaces a key in one transaction: a new key with the same name, role and expiry, and the old
+ * one revoked, at once or `overlapSeconds` later, so that whatever uses it can switch first
+ * (the authenticator refuses a key from its revokedAt on). Revoking first, on a row that is
+ * still live, means two concurrent rotations of one key make one new key, not two.
+ */
+export async function rotateApiKey(db: PrismaClient, tenantId: string, id: string, overlapSeconds = 0): Promise<RotateResult> {
+  const now = new Date();
+  return db.$transaction(async (tx) => {
+    const old = await tx.apiKey.findFirst({ where: { id, tenantId } });
+    if (!old) return { ok: false, reason: 'missing' };
+    if (old.expiresAt && old.expiresAt <= now) return { ok: false, reason: 'expired' };
+    const revoked = await tx.apiKey.updateMany({ where: { id, tenantId, revokedAt: null }, data: { revokedAt: new Date(now.getTime() + overlapSeconds * 1000) } });
+    if (revoked.count !== 1) return { ok: false, reason: 'revoked' };
+    const { key, prefix, secretHash } = generateApiKey();
+    const apiKey = await tx.apiKey.create({ data: { tenantId, name: old.name, role: old.role, expiresAt: old.expiresAt, prefix, secretHash } });
+    const previous = await tx.apiKey.findUniqueOrThrow({ where: { id } });
+    return { ok: true, key, apiKey, previous };
+  });
 }

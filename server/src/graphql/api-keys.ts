@@ -2,8 +2,8 @@
 // lists show the public prefix.
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { ApiKey } from '../generated/prisma/client.ts';
-import { createApiKey, revokeApiKey } from '../auth/api-keys.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { createApiKey, MAX_ROTATION_OVERLAP_SECONDS, revokeApiKey, rotateApiKey } from '../auth/api-keys.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { builder } from './builder.ts';
 import { keysetConnection } from './connection.ts';
 import { tenantOf } from './context.ts';
@@ -68,6 +68,14 @@ const ApiKeyPayload = builder.objectRef<{ apiKey: ApiKey }>('ApiKeyPayload').imp
   fields: (t) => ({ apiKey: t.field({ type: ApiKeyRef, nullable: false, resolve: (p) => p.apiKey }) }),
 });
 
+const RotateApiKeyPayload = builder.objectRef<{ apiKey: ApiKey; key: string; previous: ApiKey }>('RotateApiKeyPayload').implement({
+  fields: (t) => ({
+    apiKey: t.field({ type: ApiKeyRef, nullable: false, description: 'The new key.', resolve: (p) => p.apiKey }),
+    key: t.exposeString('key', { description: 'The full new key. Shown only here, once: store it now.' }),
+    previous: t.field({ type: ApiKeyRef, nullable: false, description: 'The replaced key, with the time it stops working (revokedAt).', resolve: (p) => p.previous }),
+  }),
+});
+
 builder.mutationFields((t) => ({
   createApiKey: t.field({
     type: CreateApiKeyPayload,
@@ -82,6 +90,26 @@ builder.mutationFields((t) => ({
       ];
       if (problems.length) throw new ValidationError(problems);
       return createApiKey(ctx.db, { tenantId: tenantOf(ctx), name, role: input.role, expiresAt: input.expiresAt ?? null });
+    },
+  }),
+  rotateApiKey: t.field({
+    type: RotateApiKeyPayload,
+    authScopes: { role: 'ADMIN' },
+    description:
+      'Replaces a key in one step: a new key with the same name, role and expiry, and the old one revoked at once or after overlapSeconds (up to 7 days), so that whatever uses it can switch first.',
+    errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'RotateApiKeyResult' } },
+    args: { id: t.arg.id({ required: true }), overlapSeconds: t.arg.int({ defaultValue: 0 }) },
+    resolve: async (_root, { id, overlapSeconds }, ctx) => {
+      const overlap = overlapSeconds ?? 0;
+      if (overlap < 0 || overlap > MAX_ROTATION_OVERLAP_SECONDS) throw new ValidationError([{ path: 'overlapSeconds', message: `must be from 0 to ${MAX_ROTATION_OVERLAP_SECONDS}` }]);
+      const res = await rotateApiKey(ctx.db, tenantOf(ctx), requireLocalId(String(id), 'ApiKey'), overlap);
+      if (!res.ok) {
+        if (res.reason === 'missing') throw new NotFoundError('ApiKey', String(id));
+        throw new ConflictError(res.reason === 'expired' ? 'The key has expired; create a new one instead' : 'The key is already revoked or being replaced');
+      }
+      // This process stops accepting the old key at its new revokedAt at once; others within seconds.
+      ctx.authenticator?.forget(res.previous.prefix);
+      return res;
     },
   }),
   revokeApiKey: t.field({
