@@ -15,6 +15,7 @@ import { ExecutionDetailPage } from './pages/execution-detail.tsx';
 import { LogsPage } from './pages/logs.tsx';
 import { IntegrationsPage } from './pages/integrations.tsx';
 import { ApiKeysPage } from './pages/api-keys.tsx';
+import { AlertsPage } from './pages/alerts.tsx';
 
 export function App() {
   const { apiKey, signOut } = useSession();
@@ -61,6 +62,7 @@ function Shell() {
           <NavLink to="/logs">Logs</NavLink>
           {admin && <NavLink to="/integrations">Integrations</NavLink>}
           {admin && <NavLink to="/keys">API keys</NavLink>}
+          {admin && <NavLink to="/alerts">Alerts</NavLink>}
         </nav>
         <div className="topbar-end">
           <span className="who" title={`Tenant ${viewer.tenant.slug}, zone ${viewer.tenant.timezone}`}>
@@ -82,6 +84,7 @@ function Shell() {
           <Route path="/logs" element={<LogsPage />} />
           <Route path="/integrations" element={admin ? <IntegrationsPage /> : <AdminOnly />} />
           <Route path="/keys" element={admin ? <ApiKeysPage /> : <AdminOnly />} />
+          <Route path="/alerts" element={admin ? <AlertsPage /> : <AdminOnly />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </main>

@@ -17,6 +17,8 @@ const LISTS_CHANGED_BY: Record<string, string[]> = {
   revokeApiKey: ['apiKeys'],
   rotateApiKey: ['apiKeys'],
   createIntegration: ['integrations'],
+  createAlertDestination: ['alertDestinations'],
+  deleteAlertDestination: ['alertDestinations'],
   deleteIntegration: ['integrations'],
 };
 
