@@ -21,6 +21,18 @@ export function errorMessage(error: CombinedError | Error | string): string {
   return error.message;
 }
 
+/** A mutation's answer when it is one of the union's error types. */
+export type MutationResult = { __typename?: string; message?: string; problems?: { path: string; message: string }[] } | null | undefined;
+
+/**
+ * What to show for a mutation answer that is not `ok`: every problem of a ValidationError with
+ * its path (an argument's own prefix, `input.`, dropped), or the error's message; null when it is `ok`.
+ */
+export function payloadProblem(r: MutationResult, ok: string): string | null {
+  if (!r || r.__typename === ok) return null;
+  return r.problems?.length ? r.problems.map((p) => `${p.path.replace(/^input\./, '')}: ${p.message}`).join('; ') : (r.message ?? 'failed');
+}
+
 export function ErrorState({ error, retry }: { error: CombinedError | Error | string; retry?: () => void }) {
   return (
     <div className="state state-error" role="alert">

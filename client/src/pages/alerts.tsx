@@ -5,7 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../graphql';
 import type { AlertEvent } from '../graphql/graphql.ts';
-import { Empty, ErrorState, Loading, errorMessage } from '../components/states.tsx';
+import { Empty, ErrorState, Loading, errorMessage, payloadProblem } from '../components/states.tsx';
 import { formatInZone } from '../lib/format.ts';
 
 const EVENTS: { event: AlertEvent; label: string }[] = [
@@ -103,13 +103,6 @@ const DeleteAlertDestinationDocument = graphql(`
   }
 `);
 
-type Result = { __typename?: string; message?: string; problems?: { path: string; message: string }[] } | null | undefined;
-
-function failure(r: Result, ok: string): string | null {
-  if (!r || r.__typename === ok) return null;
-  return r.problems?.length ? r.problems.map((p) => `${p.path.replace(/^input\./, '')}: ${p.message}`).join('; ') : (r.message ?? 'failed');
-}
-
 const label = (event: string) => EVENTS.find((e) => e.event === event)?.label ?? event;
 
 export function AlertsPage() {
@@ -128,7 +121,7 @@ export function AlertsPage() {
     setProblem(null);
     const res = await create({ input: { name: name.trim(), url: url.trim(), events } });
     const r = res.data?.createAlertDestination;
-    const msg = res.error ? errorMessage(res.error) : failure(r, 'CreateAlertDestinationPayload');
+    const msg = res.error ? errorMessage(res.error) : payloadProblem(r, 'CreateAlertDestinationPayload');
     if (msg) return setProblem(msg);
     if (r?.__typename === 'CreateAlertDestinationPayload') setSecret({ name: r.alertDestination.name, value: r.signingSecret });
     setName('');
@@ -137,13 +130,13 @@ export function AlertsPage() {
 
   async function onToggle(id: string, enabled: boolean) {
     const res = await update({ id, input: { enabled } });
-    setProblem(res.error ? errorMessage(res.error) : failure(res.data?.updateAlertDestination, 'AlertDestinationPayload'));
+    setProblem(res.error ? errorMessage(res.error) : payloadProblem(res.data?.updateAlertDestination, 'AlertDestinationPayload'));
   }
 
   async function onDelete(id: string, destination: string) {
     if (!window.confirm(`Delete ${destination}? Its delivery history goes with it, and its signing secret stops being used.`)) return;
     const res = await remove({ id });
-    setProblem(res.error ? errorMessage(res.error) : failure(res.data?.deleteAlertDestination, 'DeleteAlertDestinationPayload'));
+    setProblem(res.error ? errorMessage(res.error) : payloadProblem(res.data?.deleteAlertDestination, 'DeleteAlertDestinationPayload'));
   }
 
   return (

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../graphql';
 import type { ApiKeyRole } from '../graphql/graphql.ts';
-import { Empty, ErrorState, Loading, errorMessage } from '../components/states.tsx';
+import { Empty, ErrorState, Loading, errorMessage, payloadProblem } from '../components/states.tsx';
 import { formatInZone, localInputToIso } from '../lib/format.ts';
 import { useViewer } from '../viewer.tsx';
 import { rowId } from '../lib/ids.ts';
@@ -97,10 +97,6 @@ const RotateApiKeyDocument = graphql(`
 
 const ROLES: ApiKeyRole[] = ['VIEWER', 'OPERATOR', 'ADMIN'];
 
-function resultMessage(r: { __typename?: string; message?: string; problems?: { path: string; message: string }[] } | null | undefined): string | null {
-  if (!r || !('message' in r) || !r.message) return null;
-  return r.problems?.length ? r.problems.map((p) => `${p.path}: ${p.message}`).join('; ') : r.message;
-}
 
 export function ApiKeysPage() {
   const viewer = useViewer();
@@ -119,7 +115,7 @@ export function ApiKeysPage() {
     const res = await create({ input: { name: keyName, role: keyRole, expiresAt } });
     const r = res.data?.createApiKey;
     if (res.error) return setProblem(errorMessage(res.error)), false;
-    if (r?.__typename !== 'CreateApiKeyPayload') return setProblem(resultMessage(r) ?? 'The key was not created.'), false;
+    if (r?.__typename !== 'CreateApiKeyPayload') return setProblem(payloadProblem(r, 'CreateApiKeyPayload') ?? 'The key was not created.'), false;
     setSecret({ key: r.key, name: r.apiKey.name });
     return true;
   }
@@ -136,7 +132,7 @@ export function ApiKeysPage() {
   async function onRevoke(id: string, label: string) {
     if (!window.confirm(`Revoke ${label}? Anything using it stops working at once.`)) return;
     const res = await revoke({ id });
-    setProblem(res.error ? errorMessage(res.error) : res.data?.revokeApiKey.__typename === 'ApiKeyPayload' ? null : resultMessage(res.data?.revokeApiKey));
+    setProblem(res.error ? errorMessage(res.error) : payloadProblem(res.data?.revokeApiKey, 'ApiKeyPayload'));
   }
 
   // One mutation: the new key and the old one's revocation land together or not at all.
@@ -146,7 +142,7 @@ export function ApiKeysPage() {
     const res = await rotate({ id });
     const r = res.data?.rotateApiKey;
     if (res.error) return setProblem(errorMessage(res.error));
-    if (r?.__typename !== 'RotateApiKeyPayload') return setProblem(resultMessage(r) ?? 'The key was not rotated.');
+    if (r?.__typename !== 'RotateApiKeyPayload') return setProblem(payloadProblem(r, 'RotateApiKeyPayload') ?? 'The key was not rotated.');
     setSecret({ key: r.key, name: r.apiKey.name });
   }
 

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../graphql';
 import type { IntegrationKind } from '../graphql/graphql.ts';
-import { Empty, ErrorState, Loading, errorMessage } from '../components/states.tsx';
+import { Empty, ErrorState, Loading, errorMessage, payloadProblem } from '../components/states.tsx';
 import { formatInZone } from '../lib/format.ts';
 
 const IntegrationsDocument = graphql(`
@@ -96,11 +96,6 @@ const DeleteIntegrationDocument = graphql(`
 
 const KINDS: IntegrationKind[] = ['CGB_WHATSAPP', 'META_ADS', 'PANCAKE_POS', 'SUPABASE_STORAGE'];
 
-type Result = { __typename?: string; message?: string; problems?: { path: string; message: string }[] } | null | undefined;
-function failure(r: Result, ok: string): string | null {
-  if (!r || r.__typename === ok) return null;
-  return r.problems?.length ? r.problems.map((p) => `${p.path}: ${p.message}`).join('; ') : (r.message ?? 'failed');
-}
 
 function parseJsonObject(text: string, field: string): { ok: true; value: Record<string, unknown> | undefined } | { ok: false; message: string } {
   if (!text.trim()) return { ok: true, value: undefined };
@@ -133,7 +128,7 @@ export function IntegrationsPage() {
     if (!c.ok) return setProblem(c.message);
     if (!s.ok) return setProblem(s.message);
     const res = await create({ input: { kind, name: name.trim(), config: c.value, credentials: s.value } });
-    const msg = res.error ? errorMessage(res.error) : failure(res.data?.createIntegration, 'IntegrationPayload');
+    const msg = res.error ? errorMessage(res.error) : payloadProblem(res.data?.createIntegration, 'IntegrationPayload');
     if (msg) return setProblem(msg);
     setName('');
     setConfig('');
@@ -147,20 +142,20 @@ export function IntegrationsPage() {
     const s = parseJsonObject(text, 'Credentials');
     if (!s.ok || !s.value) return setProblem(s.ok ? 'Credentials must not be empty' : s.message);
     const res = await update({ id, input: { credentials: s.value } });
-    const msg = res.error ? errorMessage(res.error) : failure(res.data?.updateIntegration, 'IntegrationPayload');
+    const msg = res.error ? errorMessage(res.error) : payloadProblem(res.data?.updateIntegration, 'IntegrationPayload');
     setProblem(msg);
     if (!msg) setNotice(`Credentials of ${label} replaced.`);
   }
 
   async function onToggle(id: string, enabled: boolean) {
     const res = await update({ id, input: { enabled } });
-    setProblem(res.error ? errorMessage(res.error) : failure(res.data?.updateIntegration, 'IntegrationPayload'));
+    setProblem(res.error ? errorMessage(res.error) : payloadProblem(res.data?.updateIntegration, 'IntegrationPayload'));
   }
 
   async function onDelete(id: string, label: string) {
     if (!window.confirm(`Delete ${label}? Workflows using it will fail until another is set up.`)) return;
     const res = await remove({ id });
-    setProblem(res.error ? errorMessage(res.error) : failure(res.data?.deleteIntegration, 'DeleteIntegrationPayload'));
+    setProblem(res.error ? errorMessage(res.error) : payloadProblem(res.data?.deleteIntegration, 'DeleteIntegrationPayload'));
   }
 
   return (
