@@ -117,3 +117,18 @@ test('exports the current filter as CSV and NDJSON', async ({ signedIn: page }) 
   expect(records.length).toBe(expected);
   expect(records.every((r) => r.message.includes('invoice'))).toBe(true);
 });
+
+test('a filter checkbox answers at once on a slow machine, and the URL follows', async ({ signedIn: page }) => {
+  await page.goto(`/logs?workflow=${encodeURIComponent(workflowId)}`);
+  await expect(page.getByTestId('log-count')).toContainText(`of ${SEEDED.toLocaleString('en-US')}`);
+  // The router commits a URL change as a transition; on a busy CPU the checkbox used to snap
+  // back until it did (Playwright: "Clicking the checkbox did not change its state").
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 40 });
+  const error = page.getByRole('checkbox', { name: 'ERROR' });
+  await error.check();
+  await expect(page).toHaveURL(/level=ERROR/);
+  await error.uncheck();
+  await expect(page).not.toHaveURL(/level=/);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+});
