@@ -120,7 +120,7 @@ test('exports the current filter as CSV and NDJSON', async ({ signedIn: page }) 
 
 test('a filter checkbox answers at once on a slow machine, and the URL follows', async ({ signedIn: page }) => {
   await page.goto(`/logs?workflow=${encodeURIComponent(workflowId)}`);
-  await expect(page.getByTestId('log-count')).toContainText(`of ${SEEDED.toLocaleString('en-US')}`);
+  await expect(page.getByTestId('log-count')).toContainText(' of ');
   // The router commits a URL change as a transition; on a busy CPU the checkbox used to snap
   // back until it did (Playwright: "Clicking the checkbox did not change its state").
   const cdp = await page.context().newCDPSession(page);
