@@ -48,6 +48,10 @@ beforeAll(async () => {
   // Several entries share a millisecond, so the id tie-break of the keyset is exercised.
   await db.logEntry.createMany({ data: Array.from({ length: 45 }, (_, i) => ({ tenantId: t.id, level: 'INFO' as const, message: `line ${i}`, workflowId: workflowIds[i % 5], createdAt: new Date(base + Math.floor(i / 3) * 1000) })) });
   for (let i = 0; i < 11; i++) await db.integration.create({ data: { tenantId: t.id, kind: 'META_ADS', name: `acct ${i}` } });
+  for (let i = 0; i < 12; i++) {
+    const dest = await db.alertDestination.create({ data: { tenantId: t.id, name: `hook ${i}`, url: `https://93.184.216.${i}/h`, events: ['RUN_FAILED'] } });
+    await db.alertDelivery.createMany({ data: Array.from({ length: 3 }, (_, k) => ({ tenantId: t.id, destinationId: dest.id, event: 'RUN_FAILED' as const, payload: { k }, createdAt: new Date(Date.now() - k * 1000) })) });
+  }
   await db.metaAdInsight.createMany({ data: Array.from({ length: 30 }, (_, i) => ({ tenantId: t.id, accountId: 'a', adId: `ad${i % 4}`, date: day(Math.floor(i / 4)) })) });
   await db.posOrder.createMany({ data: Array.from({ length: 30 }, (_, i) => ({ tenantId: t.id, shopId: 's', orderId: `o${i}`, orderedAt: day(i % 9), localDate: day(i % 9) })) });
 });
@@ -204,6 +208,7 @@ describe('SQL queries per list field (no N+1)', () => {
     // INFO: the seeded lines, which all belong to a workflow (the walks above add WARN lines without one).
     ['logs with their workflows’ names', (n) => `{ logs(first: ${n}, filter: { levels: [INFO] }) { edges { node { id workflowName } } } }`, 2],
     ['integrations', (n) => `{ integrations(first: ${n}) { totalCount edges { node { id name hasCredentials } } } }`, 2],
+    ['alert destinations with their last deliveries, batched', (n) => `{ alertDestinations(first: ${n}) { edges { node { id deliveries(first: 2) { pageInfo { hasNextPage } edges { cursor node { id status payload createdAt } } } } } } }`, 2],
     ['apiKeys', (n) => `{ apiKeys(first: ${n}) { totalCount edges { node { id prefix } } } }`, 2],
     ['metaAdInsights', (n) => `{ metaAdInsights(first: ${n}) { totalCount edges { node { id date spend impressions } } } }`, 2],
     ['posOrders', (n) => `{ posOrders(first: ${n}) { totalCount edges { node { id localDate totalAmount } } } }`, 2],

@@ -7,13 +7,14 @@
 // destination id, never stored: it is shown once, in createAlertDestination's answer. An ADMIN
 // who lost it deletes the destination and creates a new one (a new id, so a new secret), which
 // also revokes the old secret — there is deliberately no query that shows it again.
+import DataLoader from 'dataloader';
 import type { AlertDelivery, AlertDestination } from '../generated/prisma/client.ts';
 import type { AlertEvent } from '../generated/prisma/enums.ts';
 import { destinationSecret } from '../engine/alerts.ts';
 import { NotFoundError, ValidationError, type InputProblem } from '../errors.ts';
 import { assertOutboundUrl } from '../security/outbound-guard.ts';
 import { builder } from './builder.ts';
-import { keysetConnection } from './connection.ts';
+import { checkPageArgs, encodeCursor, keysetConnection, type Connection } from './connection.ts';
 import { tenantOf, type GraphQLContext } from './context.ts';
 import { AlertDeliveryStatusEnum, AlertEventEnum } from './enums.ts';
 import { MUTATION_ERRORS } from './errors.ts';
@@ -35,6 +36,42 @@ const AlertDeliveryRef = builder.objectRef<AlertDelivery>('AlertDelivery').imple
   }),
 });
 
+type DeliveriesPage = Omit<Connection<AlertDelivery>, 'totalCount'>;
+const deliveryLoaders = new WeakMap<GraphQLContext, Map<number, DataLoader<string, DeliveriesPage>>>();
+
+/**
+ * The first page of deliveries of every destination in a list, in one query: a LATERAL read of
+ * each destination's newest rows (the (destinationId, createdAt) index), instead of a query per
+ * destination. Later pages are rare and run as their own keyset query, in the same order.
+ */
+function firstDeliveriesPage(ctx: GraphQLContext, destinationId: string, first: number): Promise<DeliveriesPage> {
+  let byFirst = deliveryLoaders.get(ctx);
+  if (!byFirst) deliveryLoaders.set(ctx, (byFirst = new Map()));
+  let loader = byFirst.get(first);
+  if (!loader) {
+    loader = new DataLoader<string, DeliveriesPage>(async (ids) => {
+      const rows = await ctx.db.$queryRaw<AlertDelivery[]>`
+        SELECT "page".* FROM unnest(${[...ids]}::uuid[]) AS "d"("id")
+        CROSS JOIN LATERAL (
+          SELECT * FROM "AlertDelivery"
+          WHERE "tenantId" = ${tenantOf(ctx)}::uuid AND "AlertDelivery"."destinationId" = "d"."id"
+          ORDER BY "createdAt" DESC, "id" DESC
+          LIMIT ${first + 1}
+        ) AS "page"`;
+      return ids.map((id) => {
+        const own = rows.filter((r) => r.destinationId === id);
+        const edges = own.slice(0, first).map((node) => ({ cursor: encodeCursor('AlertDelivery', { sort: node.createdAt, id: node.id }), node }));
+        return {
+          edges,
+          pageInfo: { hasNextPage: own.length > first, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+        };
+      });
+    });
+    byFirst.set(first, loader);
+  }
+  return loader.load(destinationId);
+}
+
 const AlertDestinationRef = builder.prismaNode('AlertDestination', {
   id: { field: 'id' },
   nullable: true,
@@ -52,15 +89,20 @@ const AlertDestinationRef = builder.prismaNode('AlertDestination', {
         type: AlertDeliveryRef,
         description: 'Newest first.',
         // A keyset page of its own (not a nested Prisma include: Prisma 7 loses nested cursor pages).
-        resolve: (d, args, ctx) => {
+        resolve: async (d, args, ctx) => {
           const where = { destinationId: d.id, tenantId: d.tenantId };
+          const count = () => ctx.db.alertDelivery.count({ where });
+          if (args.after == null && args.before == null && args.last == null) {
+            checkPageArgs(args, 100);
+            return { ...(await firstDeliveriesPage(ctx, d.id, args.first ?? 20)), totalCount: count };
+          }
           return keysetConnection<AlertDelivery>({
             kind: 'AlertDelivery',
             args,
             sortField: 'createdAt',
             keyOf: (x) => ({ sort: x.createdAt, id: x.id }),
             fetch: (page) => ctx.db.alertDelivery.findMany({ where: { AND: [where, page.where] }, orderBy: page.orderBy, take: page.take }),
-            count: () => ctx.db.alertDelivery.count({ where }),
+            count,
           });
         },
       },
