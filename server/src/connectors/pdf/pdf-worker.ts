@@ -72,9 +72,24 @@ export class PdfWorker {
     };
   }
 
+  /**
+   * A finished job stays in Redis for 24 h so that a re-run step reuses its result; the
+   * variables it was rendered with (names, passport numbers…) and the URL do not have to stay
+   * with it, so they are dropped from its data once the render is over, whatever its outcome.
+   * A worker killed mid-render never gets here, and the job it hands back still has them.
+   */
+  private async processJob(job: Job<PdfJobData>): Promise<PdfJobResult> {
+    try {
+      return await this.process(job.data);
+    } finally {
+      const { tenantId, executionId, storageKey, template } = job.data;
+      await job.updateData({ tenantId, executionId, storageKey, ...(template !== undefined ? { template } : {}) }).catch(() => {});
+    }
+  }
+
   async start(): Promise<void> {
     await this.renderer.start();
-    this.worker = new Worker<PdfJobData, PdfJobResult>(QUEUE_NAMES.pdf, (job: Job<PdfJobData>) => this.process(job.data), {
+    this.worker = new Worker<PdfJobData, PdfJobResult>(QUEUE_NAMES.pdf, (job: Job<PdfJobData>) => this.processJob(job), {
       connection: (this.connection = this.deps.connection.duplicate({ maxRetriesPerRequest: null })),
       prefix: bullPrefix(this.deps.redisPrefix),
       concurrency: this.deps.concurrency ?? this.deps.renderer.pagePoolSize,

@@ -15,7 +15,7 @@ import { createRedis } from '../../redis.ts';
 import { systemResolver, type HostResolver } from '../../security/outbound-guard.ts';
 import { LocalStorage } from '../storage/local.ts';
 import { makeStepContext } from '../test-context.ts';
-import { createPdfGenerateStep } from './generate-step.ts';
+import { createPdfGenerateStep, pdfJobId } from './generate-step.ts';
 import { PdfWorker } from './pdf-worker.ts';
 import { PdfRenderer } from './renderer.ts';
 import { TemplateStore, renderTemplate } from './templates.ts';
@@ -119,6 +119,9 @@ describe('pdf.generate through the pdf queue and worker', () => {
     expect(doc).toMatchObject({ tenantId: tenant.id, storageKey: out.storageKey, storageDriver: 'local', template: 'visa_certificate', sizeBytes: bytes.length, checksum: createHash('sha256').update(bytes).digest('hex') });
     expect(Math.abs(doc.linkExpiresAt.getTime() - Date.now() - 86_400_000)).toBeLessThan(60_000);
     expect((bytes.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length).toBe(1);
+    // The job stays 24 h for re-runs, without the personal data it was rendered from.
+    const job = await queue.getJob(pdfJobId(ctx.idempotencyKey));
+    expect(job!.data).toEqual({ tenantId: tenant.id, executionId: ctx.executionId, storageKey: out.storageKey, template: 'visa_certificate' });
     if (existsSync('/usr/bin/pdftotext')) {
       await writeFile(path.join(dir, 'v.pdf'), bytes);
       const text = execFileSync('/usr/bin/pdftotext', [path.join(dir, 'v.pdf'), '-']).toString();
