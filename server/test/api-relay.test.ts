@@ -233,6 +233,15 @@ describe('SQL queries per list field (no N+1)', () => {
     await db.workflow.update({ where: { id: workflowIds[4]! }, data: { deletedAt: null } });
   });
 
+  it('a cursor from before executions paged by createdAt (id only) still pages, by id', async () => {
+    const first = (await gql(`{ executions(first: 5) { edges { node { id } } } }`)).executions.edges;
+    const id = Buffer.from(first[4].node.id, 'base64').toString().split(':')[1]!;
+    const old = Buffer.from(JSON.stringify(['Execution', null, id])).toString('base64url');
+    const next = (await gql(`query($c: String) { executions(first: 10, after: $c) { edges { node { id } } } }`, { c: old })).executions.edges;
+    expect(next.length).toBeGreaterThan(0);
+    for (const e of next) expect(Buffer.from(e.node.id, 'base64').toString().split(':')[1]! < id).toBe(true);
+  });
+
   it('a later page is a keyset predicate on the cursor, not an offset', async () => {
     const cursor = (await gql(`{ executions(first: 5) { pageInfo { endCursor } } }`)).executions.pageInfo.endCursor;
     const { list } = await countQueries(`{ executions(first: 5, after: "${cursor}") { edges { node { id } } } }`);

@@ -21,7 +21,13 @@ export function errorMessage(error: CombinedError | Error | string): string {
   return error.message;
 }
 
-/** A mutation's answer when it is one of the union's error types. */
+/**
+ * A mutation's answer when it is one of the union's error types. Each document spells out
+ * `... on ValidationError { message problems { path message } } ... on Error { message }`
+ * rather than sharing a fragment on the Error interface: graphcache runs without the schema, so
+ * it cannot tell that ValidationError implements Error, and such a fragment's fields come back
+ * empty (tried: the alerts page then showed "failed" instead of the refused URL's problem).
+ */
 export type MutationResult = { __typename?: string; message?: string; problems?: { path: string; message: string }[] } | null | undefined;
 
 /**

@@ -71,6 +71,19 @@ export function checkPageArgs(args: PageArgs, maxSize: number): void {
   if (args.first != null && args.last != null) throw badInput('last', 'cannot be combined with first');
 }
 
+/**
+ * A first page built from the newest `first + 1` rows of one list, already in newest-first
+ * order (the batched first pages of nested lists load those themselves): the same edges and
+ * pageInfo as keysetConnection would give.
+ */
+export function firstPageOf<T>(kind: string, rows: T[], first: number, keyOf: (row: T) => Key): Omit<Connection<T>, 'totalCount'> {
+  const edges = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(kind, keyOf(node)), node }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: rows.length > first, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+  };
+}
+
 export async function keysetConnection<T>(opts: KeysetOptions<T>): Promise<Connection<T>> {
   const { args, kind, sortField, defaultSize = 20, maxSize = 100 } = opts;
   checkPageArgs(args, maxSize);

@@ -119,14 +119,16 @@ export function executionWhere(tenantId: string, filter: ExecutionFilter | null 
   return where;
 }
 
+/** Executions page newest first by (createdAt, id): the order their indexes hold. */
+export const executionKey = (e: WorkflowExecution) => ({ sort: e.createdAt, id: e.id });
+
 export function executionsConnection(ctx: GraphQLContext, info: GraphQLResolveInfo, args: PageArgs, where: Prisma.WorkflowExecutionWhereInput) {
   return keysetConnection<WorkflowExecution>({
     kind: 'Execution',
     args,
-    // Newest first by createdAt, which the (tenantId, …, createdAt, id) indexes are ordered by;
-    // for the engine's rows this is also id order (the id is a UUIDv7 of createdAt).
+    // For the engine's rows this is also id order (the id is a UUIDv7 of createdAt).
     sortField: 'createdAt',
-    keyOf: (e) => ({ sort: e.createdAt, id: e.id }),
+    keyOf: executionKey,
     fetch: (page) => ctx.db.workflowExecution.findMany({ ...queryFromInfo({ context: ctx, info, path: ['edges', 'node'] }), where: { AND: [where, page.where] }, orderBy: page.orderBy, take: page.take }),
     count: () => ctx.db.workflowExecution.count({ where }),
   });

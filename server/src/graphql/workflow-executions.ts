@@ -9,9 +9,9 @@ import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import { Prisma, type WorkflowExecution } from '../generated/prisma/client.ts';
-import { encodeCursor, type Connection } from './connection.ts';
+import { firstPageOf, type Connection } from './connection.ts';
 import { tenantOf, type GraphQLContext } from './context.ts';
-import type { ExecutionFilter } from './executions.ts';
+import { executionKey, type ExecutionFilter } from './executions.ts';
 
 type Page = Omit<Connection<WorkflowExecution>, 'totalCount'>;
 type Loader = DataLoader<string, Page>;
@@ -54,15 +54,9 @@ export function firstExecutionsPage(
       const rows = picked.length
         ? await ctx.db.workflowExecution.findMany({ ...selection, where: { id: { in: picked.map((p) => p.id) } }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] })
         : [];
-      return workflowIds.map((wf) => {
-        const own = rows.filter((r) => r.workflowId === wf);
-        const page = own.slice(0, first);
-        const edges = page.map((node) => ({ cursor: encodeCursor('Execution', { sort: node.createdAt, id: node.id }), node }));
-        return {
-          edges,
-          pageInfo: { hasNextPage: own.length > first, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
-        };
-      });
+      return workflowIds.map((wf) =>
+        firstPageOf('Execution', rows.filter((r) => r.workflowId === wf), first, executionKey),
+      );
     });
     byShape.set(key, loader);
   }
