@@ -15,11 +15,11 @@ const [command = 'start', ...rest] = process.argv.slice(2);
 
 const ENTRY = {
   start: 'server/src/dev/start.ts',
-  test: 'server/src/dev/test.ts',
-  bench: 'server/src/dev/bench.ts',
+  test: 'tools/src/dev/test.ts',
+  bench: 'tools/src/bench/bench.ts',
   admin: 'server/src/cli.ts',
-  loadtest: 'server/src/dev/loadtest.ts',
-  'prisma-generate': 'server/src/dev/prisma-generate.ts',
+  loadtest: 'tools/src/loadtest/loadtest.ts',
+  'prisma-generate': 'tools/src/dev/prisma-generate.ts',
 };
 
 function say(msg) {

@@ -12,8 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseMetricLine, type Metric } from './bench-metrics.ts';
-import { migrate } from '../migrate.ts';
-import { removeDir, startPostgres, startRedis, type Service } from './services.ts';
+import { migrate } from '../../../server/src/migrate.ts';
+import { removeDir, startPostgres, startRedis, type Service } from '../../../server/src/dev/services.ts';
 import { benchEngine } from './bench-engine.ts';
 import { benchProbe } from './bench-probe.ts';
 
