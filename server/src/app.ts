@@ -4,6 +4,7 @@ import type { Config, ProcessRole } from './config.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import type { Redis } from 'ioredis';
 import type { Logger } from './logger.ts';
+import type { Component } from './component.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { createFlowdeckYoga } from './graphql/yoga.ts';
 import { attachGraphQLWs } from './graphql/ws.ts';
@@ -22,11 +23,7 @@ import { assertOutboundUrl } from './security/outbound-guard.ts';
 import { createLogExportRoute } from './http/logs-export.ts';
 import { logMaintenanceTask } from './logs/nightly-task.ts';
 
-export interface Component {
-  name: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type { Component };
 
 export interface AppDeps {
   config: Config;

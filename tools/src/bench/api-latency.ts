@@ -1,7 +1,7 @@
 // A quick latency measurement of the main list fields (not a test: it prints numbers).
 // Starts private PostgreSQL and Redis under .data/api-latency, seeds one tenant with a
 // realistic amount of data, runs the api role, and times sequential requests over HTTP.
-//   node_modules/node/bin/node --import ./node_modules/tsx/dist/loader.mjs server/src/dev/api-latency.ts [requests=200]
+//   node_modules/node/bin/node --import ./node_modules/tsx/dist/loader.mjs tools/src/bench/api-latency.ts [requests=200]
 import { throwawaySecrets } from '../../../server/src/dev/secrets.ts';
 import { percentile } from './bench-metrics.ts';
 import path from 'node:path';

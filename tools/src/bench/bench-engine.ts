@@ -21,7 +21,7 @@ import { bullPrefix, createQueues, subscribeWhenReady } from '../../../server/sr
 import { RunWorker } from '../../../server/src/engine/run-worker.ts';
 import { reconcileWorkflowSchedule, ScheduleWorker } from '../../../server/src/engine/scheduler.ts';
 import { StepRegistry } from '../../../server/src/engine/steps/registry.ts';
-import type { BenchEnv } from './bench.ts';
+import type { BenchEnv } from './bench-env.ts';
 import { noopStep, RAW_QUEUE, REDIS_PREFIX, WORKER_CONCURRENCY } from './bench-engine-shared.ts';
 
 const RAW_JOBS = 20_000;

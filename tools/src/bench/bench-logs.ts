@@ -1,4 +1,4 @@
-// Logs benchmark: `npx tsx src/dev/bench-logs.ts` from server/ (or with DATABASE_URL and
+// Logs benchmark: `npx tsx src/bench/bench-logs.ts` from tools/ (or with DATABASE_URL and
 // REDIS_URL to use existing servers). Starts a private PostgreSQL and Redis under
 // .data/bench-logs, seeds BENCH_LOG_ROWS (default 10,000,000) log rows over 90 days and 5
 // tenants inside PostgreSQL (generate_series, secondary indexes rebuilt after the load), then

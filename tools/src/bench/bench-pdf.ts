@@ -2,7 +2,7 @@
 // render → local-storage upload → Document row → signed link) over 100 renders of a one-page
 // template, against raw page.setContent()+page.pdf() of the same HTML in the same Chromium, and
 // the peak memory of the worker (Node process + Chromium process tree).
-// Run: npm run bench (or node --import tsx server/src/dev/bench-pdf.ts). Uses DATABASE_URL and
+// Run: npm run bench (or node --import tsx tools/src/bench/bench-pdf.ts). Uses DATABASE_URL and
 // REDIS_URL when set; otherwise private services under .data/bench (wiped first).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { metric, percentile } from './bench-metrics.ts';

@@ -3,7 +3,7 @@
 // more executions per second than PostgreSQL takes writes divided by that number.
 import { createDb } from '../../../server/src/db.ts';
 import { createRedis } from '../../../server/src/redis.ts';
-import type { BenchEnv } from './bench.ts';
+import type { BenchEnv } from './bench-env.ts';
 /** Prints statements/s and publishes/s at concurrency 1 and 30. */
 export async function benchProbe(env: BenchEnv) {
   const db = createDb(env.databaseUrl, 30);
