@@ -20,6 +20,7 @@ const ENTRY = {
   admin: 'server/src/cli.ts',
   loadtest: 'tools/src/loadtest/loadtest.ts',
   'prisma-generate': 'tools/src/dev/prisma-generate.ts',
+  build: 'tools/src/build/build.ts',
 };
 
 function say(msg) {
@@ -96,7 +97,7 @@ if (!entry) {
   process.exit(2);
 }
 ensureDependencies();
-if (command !== 'prisma-generate') ensureSystemPackages();
+if (command !== 'prisma-generate' && command !== 'build') ensureSystemPackages();
 
 // The real binary, not node_modules/.bin/node: that is a shell wrapper that would not pass
 // signals on.

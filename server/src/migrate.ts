@@ -5,10 +5,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { productPath } from './paths.ts';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
+export const MIGRATIONS_DIR = productPath(import.meta.url, '../../prisma/migrations', './migrations');
 
 /** Any fixed 64-bit number works; every Flowdeck process that migrates takes the same lock. */
 const MIGRATION_LOCK_ID = 7_214_902_113;
