@@ -33,7 +33,7 @@ export interface AppDeps {
 }
 
 export interface RunningApp {
-  /** The HTTP port when the api role runs (useful with PORT=0). */
+  /** The HTTP port when the api role runs, else the probe server's (useful with PORT=0 / HEALTH_PORT=0). */
   port: number | undefined;
   stop(): Promise<void>;
 }
@@ -123,6 +123,18 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     );
   }
   if (roles.has('pdf-worker')) components.push(pdfWorkerComponent({ config, redis }));
+  if (!roles.has('api') && config.healthPort !== undefined) {
+    // Last, so /readyz answers only once the workers run. The same checks as the api's.
+    const probes = createHttpServer({ db, redis, host: config.host, port: config.healthPort });
+    components.push({
+      name: 'health-http',
+      start: async () => {
+        port = (await probes.start()).port;
+        logger.info({ port, host: config.host }, `health probes at http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/readyz`);
+      },
+      stop: () => probes.stop(),
+    });
+  }
 
   const started: Component[] = [];
   try {

@@ -10,6 +10,11 @@ export interface Config {
   roles: ProcessRole[];
   host: string;
   port: number;
+  /**
+   * Port of the probe server (/healthz, /readyz) of a process without the api role, so an
+   * orchestrator can ask workers too; undefined = none. The api role serves them on PORT.
+   */
+  healthPort: number | undefined;
   publicUrl: string;
   databaseUrl: string;
   databasePoolSize: number;
@@ -204,6 +209,7 @@ export function loadConfig(env: Env = process.env): Config {
     roles: parseRoles(e.str('FLOWDECK_ROLES', 'all'), e.problems),
     host: e.str('HOST', '127.0.0.1'),
     port,
+    healthPort: e.raw('HEALTH_PORT') ? e.int('HEALTH_PORT', 0, { min: 0, max: 65535 }) : undefined,
     publicUrl: e.url('PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port}`)!,
     databaseUrl,
     databasePoolSize: e.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 500 }),
