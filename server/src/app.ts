@@ -81,7 +81,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     ];
     // The dashboard's SPA fallback answers any unclaimed GET for HTML, so it stays the last route.
     const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port, routes: [...routes, createStaticHandler()] });
-    const ws = attachGraphQLWs({ server: http.server, yoga, authenticator, rateLimiter });
+    const ws = attachGraphQLWs({ server: http.server, yoga, authenticator, rateLimiter, maxPayloadBytes: config.graphql.maxBodyBytes });
     components.push({
       name: 'http',
       start: async () => {
