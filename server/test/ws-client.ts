@@ -31,11 +31,16 @@ export async function openWs(baseUrl: string) {
       frames.length
         ? Promise.resolve(frames.shift()!)
         : new Promise<Frame>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error('no frame within timeout')), timeoutMs);
-            waiters.push((f) => {
+            const waiter = (f: Frame) => {
               clearTimeout(timer);
               resolve(f);
-            });
+            };
+            // A waiter that timed out leaves the queue, so the next frame goes to the next next().
+            const timer = setTimeout(() => {
+              waiters.splice(waiters.indexOf(waiter), 1);
+              reject(new Error('no frame within timeout'));
+            }, timeoutMs);
+            waiters.push(waiter);
           }),
   };
 }

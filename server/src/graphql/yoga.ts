@@ -28,6 +28,7 @@ import type { RateLimiter } from './plugins/rate-limit.ts';
 import { useArmorLimits } from './plugins/use-armor-limits.ts';
 import { useBodyLimit } from './plugins/use-body-limit.ts';
 import { useCostLimit } from './plugins/use-cost-limit.ts';
+import { useKeyRevocation } from './plugins/use-key-revocation.ts';
 import { schema } from './schema.ts';
 
 const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'authorization'];
@@ -79,6 +80,7 @@ export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encrypti
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       useArmorLimits(limits),
       useCostLimit({ maxCost: limits.maxCost, exposeLimits: limits.introspection }),
+      useKeyRevocation({ authenticator, db }),
       ...(limits.introspection ? [] : [useDisableIntrospection()]),
     ],
     context: async (initial) => {
