@@ -28,6 +28,7 @@ import type { RateLimiter } from './plugins/rate-limit.ts';
 import { useArmorLimits } from './plugins/use-armor-limits.ts';
 import { useBodyLimit } from './plugins/use-body-limit.ts';
 import { useCostLimit } from './plugins/use-cost-limit.ts';
+import { useInputGuards } from './plugins/use-input-guards.ts';
 import { useKeyRevocation } from './plugins/use-key-revocation.ts';
 import { schema } from './schema.ts';
 
@@ -80,6 +81,7 @@ export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encrypti
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       useArmorLimits(limits),
       useCostLimit({ maxCost: limits.maxCost, exposeLimits: limits.introspection }),
+      useInputGuards(),
       useKeyRevocation({ authenticator, db }),
       ...(limits.introspection ? [] : [useDisableIntrospection()]),
     ],

@@ -32,8 +32,10 @@ export function encodeLogCursor(entry: LogCursor): string {
 
 export function decodeLogCursor(cursor: string): LogCursor {
   const m = /^L:(\d+):([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m) throw new ValidationError([{ path: 'after', message: 'is not a valid cursor' }]);
-  return { createdAt: new Date(Number(m[1])), id: m[2]! };
+  const createdAt = m ? new Date(Number(m[1])) : undefined;
+  // A time beyond what a Date holds (L:99999999999999999:…) failed in the query as "Unexpected error.".
+  if (!m || !UUID.test(m[2]!) || !Number.isFinite(createdAt!.getTime())) throw new ValidationError([{ path: 'after', message: 'is not a valid cursor' }]);
+  return { createdAt: createdAt!, id: m[2]! };
 }
 
 export function logWhere(tenantId: string, filter: LogFilter): Prisma.LogEntryWhereInput {
