@@ -6,6 +6,7 @@ import type { LogEntry } from '../generated/prisma/client.ts';
 import type { LogLevel } from '../generated/prisma/enums.ts';
 import { ValidationError } from '../errors.ts';
 import { LogLevel as LogLevels } from '../generated/prisma/enums.ts';
+import { INPUT_LIMITS, textTooLong } from '../security/input-limits.ts';
 
 const LEVELS = Object.values(LogLevels);
 
@@ -75,7 +76,8 @@ function checkFilter(filter: LogFilter): void {
     if (v && !(v instanceof Date && Number.isFinite(v.getTime()))) problems.push({ path: key, message: 'is not a valid date' });
   }
   if (filter.levels?.some((l) => !(LEVELS as readonly string[]).includes(l))) problems.push({ path: 'levels', message: `must be among ${LEVELS.join(', ')}` });
-  if ((filter.search?.length ?? 0) > 500) problems.push({ path: 'search', message: 'is longer than 500 characters' });
+  const search = textTooLong(filter.search, 'search', INPUT_LIMITS.searchChars);
+  if (search) problems.push(search);
   if (problems.length) throw new ValidationError(problems);
 }
 

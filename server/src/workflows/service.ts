@@ -9,6 +9,7 @@ import { reconcileWorkflowSchedule } from '../engine/scheduler.ts';
 import { ConflictError, NotFoundError, ValidationError, type InputProblem } from '../errors.ts';
 import { eventTopics, publishEvent } from '../events.ts';
 import { validateDefinition } from './definition.ts';
+import { INPUT_LIMITS, textTooLong } from '../security/input-limits.ts';
 import { scheduleIntervalProblem, scheduleProblems, timezoneProblem } from './schedule.ts';
 
 export interface WorkflowServiceDeps {
@@ -49,6 +50,8 @@ function problemsOf(merged: Required<Pick<WorkflowInput, 'name' | 'definition'>>
   const problems: InputProblem[] = [];
   const name = merged.name.trim();
   if (name.length === 0 || name.length > MAX_NAME) problems.push({ path: 'name', message: `must be 1 to ${MAX_NAME} characters` });
+  const description = textTooLong(merged.description, 'description', INPUT_LIMITS.descriptionChars);
+  if (description) problems.push(description);
   const def = validateDefinition(merged.definition);
   if (!def.ok) problems.push(...def.problems.map((p) => ({ path: `definition${p.path}`, message: p.message })));
   if (merged.timezone) {
@@ -112,13 +115,14 @@ export async function updateWorkflow(deps: WorkflowServiceDeps, tenantId: string
   const current = await findLive(deps.db, tenantId, id);
   const merged = {
     name: input.name ?? current.name,
+    description: input.description === undefined ? current.description : input.description,
     definition: input.definition ?? current.definition,
     schedule: input.schedule === undefined ? current.schedule : input.schedule,
     timezone: input.timezone === undefined ? current.timezone : input.timezone,
   };
   // Only what this update touches is reported, so an old stored row never blocks a rename.
   const problems = problemsOf(merged, current.tenant).filter(
-    (p) => (p.path === 'name' && input.name !== undefined) || (p.path.startsWith('definition') && input.definition !== undefined) || ((p.path === 'schedule' || p.path === 'timezone') && (input.schedule !== undefined || input.timezone !== undefined)),
+    (p) => (p.path === 'name' && input.name !== undefined) || (p.path === 'description' && input.description !== undefined) || (p.path.startsWith('definition') && input.definition !== undefined) || ((p.path === 'schedule' || p.path === 'timezone') && (input.schedule !== undefined || input.timezone !== undefined)),
   );
   if (problems.length) throw new ValidationError(problems, 'The workflow is invalid');
   const version = expectedVersion ?? current.version;
