@@ -23,6 +23,7 @@ import type { Logger } from '../logger.ts';
 import type { EngineDeps } from '../engine/executions.ts';
 import type { GraphQLContext, OpsSettings } from './context.ts';
 import type { FlowdeckPubSub } from './pubsub.ts';
+import { corsPolicy } from './plugins/cors.ts';
 import { maskError } from './plugins/mask-error.ts';
 import type { RateLimiter } from './plugins/rate-limit.ts';
 import { useArmorLimits } from './plugins/use-armor-limits.ts';
@@ -76,6 +77,7 @@ export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encrypti
     landingPage: false,
     logging: logger ? yogaLogging(logger) : true,
     maskedErrors: { maskError },
+    cors: corsPolicy(limits.corsOrigins),
     plugins: [
       useBodyLimit({ maxBytes: limits.maxBodyBytes }),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
