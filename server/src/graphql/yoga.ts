@@ -31,6 +31,7 @@ import { useBodyLimit } from './plugins/use-body-limit.ts';
 import { useCostLimit } from './plugins/use-cost-limit.ts';
 import { useInputGuards } from './plugins/use-input-guards.ts';
 import { useKeyRevocation } from './plugins/use-key-revocation.ts';
+import { withGraphiQLSecurityHeaders } from './plugins/use-security-headers.ts';
 import { schema } from './schema.ts';
 
 const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'authorization'];
@@ -66,6 +67,9 @@ function yogaLogging(logger: Logger) {
   };
 }
 
+// GraphiQL served from our own bundle, with a CSP that allows exactly its inline script.
+const graphiqlPage = withGraphiQLSecurityHeaders(renderGraphiQL);
+
 export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encryptionKey, ops, limits, rateLimiter, logger, graphiql = true }: YogaDeps): FlowdeckYoga {
   return createYoga<WsServerContext, GraphQLContext>({
     schema,
@@ -73,7 +77,7 @@ export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encrypti
     graphiql: graphiql ? { title: 'Flowdeck GraphQL', subscriptionsProtocol: 'WS' } : false,
     // GraphiQL served from our own bundle: Yoga's default loads it from a CDN, which fails
     // offline and would let a third-party script run next to operators' API keys.
-    renderGraphiQL,
+    renderGraphiQL: graphiqlPage.renderGraphiQL,
     landingPage: false,
     logging: logger ? yogaLogging(logger) : true,
     maskedErrors: { maskError },
@@ -85,6 +89,7 @@ export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encrypti
       useCostLimit({ maxCost: limits.maxCost, exposeLimits: limits.introspection }),
       useInputGuards(),
       useKeyRevocation({ authenticator, db }),
+      graphiqlPage.plugin,
       ...(limits.introspection ? [] : [useDisableIntrospection()]),
     ],
     context: async (initial) => {
