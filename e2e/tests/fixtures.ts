@@ -18,6 +18,16 @@ export interface Stack {
 
 export const test = base.extend<{ stack: Stack; signedIn: Page }>({
   baseURL: async ({}, use) => use(process.env.FLOWDECK_E2E_URL),
+  // The dashboard is served with a strict Content-Security-Policy (server/src/http/security-headers.ts):
+  // every test fails if any page of its browser context hit a violation (Chromium reports each on the console).
+  context: async ({ context }, use) => {
+    const violations: string[] = [];
+    const watch = (p: Page) => p.on('console', (m) => void (/Content Security Policy/i.test(m.text()) && violations.push(`${p.url()}: ${m.text()}`)));
+    context.pages().forEach(watch);
+    context.on('page', watch);
+    await use(context);
+    expect(violations, 'Content-Security-Policy violations').toEqual([]);
+  },
   stack: async ({}, use) => {
     const url = process.env.FLOWDECK_E2E_URL!;
     const apiKey = process.env.FLOWDECK_E2E_KEY!;

@@ -3,12 +3,16 @@ import { createWorkflow, setEnabled } from './api.ts';
 import { rowId, withDb } from './db.ts';
 
 test('visa status update: a scheduled run reaches the CGB simulator; the dashboard shows it complete with its logs live', async ({ signedIn: page, context, stack }) => {
-  const demo = await stack.graphql<{ workflows: { edges: { node: { name: string; definition: unknown } }[] } }>(
-    '{ workflows(first: 100, filter: { search: "visa" }) { edges { node { name definition } } } }',
+  const demo = await stack.graphql<{ workflows: { edges: { node: { id: string; name: string; definition: unknown } }[] } }>(
+    '{ workflows(first: 100, filter: { search: "visa" }) { edges { node { id name definition } } } }',
   );
-  const definition = demo.workflows.edges.find((e) => e.node.name === 'Visa status update')!.node.definition;
+  const demoWorkflow = demo.workflows.edges.find((e) => e.node.name === 'Visa status update')!.node;
+  const { definition, id: demoId } = demoWorkflow;
   // Every 15 seconds, so the first slot comes quickly; enabled only once both tabs watch (a slot
   // could otherwise fire before the page shows the empty state), disabled after the first run.
+  // The tenant's floor (60 s by default) is lowered first, as an operator would with
+  // `npm run admin -- tenants set --min-schedule-interval 15`.
+  await withDb(stack.databaseUrl, (db) => db.query(`UPDATE "Tenant" SET "minScheduleIntervalSeconds" = 15 WHERE id = (SELECT "tenantId" FROM "Workflow" WHERE id = $1)`, [rowId(demoId)]));
   const id = await createWorkflow(stack, { name: 'Visa status update (scheduled)', definition, schedule: '*/15 * * * * *', timezone: 'Asia/Manila', enabled: false });
 
   try {

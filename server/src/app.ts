@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from './logger.ts';
 import type { Component } from './component.ts';
 import { Authenticator } from './auth/authenticator.ts';
+import { KeyChanges } from './auth/key-changes.ts';
 import { createFlowdeckYoga } from './graphql/yoga.ts';
 import { attachGraphQLWs } from './graphql/ws.ts';
 import { createFlowdeckPubSub } from './graphql/pubsub.ts';
@@ -54,10 +55,11 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   let port: number | undefined;
 
   if (roles.has('api')) {
-    const authenticator = new Authenticator(db);
     const queues = createQueues(redis, config.redisPrefix);
     // Subscriber mode takes a connection of its own.
     const subscribeRedis = createRedis(config.redisUrl);
+    const keyChanges = new KeyChanges(redis, subscribeRedis, config.redisPrefix);
+    const authenticator = new Authenticator(db, { changes: keyChanges });
     const pubSub = createFlowdeckPubSub(redis, subscribeRedis, (err) => logger.warn({ err }, 'Redis (un)subscribe failed'));
     const rateLimiter = new RateLimiter(redis, config.redisPrefix, config.graphql.rateLimitPerMinute);
     const yoga = createFlowdeckYoga({
@@ -78,10 +80,11 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     ];
     // The dashboard's SPA fallback answers any unclaimed GET for HTML, so it stays the last route.
     const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port, routes: [...routes, createStaticHandler()] });
-    const ws = attachGraphQLWs({ server: http.server, yoga, authenticator, rateLimiter });
+    const ws = attachGraphQLWs({ server: http.server, yoga, authenticator, rateLimiter, maxPayloadBytes: config.graphql.maxBodyBytes });
     components.push({
       name: 'http',
       start: async () => {
+        await keyChanges.start();
         port = (await http.start()).port;
         logger.info({ port, host: config.host }, `GraphQL at http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/graphql`);
       },
@@ -89,6 +92,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
         await ws.stop();
         await http.stop();
         await authenticator.flush();
+        await keyChanges.stop();
         await queues.close();
         await subscribeRedis.quit().catch(() => subscribeRedis.disconnect());
       },

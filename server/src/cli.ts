@@ -15,6 +15,7 @@ const USAGE = `Usage: npm run admin -- <command> [options]
   migrate                                  apply pending migrations
   tenants create --name NAME --slug SLUG [--timezone ZONE] [--country CC]
   tenants list
+  tenants set --slug SLUG --min-schedule-interval SECONDS
   keys create --tenant SLUG --role ADMIN|OPERATOR|VIEWER [--name NAME] [--expires-days N]
   keys list --tenant SLUG
   keys revoke --prefix PREFIX
@@ -35,6 +36,7 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
     options: {
       name: { type: 'string' }, slug: { type: 'string' }, timezone: { type: 'string' }, country: { type: 'string' },
       tenant: { type: 'string' }, role: { type: 'string' }, 'expires-days': { type: 'string' }, prefix: { type: 'string' },
+      'min-schedule-interval': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -87,6 +89,15 @@ async function runCommand(
         data: { name: need(str('name'), 'name'), slug, timezone, defaultCountry: (str('country') ?? 'PH').toUpperCase() },
       });
       return out(`tenant ${t.slug} created (id ${t.id}, zone ${t.timezone})`);
+    }
+    case 'tenants set': {
+      const tenant = await tenantBySlug(need(str('slug'), 'slug'));
+      const raw = need(str('min-schedule-interval'), 'min-schedule-interval');
+      const seconds = Number(raw);
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) throw new UsageError('--min-schedule-interval must be whole seconds from 1 to 86400');
+      await db.tenant.update({ where: { id: tenant.id }, data: { minScheduleIntervalSeconds: seconds } });
+      // Applies to schedules written from now on; existing ones keep firing as they are.
+      return out(`tenant ${tenant.slug}: schedules may fire at most once every ${seconds} s`);
     }
     case 'tenants list': {
       for (const t of await db.tenant.findMany({ orderBy: { createdAt: 'asc' } })) out(`${t.slug}\t${t.name}\t${t.timezone}\t${t.id}`);

@@ -48,6 +48,8 @@ export interface Config {
     maxCost: number;
     rateLimitPerMinute: number;
     maxBodyBytes: number;
+    /** CORS_ORIGINS: browser origins other than our own that may call the API (exact matches). */
+    corsOrigins: string[];
   };
   logs: {
     retentionDays: number;
@@ -175,6 +177,22 @@ function redactUrl(v: string): string {
   return v.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
 }
 
+/** A comma list of exact origins (scheme://host[:port]); a wildcard is refused on purpose. */
+export function parseOrigins(value: string, problems: string[]): string[] {
+  const origins = value.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const o of origins) {
+    let ok = false;
+    try {
+      const u = new URL(o);
+      ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o;
+    } catch {
+      // reported below
+    }
+    if (!ok) problems.push(`CORS_ORIGINS must be a comma list of origins like https://app.example.com (no path, no wildcard), got "${o}"`);
+  }
+  return origins;
+}
+
 export function parseRoles(value: string, problems: string[]): ProcessRole[] {
   const roles = value
     .split(',')
@@ -240,6 +258,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxCost: e.int('GRAPHQL_MAX_COST', 15_000, { min: 10 }),
       rateLimitPerMinute: e.int('RATE_LIMIT_PER_MINUTE', 1_200, { min: 0 }),
       maxBodyBytes: e.int('GRAPHQL_MAX_BODY_BYTES', 1_000_000, { min: 1_000 }),
+      corsOrigins: parseOrigins(e.str('CORS_ORIGINS', ''), e.problems),
     },
     logs: {
       retentionDays: e.int('LOG_RETENTION_DAYS', 90, { min: 1, max: 3650 }),

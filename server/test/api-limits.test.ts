@@ -75,15 +75,42 @@ describe('armor limits', () => {
     const aliases = Array.from({ length: 16 }, (_, i) => `a${i}: viewer { role }`).join(' ');
     const tokens = `{ ${Array.from({ length: 2100 }, () => '__typename').join(' ')} }`;
     const costly = `{ ${Array.from({ length: 14 }, (_, i) => `w${i}: workflows(first: 100) { edges { node { ${'name description enabled schedule timezone version createdAt updatedAt '.repeat(1)} executions(first: 100) { edges { node { id status createdAt } } } } } }`).join(' ')} }`;
-    const expectations: [string, RegExp][] = [
-      [`{ executions(first: 1) { edges { node { ${deep} } } } }`, /depth/i],
-      [`{ ${aliases} }`, /alias/i],
-      [tokens, /token/i],
-      [costly, /cost/i],
+    const expectations: [string, RegExp, string][] = [
+      [`{ executions(first: 1) { edges { node { ${deep} } } } }`, /depth/i, 'DEPTH_LIMIT_EXCEEDED'],
+      [`{ ${aliases} }`, /alias/i, 'ALIAS_LIMIT_EXCEEDED'],
+      [tokens, /token/i, 'TOKEN_LIMIT_EXCEEDED'],
+      [costly, /cost/i, 'COST_LIMIT_EXCEEDED'],
     ];
-    for (const [doc, message] of expectations) {
+    for (const [doc, message, code] of expectations) {
       const res = await app.graphql(doc, {}, t.keys.VIEWER);
       expect(JSON.stringify(res.body), doc.slice(0, 60)).toMatch(message);
+      // A stable code, so a client need not parse the message (which hides the limits in production).
+      expect(res.body.errors?.map((e) => e.extensions?.code), doc.slice(0, 60)).toEqual([code]);
+      expect(res.body.data ?? null).toBeNull();
     }
+  });
+
+  // The same costly shape with its page sizes moved into variables (or their defaults) used to
+  // count each list as one row, so the cost limit let it through.
+  const COSTLY_WITH_VARIABLES = `query($w: Int, $e: Int = 100) { ${Array.from({ length: 14 }, (_, i) => `w${i}: workflows(first: $w) { edges { node { name description executions(first: $e) { edges { node { id status createdAt } } } } } }`).join(' ')} }`;
+
+  it('count page sizes given as variables, and variable defaults, in the cost', async () => {
+    const res = await app.graphql(COSTLY_WITH_VARIABLES, { w: 100 }, t.keys.VIEWER);
+    expect(res.body.errors?.map((e) => e.extensions?.code)).toEqual(['COST_LIMIT_EXCEEDED']);
+    expect(res.body.data ?? null).toBeNull();
+    // Small pages of the same document stay under the limit: it is the sizes that cost.
+    const small = await app.graphql(COSTLY_WITH_VARIABLES, { w: 2, e: 2 }, t.keys.VIEWER);
+    expect(small.body.errors).toBeUndefined();
+  });
+
+  it('apply the cost limit to subscriptions over SSE with their variables', async () => {
+    const doc = `subscription($n: Int!) { executionUpdated { ${Array.from({ length: 3 }, (_, i) => `a${i}: workflow { executions(first: $n) { edges { node { stepRuns { id name status output error } } } } }`).join(' ')} } }`;
+    const controller = new AbortController();
+    const res = await fetch(`${app.url}/graphql`, { method: 'POST', signal: controller.signal, headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${t.keys.VIEWER}` }, body: JSON.stringify({ query: doc, variables: { n: 100 } }) });
+    // Refused at once; an accepted subscription would send nothing until an event.
+    const reader = res.body!.getReader();
+    const first = await Promise.race([reader.read(), new Promise<{ value: undefined }>((r) => setTimeout(() => r({ value: undefined }), 3_000))]);
+    controller.abort();
+    expect(new TextDecoder().decode(first.value ?? new Uint8Array())).toContain('COST_LIMIT_EXCEEDED');
   });
 });

@@ -5,11 +5,14 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { ApiKeyRole } from '../generated/prisma/enums.ts';
 import { parseApiKey, secretMatches } from './api-keys.ts';
+import { KeyChanges, validUntilOf, type KeyChange } from './key-changes.ts';
 
 export interface Viewer {
   tenantId: string;
   apiKeyId: string;
   role: ApiKeyRole;
+  /** Epoch ms at which the key stops working (revocation after a rotation's overlap, or expiry); absent = no end. */
+  validUntil?: number;
 }
 
 interface KeyRow {
@@ -25,6 +28,8 @@ export interface AuthenticatorOptions {
   /** How long a key row may be served from memory; bounds how late a revocation takes effect. */
   cacheTtlMs?: number;
   lastUsedIntervalMs?: number;
+  /** Where revocations and rotations are announced to (and heard from) every api process. */
+  changes?: KeyChanges;
   now?: () => number;
 }
 
@@ -36,14 +41,24 @@ export class Authenticator {
   private readonly cacheTtlMs: number;
   private readonly lastUsedIntervalMs: number;
   private readonly now: () => number;
+  readonly changes: KeyChanges;
 
   constructor(
     private readonly db: PrismaClient,
-    { cacheTtlMs = 5_000, lastUsedIntervalMs = 60_000, now = Date.now }: AuthenticatorOptions = {},
+    { cacheTtlMs = 5_000, lastUsedIntervalMs = 60_000, now = Date.now, changes = new KeyChanges() }: AuthenticatorOptions = {},
   ) {
     this.cacheTtlMs = cacheTtlMs;
     this.lastUsedIntervalMs = lastUsedIntervalMs;
     this.now = now;
+    this.changes = changes;
+    // A change announced by any process (this one included) drops the cached row here.
+    changes.on((c) => this.forget(c.prefix));
+  }
+
+  /** Announces a revoked, rotated or re-dated key to every api process (after the row is written). */
+  async keyChanged(row: { id: string; prefix: string; revokedAt: Date | null; expiresAt: Date | null }): Promise<void> {
+    const change: KeyChange = { apiKeyId: row.id, prefix: row.prefix, validUntil: validUntilOf(row) };
+    await this.changes.publish(change);
   }
 
   /** Accepts `Bearer <key>` or a bare key. */
@@ -58,7 +73,8 @@ export class Authenticator {
     if (row.revokedAt && row.revokedAt.getTime() <= now) return null;
     if (row.expiresAt && row.expiresAt.getTime() <= now) return null;
     this.touch(row.id);
-    return { tenantId: row.tenantId, apiKeyId: row.id, role: row.role };
+    const validUntil = validUntilOf(row);
+    return { tenantId: row.tenantId, apiKeyId: row.id, role: row.role, ...(validUntil === null ? {} : { validUntil }) };
   }
 
   /** Drops a key from the cache at once (after revoking it in this process). */

@@ -17,6 +17,7 @@ import { runWrites, type NewExecution } from './run-writes.ts';
 import { triggerWorkflows, type TriggerWorkflow } from './trigger-workflows.ts';
 import { resolveDateRange } from '../workflows/date-range.ts';
 import type { Queues, RunJobData } from './queues.ts';
+import { INPUT_LIMITS, jsonTooLarge } from '../security/input-limits.ts';
 
 export const FINISHED_STATUSES: readonly ExecutionStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -161,6 +162,8 @@ async function findByIdempotencyKey(deps: EngineDeps, tenantId: string, key: str
 
 export async function triggerExecution(deps: EngineDeps, input: TriggerInput): Promise<TriggerResult> {
   const { db } = deps;
+  const context = jsonTooLarge(input.context, 'context', INPUT_LIMITS.contextBytes);
+  if (context) throw new ValidationError([context]);
   if (input.idempotencyKey !== undefined) {
     if (input.idempotencyKey.length < 1 || input.idempotencyKey.length > 200) {
       throw new ValidationError([{ path: 'idempotencyKey', message: 'must be 1 to 200 characters' }]);

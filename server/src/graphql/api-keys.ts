@@ -107,15 +107,15 @@ builder.mutationFields((t) => ({
         if (res.reason === 'missing') throw new NotFoundError('ApiKey', String(id));
         throw new ConflictError(res.reason === 'expired' ? 'The key has expired; create a new one instead' : 'The key is already revoked or being replaced');
       }
-      // This process stops accepting the old key at its new revokedAt at once; others within seconds.
-      ctx.authenticator?.forget(res.previous.prefix);
+      // Every api process learns the old key's end now (its subscriptions end then).
+      await ctx.authenticator?.keyChanged(res.previous);
       return res;
     },
   }),
   revokeApiKey: t.field({
     type: ApiKeyPayload,
     authScopes: { role: 'ADMIN' },
-    description: 'The key stops working at once in this process and within seconds in every other.',
+    description: 'The key stops working at once in every api process, and the subscriptions it opened end with an UNAUTHENTICATED error.',
     errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'RevokeApiKeyResult' } },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
@@ -124,8 +124,10 @@ builder.mutationFields((t) => ({
       const existing = await ctx.db.apiKey.findFirst({ where: { id: keyId, tenantId } });
       if (!existing) throw new NotFoundError('ApiKey', String(id));
       await revokeApiKey(ctx.db, tenantId, keyId);
-      ctx.authenticator?.forget(existing.prefix);
-      return { apiKey: await ctx.db.apiKey.findUniqueOrThrow({ where: { id: keyId } }) };
+      const apiKey = await ctx.db.apiKey.findUniqueOrThrow({ where: { id: keyId } });
+      // Every api process drops the key and ends the subscriptions it opened, at once.
+      await ctx.authenticator?.keyChanged(apiKey);
+      return { apiKey };
     },
   }),
 }));

@@ -37,6 +37,8 @@ export interface Connection<T> {
   totalCount: () => Promise<number>;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 function badInput(path: string, message: string): GraphQLError {
   return new GraphQLError(`${path} ${message}`, { extensions: { code: 'BAD_USER_INPUT', path } });
 }
@@ -48,7 +50,9 @@ export function encodeCursor(kind: string, key: Key): string {
 function decodeCursor(kind: string, cursor: string, argName: string): Key {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 3 && parsed[0] === kind && typeof parsed[2] === 'string' && (parsed[1] === null || Number.isFinite(parsed[1]))) {
+    // Every part is checked before it reaches a query: an id that is not a UUID or a time
+    // outside what a Date holds failed inside PostgreSQL as "Unexpected error.".
+    if (Array.isArray(parsed) && parsed.length === 3 && parsed[0] === kind && typeof parsed[2] === 'string' && UUID.test(parsed[2]) && (parsed[1] === null || Number.isFinite(new Date(parsed[1] as number).getTime()))) {
       return { id: parsed[2], sort: parsed[1] === null ? undefined : new Date(parsed[1] as number) };
     }
   } catch {

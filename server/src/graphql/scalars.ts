@@ -1,12 +1,17 @@
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import { builder } from './builder.ts';
 
+const MIN_INSTANT = new Date('0001-01-01T00:00:00Z').getTime();
+const MAX_INSTANT = new Date('9999-12-31T23:59:59.999Z').getTime();
+
 builder.scalarType('DateTime', {
   description: 'An instant as an ISO-8601 string with time zone, e.g. 2026-11-23T09:30:00.000Z.',
   serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(value as string).toISOString()),
   parseValue: (value) => {
     const d = typeof value === 'string' ? new Date(value) : new Date(NaN);
     if (Number.isNaN(d.getTime())) throw new GraphQLError('DateTime must be an ISO-8601 string', { extensions: { code: 'BAD_USER_INPUT' } });
+    // A Date holds ±275,760 years, PostgreSQL timestamps less: out-of-range instants failed in a query.
+    if (d.getTime() < MIN_INSTANT || d.getTime() > MAX_INSTANT) throw new GraphQLError('DateTime must be between years 1 and 9999', { extensions: { code: 'BAD_USER_INPUT' } });
     return d;
   },
 });

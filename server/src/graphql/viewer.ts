@@ -8,6 +8,9 @@ builder.prismaObject('Tenant', {
     slug: t.exposeString('slug'),
     timezone: t.exposeString('timezone', { description: 'IANA zone used for schedules and date ranges by default.' }),
     defaultCountry: t.exposeString('defaultCountry'),
+    minScheduleIntervalSeconds: t.exposeInt('minScheduleIntervalSeconds', {
+      description: 'Shortest time allowed between two fire times of a workflow schedule; a schedule that fires more often is refused.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });

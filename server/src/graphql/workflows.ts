@@ -15,6 +15,7 @@ import { CatchUpPolicyEnum, OverlapPolicyEnum } from './enums.ts';
 import { MUTATION_ERRORS, ProblemRef } from './errors.ts';
 import { ExecutionFilterInput, ExecutionRef, executionsConnection, executionWhere } from './executions.ts';
 import { localId, requireLocalId } from './ids.ts';
+import { INPUT_LIMITS, textTooLong } from '../security/input-limits.ts';
 
 /** The caller's tenant's zone, read once per request however many workflows ask for it. */
 const tenantZones = new WeakMap<GraphQLContext, Promise<string>>();
@@ -89,6 +90,8 @@ const WorkflowFilterInput = builder.inputType('WorkflowFilter', {
 function workflowWhere(tenantId: string, filter: { enabled?: boolean | null; search?: string | null } | null | undefined): Prisma.WorkflowWhereInput {
   const where: Prisma.WorkflowWhereInput = { tenantId, deletedAt: null };
   if (filter?.enabled != null) where.enabled = filter.enabled;
+  const tooLong = textTooLong(filter?.search, 'filter.search', INPUT_LIMITS.searchChars);
+  if (tooLong) throw new ValidationError([tooLong]);
   const words = filter?.search?.trim().split(/\s+/).filter(Boolean) ?? [];
   if (words.length) {
     where.AND = words.map((w) => ({ OR: [{ name: { contains: w, mode: 'insensitive' as const } }, { description: { contains: w, mode: 'insensitive' as const } }] }));

@@ -2,7 +2,8 @@
 // HTTP. Operations run through Yoga's envelope, so masking, armor limits and the schema's auth
 // apply exactly as over HTTP. The HTTP-only protections are redone here: the API key from
 // connectionParams.authToken at connection_init (a wrong one closes with 4403), re-checked and
-// rate-limited on every subscribe (a revoked key stops working on an open socket). GraphiQL
+// rate-limited on every subscribe (a revoked key stops working on an open socket), and the body
+// limit as the largest message (maxPayload). GraphiQL
 // cannot set connectionParams; it sends its headers panel with each operation
 // (payload.extensions.headers), which is accepted per operation instead. A socket without any
 // key may connect but, like an anonymous HTTP request, can run nothing that needs one.
@@ -20,6 +21,8 @@ export interface GraphQLWsDeps {
   yoga: FlowdeckYoga;
   authenticator: Authenticator;
   rateLimiter?: RateLimiter;
+  /** GRAPHQL_MAX_BODY_BYTES: the largest message accepted, as for an HTTP body. */
+  maxPayloadBytes: number;
 }
 
 interface ConnectionParams {
@@ -45,8 +48,10 @@ interface EnvelopedRoot {
   subscribe: (args: ExecutionArgs) => unknown;
 }
 
-export function attachGraphQLWs({ server, yoga, authenticator, rateLimiter }: GraphQLWsDeps) {
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+export function attachGraphQLWs({ server, yoga, authenticator, rateLimiter, maxPayloadBytes }: GraphQLWsDeps) {
+  // ws refuses a larger frame before buffering it and closes with 1009 (Message Too Big); its
+  // default (100 MiB) let a socket bypass the 1 MB body limit that HTTP enforces.
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: maxPayloadBytes });
   const disposable = useServer<ConnectionParams>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,

@@ -8,14 +8,14 @@
 //   victim's browser. `authorization` counts as such a header: it is never simple (browsers
 //   preflight it), which keeps curl/k6/partners with a key working without an extra header.
 //   Browsers without a key (GraphiQL's GETs) send `x-graphql-yoga-csrf`; JSON POSTs pass.
-// - Armor limits (depth, aliases, tokens, cost) run in parse/validate, so they apply to the
-//   WebSocket path too, which executes through this same envelope.
+// - Armor limits (depth, aliases, tokens) run in parse/validate and the cost limit in
+//   execute/subscribe (with the variables), so they apply to the WebSocket path too, which
+//   executes through this same envelope.
 // - Rate limits are per API key in Redis (RateLimiter); the body size limit runs before parsing.
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
-import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Authenticator, Viewer } from '../auth/authenticator.ts';
 import type { Config } from '../config.ts';
@@ -23,9 +23,15 @@ import type { Logger } from '../logger.ts';
 import type { EngineDeps } from '../engine/executions.ts';
 import type { GraphQLContext, OpsSettings } from './context.ts';
 import type { FlowdeckPubSub } from './pubsub.ts';
+import { corsPolicy } from './plugins/cors.ts';
 import { maskError } from './plugins/mask-error.ts';
 import type { RateLimiter } from './plugins/rate-limit.ts';
+import { useArmorLimits } from './plugins/use-armor-limits.ts';
 import { useBodyLimit } from './plugins/use-body-limit.ts';
+import { useCostLimit } from './plugins/use-cost-limit.ts';
+import { useInputGuards } from './plugins/use-input-guards.ts';
+import { useKeyRevocation } from './plugins/use-key-revocation.ts';
+import { withGraphiQLSecurityHeaders } from './plugins/use-security-headers.ts';
 import { schema } from './schema.ts';
 
 const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'authorization'];
@@ -51,17 +57,6 @@ export interface WsServerContext {
 
 export type FlowdeckYoga = YogaServerInstance<WsServerContext, GraphQLContext>;
 
-function armorPlugin(limits: Config['graphql']) {
-  return EnvelopArmorPlugin({
-    maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: limits.introspection },
-    maxAliases: { n: limits.maxAliases, exposeLimits: limits.introspection },
-    maxTokens: { n: limits.maxTokens, exposeLimits: limits.introspection },
-    costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true, exposeLimits: limits.introspection },
-    maxDirectives: { n: 50 },
-    blockFieldSuggestion: { enabled: !limits.introspection },
-  });
-}
-
 function yogaLogging(logger: Logger) {
   const log = logger.child({ component: 'graphql' });
   return {
@@ -72,6 +67,9 @@ function yogaLogging(logger: Logger) {
   };
 }
 
+// GraphiQL served from our own bundle, with a CSP that allows exactly its inline script.
+const graphiqlPage = withGraphiQLSecurityHeaders(renderGraphiQL);
+
 export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encryptionKey, ops, limits, rateLimiter, logger, graphiql = true }: YogaDeps): FlowdeckYoga {
   return createYoga<WsServerContext, GraphQLContext>({
     schema,
@@ -79,14 +77,19 @@ export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encrypti
     graphiql: graphiql ? { title: 'Flowdeck GraphQL', subscriptionsProtocol: 'WS' } : false,
     // GraphiQL served from our own bundle: Yoga's default loads it from a CDN, which fails
     // offline and would let a third-party script run next to operators' API keys.
-    renderGraphiQL,
+    renderGraphiQL: graphiqlPage.renderGraphiQL,
     landingPage: false,
     logging: logger ? yogaLogging(logger) : true,
     maskedErrors: { maskError },
+    cors: corsPolicy(limits.corsOrigins),
     plugins: [
       useBodyLimit({ maxBytes: limits.maxBodyBytes }),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
-      armorPlugin(limits),
+      useArmorLimits(limits),
+      useCostLimit({ maxCost: limits.maxCost, exposeLimits: limits.introspection }),
+      useInputGuards(),
+      useKeyRevocation({ authenticator, db }),
+      graphiqlPage.plugin,
       ...(limits.introspection ? [] : [useDisableIntrospection()]),
     ],
     context: async (initial) => {

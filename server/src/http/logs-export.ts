@@ -43,6 +43,8 @@ function parseDate(v: string | null, path: string, problems: { path: string; mes
 export function parseExportQuery(url: URL): { format: 'ndjson' | 'csv'; filter: LogFilter } {
   const q = url.searchParams;
   const problems: { path: string; message: string }[] = [];
+  // PostgreSQL text cannot hold U+0000: a NUL in any parameter would fail the query (a 500).
+  for (const [name, value] of q) if (value.includes('\0')) problems.push({ path: name, message: 'contains a NUL character (U+0000), which is not accepted' });
   const format = q.get('format') ?? 'ndjson';
   if (format !== 'ndjson' && format !== 'csv') problems.push({ path: 'format', message: 'must be ndjson or csv' });
   const levels = [...q.getAll('levels'), ...q.getAll('level')].flatMap((v) => v.split(',')).map((v) => v.trim().toUpperCase()).filter(Boolean);

@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { dashboardHeaders } from './security-headers.ts';
 import type { RouteHandler } from './server.ts';
 import { productPath } from '../paths.ts';
 
@@ -66,7 +67,7 @@ export function createStaticHandler({ root = CLIENT_DIST }: { root?: string } = 
       'content-length': file.size,
       'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
       'x-content-type-options': 'nosniff',
-      ...(filePath.endsWith('.html') ? { 'x-frame-options': 'DENY', 'referrer-policy': 'same-origin' } : {}),
+      ...(filePath.endsWith('.html') ? dashboardHeaders() : {}),
     });
     if (req.method === 'HEAD') {
       res.end();

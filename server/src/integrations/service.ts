@@ -6,6 +6,7 @@ import type { IntegrationKind } from '../generated/prisma/enums.ts';
 import { isUniqueViolation } from '../db.ts';
 import { ConflictError, NotFoundError, ValidationError, type InputProblem } from '../errors.ts';
 import { encryptJson } from './crypto.ts';
+import { INPUT_LIMITS, jsonTooLarge } from '../security/input-limits.ts';
 
 export interface IntegrationServiceDeps {
   db: PrismaClient;
@@ -28,6 +29,7 @@ function problemsOf(input: IntegrationInput): InputProblem[] {
   const problems: InputProblem[] = [];
   if (input.name !== undefined && (input.name.trim().length === 0 || input.name.length > 200)) problems.push({ path: 'name', message: 'must be 1 to 200 characters' });
   if (input.config !== undefined && !isObject(input.config)) problems.push({ path: 'config', message: 'must be a JSON object' });
+  for (const p of [jsonTooLarge(input.config, 'config', INPUT_LIMITS.configBytes), jsonTooLarge(input.credentials, 'credentials', INPUT_LIMITS.credentialsBytes)]) if (p) problems.push(p);
   if (input.credentials !== undefined && input.credentials !== null && !isObject(input.credentials)) problems.push({ path: 'credentials', message: 'must be a JSON object or null' });
   return problems;
 }

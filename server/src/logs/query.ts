@@ -6,6 +6,7 @@ import type { LogEntry } from '../generated/prisma/client.ts';
 import type { LogLevel } from '../generated/prisma/enums.ts';
 import { ValidationError } from '../errors.ts';
 import { LogLevel as LogLevels } from '../generated/prisma/enums.ts';
+import { INPUT_LIMITS, textTooLong } from '../security/input-limits.ts';
 
 const LEVELS = Object.values(LogLevels);
 
@@ -32,8 +33,10 @@ export function encodeLogCursor(entry: LogCursor): string {
 
 export function decodeLogCursor(cursor: string): LogCursor {
   const m = /^L:(\d+):([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m) throw new ValidationError([{ path: 'after', message: 'is not a valid cursor' }]);
-  return { createdAt: new Date(Number(m[1])), id: m[2]! };
+  const createdAt = m ? new Date(Number(m[1])) : undefined;
+  // A time beyond what a Date holds (L:99999999999999999:…) failed in the query as "Unexpected error.".
+  if (!m || !UUID.test(m[2]!) || !Number.isFinite(createdAt!.getTime())) throw new ValidationError([{ path: 'after', message: 'is not a valid cursor' }]);
+  return { createdAt: createdAt!, id: m[2]! };
 }
 
 export function logWhere(tenantId: string, filter: LogFilter): Prisma.LogEntryWhereInput {
@@ -73,7 +76,8 @@ function checkFilter(filter: LogFilter): void {
     if (v && !(v instanceof Date && Number.isFinite(v.getTime()))) problems.push({ path: key, message: 'is not a valid date' });
   }
   if (filter.levels?.some((l) => !(LEVELS as readonly string[]).includes(l))) problems.push({ path: 'levels', message: `must be among ${LEVELS.join(', ')}` });
-  if ((filter.search?.length ?? 0) > 500) problems.push({ path: 'search', message: 'is longer than 500 characters' });
+  const search = textTooLong(filter.search, 'search', INPUT_LIMITS.searchChars);
+  if (search) problems.push(search);
   if (problems.length) throw new ValidationError(problems);
 }
 

@@ -4,6 +4,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import schema from './definition.schema.json' with { type: 'json' };
+import { INPUT_LIMITS, jsonTooLarge } from '../security/input-limits.ts';
 
 export type StepType = 'whatsapp.send' | 'pdf.generate' | 'meta.insights.sync' | 'pos.orders.sync' | 'sales.daily.sync' | 'delay' | 'log';
 
@@ -63,6 +64,9 @@ function describe(e: ErrorObject): DefinitionProblem {
 }
 
 export function validateDefinition(input: unknown): DefinitionValidation {
+  // Checked first: a definition is stored, copied into every revision and read by every run.
+  const tooLarge = jsonTooLarge(input, '', INPUT_LIMITS.definitionBytes);
+  if (tooLarge) return { ok: false, problems: [tooLarge] };
   if (validate(input)) {
     const problems = extraChecks(input);
     return problems.length ? { ok: false, problems } : { ok: true, definition: input };

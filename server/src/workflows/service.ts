@@ -9,7 +9,8 @@ import { reconcileWorkflowSchedule } from '../engine/scheduler.ts';
 import { ConflictError, NotFoundError, ValidationError, type InputProblem } from '../errors.ts';
 import { eventTopics, publishEvent } from '../events.ts';
 import { validateDefinition } from './definition.ts';
-import { scheduleProblems, timezoneProblem } from './schedule.ts';
+import { INPUT_LIMITS, textTooLong } from '../security/input-limits.ts';
+import { scheduleIntervalProblem, scheduleProblems, timezoneProblem } from './schedule.ts';
 
 export interface WorkflowServiceDeps {
   db: PrismaClient;
@@ -31,17 +32,26 @@ export interface WorkflowInput {
 
 const MAX_NAME = 200;
 
-async function findLive(db: PrismaClient, tenantId: string, id: string): Promise<Workflow & { tenant: { timezone: string } }> {
-  const wf = await db.workflow.findFirst({ where: { id, tenantId, deletedAt: null }, include: { tenant: { select: { timezone: true } } } });
+interface TenantRules {
+  timezone: string;
+  minScheduleIntervalSeconds: number;
+}
+
+const TENANT_RULES = { timezone: true, minScheduleIntervalSeconds: true } as const;
+
+async function findLive(db: PrismaClient, tenantId: string, id: string): Promise<Workflow & { tenant: TenantRules }> {
+  const wf = await db.workflow.findFirst({ where: { id, tenantId, deletedAt: null }, include: { tenant: { select: TENANT_RULES } } });
   if (!wf) throw new NotFoundError('Workflow', id);
   return wf;
 }
 
 /** Every problem of the workflow as it would be after the write, with paths into the input. */
-function problemsOf(merged: Required<Pick<WorkflowInput, 'name' | 'definition'>> & WorkflowInput, tenantZone: string): InputProblem[] {
+function problemsOf(merged: Required<Pick<WorkflowInput, 'name' | 'definition'>> & WorkflowInput, tenant: TenantRules): InputProblem[] {
   const problems: InputProblem[] = [];
   const name = merged.name.trim();
   if (name.length === 0 || name.length > MAX_NAME) problems.push({ path: 'name', message: `must be 1 to ${MAX_NAME} characters` });
+  const description = textTooLong(merged.description, 'description', INPUT_LIMITS.descriptionChars);
+  if (description) problems.push(description);
   const def = validateDefinition(merged.definition);
   if (!def.ok) problems.push(...def.problems.map((p) => ({ path: `definition${p.path}`, message: p.message })));
   if (merged.timezone) {
@@ -49,8 +59,13 @@ function problemsOf(merged: Required<Pick<WorkflowInput, 'name' | 'definition'>>
     if (zone) problems.push(zone);
   }
   if (merged.schedule) {
-    const zone = merged.timezone ?? tenantZone;
-    if (!timezoneProblem(zone)) problems.push(...scheduleProblems(merged.schedule, zone));
+    const zone = merged.timezone ?? tenant.timezone;
+    if (!timezoneProblem(zone)) {
+      const cron = scheduleProblems(merged.schedule, zone);
+      problems.push(...cron);
+      const tooOften = cron.length ? null : scheduleIntervalProblem(merged.schedule, zone, tenant.minScheduleIntervalSeconds);
+      if (tooOften) problems.push(tooOften);
+    }
   }
   return problems;
 }
@@ -71,8 +86,8 @@ function normalise(input: WorkflowInput) {
 
 export async function createWorkflow(deps: WorkflowServiceDeps, tenantId: string, raw: WorkflowInput & { name: string; definition: unknown }): Promise<Workflow> {
   const input = normalise(raw);
-  const tenant = await deps.db.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { timezone: true } });
-  const problems = problemsOf({ ...input, name: input.name ?? '', definition: input.definition }, tenant.timezone);
+  const tenant = await deps.db.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: TENANT_RULES });
+  const problems = problemsOf({ ...input, name: input.name ?? '', definition: input.definition }, tenant);
   if (problems.length) throw new ValidationError(problems, 'The workflow is invalid');
   const wf = await deps.db.workflow.create({
     data: {
@@ -100,13 +115,14 @@ export async function updateWorkflow(deps: WorkflowServiceDeps, tenantId: string
   const current = await findLive(deps.db, tenantId, id);
   const merged = {
     name: input.name ?? current.name,
+    description: input.description === undefined ? current.description : input.description,
     definition: input.definition ?? current.definition,
     schedule: input.schedule === undefined ? current.schedule : input.schedule,
     timezone: input.timezone === undefined ? current.timezone : input.timezone,
   };
   // Only what this update touches is reported, so an old stored row never blocks a rename.
-  const problems = problemsOf(merged, current.tenant.timezone).filter(
-    (p) => (p.path === 'name' && input.name !== undefined) || (p.path.startsWith('definition') && input.definition !== undefined) || ((p.path === 'schedule' || p.path === 'timezone') && (input.schedule !== undefined || input.timezone !== undefined)),
+  const problems = problemsOf(merged, current.tenant).filter(
+    (p) => (p.path === 'name' && input.name !== undefined) || (p.path === 'description' && input.description !== undefined) || (p.path.startsWith('definition') && input.definition !== undefined) || ((p.path === 'schedule' || p.path === 'timezone') && (input.schedule !== undefined || input.timezone !== undefined)),
   );
   if (problems.length) throw new ValidationError(problems, 'The workflow is invalid');
   const version = expectedVersion ?? current.version;

@@ -1887,6 +1887,7 @@ export const TenantScalarFieldEnum = {
   timezone: 'timezone',
   defaultCountry: 'defaultCountry',
   logRetention: 'logRetention',
+  minScheduleIntervalSeconds: 'minScheduleIntervalSeconds',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
@@ -2308,6 +2309,20 @@ export type EnumQueryModeFieldRefInput<$PrismaModel> = FieldRefInputType<$Prisma
 
 
 /**
+ * Reference to a field of type 'Int'
+ */
+export type IntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Int'>
+    
+
+
+/**
+ * Reference to a field of type 'Int[]'
+ */
+export type ListIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Int[]'>
+    
+
+
+/**
  * Reference to a field of type 'DateTime'
  */
 export type DateTimeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'DateTime'>
@@ -2381,20 +2396,6 @@ export type EnumCatchUpPolicyFieldRefInput<$PrismaModel> = FieldRefInputType<$Pr
  * Reference to a field of type 'CatchUpPolicy[]'
  */
 export type ListEnumCatchUpPolicyFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'CatchUpPolicy[]'>
-    
-
-
-/**
- * Reference to a field of type 'Int'
- */
-export type IntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Int'>
-    
-
-
-/**
- * Reference to a field of type 'Int[]'
- */
-export type ListIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Int[]'>
     
 
 

@@ -95,6 +95,7 @@ export const TenantScalarFieldEnum = {
   timezone: 'timezone',
   defaultCountry: 'defaultCountry',
   logRetention: 'logRetention',
+  minScheduleIntervalSeconds: 'minScheduleIntervalSeconds',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const

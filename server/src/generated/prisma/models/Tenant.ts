@@ -20,8 +20,18 @@ export type TenantModel = runtime.Types.Result.DefaultSelection<Prisma.$TenantPa
 
 export type AggregateTenant = {
   _count: TenantCountAggregateOutputType | null
+  _avg: TenantAvgAggregateOutputType | null
+  _sum: TenantSumAggregateOutputType | null
   _min: TenantMinAggregateOutputType | null
   _max: TenantMaxAggregateOutputType | null
+}
+
+export type TenantAvgAggregateOutputType = {
+  minScheduleIntervalSeconds: number | null
+}
+
+export type TenantSumAggregateOutputType = {
+  minScheduleIntervalSeconds: number | null
 }
 
 export type TenantMinAggregateOutputType = {
@@ -30,6 +40,7 @@ export type TenantMinAggregateOutputType = {
   slug: string | null
   timezone: string | null
   defaultCountry: string | null
+  minScheduleIntervalSeconds: number | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -40,6 +51,7 @@ export type TenantMaxAggregateOutputType = {
   slug: string | null
   timezone: string | null
   defaultCountry: string | null
+  minScheduleIntervalSeconds: number | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -51,11 +63,20 @@ export type TenantCountAggregateOutputType = {
   timezone: number
   defaultCountry: number
   logRetention: number
+  minScheduleIntervalSeconds: number
   createdAt: number
   updatedAt: number
   _all: number
 }
 
+
+export type TenantAvgAggregateInputType = {
+  minScheduleIntervalSeconds?: true
+}
+
+export type TenantSumAggregateInputType = {
+  minScheduleIntervalSeconds?: true
+}
 
 export type TenantMinAggregateInputType = {
   id?: true
@@ -63,6 +84,7 @@ export type TenantMinAggregateInputType = {
   slug?: true
   timezone?: true
   defaultCountry?: true
+  minScheduleIntervalSeconds?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -73,6 +95,7 @@ export type TenantMaxAggregateInputType = {
   slug?: true
   timezone?: true
   defaultCountry?: true
+  minScheduleIntervalSeconds?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -84,6 +107,7 @@ export type TenantCountAggregateInputType = {
   timezone?: true
   defaultCountry?: true
   logRetention?: true
+  minScheduleIntervalSeconds?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -127,6 +151,18 @@ export type TenantAggregateArgs<ExtArgs extends runtime.Types.Extensions.Interna
   /**
    * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
    * 
+   * Select which fields to average
+  **/
+  _avg?: TenantAvgAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
+   * Select which fields to sum
+  **/
+  _sum?: TenantSumAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
    * Select which fields to find the minimum value
   **/
   _min?: TenantMinAggregateInputType
@@ -157,6 +193,8 @@ export type TenantGroupByArgs<ExtArgs extends runtime.Types.Extensions.InternalA
   take?: number
   skip?: number
   _count?: TenantCountAggregateInputType | true
+  _avg?: TenantAvgAggregateInputType
+  _sum?: TenantSumAggregateInputType
   _min?: TenantMinAggregateInputType
   _max?: TenantMaxAggregateInputType
 }
@@ -168,9 +206,12 @@ export type TenantGroupByOutputType = {
   timezone: string
   defaultCountry: string
   logRetention: runtime.JsonValue | null
+  minScheduleIntervalSeconds: number
   createdAt: Date
   updatedAt: Date
   _count: TenantCountAggregateOutputType | null
+  _avg: TenantAvgAggregateOutputType | null
+  _sum: TenantSumAggregateOutputType | null
   _min: TenantMinAggregateOutputType | null
   _max: TenantMaxAggregateOutputType | null
 }
@@ -200,6 +241,7 @@ export type TenantWhereInput = {
   timezone?: Prisma.StringFilter<"Tenant"> | string
   defaultCountry?: Prisma.StringFilter<"Tenant"> | string
   logRetention?: Prisma.JsonNullableFilter<"Tenant">
+  minScheduleIntervalSeconds?: Prisma.IntFilter<"Tenant"> | number
   createdAt?: Prisma.DateTimeFilter<"Tenant"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Tenant"> | Date | string
   apiKeys?: Prisma.ApiKeyListRelationFilter
@@ -227,6 +269,7 @@ export type TenantOrderByWithRelationInput = {
   timezone?: Prisma.SortOrder
   defaultCountry?: Prisma.SortOrder
   logRetention?: Prisma.SortOrderInput | Prisma.SortOrder
+  minScheduleIntervalSeconds?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   apiKeys?: Prisma.ApiKeyOrderByRelationAggregateInput
@@ -257,6 +300,7 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   timezone?: Prisma.StringFilter<"Tenant"> | string
   defaultCountry?: Prisma.StringFilter<"Tenant"> | string
   logRetention?: Prisma.JsonNullableFilter<"Tenant">
+  minScheduleIntervalSeconds?: Prisma.IntFilter<"Tenant"> | number
   createdAt?: Prisma.DateTimeFilter<"Tenant"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Tenant"> | Date | string
   apiKeys?: Prisma.ApiKeyListRelationFilter
@@ -284,11 +328,14 @@ export type TenantOrderByWithAggregationInput = {
   timezone?: Prisma.SortOrder
   defaultCountry?: Prisma.SortOrder
   logRetention?: Prisma.SortOrderInput | Prisma.SortOrder
+  minScheduleIntervalSeconds?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.TenantCountOrderByAggregateInput
+  _avg?: Prisma.TenantAvgOrderByAggregateInput
   _max?: Prisma.TenantMaxOrderByAggregateInput
   _min?: Prisma.TenantMinOrderByAggregateInput
+  _sum?: Prisma.TenantSumOrderByAggregateInput
 }
 
 export type TenantScalarWhereWithAggregatesInput = {
@@ -301,6 +348,7 @@ export type TenantScalarWhereWithAggregatesInput = {
   timezone?: Prisma.StringWithAggregatesFilter<"Tenant"> | string
   defaultCountry?: Prisma.StringWithAggregatesFilter<"Tenant"> | string
   logRetention?: Prisma.JsonNullableWithAggregatesFilter<"Tenant">
+  minScheduleIntervalSeconds?: Prisma.IntWithAggregatesFilter<"Tenant"> | number
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Tenant"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Tenant"> | Date | string
 }
@@ -312,6 +360,7 @@ export type TenantCreateInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -339,6 +388,7 @@ export type TenantUncheckedCreateInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -366,6 +416,7 @@ export type TenantUpdateInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -393,6 +444,7 @@ export type TenantUncheckedUpdateInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -420,6 +472,7 @@ export type TenantCreateManyInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -431,6 +484,7 @@ export type TenantUpdateManyMutationInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -442,6 +496,7 @@ export type TenantUncheckedUpdateManyInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -453,8 +508,13 @@ export type TenantCountOrderByAggregateInput = {
   timezone?: Prisma.SortOrder
   defaultCountry?: Prisma.SortOrder
   logRetention?: Prisma.SortOrder
+  minScheduleIntervalSeconds?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+}
+
+export type TenantAvgOrderByAggregateInput = {
+  minScheduleIntervalSeconds?: Prisma.SortOrder
 }
 
 export type TenantMaxOrderByAggregateInput = {
@@ -463,6 +523,7 @@ export type TenantMaxOrderByAggregateInput = {
   slug?: Prisma.SortOrder
   timezone?: Prisma.SortOrder
   defaultCountry?: Prisma.SortOrder
+  minScheduleIntervalSeconds?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -473,8 +534,13 @@ export type TenantMinOrderByAggregateInput = {
   slug?: Prisma.SortOrder
   timezone?: Prisma.SortOrder
   defaultCountry?: Prisma.SortOrder
+  minScheduleIntervalSeconds?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+}
+
+export type TenantSumOrderByAggregateInput = {
+  minScheduleIntervalSeconds?: Prisma.SortOrder
 }
 
 export type TenantScalarRelationFilter = {
@@ -484,6 +550,14 @@ export type TenantScalarRelationFilter = {
 
 export type StringFieldUpdateOperationsInput = {
   set?: string
+}
+
+export type IntFieldUpdateOperationsInput = {
+  set?: number
+  increment?: number
+  decrement?: number
+  multiply?: number
+  divide?: number
 }
 
 export type DateTimeFieldUpdateOperationsInput = {
@@ -721,6 +795,7 @@ export type TenantCreateWithoutApiKeysInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   integrations?: Prisma.IntegrationCreateNestedManyWithoutTenantInput
@@ -747,6 +822,7 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   integrations?: Prisma.IntegrationUncheckedCreateNestedManyWithoutTenantInput
@@ -789,6 +865,7 @@ export type TenantUpdateWithoutApiKeysInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   integrations?: Prisma.IntegrationUpdateManyWithoutTenantNestedInput
@@ -815,6 +892,7 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   integrations?: Prisma.IntegrationUncheckedUpdateManyWithoutTenantNestedInput
@@ -841,6 +919,7 @@ export type TenantCreateWithoutIntegrationsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -867,6 +946,7 @@ export type TenantUncheckedCreateWithoutIntegrationsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -909,6 +989,7 @@ export type TenantUpdateWithoutIntegrationsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -935,6 +1016,7 @@ export type TenantUncheckedUpdateWithoutIntegrationsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -961,6 +1043,7 @@ export type TenantCreateWithoutWorkflowsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -987,6 +1070,7 @@ export type TenantUncheckedCreateWithoutWorkflowsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -1029,6 +1113,7 @@ export type TenantUpdateWithoutWorkflowsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -1055,6 +1140,7 @@ export type TenantUncheckedUpdateWithoutWorkflowsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -1081,6 +1167,7 @@ export type TenantCreateWithoutExecutionsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -1107,6 +1194,7 @@ export type TenantUncheckedCreateWithoutExecutionsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -1149,6 +1237,7 @@ export type TenantUpdateWithoutExecutionsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -1175,6 +1264,7 @@ export type TenantUncheckedUpdateWithoutExecutionsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -1201,6 +1291,7 @@ export type TenantCreateWithoutStepRunsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -1227,6 +1318,7 @@ export type TenantUncheckedCreateWithoutStepRunsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -1269,6 +1361,7 @@ export type TenantUpdateWithoutStepRunsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -1295,6 +1388,7 @@ export type TenantUncheckedUpdateWithoutStepRunsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -1321,6 +1415,7 @@ export type TenantCreateWithoutLogEntriesInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -1347,6 +1442,7 @@ export type TenantUncheckedCreateWithoutLogEntriesInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -1389,6 +1485,7 @@ export type TenantUpdateWithoutLogEntriesInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -1415,6 +1512,7 @@ export type TenantUncheckedUpdateWithoutLogEntriesInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -1441,6 +1539,7 @@ export type TenantCreateWithoutOutboundMessagesInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -1467,6 +1566,7 @@ export type TenantUncheckedCreateWithoutOutboundMessagesInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -1509,6 +1609,7 @@ export type TenantUpdateWithoutOutboundMessagesInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -1535,6 +1636,7 @@ export type TenantUncheckedUpdateWithoutOutboundMessagesInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -1561,6 +1663,7 @@ export type TenantCreateWithoutDocumentsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -1587,6 +1690,7 @@ export type TenantUncheckedCreateWithoutDocumentsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -1629,6 +1733,7 @@ export type TenantUpdateWithoutDocumentsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -1655,6 +1760,7 @@ export type TenantUncheckedUpdateWithoutDocumentsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -1681,6 +1787,7 @@ export type TenantCreateWithoutMetaAdAccountsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -1707,6 +1814,7 @@ export type TenantUncheckedCreateWithoutMetaAdAccountsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -1749,6 +1857,7 @@ export type TenantUpdateWithoutMetaAdAccountsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -1775,6 +1884,7 @@ export type TenantUncheckedUpdateWithoutMetaAdAccountsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -1801,6 +1911,7 @@ export type TenantCreateWithoutMetaAdInsightsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -1827,6 +1938,7 @@ export type TenantUncheckedCreateWithoutMetaAdInsightsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -1869,6 +1981,7 @@ export type TenantUpdateWithoutMetaAdInsightsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -1895,6 +2008,7 @@ export type TenantUncheckedUpdateWithoutMetaAdInsightsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -1921,6 +2035,7 @@ export type TenantCreateWithoutPosStoresInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -1947,6 +2062,7 @@ export type TenantUncheckedCreateWithoutPosStoresInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -1989,6 +2105,7 @@ export type TenantUpdateWithoutPosStoresInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -2015,6 +2132,7 @@ export type TenantUncheckedUpdateWithoutPosStoresInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -2041,6 +2159,7 @@ export type TenantCreateWithoutPosOrdersInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -2067,6 +2186,7 @@ export type TenantUncheckedCreateWithoutPosOrdersInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -2109,6 +2229,7 @@ export type TenantUpdateWithoutPosOrdersInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -2135,6 +2256,7 @@ export type TenantUncheckedUpdateWithoutPosOrdersInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -2161,6 +2283,7 @@ export type TenantCreateWithoutProductCostsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -2187,6 +2310,7 @@ export type TenantUncheckedCreateWithoutProductCostsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -2229,6 +2353,7 @@ export type TenantUpdateWithoutProductCostsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -2255,6 +2380,7 @@ export type TenantUncheckedUpdateWithoutProductCostsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -2281,6 +2407,7 @@ export type TenantCreateWithoutBulkOperationsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -2307,6 +2434,7 @@ export type TenantUncheckedCreateWithoutBulkOperationsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -2349,6 +2477,7 @@ export type TenantUpdateWithoutBulkOperationsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -2375,6 +2504,7 @@ export type TenantUncheckedUpdateWithoutBulkOperationsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -2401,6 +2531,7 @@ export type TenantCreateWithoutAlertDestinationsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -2427,6 +2558,7 @@ export type TenantUncheckedCreateWithoutAlertDestinationsInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -2469,6 +2601,7 @@ export type TenantUpdateWithoutAlertDestinationsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -2495,6 +2628,7 @@ export type TenantUncheckedUpdateWithoutAlertDestinationsInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -2521,6 +2655,7 @@ export type TenantCreateWithoutAlertDeliveriesInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -2547,6 +2682,7 @@ export type TenantUncheckedCreateWithoutAlertDeliveriesInput = {
   timezone?: string
   defaultCountry?: string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -2589,6 +2725,7 @@ export type TenantUpdateWithoutAlertDeliveriesInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -2615,6 +2752,7 @@ export type TenantUncheckedUpdateWithoutAlertDeliveriesInput = {
   timezone?: Prisma.StringFieldUpdateOperationsInput | string
   defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
   logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -2807,6 +2945,7 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   timezone?: boolean
   defaultCountry?: boolean
   logRetention?: boolean
+  minScheduleIntervalSeconds?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   apiKeys?: boolean | Prisma.Tenant$apiKeysArgs<ExtArgs>
@@ -2835,6 +2974,7 @@ export type TenantSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   timezone?: boolean
   defaultCountry?: boolean
   logRetention?: boolean
+  minScheduleIntervalSeconds?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["tenant"]>
@@ -2846,6 +2986,7 @@ export type TenantSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   timezone?: boolean
   defaultCountry?: boolean
   logRetention?: boolean
+  minScheduleIntervalSeconds?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["tenant"]>
@@ -2857,11 +2998,12 @@ export type TenantSelectScalar = {
   timezone?: boolean
   defaultCountry?: boolean
   logRetention?: boolean
+  minScheduleIntervalSeconds?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type TenantOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "slug" | "timezone" | "defaultCountry" | "logRetention" | "createdAt" | "updatedAt", ExtArgs["result"]["tenant"]>
+export type TenantOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "slug" | "timezone" | "defaultCountry" | "logRetention" | "minScheduleIntervalSeconds" | "createdAt" | "updatedAt", ExtArgs["result"]["tenant"]>
 export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   apiKeys?: boolean | Prisma.Tenant$apiKeysArgs<ExtArgs>
   integrations?: boolean | Prisma.Tenant$integrationsArgs<ExtArgs>
@@ -2917,6 +3059,10 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
      * Log retention in days per level, e.g. {"DEBUG": 7, "ERROR": 90}; null = the global default.
      */
     logRetention: runtime.JsonValue | null
+    /**
+     * Shortest time allowed between two fire times of one of the tenant's schedules (seconds).
+     */
+    minScheduleIntervalSeconds: number
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["tenant"]>
@@ -3364,6 +3510,7 @@ export interface TenantFieldRefs {
   readonly timezone: Prisma.FieldRef<"Tenant", 'String'>
   readonly defaultCountry: Prisma.FieldRef<"Tenant", 'String'>
   readonly logRetention: Prisma.FieldRef<"Tenant", 'Json'>
+  readonly minScheduleIntervalSeconds: Prisma.FieldRef<"Tenant", 'Int'>
   readonly createdAt: Prisma.FieldRef<"Tenant", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Tenant", 'DateTime'>
 }

@@ -672,14 +672,6 @@ export type EnumCatchUpPolicyFieldUpdateOperationsInput = {
   set?: $Enums.CatchUpPolicy
 }
 
-export type IntFieldUpdateOperationsInput = {
-  set?: number
-  increment?: number
-  decrement?: number
-  multiply?: number
-  divide?: number
-}
-
 export type WorkflowCreateNestedOneWithoutRevisionsInput = {
   create?: Prisma.XOR<Prisma.WorkflowCreateWithoutRevisionsInput, Prisma.WorkflowUncheckedCreateWithoutRevisionsInput>
   connectOrCreate?: Prisma.WorkflowCreateOrConnectWithoutRevisionsInput
