@@ -170,6 +170,28 @@ function redactUrl(v: string): string {
   return v.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
 }
 
+/**
+ * Connections per process when DATABASE_POOL_SIZE is unset, from what the roles do with them.
+ * The api's requests each hold a connection for one short statement at a time, and PostgreSQL
+ * runs at most about two per core at once; a larger pool only queues inside PostgreSQL, where
+ * the waiting costs memory and context switches instead of a place in the pool's queue. A run
+ * worker holds one per running step write (its hot path batches them), so it scales with its
+ * concurrency, up to 20. The PDF worker writes one Document row now and then.
+ */
+export function defaultPoolSize(roles: readonly ProcessRole[], workerConcurrency: number): number {
+  const api = 8;
+  const worker = Math.min(20, Math.max(4, Math.ceil(workerConcurrency / 2) + 2));
+  const pdf = 2;
+  let size = 0;
+  for (const role of new Set(roles)) {
+    if (role === 'api') size += api;
+    else if (role === 'worker') size += worker;
+    else if (role === 'pdf-worker') size += pdf;
+    else if (role === 'all') size += api + worker + pdf;
+  }
+  return Math.max(2, size);
+}
+
 export function parseRoles(value: string, problems: string[]): ProcessRole[] {
   const roles = value
     .split(',')
@@ -206,7 +228,7 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     publicUrl: e.url('PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port}`)!,
     databaseUrl,
-    databasePoolSize: e.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 500 }),
+    databasePoolSize: 0, // set below: its default depends on the roles
     redisUrl,
     redisPrefix: e.str('REDIS_PREFIX', 'fd'),
     logLevel: e.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
@@ -270,6 +292,7 @@ export function loadConfig(env: Env = process.env): Config {
         .filter(Boolean),
     },
   };
+  config.databasePoolSize = e.int('DATABASE_POOL_SIZE', defaultPoolSize(config.roles, config.worker.concurrency), { min: 1, max: 500 });
   if (e.problems.length) throw new ConfigError(e.problems);
   return config;
 }
