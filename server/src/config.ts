@@ -35,6 +35,8 @@ export interface Config {
     sweepPendingAfterMs: number;
   };
   schedule: { driftWarnMs: number; misfireGraceMs: number };
+  /** Admission control of the api's GraphQL requests (http/admission.ts). */
+  admission: { maxConcurrent: number; maxQueue: number; maxQueueMs: number };
   graphql: {
     introspection: boolean;
     maxDepth: number;
@@ -247,6 +249,11 @@ export function loadConfig(env: Env = process.env): Config {
     schedule: {
       driftWarnMs: e.int('SCHEDULE_DRIFT_WARN_MS', 5_000, { min: 0 }),
       misfireGraceMs: e.int('SCHEDULE_MISFIRE_GRACE_MS', 60_000, { min: 0 }),
+    },
+    admission: {
+      maxConcurrent: e.int('API_MAX_CONCURRENT', 32, { min: 0, max: 10_000 }),
+      maxQueue: e.int('API_MAX_QUEUE', 64, { min: 0, max: 100_000 }),
+      maxQueueMs: e.int('API_MAX_QUEUE_MS', 50, { min: 0, max: 60_000 }),
     },
     graphql: {
       introspection: e.bool('GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
