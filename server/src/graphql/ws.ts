@@ -13,6 +13,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { RateLimiter } from './plugins/rate-limit.ts';
+import { replays, SharedSubscriptions } from './shared-subscriptions.ts';
 import type { FlowdeckYoga } from './yoga.ts';
 
 export interface GraphQLWsDeps {
@@ -20,6 +21,8 @@ export interface GraphQLWsDeps {
   yoga: FlowdeckYoga;
   authenticator: Authenticator;
   rateLimiter?: RateLimiter;
+  /** Shares one execution among identical live subscriptions (shared-subscriptions.ts). */
+  shared?: SharedSubscriptions;
 }
 
 interface ConnectionParams {
@@ -43,14 +46,19 @@ function operationToken(extensions: Record<string, unknown> | null | undefined):
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
+  /** Set when this subscription may share an execution with identical ones. */
+  shareKey?: string;
 }
 
-export function attachGraphQLWs({ server, yoga, authenticator, rateLimiter }: GraphQLWsDeps) {
+export function attachGraphQLWs({ server, yoga, authenticator, rateLimiter, shared = new SharedSubscriptions() }: GraphQLWsDeps) {
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   const disposable = useServer<ConnectionParams>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+      subscribe: (args) => {
+        const root = args.rootValue as EnvelopedRoot;
+        return shared.subscribe(root.shareKey, () => root.subscribe(args) as never) as never;
+      },
       onConnect: async (ctx) => {
         const token = tokenOf(ctx.connectionParams);
         if (token === undefined) return true;
@@ -90,13 +98,19 @@ export function attachGraphQLWs({ server, yoga, authenticator, rateLimiter }: Gr
           document,
           variableValues: params.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+          rootValue: {
+            execute,
+            subscribe,
+            // Same key (so tenant, role and scope), same document and variables: same results.
+            shareKey: viewer && !replays(document) ? JSON.stringify([viewer.apiKeyId, params.operationName ?? null, params.query, params.variables ?? null]) : undefined,
+          } satisfies EnvelopedRoot,
         };
       },
     },
     wss,
   );
   return {
+    shared,
     async stop() {
       await disposable.dispose();
       for (const client of wss.clients) client.terminate();
