@@ -5,11 +5,13 @@ import { check } from 'k6';
 import { Rate } from 'k6/metrics';
 import { gql, pick, target } from './lib.js';
 
-const WORKFLOWS = `query Workflows($first: Int!) { workflows(first: $first) { totalCount edges { cursor node { id name enabled schedule timezone } } pageInfo { hasNextPage endCursor } } }`;
-const EXECUTIONS = `query Executions($first: Int!, $filter: ExecutionFilter) { executions(first: $first, filter: $filter) { edges { node { id status trigger createdAt startedAt finishedAt progress { stepsTotal stepsCompleted percent } } } pageInfo { hasNextPage endCursor } } }`;
-const EXECUTION = `query Execution($id: ID!) { execution(id: $id) { id status trigger createdAt error progress { counters percent } stepRuns { index type status startedAt finishedAt } } }`;
-const LOGS = `query Logs($first: Int!, $filter: LogFilterInput) { logs(first: $first, filter: $filter) { edges { cursor node { id level message createdAt executionId step } } pageInfo { hasNextPage endCursor } } }`;
-const TRIGGER = `mutation Trigger($id: ID!, $input: TriggerWorkflowInput) { triggerWorkflow(id: $id, input: $input) { __typename ... on TriggerWorkflowPayload { created execution { id status } } } }`;
+// The documents live in partner-operations.json, where the statement-count test reads them too.
+const OPS = JSON.parse(open('./partner-operations.json'));
+const WORKFLOWS = OPS.workflows;
+const EXECUTIONS = OPS.executions;
+const EXECUTION = OPS.execution;
+const LOGS = OPS.logs;
+const TRIGGER = OPS.trigger;
 
 const LEVEL_SETS = [['ERROR'], ['WARN', 'ERROR'], null];
 

@@ -12,6 +12,7 @@ import { attachGraphQLWs } from './graphql/ws.ts';
 import { createFlowdeckPubSub } from './graphql/pubsub.ts';
 import { RateLimiter } from './graphql/plugins/rate-limit.ts';
 import { createRedis } from './redis.ts';
+import { AdmissionControl } from './http/admission.ts';
 import { createHttpServer } from './http/server.ts';
 import { createStaticHandler } from './http/static.ts';
 import { createWorkerComponents } from './engine/worker-role.ts';
@@ -79,7 +80,8 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       ...(config.storage.driver === 'local' ? [createFilesRoute({ root: config.storage.localDir, signingSecret: config.signingSecret })] : []),
     ];
     // The dashboard's SPA fallback answers any unclaimed GET for HTML, so it stays the last route.
-    const http = createHttpServer({ db, redis, yoga, host: config.host, port: config.port, routes: [...routes, createStaticHandler()] });
+    const admission = new AdmissionControl(config.admission);
+    const http = createHttpServer({ db, redis, yoga, admission, host: config.host, port: config.port, routes: [...routes, createStaticHandler()] });
     const ws = attachGraphQLWs({ server: http.server, yoga, authenticator, rateLimiter, maxPayloadBytes: config.graphql.maxBodyBytes });
     components.push({
       name: 'http',

@@ -18,6 +18,18 @@ describe('loadConfig', () => {
     expect(c.connectors.useSimulators).toBe(true);
   });
 
+  it('sizes the pg pool for the roles unless DATABASE_POOL_SIZE says otherwise', () => {
+    const size = (env: Record<string, string>) => loadConfig({ ...minimal, ...env }).databasePoolSize;
+    expect(size({ FLOWDECK_ROLES: 'api' })).toBe(8);
+    expect(size({ FLOWDECK_ROLES: 'worker' })).toBe(7); // WORKER_CONCURRENCY 10
+    expect(size({ FLOWDECK_ROLES: 'worker', WORKER_CONCURRENCY: '200' })).toBe(20);
+    expect(size({ FLOWDECK_ROLES: 'pdf-worker' })).toBe(2);
+    expect(size({ FLOWDECK_ROLES: 'api,worker' })).toBe(15);
+    expect(size({})).toBe(17); // all
+    expect(size({ FLOWDECK_ROLES: 'api', DATABASE_POOL_SIZE: '30' })).toBe(30);
+    expect(() => loadConfig({ ...minimal, DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE/);
+  });
+
   it('names every bad variable and what it expects, all at once', () => {
     let error: ConfigError | undefined;
     try {

@@ -40,6 +40,8 @@ export interface Config {
     sweepPendingAfterMs: number;
   };
   schedule: { driftWarnMs: number; misfireGraceMs: number };
+  /** Admission control of the api's GraphQL requests (http/admission.ts). */
+  admission: { maxConcurrent: number; maxQueue: number; maxQueueMs: number };
   graphql: {
     introspection: boolean;
     maxDepth: number;
@@ -193,6 +195,28 @@ export function parseOrigins(value: string, problems: string[]): string[] {
   return origins;
 }
 
+/**
+ * Connections per process when DATABASE_POOL_SIZE is unset, from what the roles do with them.
+ * The api's requests each hold a connection for one short statement at a time, and PostgreSQL
+ * runs at most about two per core at once; a larger pool only queues inside PostgreSQL, where
+ * the waiting costs memory and context switches instead of a place in the pool's queue. A run
+ * worker holds one per running step write (its hot path batches them), so it scales with its
+ * concurrency, up to 20. The PDF worker writes one Document row now and then.
+ */
+export function defaultPoolSize(roles: readonly ProcessRole[], workerConcurrency: number): number {
+  const api = 8;
+  const worker = Math.min(20, Math.max(4, Math.ceil(workerConcurrency / 2) + 2));
+  const pdf = 2;
+  let size = 0;
+  for (const role of new Set(roles)) {
+    if (role === 'api') size += api;
+    else if (role === 'worker') size += worker;
+    else if (role === 'pdf-worker') size += pdf;
+    else if (role === 'all') size += api + worker + pdf;
+  }
+  return Math.max(2, size);
+}
+
 export function parseRoles(value: string, problems: string[]): ProcessRole[] {
   const roles = value
     .split(',')
@@ -230,7 +254,7 @@ export function loadConfig(env: Env = process.env): Config {
     healthPort: e.raw('HEALTH_PORT') ? e.int('HEALTH_PORT', 0, { min: 0, max: 65535 }) : undefined,
     publicUrl: e.url('PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port}`)!,
     databaseUrl,
-    databasePoolSize: e.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 500 }),
+    databasePoolSize: 0, // set below: its default depends on the roles
     redisUrl,
     redisPrefix: e.str('REDIS_PREFIX', 'fd'),
     logLevel: e.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
@@ -249,6 +273,11 @@ export function loadConfig(env: Env = process.env): Config {
     schedule: {
       driftWarnMs: e.int('SCHEDULE_DRIFT_WARN_MS', 5_000, { min: 0 }),
       misfireGraceMs: e.int('SCHEDULE_MISFIRE_GRACE_MS', 60_000, { min: 0 }),
+    },
+    admission: {
+      maxConcurrent: e.int('API_MAX_CONCURRENT', 32, { min: 0, max: 10_000 }),
+      maxQueue: e.int('API_MAX_QUEUE', 64, { min: 0, max: 100_000 }),
+      maxQueueMs: e.int('API_MAX_QUEUE_MS', 50, { min: 0, max: 60_000 }),
     },
     graphql: {
       introspection: e.bool('GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
@@ -295,6 +324,7 @@ export function loadConfig(env: Env = process.env): Config {
         .filter(Boolean),
     },
   };
+  config.databasePoolSize = e.int('DATABASE_POOL_SIZE', defaultPoolSize(config.roles, config.worker.concurrency), { min: 1, max: 500 });
   if (e.problems.length) throw new ConfigError(e.problems);
   return config;
 }

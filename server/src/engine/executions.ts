@@ -6,7 +6,6 @@ import type { Redis } from 'ioredis';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import type { ExecutionStatus, TriggerKind } from '../generated/prisma/enums.ts';
 import type { WorkflowExecution } from '../generated/prisma/client.ts';
-import { isUniqueViolation } from '../db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { eventTopics, publishEvent, type CancelEvent, type ExecutionEvent } from '../events.ts';
 import type { DateRangeSpec, WorkflowDefinition } from '../workflows/definition.ts';
@@ -105,7 +104,7 @@ function pendingExecution(row: NewExecution): WorkflowExecution {
     output: null,
     error: null,
     cancelRequestedAt: null,
-    idempotencyKey: null,
+    idempotencyKey: row.idempotencyKey ?? null,
     attempts: 0,
     startedAt: null,
     finishedAt: null,
@@ -164,48 +163,36 @@ export async function triggerExecution(deps: EngineDeps, input: TriggerInput): P
   const { db } = deps;
   const context = jsonTooLarge(input.context, 'context', INPUT_LIMITS.contextBytes);
   if (context) throw new ValidationError([context]);
-  if (input.idempotencyKey !== undefined) {
-    if (input.idempotencyKey.length < 1 || input.idempotencyKey.length > 200) {
-      throw new ValidationError([{ path: 'idempotencyKey', message: 'must be 1 to 200 characters' }]);
-    }
-    const existing = await findByIdempotencyKey(deps, input.tenantId, input.idempotencyKey);
-    if (existing) return { execution: existing, created: false };
+  const key = input.idempotencyKey;
+  if (key !== undefined && (key.length < 1 || key.length > 200)) {
+    throw new ValidationError([{ path: 'idempotencyKey', message: 'must be 1 to 200 characters' }]);
   }
   const workflows = triggerWorkflows(db);
-  const keyed = input.idempotencyKey !== undefined;
   let execution: WorkflowExecution | undefined;
   for (let attempt = 1; !execution; attempt++) {
-    // A keyed trigger, and a retry after the revision check failed, read the workflow afresh.
-    const workflow = keyed || attempt > 1 ? await workflows.fresh(input.tenantId, input.workflowId) : await workflows.get(input.tenantId, input.workflowId);
-    if (!workflow) throw new NotFoundError('Workflow', input.workflowId);
-    if (!workflow.enabled) throw new ConflictError('The workflow is disabled; enable it to run it');
-    const row = newExecutionRow(deps, input, workflow);
-    if (!keyed) {
-      // The common case: the batched INSERT, which also checks the revision the row was built from.
-      if (await runWrites(db).insertExecution(row)) execution = pendingExecution(row);
-      else if (attempt >= 3) throw new ConflictError('The workflow kept changing while it was being triggered; try again');
-      else workflows.forget(input.tenantId, input.workflowId);
+    // A retry after the revision check failed reads the workflow afresh.
+    const workflow = attempt > 1 ? await workflows.fresh(input.tenantId, input.workflowId) : await workflows.get(input.tenantId, input.workflowId);
+    if (!workflow || !workflow.enabled) {
+      // A repeated key still answers with its run after the workflow was disabled or deleted.
+      const existing = key === undefined ? null : await findByIdempotencyKey(deps, input.tenantId, key);
+      if (existing) return { execution: existing, created: false };
+      if (!workflow) throw new NotFoundError('Workflow', input.workflowId);
+      throw new ConflictError('The workflow is disabled; enable it to run it');
+    }
+    const row: NewExecution = { ...newExecutionRow(deps, input, workflow), ...(key === undefined ? {} : { idempotencyKey: key }) };
+    // The batched INSERT checks the revision the row was built from and skips a key another run
+    // holds, so a new key costs this one statement; only a refused row looks further.
+    if (await runWrites(db).insertExecution(row)) {
+      execution = pendingExecution(row);
       continue;
     }
-    try {
-      execution = await db.workflowExecution.create({
-        data: {
-          ...withoutRevision(row),
-          input: row.input as Prisma.InputJsonObject,
-          dateRange: row.dateRange ? (row.dateRange as Prisma.InputJsonObject) : Prisma.DbNull,
-          rangeStart: dateOnly(row.rangeStart),
-          rangeEnd: dateOnly(row.rangeEnd),
-          idempotencyKey: input.idempotencyKey,
-        },
-      });
-    } catch (err) {
-      // Two requests with the same key raced: the other one won; answer with its execution.
-      if (isUniqueViolation(err)) {
-        const existing = await findByIdempotencyKey(deps, input.tenantId, input.idempotencyKey!);
-        if (existing) return { execution: existing, created: false };
-      }
-      throw err;
+    if (key !== undefined) {
+      // The key's holder (a repeat, or a concurrent request that won); an expired holder is freed.
+      const existing = await findByIdempotencyKey(deps, input.tenantId, key);
+      if (existing) return { execution: existing, created: false };
     }
+    if (attempt >= 3) throw new ConflictError('The workflow kept changing while it was being triggered; try again');
+    workflows.forget(input.tenantId, input.workflowId);
   }
   const now = (deps.now ?? (() => new Date()))();
   const delayMs = input.runAt ? input.runAt.getTime() - now.getTime() : 0;

@@ -28,6 +28,8 @@ export interface NewExecution {
   stepsTotal: number;
   retryOfId: string | null;
   createdAt: Date;
+  /** A caller's idempotency key: the row is not inserted while another of the tenant holds it. */
+  idempotencyKey?: string;
   /** The workflow revision the row was built from; the INSERT only happens while it is current. */
   revision: { updatedAt: Date; zone: string };
 }
@@ -99,23 +101,25 @@ function records(items: object[]): string {
 
 /**
  * Inserts each row whose workflow revision is still current: same updatedAt, enabled, not
- * deleted, same time zone. Returns per row whether it was inserted; the callers of a row that
- * was not read the workflow again (see trigger-workflows.ts).
+ * deleted, same time zone, and whose idempotency key (if any) no execution of its tenant holds.
+ * Returns per row whether it was inserted; the callers of a row that was not look up the key's
+ * holder or read the workflow again (see triggerExecution, trigger-workflows.ts).
  */
 async function insertExecutions(db: PrismaClient, rows: NewExecution[]): Promise<boolean[]> {
   const json = records(rows.map(({ revision, ...row }) => ({ ...row, workflowUpdatedAt: revision.updatedAt, zone: revision.zone })));
   const inserted = await preparedQuery<{ id: string }>(db, 'flowdeck_insert_executions', `
     INSERT INTO "WorkflowExecution" (id, "tenantId", "workflowId", "workflowVersion", trigger, "scheduledFor", input, "dateRange",
-                                     "rangeStart", "rangeEnd", "stepsTotal", "retryOfId", "createdAt", "updatedAt")
+                                     "rangeStart", "rangeEnd", "stepsTotal", "retryOfId", "idempotencyKey", "createdAt", "updatedAt")
     SELECT r.id, r."tenantId", r."workflowId", r."workflowVersion", r.trigger::"TriggerKind", r."scheduledFor", r.input, r."dateRange",
-           r."rangeStart", r."rangeEnd", r."stepsTotal", r."retryOfId", r."createdAt", r."createdAt"
+           r."rangeStart", r."rangeEnd", r."stepsTotal", r."retryOfId", r."idempotencyKey", r."createdAt", r."createdAt"
     FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, "tenantId" uuid, "workflowId" uuid, "workflowVersion" int, trigger text,
       "scheduledFor" timestamptz, input jsonb, "dateRange" jsonb, "rangeStart" date, "rangeEnd" date, "stepsTotal" int,
-      "retryOfId" uuid, "createdAt" timestamptz, "workflowUpdatedAt" timestamptz, zone text)
+      "retryOfId" uuid, "idempotencyKey" text, "createdAt" timestamptz, "workflowUpdatedAt" timestamptz, zone text)
     JOIN "Workflow" w ON w.id = r."workflowId" AND w."tenantId" = r."tenantId" AND w."updatedAt" = r."workflowUpdatedAt"
                      AND w.enabled AND w."deletedAt" IS NULL
     JOIN "Tenant" t ON t.id = r."tenantId" AND COALESCE(w.timezone, t.timezone) = r.zone
     WHERE w.id = ANY($2::uuid[]) AND t.id = ANY($3::uuid[])
+    ON CONFLICT ("tenantId", "idempotencyKey") DO NOTHING
     RETURNING id`, [json, rows.map((r) => r.workflowId), rows.map((r) => r.tenantId)]);
   const ids = new Set(inserted.map((r) => r.id));
   return rows.map((r) => ids.has(r.id));

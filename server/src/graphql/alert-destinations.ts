@@ -14,7 +14,7 @@ import { destinationSecret } from '../engine/alerts.ts';
 import { NotFoundError, ValidationError, type InputProblem } from '../errors.ts';
 import { assertOutboundUrl } from '../security/outbound-guard.ts';
 import { builder } from './builder.ts';
-import { checkPageArgs, firstPageOf, keysetConnection, type Connection } from './connection.ts';
+import { CAPPED_COUNT_DESCRIPTION, checkPageArgs, firstPageOf, keysetConnection, TOTAL_COUNT_CAP, type Connection } from './connection.ts';
 import { tenantOf, type GraphQLContext } from './context.ts';
 import { AlertDeliveryStatusEnum, AlertEventEnum } from './enums.ts';
 import { MUTATION_ERRORS } from './errors.ts';
@@ -87,7 +87,7 @@ const AlertDestinationRef = builder.prismaNode('AlertDestination', {
         // A keyset page of its own (not a nested Prisma include: Prisma 7 loses nested cursor pages).
         resolve: async (d, args, ctx) => {
           const where = { destinationId: d.id, tenantId: d.tenantId };
-          const count = () => ctx.db.alertDelivery.count({ where });
+          const count = () => ctx.db.alertDelivery.count({ where, take: TOTAL_COUNT_CAP });
           if (args.after == null && args.before == null && args.last == null) {
             checkPageArgs(args, 100);
             return { ...(await firstDeliveriesPage(ctx, d.id, args.first ?? 20)), totalCount: count };
@@ -102,7 +102,7 @@ const AlertDestinationRef = builder.prismaNode('AlertDestination', {
           });
         },
       },
-      { name: 'AlertDeliveryConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => conn.totalCount() }) }) },
+      { name: 'AlertDeliveryConnection', fields: (c) => ({ totalCount: c.int({ description: CAPPED_COUNT_DESCRIPTION, resolve: (conn) => conn.totalCount() }) }) },
     ),
   }),
 });

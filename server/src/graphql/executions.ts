@@ -2,6 +2,7 @@
 // trigger / cancel / retry (OPERATOR, through engine/executions.ts); and the live
 // executionUpdated subscription, relayed from the workers' Redis events.
 import { queryFromInfo } from '@pothos/plugin-prisma';
+import DataLoader from 'dataloader';
 import { filter, pipe, Repeater } from 'graphql-yoga';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Prisma, WorkflowExecution } from '../generated/prisma/client.ts';
@@ -11,11 +12,33 @@ import { ValidationError, type InputProblem } from '../errors.ts';
 import { eventTopics, type ExecutionEvent } from '../events.ts';
 import type { DateRangeSpec } from '../workflows/definition.ts';
 import { builder } from './builder.ts';
-import { keysetConnection, type PageArgs } from './connection.ts';
+import { CAPPED_COUNT_DESCRIPTION, keysetConnection, TOTAL_COUNT_CAP, type PageArgs } from './connection.ts';
 import { tenantOf, type GraphQLContext } from './context.ts';
 import { ExecutionStatusEnum, StepStatusEnum, TriggerKindEnum } from './enums.ts';
 import { MUTATION_ERRORS } from './errors.ts';
 import { globalId, localId, requireLocalId } from './ids.ts';
+
+/**
+ * The definitions of the revisions a request's executions ran, in one query per request (or
+ * per subscription event) instead of one per execution. Keys are `workflowId:version`.
+ */
+const revisionLoaders = new WeakMap<GraphQLContext, DataLoader<string, Prisma.JsonValue | null>>();
+function revisionDefinitions(ctx: GraphQLContext): DataLoader<string, Prisma.JsonValue | null> {
+  let loader = revisionLoaders.get(ctx);
+  if (!loader) {
+    loader = new DataLoader(async (keys) => {
+      const pairs = keys.map((k) => {
+        const i = k.lastIndexOf(':');
+        return { workflowId: k.slice(0, i), version: Number(k.slice(i + 1)) };
+      });
+      const rows = await ctx.db.workflowRevision.findMany({ where: { OR: pairs }, select: { workflowId: true, version: true, definition: true } });
+      const byKey = new Map(rows.map((r) => [`${r.workflowId}:${r.version}`, r.definition]));
+      return keys.map((k) => byKey.get(k) ?? null);
+    });
+    revisionLoaders.set(ctx, loader);
+  }
+  return loader;
+}
 
 export const ExecutionRef = builder.prismaNode('WorkflowExecution', {
   name: 'Execution',
@@ -31,9 +54,7 @@ export const ExecutionRef = builder.prismaNode('WorkflowExecution', {
       nullable: true,
       description: 'The definition this run executes: its workflow at workflowVersion, whatever the workflow says now.',
       // The execution was loaded for this tenant; its revision belongs to the same workflow.
-      resolve: async (e, _args, ctx) =>
-        (await ctx.db.workflowRevision.findUnique({ where: { workflowId_version: { workflowId: e.workflowId, version: e.workflowVersion } }, select: { definition: true } }))
-          ?.definition ?? null,
+      resolve: (e, _args, ctx) => revisionDefinitions(ctx).load(`${e.workflowId}:${e.workflowVersion}`),
     }),
     status: t.expose('status', { type: ExecutionStatusEnum }),
     trigger: t.expose('trigger', { type: TriggerKindEnum }),
@@ -130,7 +151,7 @@ export function executionsConnection(ctx: GraphQLContext, info: GraphQLResolveIn
     sortField: 'createdAt',
     keyOf: executionKey,
     fetch: (page) => ctx.db.workflowExecution.findMany({ ...queryFromInfo({ context: ctx, info, path: ['edges', 'node'] }), where: { AND: [where, page.where] }, orderBy: page.orderBy, take: page.take }),
-    count: () => ctx.db.workflowExecution.count({ where }),
+    count: () => ctx.db.workflowExecution.count({ where, take: TOTAL_COUNT_CAP }),
   });
 }
 
@@ -143,7 +164,7 @@ builder.queryFields((t) => ({
       args: { filter: t.arg({ type: ExecutionFilterInput }) },
       resolve: (_root, args, ctx, info) => executionsConnection(ctx, info, args, executionWhere(tenantOf(ctx), args.filter)),
     },
-    { name: 'ExecutionConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => conn.totalCount() }) }) },
+    { name: 'ExecutionConnection', fields: (c) => ({ totalCount: c.int({ description: CAPPED_COUNT_DESCRIPTION, resolve: (conn) => conn.totalCount() }) }) },
   ),
   execution: t.prismaField({
     type: 'WorkflowExecution',

@@ -9,7 +9,7 @@ import type { LogLevel } from '../generated/prisma/enums.ts';
 import { eventTopics, type LogBatchEvent } from '../events.ts';
 import { decodeLogCursor, encodeLogCursor, logWhere, queryLogs, type LogCursor, type LogFilter } from '../logs/query.ts';
 import { builder } from './builder.ts';
-import { checkPageArgs, type PageArgs } from './connection.ts';
+import { CAPPED_COUNT_DESCRIPTION, checkPageArgs, TOTAL_COUNT_CAP, type PageArgs } from './connection.ts';
 import { tenantOf, type GraphQLContext } from './context.ts';
 import { LogLevelEnum } from './enums.ts';
 import { globalId, localId } from './ids.ts';
@@ -142,11 +142,11 @@ builder.queryField('logs', (t) =>
         return {
           edges,
           pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: page.hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
-          totalCount: () => (total ??= ctx.db.logEntry.count({ where: logWhere(tenantId, filter) })),
+          totalCount: () => (total ??= ctx.db.logEntry.count({ where: logWhere(tenantId, filter), take: TOTAL_COUNT_CAP })),
         };
       },
     },
-    { name: 'LogEntryConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => conn.totalCount() }) }) },
+    { name: 'LogEntryConnection', fields: (c) => ({ totalCount: c.int({ description: CAPPED_COUNT_DESCRIPTION, resolve: (conn) => conn.totalCount() }) }) },
   ),
 );
 

@@ -3,7 +3,7 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { MetaAdInsight, PosOrder, Prisma } from '../generated/prisma/client.ts';
 import { builder } from './builder.ts';
-import { keysetConnection } from './connection.ts';
+import { CAPPED_COUNT_DESCRIPTION, keysetConnection, TOTAL_COUNT_CAP } from './connection.ts';
 import { tenantOf } from './context.ts';
 
 const num = (v: { toString(): string } | number | bigint) => Number(v.toString());
@@ -96,11 +96,11 @@ builder.queryFields((t) => ({
           sortField: 'date',
           keyOf: (i) => ({ sort: i.date, id: i.id }),
           fetch: (page) => ctx.db.metaAdInsight.findMany({ ...queryFromInfo({ context: ctx, info, path: ['edges', 'node'] }), where: { AND: [where, page.where] }, orderBy: page.orderBy, take: page.take }),
-          count: () => ctx.db.metaAdInsight.count({ where }),
+          count: () => ctx.db.metaAdInsight.count({ where, take: TOTAL_COUNT_CAP }),
         });
       },
     },
-    { name: 'MetaAdInsightConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => conn.totalCount() }) }) },
+    { name: 'MetaAdInsightConnection', fields: (c) => ({ totalCount: c.int({ description: CAPPED_COUNT_DESCRIPTION, resolve: (conn) => conn.totalCount() }) }) },
   ),
   posOrders: t.connection(
     {
@@ -122,10 +122,10 @@ builder.queryFields((t) => ({
           sortField: 'localDate',
           keyOf: (o) => ({ sort: o.localDate, id: o.id }),
           fetch: (page) => ctx.db.posOrder.findMany({ ...queryFromInfo({ context: ctx, info, path: ['edges', 'node'] }), where: { AND: [where, page.where] }, orderBy: page.orderBy, take: page.take }),
-          count: () => ctx.db.posOrder.count({ where }),
+          count: () => ctx.db.posOrder.count({ where, take: TOTAL_COUNT_CAP }),
         });
       },
     },
-    { name: 'PosOrderConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => conn.totalCount() }) }) },
+    { name: 'PosOrderConnection', fields: (c) => ({ totalCount: c.int({ description: CAPPED_COUNT_DESCRIPTION, resolve: (conn) => conn.totalCount() }) }) },
   ),
 }));

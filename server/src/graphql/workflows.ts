@@ -8,7 +8,7 @@ import { cronPreview } from '../workflows/schedule.ts';
 import { nextFire } from '../engine/cron.ts';
 import { createWorkflow, deleteWorkflow, setWorkflowEnabled, updateWorkflow, type WorkflowServiceDeps } from '../workflows/service.ts';
 import { builder } from './builder.ts';
-import { checkPageArgs, keysetConnection } from './connection.ts';
+import { CAPPED_COUNT_DESCRIPTION, checkPageArgs, keysetConnection, TOTAL_COUNT_CAP } from './connection.ts';
 import { firstExecutionsPage } from './workflow-executions.ts';
 import { tenantOf, type GraphQLContext } from './context.ts';
 import { CatchUpPolicyEnum, OverlapPolicyEnum } from './enums.ts';
@@ -73,10 +73,10 @@ builder.objectField(WorkflowRef, 'executions', (t) =>
         if (args.after || args.before || args.last != null) return executionsConnection(ctx, info, args, where);
         checkPageArgs(args, 100);
         const first = args.first ?? 20;
-        return firstExecutionsPage(ctx, info, wf.id, first, args.filter, () => ctx.db.workflowExecution.count({ where }));
+        return firstExecutionsPage(ctx, info, wf.id, first, args.filter, () => ctx.db.workflowExecution.count({ where, take: TOTAL_COUNT_CAP }));
       },
     },
-    { name: 'WorkflowExecutionsConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => conn.totalCount() }) }) },
+    { name: 'WorkflowExecutionsConnection', fields: (c) => ({ totalCount: c.int({ description: CAPPED_COUNT_DESCRIPTION, resolve: (conn) => conn.totalCount() }) }) },
   ),
 );
 

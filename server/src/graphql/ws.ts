@@ -14,6 +14,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { RateLimiter } from './plugins/rate-limit.ts';
+import { replays, SharedSubscriptions } from './shared-subscriptions.ts';
 import type { FlowdeckYoga } from './yoga.ts';
 
 export interface GraphQLWsDeps {
@@ -23,6 +24,8 @@ export interface GraphQLWsDeps {
   rateLimiter?: RateLimiter;
   /** GRAPHQL_MAX_BODY_BYTES: the largest message accepted, as for an HTTP body. */
   maxPayloadBytes: number;
+  /** Shares one execution among identical live subscriptions (shared-subscriptions.ts). */
+  shared?: SharedSubscriptions;
 }
 
 interface ConnectionParams {
@@ -46,16 +49,21 @@ function operationToken(extensions: Record<string, unknown> | null | undefined):
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
+  /** Set when this subscription may share an execution with identical ones. */
+  shareKey?: string;
 }
 
-export function attachGraphQLWs({ server, yoga, authenticator, rateLimiter, maxPayloadBytes }: GraphQLWsDeps) {
+export function attachGraphQLWs({ server, yoga, authenticator, rateLimiter, maxPayloadBytes, shared = new SharedSubscriptions() }: GraphQLWsDeps) {
   // ws refuses a larger frame before buffering it and closes with 1009 (Message Too Big); its
   // default (100 MiB) let a socket bypass the 1 MB body limit that HTTP enforces.
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: maxPayloadBytes });
   const disposable = useServer<ConnectionParams>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+      subscribe: (args) => {
+        const root = args.rootValue as EnvelopedRoot;
+        return shared.subscribe(root.shareKey, () => root.subscribe(args) as never) as never;
+      },
       onConnect: async (ctx) => {
         const token = tokenOf(ctx.connectionParams);
         if (token === undefined) return true;
@@ -95,13 +103,19 @@ export function attachGraphQLWs({ server, yoga, authenticator, rateLimiter, maxP
           document,
           variableValues: params.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+          rootValue: {
+            execute,
+            subscribe,
+            // Same key (so tenant, role and scope), same document and variables: same results.
+            shareKey: viewer && !replays(document) ? JSON.stringify([viewer.apiKeyId, params.operationName ?? null, params.query, params.variables ?? null]) : undefined,
+          } satisfies EnvelopedRoot,
         };
       },
     },
     wss,
   );
   return {
+    shared,
     async stop() {
       await disposable.dispose();
       for (const client of wss.clients) client.terminate();

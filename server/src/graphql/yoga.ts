@@ -82,6 +82,9 @@ export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encrypti
     logging: logger ? yogaLogging(logger) : true,
     maskedErrors: { maskError },
     cors: corsPolicy(limits.corsOrigins),
+    // Parsed and validated documents (armor's limits included) are cached by their text, so the
+    // partner mix's few documents are parsed and validated once per process, not per request.
+    parserAndValidationCache: true,
     plugins: [
       useBodyLimit({ maxBytes: limits.maxBodyBytes }),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Redis } from 'ioredis';
 import type { FlowdeckYoga } from '../graphql/yoga.ts';
+import { callerOf, type AdmissionControl } from './admission.ts';
 import { checkReadiness } from './health.ts';
 
 /** A plain route: return true when it handled the request. */
@@ -14,6 +15,8 @@ export interface HttpServerDeps {
   db: PrismaClient;
   redis: Redis;
   yoga?: FlowdeckYoga;
+  /** Limits the GraphQL requests served at once (admission.ts); absent: no limit. */
+  admission?: AdmissionControl;
   host: string;
   port: number;
   routes?: RouteHandler[];
@@ -30,7 +33,28 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-export function createHttpServer({ db, redis, yoga, host, port, routes = [] }: HttpServerDeps): HttpServer {
+/**
+ * Serves one GraphQL request once admission control lets it in. Its place is given back when
+ * its response starts (writeHead): a plain response is complete by then, and a stream (SSE,
+ * incremental delivery) must not hold a place for as long as it stays open.
+ */
+async function handleGraphQL(yoga: FlowdeckYoga, admission: AdmissionControl | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!admission?.enabled) return void (await yoga.handle(req, res));
+  const admitted = await admission.admit(callerOf(req.headers.authorization));
+  if (!admitted.admitted) return admission.sendRefusal(res, admitted.refusal);
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    admitted.release();
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as typeof res.writeHead;
+  try {
+    await yoga.handle(req, res);
+  } finally {
+    admitted.release();
+  }
+}
+
+export function createHttpServer({ db, redis, yoga, admission, host, port, routes = [] }: HttpServerDeps): HttpServer {
   const sockets = new Set<Socket>();
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -38,9 +62,10 @@ export function createHttpServer({ db, redis, yoga, host, port, routes = [] }: H
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (url.pathname === '/readyz') {
         const report = await checkReadiness(db, redis);
-        return sendJson(res, report.ready ? 200 : 503, report);
+        // How full admission control is: requests running and waiting for a place now.
+        return sendJson(res, report.ready ? 200 : 503, admission?.enabled ? { ...report, admission: admission.load() } : report);
       }
-      if (yoga && url.pathname === yoga.graphqlEndpoint) return void (await yoga.handle(req, res));
+      if (yoga && url.pathname === yoga.graphqlEndpoint) return await handleGraphQL(yoga, admission, req, res);
       for (const route of routes) if (await route(req, res, url)) return;
       sendJson(res, 404, { error: 'not found' });
     } catch (err) {
