@@ -284,12 +284,12 @@ const MAX_DEPTH = 32;
  * replaced whole (objects included), at any depth. Returns plain JSON (Dates become ISO
  * strings, Errors their name/message/stack, cycles and excessive depth a marker).
  */
-export function redactValue(value: unknown): unknown {
-  return walk(value, 0, new WeakSet());
+export function redactValue(value: unknown, options?: RedactOptions): unknown {
+  return walk(value, 0, new WeakSet(), options);
 }
 
-function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
-  if (typeof value === 'string') return redactText(value);
+function walk(value: unknown, depth: number, seen: WeakSet<object>, options: RedactOptions | undefined): unknown {
+  if (typeof value === 'string') return redactText(value, options);
   if (value === null || typeof value === 'number' || typeof value === 'boolean') return value;
   if (typeof value === 'bigint') return value.toString();
   if (typeof value !== 'object') return undefined;
@@ -299,15 +299,15 @@ function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   try {
     if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
     if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return '[BINARY]';
-    if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1, seen) ?? null);
+    if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1, seen, options) ?? null);
     const source = value instanceof Error ? { ...value, name: value.name, message: value.message, stack: value.stack } : (value as Record<string, unknown>);
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(source)) {
       const tag = sensitiveTag(key);
-      const safeKey = /[\d@]/.test(key) ? redactText(key) : key;
+      const safeKey = /[\d@]/.test(key) ? redactText(key, options) : key;
       if (tag !== undefined && v !== null && v !== undefined && v !== '' && typeof v !== 'boolean') out[safeKey] = tag;
       else {
-        const w = walk(v, depth + 1, seen);
+        const w = walk(v, depth + 1, seen, options);
         if (w !== undefined) out[safeKey] = w;
       }
     }
