@@ -14,7 +14,7 @@ import { parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from '
 export type Region = CountryCode;
 
 /** Regions a national number with a trunk prefix or a phone word may belong to, after the tenant's. */
-const OTHER_REGIONS: CountryCode[] = ['PH', 'US', 'GB', 'DE', 'IN', 'AU', 'ES', 'MX', 'BR', 'SG', 'AE', 'SA', 'IL', 'CN', 'JP', 'KR', 'ID', 'MY', 'TH', 'VN', 'FR', 'IT', 'NL', 'TR', 'PK', 'NG', 'ZA', 'EG', 'IR'];
+const OTHER_REGIONS: CountryCode[] = ['PH', 'US', 'GB', 'DE', 'IN'];
 
 // Words that announce a phone number, in the languages our tenants' steps and partners write.
 // Deliberately absent: "contact" and "id" (CGB contact ids sit next to phone numbers).
@@ -94,7 +94,7 @@ export function isPhone(raw: string, text: string, start: number, region: Countr
   if (!labelled && (NOT_PHONE_WORD.test(before) || /[A-Z0-9]{4} $/.test(before))) return false;
   const bare = raw.startsWith('(') ? raw.replace(/^\((\d+)\)/, '$1') : raw;
   // E.164 digits without the +, as messaging APIs write them (639171234567, 44 7911 123456).
-  if (!digits.startsWith('0') && digits.length >= 10 && digits.length <= 14 && !raw.includes('(')) {
+  if (!digits.startsWith('0') && digits.length >= 10 && digits.length <= 14 && !raw.includes('(') && !EPOCH_SHAPE.test(digits)) {
     const p = parse(`+${digits}`);
     if (p?.isValid() && (!grouped || bare.split(/[ .-]/)[0] === p.countryCallingCode)) return true;
   }
