@@ -14,6 +14,7 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { guardedFetch, type OutboundOptions } from '../security/outbound-guard.ts';
 import type { AlertEvent } from '../generated/prisma/enums.ts';
 import type { Logger } from '../logger.ts';
+import { redactValue } from '../logs/redact.ts';
 import type { Queues } from './queues.ts';
 
 export const DELIVER_ALERT_JOB = 'deliver-alert';
@@ -42,9 +43,12 @@ export class AlertService implements AlertEmitter {
         where: { enabled: true, events: { has: event }, ...(tenantId ? { tenantId } : {}) },
         select: { id: true, tenantId: true },
       });
+      // Redacted before it is stored: the body goes to an outside URL, retries re-read it, and
+      // the Alerts page lists it. Failure text can carry whatever the run was handling.
+      const payload = redactValue(data) as Prisma.InputJsonObject;
       for (const d of destinations) {
         const delivery = await this.deps.db.alertDelivery.create({
-          data: { tenantId: d.tenantId, destinationId: d.id, event, payload: data as Prisma.InputJsonObject },
+          data: { tenantId: d.tenantId, destinationId: d.id, event, payload },
         });
         await this.deps.queues.maintenance.add(
           DELIVER_ALERT_JOB,

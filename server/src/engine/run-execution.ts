@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import type { ExecutionStatus, StepStatus } from '../generated/prisma/enums.ts';
 import type { Logger } from '../logger.ts';
+import { redactText } from '../logs/redact.ts';
 import type { LogSink } from '../logs/types.ts';
 import { stepKey, validateRevision, type StepDefinition } from '../workflows/definition.ts';
 import { render, TemplateError } from '../workflows/template.ts';
@@ -270,7 +271,10 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
         await skipRest(db, tenantId, executionId, steps, index + 1);
         return finish('CANCELLED');
       }
-      const error = executionError(err, step, key);
+      // Stored redacted: failure text echoes what the step was sending (a phone, an e-mail) and is
+      // shown to every VIEWER and sent to alert webhooks; nothing re-reads the raw text.
+      const failure = executionError(err, step, key);
+      const error = { ...failure, message: redactText(failure.message, { region: execution.defaultCountry }) };
       await db.stepRun.updateMany({ where: { executionId, index }, data: { status: 'FAILED', finishedAt: now(), error: error as unknown as Prisma.InputJsonObject } });
       await skipRest(db, tenantId, executionId, steps, index + 1);
       log().info({ step: key, error: error.message }, 'run failed');
@@ -313,7 +317,7 @@ async function runStep(
   const config = render(step.config ?? {}, call.input);
   const attempts = runner.retrySafe ? (step.retry?.attempts ?? DEFAULT_STEP_ATTEMPTS) : 1;
   const baseMs = step.retry?.backoffMs ?? deps.retryBackoffMs ?? DEFAULT_BACKOFF_MS;
-  const log: StepContext['log'] = (entry) => deps.logSink.log({ ...entry, tenantId, workflowId, executionId, step: key });
+  const log: StepContext['log'] = (entry) => deps.logSink.log({ ...entry, tenantId, workflowId, executionId, step: key, region: call.tenant.defaultCountry });
   for (let attempt = 1; ; attempt++) {
     if (signal.aborted) throw new AbortedError(signal.reason);
     const ctx: StepContext = {

@@ -11,6 +11,7 @@ import { cancelExecution, retryExecution, triggerExecution } from '../engine/exe
 import { ValidationError, type InputProblem } from '../errors.ts';
 import { eventTopics, type ExecutionEvent } from '../events.ts';
 import type { DateRangeSpec } from '../workflows/definition.ts';
+import { redactValue } from '../logs/redact.ts';
 import { builder } from './builder.ts';
 import { CAPPED_COUNT_DESCRIPTION, keysetConnection, TOTAL_COUNT_CAP, type PageArgs } from './connection.ts';
 import { tenantOf, type GraphQLContext } from './context.ts';
@@ -63,13 +64,16 @@ export const ExecutionRef = builder.prismaNode('WorkflowExecution', {
     dateRange: t.expose('dateRange', { type: 'JSON', nullable: true, description: 'The date-range spec as given ({kind: rolling | relative | absolute, …}).' }),
     rangeStart: t.expose('rangeStart', { type: 'Date', nullable: true, description: 'First date the run covers, in the tenant zone.' }),
     rangeEnd: t.expose('rangeEnd', { type: 'Date', nullable: true, description: 'Last date the run covers (inclusive).' }),
-    input: t.expose('input', { type: 'JSON', description: 'Template variables of this run.' }),
+    // Run data is shown redacted (see README "Which surface keeps what"): the run reads its raw
+    // input from the row while it runs; readers of the API — VIEWER keys, the dashboard, the
+    // executionUpdated subscription, which resolves these same fields — see [PHONE], [EMAIL]….
+    input: t.field({ type: 'JSON', description: 'Template variables of this run, PII redacted.', resolve: (e) => redactValue(e.input) as object }),
     progress: t.field({
       type: ProgressRef,
       resolve: (e) => ({ stepsTotal: e.stepsTotal, stepsCompleted: e.stepsCompleted, counters: e.progress }),
     }),
-    output: t.expose('output', { type: 'JSON', nullable: true }),
-    error: t.expose('error', { type: 'JSON', nullable: true, description: '{message, step, date, source, accountId | shopId} when the run failed.' }),
+    output: t.field({ type: 'JSON', nullable: true, description: 'PII redacted.', resolve: (e) => redactValue(e.output) as object | null }),
+    error: t.field({ type: 'JSON', nullable: true, description: '{message, step, date, source, accountId | shopId} when the run failed, PII redacted.', resolve: (e) => redactValue(e.error) as object | null }),
     cancelRequestedAt: t.expose('cancelRequestedAt', { type: 'DateTime', nullable: true }),
     idempotencyKey: t.exposeString('idempotencyKey', { nullable: true }),
     retryOfId: t.id({ nullable: true, description: 'The execution this one retries.', resolve: (e) => (e.retryOfId ? globalId('Execution', e.retryOfId) : null) }),
@@ -101,8 +105,8 @@ builder.prismaObject('StepRun', {
     status: t.expose('status', { type: StepStatusEnum }),
     attempts: t.exposeInt('attempts'),
     progress: t.expose('progress', { type: 'JSON', description: "What this step's current attempt added to the run's counters." }),
-    output: t.expose('output', { type: 'JSON', nullable: true }),
-    error: t.expose('error', { type: 'JSON', nullable: true }),
+    output: t.field({ type: 'JSON', nullable: true, description: 'PII redacted.', resolve: (s) => redactValue(s.output) as object | null }),
+    error: t.field({ type: 'JSON', nullable: true, description: 'PII redacted.', resolve: (s) => redactValue(s.error) as object | null }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
   }),

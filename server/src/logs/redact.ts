@@ -12,7 +12,10 @@
 // times), and every repetition that can follow another is either bounded or separated by a
 // required delimiter, so backtracking per start is bounded by a constant or the run length.
 import { isIP, isIPv6 } from 'node:net';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { isSupportedCountry } from 'libphonenumber-js/max';
+import { CREDENTIAL_PATTERNS } from './redact-credentials.ts';
+import { normalizeForDetection, toOriginal } from './redact-normalize.ts';
+import { findPhones, type Region } from './redact-phone.ts';
 
 /**
  * Loopback and "any" addresses name this machine, not a person: keeping them readable leaves
@@ -31,14 +34,23 @@ export interface RedactionSpan {
   kind: RedactionKind;
 }
 
-/** Countries whose national formats (without +country code) we recognise. */
-const NATIONAL_COUNTRIES: CountryCode[] = ['PH', 'US', 'GB', 'DE', 'IN', 'BR', 'AU', 'ES', 'MX', 'SG'];
-
 // A filler that is not a word character, digit, or any character a pattern consumes, so a
 // masked span behaves like the bracketed tag that finally replaces it.
 const MASK = '\u0001';
 
-type Pass = (text: string, found: (start: number, end: number, kind: RedactionKind) => void) => void;
+export interface RedactOptions {
+  /** ISO 3166 country national phone numbers are read in first: the tenant's defaultCountry. */
+  region?: string;
+}
+
+const DEFAULT_REGION: Region = 'PH';
+
+function regionOf(options: RedactOptions | undefined): Region {
+  const r = options?.region?.toUpperCase();
+  return r && isSupportedCountry(r) ? (r as Region) : DEFAULT_REGION;
+}
+
+type Pass = (text: string, found: (start: number, end: number, kind: RedactionKind) => void, region: Region) => void;
 
 function regexPass(re: RegExp, decide: (m: RegExpExecArray, text: string) => { start: number; end: number; kind: RedactionKind } | null): Pass {
   return (text, found) => {
@@ -79,17 +91,21 @@ export function luhnValid(digits: string): boolean {
 }
 
 /** Issuer prefixes of the card networks (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro). */
-const CARD_PREFIX = /^(?:4|5[1-5]|2[2-7]|3[47]|3[05689]|6(?:011|5|4[4-9]|2)|5[06-9]|6[37])/;
+const CARD_PREFIX = /^(?:4|5[1-5]|2(?:22[1-9]|2[3-9]|[3-6]|7[01]|720)|3[47]|3[05689]|6(?:011|5|4[4-9]|2)|5[06-9]|6[37])/;
+const META_ID_LABEL = /(?:\bad|adset|ad_set|campaign|account|act|ids?|page|post|object|creative|pixel|business|catalog|product|user|psid|wa_?id)[\s_:=#"'-]{0,4}$/i;
 
-function cardDigits(raw: string): string | null {
-  const digits = raw.replace(/[ -]/g, '');
+function cardDigits(raw: string, before: string): string | null {
+  const digits = raw.replace(/[ .-]/g, '');
   if (digits.length < 13 || digits.length > 19) return null;
   // Unseparated 13/17/18-digit runs are barcodes (EAN-13) and ad-platform ids far more often
   // than the rare cards of those lengths.
   if (digits.length === raw.length && ![14, 15, 16, 19].includes(digits.length)) return null;
+  // Unseparated, after an ad-platform or object id label: Meta ad/campaign/account ids are
+  // 15-18 digits and one in ten passes Luhn.
+  if (digits.length === raw.length && META_ID_LABEL.test(before)) return null;
   // Separators, when present, must be consistent grouping (4-4-4-4, 4-6-5, 4-4-4-4-3).
   if (digits.length !== raw.length) {
-    const groups = raw.split(/[ -]/);
+    const groups = raw.split(/[ .-]/);
     const seps = new Set(raw.replace(/\d/g, ''));
     if (seps.size !== 1) return null;
     const shape = groups.map((g) => g.length).join('-');
@@ -119,78 +135,69 @@ export function ibanValid(raw: string): boolean {
   return rem === 1;
 }
 
-function nationalValid(raw: string): boolean {
-  for (const country of NATIONAL_COUNTRIES) {
-    const p = parsePhoneNumberFromString(raw, country);
-    if (p?.isValid()) return true;
-  }
-  return false;
+/** US social security numbers have a shape of their own (3-2-4) that dates and phones lack. */
+function ssnValid(raw: string): boolean {
+  const [area, groupNo, serial] = raw.split('-');
+  return area !== '000' && area !== '666' && !area!.startsWith('9') && groupNo !== '00' && serial !== '0000';
 }
 
-const PHONE_LABEL = /(?:phone|tel|telp|mobile|mob|cell|cel|cp|contact|kontak|telepono|numero ng|teléfono|telefono|celular|móvil|movil|whatsapp|wa|viber|sms|msisdn|handy|telefon|rufnummer|mobil|fax|call|tawagan|text)\b[^\n]{0,12}$/i;
-const INTL_NO_PLUS = /^(?:63|44|49|91|55|61|34|52|65)/;
-const DATE_SHAPE = /^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})$/;
-
-/**
- * Decides whether a digit run is a phone number. Numbers with a + (or 00) country code need only
- * a plausible length; national numbers need a shape that ids, amounts and dates do not have — a
- * trunk 0, a parenthesised area code, NANP grouping — or a phone word just before them, and
- * must be valid for one of NATIONAL_COUNTRIES.
- */
-function isPhone(raw: string, text: string, start: number): boolean {
-  const digits = raw.replace(/\D/g, '');
-  if (digits.length < 7 || digits.length > 15) return false;
-  const labelled = PHONE_LABEL.test(text.slice(Math.max(0, start - 40), start));
-  const grouped = /[ .()/-]/.test(raw);
-  if (raw.startsWith('+') || (raw.startsWith('00') && !raw.startsWith('000') && (grouped || labelled))) {
-    const p = parsePhoneNumberFromString(raw.startsWith('+') ? raw : `+${raw.slice(2)}`);
-    return !!p && p.isPossible();
+/** Brazil's CPF (ddd.ddd.ddd-dd) carries two check digits. */
+function cpfValid(raw: string): boolean {
+  const d = raw.replace(/\D/g, '');
+  if (/^(\d)\1{10}$/.test(d)) return false;
+  for (const n of [9, 10]) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += Number(d[i]) * (n + 1 - i);
+    if (((sum * 10) % 11) % 10 !== Number(d[n])) return false;
   }
-  // International numbers without the +, as messaging APIs write them (639171234567).
-  if (!grouped && digits.length >= 11 && INTL_NO_PLUS.test(digits) && parsePhoneNumberFromString(`+${digits}`)?.isValid()) return true;
-  if (DATE_SHAPE.test(raw)) return false;
-  const shaped =
-    (digits.startsWith('0') && (grouped || (digits.length >= 10 && digits.length <= 12))) ||
-    /^\(\d{2,4}\) ?\d/.test(raw) ||
-    /^[2-9]\d{2}[-. ][2-9]\d{2}[-. ]\d{4}$/.test(raw);
-  return (labelled || shaped) && nationalValid(raw);
+  return true;
 }
+
+// Labels of passport and national-id numbers, in the languages of our tenants and their customers.
+const ID_LABELS = [
+  'passport', 'pasaporte', 'passaporte', 'passeport', 'reisepass', 'pass-?nr', 'passnummer', 'paspor',
+  'ssn', 'social security', 'sss', 'tin', 'umid', 'philsys', 'psn', 'philhealth', 'pag-?ibig', 'gsis', "voter'?s id", 'prc id', 'postal id',
+  'national id', 'nationalid', 'national identity', 'id card', 'identity card', 'personalausweis', 'ausweis(?:nummer)?', 'steuer-?id', 'steueridentifikationsnummer',
+  'aadhaar', 'aadhar', 'pan', 'cpf', 'rg', 'dni', 'nie', 'nif', 'curp', 'rfc', 'nin', 'national insurance', 'nric', 'hkid', 'emirates id', 'iqama', 'cnic', 'nik', 'ktp', 'tfn', 'bsn', 'pesel', 'codice fiscale',
+  "driver'?s licen[cs]e", 'licen[cs]e no', 'id no', 'id number', 'id#', 'numéro de passeport', 'número de pasaporte', 'carte d.identité', 'cédula', 'cedula',
+  'جواز السفر', 'جواز سفر', 'رقم الهوية', 'الهوية', 'דרכון', 'תעודת זהות', 'ת\\.ז', 'گذرنامه', 'پاسپورت', 'کد ملی', 'شماره ملی',
+  '护照', '護照', '身份证', '身分證', 'パスポート', '旅券', 'マイナンバー', '여권', '주민등록번호', 'पासपोर्ट', 'आधार', 'पैन', 'hộ chiếu', 'cccd', 'หนังสือเดินทาง', 'pasaport', 'kimlik no', 'tc kimlik',
+].join('|');
 
 // ---- passes, in order -------------------------------------------------------------------
 
-const TOKEN_CHARS = 'A-Za-z0-9\\-._~+/';
-
 const PASSES: Pass[] = [
-  // JWTs: three base64url segments, the first a JSON header (`{"` encodes to eyJ).
-  regexPass(/(?<![\w-])eyJ[\w-]{5,}\.[\w-]+\.[\w-]*/g, whole('JWT')),
-  // Our own keys first, then well-known vendor formats (Stripe, OpenAI, AWS, GitHub, Slack,
-  // Google, Meta long-lived tokens, GitLab).
-  regexPass(
-    /(?<![\w-])(?:fd_[a-z0-9]{12}_[a-z0-9]{40}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|sk-(?:proj-)?[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{30,}|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[\w-]{35}|EAA[A-Za-z0-9]{30,}|glpat-[\w-]{20})(?![\w-])/g,
-    whole('API_KEY'),
+  ...CREDENTIAL_PATTERNS.map((p) =>
+    regexPass(p.re, (m) => {
+      if (p.accept && !p.accept(m)) return null;
+      if (!p.groups) return whole(p.kind)(m);
+      const g = p.groups.find((i) => m[i] !== undefined);
+      return g === undefined ? null : group(g, p.kind)(m);
+    }),
   ),
-  // Credentials in URLs: scheme://user:password@host.
-  regexPass(/(?<=:\/\/)[^\s/:@"\u0001]{1,256}:[^\s/@"\u0001]{1,256}(?=@)/g, whole('SECRET')),
-  // "Basic"/"Token" are also plain words, so their credential must contain a digit.
-  regexPass(new RegExp(`(?<![\\w])(?:([Bb]earer|BEARER)|Basic|Token)\\s{1,8}([${TOKEN_CHARS}]{8,}=*)`, 'gd'), (m) =>
-    m[1] || /\d/.test(m[2]!) ? group(2, 'TOKEN')(m) : null,
+  // E-mail addresses, also URL-encoded (%40) in query strings and access lines.
+  regexPass(/(?<![\p{L}\p{N}_.+%-])[\p{L}\p{N}_.+-]{1,64}(?:@|%40)(?:[\p{L}\p{N}-]{1,63}\.){1,8}\p{L}{2,24}(?![\p{L}\p{N}_-])/gu, (m) =>
+    /^[.]|\.\.|\.(?:@|%40)/.test(m[0]) ? null : whole('EMAIL')(m),
   ),
-  // key=value / "key": "value" with a credential-like key, in text (query strings, dumps).
-  regexPass(
-    /(?<![\w-])(?:password|passwd|pwd|pass|secret|client_secret|token|access_token|refresh_token|id_token|api[_-]?key|x-api-key|auth_token|session_?id|cookie|otp|pin|cvv|cvc)["']?\s{0,4}[:=]\s{0,4}["']?(?!Bearer\b|Basic\b)([^\s"'&,;}\u0001]{1,512})/gid,
-    group(1, 'SECRET'),
-  ),
-  regexPass(/(?<![\p{L}\p{N}_.+%-])[\p{L}\p{N}_.+%-]{1,64}@(?:[\p{L}\p{N}-]{1,63}\.){1,8}\p{L}{2,24}(?![\p{L}\p{N}_-])/gu, whole('EMAIL')),
   regexPass(/(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])/g, (m) =>
     ibanValid(m[0]) ? whole('IBAN')(m) : null,
   ),
-  // Passport and national-id numbers are only recognisable by their label (shapes vary by
-  // country and collide with order numbers); the id must contain a digit.
+  // Passport and national-id numbers are recognisable by their label (shapes vary by country
+  // and collide with order numbers); the id must contain a digit.
   regexPass(
-    /(?<![\p{L}])(?:passport|pasaporte|reisepass|pass-?nr|passnummer|ssn|social security|sss|tin|umid|philsys|psn|national id|nationalid|national identity|personalausweis|ausweis(?:nummer)?|aadhaar|aadhar|pan|cpf|rg|dni|nie|nif|curp|rfc|nin|national insurance|driver'?s licen[cs]e|licen[cs]e no|id no|id number|id#)\.?(?:[\s-]{0,3}(?:no\.?|number|num\.?|nr\.?|nummer|numero|número|id|#))?\s{0,3}[:=#-]?\s{0,3}((?=[A-Z0-9]{0,24}\d|[A-Z]{1,3}[ .\/-]\d)[A-Z0-9]{1,24}(?:[ .\/-](?=[A-Z0-9]{0,10}\d)[A-Z0-9]{1,10}){0,5}(?: [A-D](?![\p{L}\p{N}]))?)(?![\p{L}\p{N}])/giud,
-    group(1, 'ID'),
+    new RegExp(
+      `(?<![A-Za-zÀ-ÿ])(?:${ID_LABELS})\\.?(?:[\\s_-]{0,3}(?:no\\.?|number|num\\.?|nr\\.?|nummer|numero|número|id|#))?\\\\?["']?\\s{0,3}[:=#-]?\\s{0,3}\\\\?["']?((?=[A-Z0-9]{0,24}\\d|[A-Z]{1,3}[ .\\/-]\\d|[A-Z]{6,12}(?![\\p{L}\\p{N}]))[A-Z0-9]{1,24}(?:[ .\\/-](?=[A-Z0-9]{0,10}\\d)[A-Z0-9]{1,10}){0,5}(?: [A-D](?![A-Za-z0-9]))?)(?![A-Za-z0-9À-ÿ])`,
+      'giud',
+    ),
+    // An id without a digit must be written in capitals ("passport CFGHJKLMN", not "passport expired").
+    (m) => (/\d/.test(m[1]!) || (/^[A-Z]{6,12}$/.test(m[1]!)) ? group(1, 'ID')(m) : null),
   ),
-  regexPass(/(?<![\w.+-])\d(?:[ -]?\d){12,18}(?![\w]|[.,-]\d)/g, (m) => (cardDigits(m[0]) ? whole('CARD')(m) : null)),
+  // Unlabelled ids whose shape or check digits name them: US SSN (3-2-4), Brazil's CPF.
+  regexPass(/(?<![\w.\/-])\d{3}-\d{2}-\d{4}(?![\w]|[.\/-]\d)/g, (m) => (ssnValid(m[0]) ? whole('ID')(m) : null)),
+  regexPass(/(?<![\w.\/-])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\w]|[.\/-]\d)/g, (m) => (cpfValid(m[0]) ? whole('ID')(m) : null)),
+  regexPass(/(?<![\w.+,-])\d(?:[ .-]?\d){12,18}(?![\w]|[.,-]\d)/g, (m, text) =>
+    cardDigits(m[0], text.slice(Math.max(0, m.index - 24), m.index)) ? whole('CARD')(m) : null,
+  ),
   // IPv6: one hex-and-colon run per token boundary, validated by node:net.
   regexPass(/(?<![\w:.])(?:[0-9A-Fa-f]{1,4}|):[0-9A-Fa-f:.]{1,45}/g, (m) => {
     let s = m[0];
@@ -201,38 +208,36 @@ const PASSES: Pass[] = [
     return s && isIPv6(s) && !isHostOnly(s) ? { start: m.index, end: m.index + s.length, kind: 'IP' } : null;
   }),
   regexPass(/(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)/g, (m) => (isIP(m[0]) === 4 && !isHostOnly(m[0]) ? whole('IP')(m) : null)),
-  // Phones: a run of digits and separators starting at a boundary, at most 24 characters.
-  // Phones: optional +country code, optional parenthesised area code, then digits and
-  // separators, starting at a boundary and at most ~30 characters.
-  regexPass(/(?<![\w+#/.$€£₱,:(-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d[\d ./-]{4,20}\d(?![\w]|[.,/]\d|-)/g, (m, text) => {
-    const raw = m[0];
-    if (/[ ./-]{2}|\/.*\//.test(raw)) return null;
-    return isPhone(raw, text, m.index) ? whole('PHONE')(m) : null;
-  }),
+  (text, found, region) => findPhones(text, region, (start, end) => found(start, end, 'PHONE')),
 ];
 
-/** The spans redactText would replace, in order, for tests and measurement. */
-export function findRedactions(text: string): RedactionSpan[] {
+/** The spans redactText would replace, in order, for tests and measurement (offsets of `text`). */
+export function findRedactions(text: string, options?: RedactOptions): RedactionSpan[] {
+  const view = normalizeForDetection(text);
+  const region = regionOf(options);
   const spans: RedactionSpan[] = [];
-  let work = text;
+  let work = view.text;
   for (const pass of PASSES) {
     const local: RedactionSpan[] = [];
-    pass(work, (start, end, kind) => local.push({ start, end, kind }));
+    pass(work, (start, end, kind) => local.push({ start, end, kind }), region);
     if (local.length === 0) continue;
+    local.sort((x, y) => x.start - y.start);
     let masked = '';
     let at = 0;
     for (const s of local) {
+      if (s.start < at) continue;
       masked += work.slice(at, s.start) + MASK.repeat(s.end - s.start);
       at = s.end;
+      const [start, end] = toOriginal(view, s.start, s.end);
+      spans.push({ start, end, kind: s.kind });
     }
     work = masked + work.slice(at);
-    spans.push(...local);
   }
   return spans.sort((a, b) => a.start - b.start);
 }
 
-export function redactText(text: string): string {
-  const spans = findRedactions(text);
+export function redactText(text: string, options?: RedactOptions): string {
+  const spans = findRedactions(text, options);
   if (spans.length === 0) return text;
   let out = '';
   let at = 0;
@@ -279,12 +284,12 @@ const MAX_DEPTH = 32;
  * replaced whole (objects included), at any depth. Returns plain JSON (Dates become ISO
  * strings, Errors their name/message/stack, cycles and excessive depth a marker).
  */
-export function redactValue(value: unknown): unknown {
-  return walk(value, 0, new WeakSet());
+export function redactValue(value: unknown, options?: RedactOptions): unknown {
+  return walk(value, 0, new WeakSet(), options);
 }
 
-function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
-  if (typeof value === 'string') return redactText(value);
+function walk(value: unknown, depth: number, seen: WeakSet<object>, options: RedactOptions | undefined): unknown {
+  if (typeof value === 'string') return redactText(value, options);
   if (value === null || typeof value === 'number' || typeof value === 'boolean') return value;
   if (typeof value === 'bigint') return value.toString();
   if (typeof value !== 'object') return undefined;
@@ -294,15 +299,15 @@ function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   try {
     if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
     if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return '[BINARY]';
-    if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1, seen) ?? null);
+    if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1, seen, options) ?? null);
     const source = value instanceof Error ? { ...value, name: value.name, message: value.message, stack: value.stack } : (value as Record<string, unknown>);
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(source)) {
       const tag = sensitiveTag(key);
-      const safeKey = /[\d@]/.test(key) ? redactText(key) : key;
+      const safeKey = /[\d@]/.test(key) ? redactText(key, options) : key;
       if (tag !== undefined && v !== null && v !== undefined && v !== '' && typeof v !== 'boolean') out[safeKey] = tag;
       else {
-        const w = walk(v, depth + 1, seen);
+        const w = walk(v, depth + 1, seen, options);
         if (w !== undefined) out[safeKey] = w;
       }
     }

@@ -113,9 +113,10 @@ export class LogService implements LogSink {
         this.droppedByTenant.set(entry.tenantId, (this.droppedByTenant.get(entry.tenantId) ?? 0) + 1);
         return;
       }
-      let message = redactText(String(entry.message ?? ''));
+      const options = entry.region ? { region: entry.region } : undefined;
+      let message = redactText(String(entry.message ?? ''), options);
       if (message.length > this.o.maxMessageChars) message = `${message.slice(0, this.o.maxMessageChars)}… [TRUNCATED]`;
-      const metadata = entry.metadata == null ? null : JSON.stringify(redactValue(entry.metadata));
+      const metadata = entry.metadata == null ? null : JSON.stringify(redactValue(entry.metadata, options));
       const createdAt = this.o.clock();
       this.buffer.push({
         id: uuidv7(createdAt),

@@ -9,6 +9,8 @@ export interface LogInput {
   workflowId?: string | null;
   executionId?: string | null;
   step?: string | null;
+  /** The tenant's country (Tenant.defaultCountry): national phone numbers are read in it first. */
+  region?: string;
 }
 
 /** Anything that accepts log lines: the batching log service, or a test's collector. */

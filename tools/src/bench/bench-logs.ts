@@ -22,6 +22,8 @@ import { LogService } from '../../../server/src/logs/service.ts';
 import { ensureBenchTenants, seedLogs } from './bench-seed.ts';
 import { generateCorpus } from '../../../server/src/logs/corpus/generate.ts';
 import { redactText } from '../../../server/src/logs/redact.ts';
+import { findPhones } from '../../../server/src/logs/redact-phone.ts';
+import { generateWideCorpus } from '../../../server/src/logs/corpus/wide.ts';
 import type { LogLevel } from '../../../server/src/generated/prisma/enums.ts';
 
 const ROWS = Number(process.env.BENCH_LOG_ROWS ?? 10_000_000);
@@ -147,6 +149,19 @@ async function benchIngestion(databaseUrl: string, redisUrl: string, tenant: str
   let t = performance.now();
   for (let i = 0; i < 20_000; i++) redactText(corpus[i % corpus.length]!);
   say(`\nredaction alone: ${Math.round(20_000 / ((performance.now() - t) / 1000)).toLocaleString()} lines/s (corpus lines, ~${Math.round(corpus.reduce((n, l) => n + l.length, 0) / corpus.length)} chars)`);
+  // The phone parser's share: the candidate scan plus libphonenumber on the candidates it lets through.
+  t = performance.now();
+  for (let i = 0; i < 20_000; i++) findPhones(corpus[i % corpus.length]!, 'PH', () => {});
+  const phoneUs = ((performance.now() - t) * 1000) / 20_000;
+  metric('logs', 'phone detection per line', phoneUs, 'µs', 'lower');
+  say(`phone detection (scan + libphonenumber) alone: ${phoneUs.toFixed(1)} µs/line`);
+  const wide = generateWideCorpus(7, 200).map((l) => l.text);
+  t = performance.now();
+  for (let i = 0; i < 20_000; i++) redactText(wide[i % wide.length]!);
+  say(`redaction alone, wide corpus (14 languages + source shapes): ${Math.round(20_000 / ((performance.now() - t) / 1000)).toLocaleString()} lines/s (~${Math.round(wide.reduce((n, l) => n + l.length, 0) / wide.length)} chars)`);
+  t = performance.now();
+  for (let i = 0; i < 20_000; i++) findPhones(wide[i % wide.length]!, 'PH', () => {});
+  say(`phone detection alone, wide corpus: ${(((performance.now() - t) * 1000) / 20_000).toFixed(1)} µs/line`);
 
   // Sustained: producers hand lines over in slices of 1,000 and yield, as a busy worker would.
   const service = new LogService({ db, redis, topic, batchSize: 500, flushIntervalMs: 200, maxBuffered: 1_000_000 });

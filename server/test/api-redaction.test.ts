@@ -1,0 +1,137 @@
+// Every surface a person's data is shown on, through the whole stack (API + worker roles, real
+// PostgreSQL and Redis): a run triggered with a phone number, an e-mail, a card and a passport
+// number in its input, whose step logs them and fails with them in its error, must show none of
+// them to a VIEWER — not in Execution.input / output / error, step outputs and errors, the
+// executionUpdated subscription, log lines, the log export, nor in the alert webhook body.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startTestApp } from './app.ts';
+import { globalId, tenantWithKeys, type TestTenant } from './api-helpers.ts';
+
+const PII = { phone: '+63 917 555 0147', email: 'ana.reyes@example.com', card: '4111 1111 1111 1111', passport: 'P1234567A' };
+// What must not appear anywhere a reader sees: the values, also without their separators.
+const LEAKS = [/917\s?555\s?0147/, /ana\.reyes@example\.com/, /4111[\s-]?1111/, /P1234567A/];
+const leaked = (text: string) => LEAKS.filter((re) => re.test(text)).map(String);
+
+let app: Awaited<ReturnType<typeof startTestApp>>;
+let t: TestTenant;
+let hook: Server;
+const hookBodies: string[] = [];
+
+async function until<T>(fn: () => Promise<T | undefined | null | false>, what: string, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  hook = createServer((req: IncomingMessage, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      hookBodies.push(body);
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  app = await startTestApp(['api', 'worker'], { OUTBOUND_ALLOW_HOSTS: '127.0.0.1' });
+  t = await tenantWithKeys(app.db);
+  const port = (hook.address() as { port: number }).port;
+  await app.db.alertDestination.create({ data: { tenantId: t.id, name: 'ops', url: `http://127.0.0.1:${port}/hook`, events: ['RUN_FAILED'] } });
+});
+afterAll(async () => {
+  await app.stop();
+  await new Promise((r) => hook.close(r));
+});
+
+const EXEC = 'id status input output error stepRuns { index status output error }';
+
+describe('a run carrying PII', () => {
+  it('shows it redacted through GraphQL, the subscription, logs, the export and the alert webhook', async () => {
+    const wf = await app.db.workflow.create({
+      data: {
+        tenantId: t.id,
+        name: 'pii',
+        definition: {
+          steps: [
+            { type: 'log', name: 'greet', config: { message: 'Greeting {{email}}' } },
+            { type: 'log', name: 'send', config: { message: 'Could not send to {{phone}} ({{email}}), card {{card}}, passport no. {{passport}}', fail: true } },
+          ],
+        },
+      },
+    });
+
+    // Subscribe first (as the dashboard's run page does), then trigger.
+    const ws = new WebSocket(`${app.url.replace('http', 'ws')}/graphql`, ['graphql-transport-ws']);
+    const frames: string[] = [];
+    ws.on('message', (d) => frames.push(String(d)));
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { authToken: t.keys.VIEWER } }));
+    await until(async () => frames.some((f) => f.includes('connection_ack')), 'connection_ack');
+    ws.send(JSON.stringify({ type: 'subscribe', id: 's', payload: { query: `subscription { executionUpdated { ${EXEC} } }` } }));
+    await new Promise((r) => setTimeout(r, 300));
+
+    const trig = await app.graphql(
+      `mutation($id: ID!, $input: TriggerWorkflowInput) { triggerWorkflow(id: $id, input: $input) { ... on TriggerWorkflowPayload { execution { id input } } } }`,
+      { id: globalId('Workflow', wf.id), input: { context: PII } },
+      t.keys.OPERATOR,
+    );
+    const execution = trig.body.data.triggerWorkflow.execution;
+    expect(execution.input).toEqual({ phone: '[PHONE]', email: '[EMAIL]', card: '[CARD]', passport: '[ID]' });
+
+    const rowId = await until(async () => {
+      const row = await app.db.workflowExecution.findFirst({ where: { tenantId: t.id, workflowId: wf.id, status: 'FAILED' } });
+      return row?.id;
+    }, 'the run to fail');
+    // The run itself had the raw values: its log line and error were made from them.
+    const raw = await app.db.workflowExecution.findUniqueOrThrow({ where: { id: rowId } });
+    expect(JSON.stringify(raw.input)).toContain('ana.reyes@example.com');
+    // A step's stored output holding PII (as a send step would record its recipient).
+    await app.db.stepRun.updateMany({ where: { executionId: rowId, index: 0 }, data: { output: { to: PII.phone, email: PII.email, note: `sent to ${PII.phone}` } } });
+
+    // GraphQL query, as a VIEWER.
+    const q = await app.graphql(`query($id: ID!) { execution(id: $id) { ${EXEC} } }`, { id: globalId('Execution', rowId) }, t.keys.VIEWER);
+    const shown = q.body.data.execution;
+    expect(shown.status).toBe('FAILED');
+    expect(shown.error.message).toBe('Could not send to [PHONE] ([EMAIL]), card [CARD], passport no. [ID]');
+    expect(shown.stepRuns[1].error.message).toBe('Could not send to [PHONE] ([EMAIL]), card [CARD], passport no. [ID]');
+    expect(shown.stepRuns[0].output).toEqual({ to: '[PHONE]', email: '[EMAIL]', note: 'sent to [PHONE]' });
+    expect(leaked(JSON.stringify(shown))).toEqual([]);
+    // Stored error text is redacted before storage, not only when read.
+    expect(leaked(JSON.stringify(raw.error))).toEqual([]);
+
+    // The subscription's payloads.
+    await until(async () => frames.some((f) => f.includes('"FAILED"')), 'the FAILED update');
+    const updates = frames.filter((f) => f.includes('executionUpdated'));
+    expect(updates.length).toBeGreaterThan(0);
+    expect(leaked(updates.join('\n'))).toEqual([]);
+    expect(updates.join('\n')).toContain('[PHONE]');
+    ws.close();
+
+    // Log lines through GraphQL and the export.
+    const lines = await until(async () => {
+      const r = await app.graphql(`query($f: LogFilterInput) { logs(filter: $f, first: 10) { edges { node { message metadata } } } }`, { f: { executionId: globalId('Execution', rowId) } }, t.keys.VIEWER);
+      const edges = r.body.data?.logs?.edges ?? [];
+      return edges.length >= 2 ? edges : undefined;
+    }, 'the log lines');
+    expect(leaked(JSON.stringify(lines))).toEqual([]);
+    expect(JSON.stringify(lines)).toContain('[EMAIL]');
+    const exported = await fetch(`${app.url}/api/v1/logs/export?format=csv&executionId=${rowId}`, { headers: { authorization: `Bearer ${t.keys.VIEWER}` } });
+    const csv = await exported.text();
+    expect(exported.status, csv).toBe(200);
+    expect(csv).toContain('[PHONE]');
+    expect(leaked(csv)).toEqual([]);
+
+    // The alert webhook body (and the delivery row it was sent from).
+    const body = await until(async () => hookBodies.find((b) => b.includes('RUN_FAILED')), 'the RUN_FAILED webhook');
+    expect(body).toContain('[PHONE]');
+    expect(leaked(body)).toEqual([]);
+    const delivery = await app.db.alertDelivery.findFirstOrThrow({ where: { tenantId: t.id } });
+    expect(leaked(JSON.stringify(delivery.payload))).toEqual([]);
+  });
+});
