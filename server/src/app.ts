@@ -152,7 +152,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     await stopAll(started, config.shutdownTimeoutMs, logger);
     throw err;
   }
-  logger.info({ roles: [...roles] }, 'flowdeck started');
+  logger.info({ roles: [...roles], databasePool: config.databasePoolSize, databaseTls: config.databaseSslMode, redisTls: config.redisTls }, 'flowdeck started');
   return { port, stop: () => stopAll(started, config.shutdownTimeoutMs, logger) };
 }
 

@@ -2,6 +2,8 @@
 // process at start with one line per problem naming the variable and what it expects.
 // The README's "Configuration" table lists the same variables; keep them in step.
 
+import { pgConnection, redisTls, TlsConfigError, type SslMode } from './tls.ts';
+
 export const PROCESS_ROLES = ['api', 'worker', 'pdf-worker', 'all'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
 
@@ -17,8 +19,12 @@ export interface Config {
   healthPort: number | undefined;
   publicUrl: string;
   databaseUrl: string;
+  /** Connections in this process's pg pool: DATABASE_POOL_SIZE, else the sum of its roles' sizes. */
   databasePoolSize: number;
+  /** TLS to PostgreSQL as resolved from DATABASE_URL and DATABASE_SSL_* (tls.ts), for the start-up log. */
+  databaseSslMode: SslMode;
   redisUrl: string;
+  redisTls: boolean;
   /** Prefix of every BullMQ key and pub/sub channel, so several deployments can share a Redis. */
   redisPrefix: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -196,25 +202,16 @@ export function parseOrigins(value: string, problems: string[]): string[] {
 }
 
 /**
- * Connections per process when DATABASE_POOL_SIZE is unset, from what the roles do with them.
- * The api's requests each hold a connection for one short statement at a time, and PostgreSQL
- * runs at most about two per core at once; a larger pool only queues inside PostgreSQL, where
- * the waiting costs memory and context switches instead of a place in the pool's queue. A run
- * worker holds one per running step write (its hot path batches them), so it scales with its
- * concurrency, up to 20. The PDF worker writes one Document row now and then.
+ * Pool connections each role adds to its process when DATABASE_POOL_SIZE is unset (each can be
+ * overridden with DATABASE_POOL_SIZE_<ROLE>). The api's requests each hold a connection for one
+ * short statement at a time, and PostgreSQL runs at most about two per core at once; a larger
+ * pool only queues inside PostgreSQL, where the waiting costs memory and context switches
+ * instead of a place in the pool's queue. A run worker holds one per running step write (its hot
+ * path batches them), so it scales with its concurrency, up to 20. The PDF worker writes one
+ * Document row now and then.
  */
-export function defaultPoolSize(roles: readonly ProcessRole[], workerConcurrency: number): number {
-  const api = 8;
-  const worker = Math.min(20, Math.max(4, Math.ceil(workerConcurrency / 2) + 2));
-  const pdf = 2;
-  let size = 0;
-  for (const role of new Set(roles)) {
-    if (role === 'api') size += api;
-    else if (role === 'worker') size += worker;
-    else if (role === 'pdf-worker') size += pdf;
-    else if (role === 'all') size += api + worker + pdf;
-  }
-  return Math.max(2, size);
+export function rolePoolDefaults(workerConcurrency: number): Record<'api' | 'worker' | 'pdf-worker', number> {
+  return { api: 8, worker: Math.min(20, Math.max(4, Math.ceil(workerConcurrency / 2) + 2)), 'pdf-worker': 2 };
 }
 
 export function parseRoles(value: string, problems: string[]): ProcessRole[] {
@@ -230,6 +227,28 @@ export function parseRoles(value: string, problems: string[]): ProcessRole[] {
   return roles as ProcessRole[];
 }
 
+/** Runs a TLS check from tls.ts, recording its problem; undefined then (or for a bad URL). */
+function tlsChecked<T>(e: EnvReader, check: () => T): T | undefined {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof TlsConfigError) e.problems.push(err.message);
+    else if (!(err instanceof TypeError)) throw err; // TypeError: a missing or invalid URL, reported already
+    return undefined;
+  }
+}
+
+function rolePoolSize(roles: ProcessRole[], workerConcurrency: number, e: EnvReader): number {
+  const defaults = rolePoolDefaults(workerConcurrency);
+  const expanded = new Set(roles.flatMap((r) => (r === 'all' ? (['api', 'worker', 'pdf-worker'] as const) : [r])));
+  let total = 0;
+  for (const role of expanded) {
+    const name = `DATABASE_POOL_SIZE_${role.toUpperCase().replace('-', '_')}`;
+    total += e.int(name, defaults[role], { min: 1, max: 500 });
+  }
+  return total;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const e = new EnvReader(env);
   const nodeEnv = e.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development');
@@ -239,6 +258,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseUrl) e.url('DATABASE_URL', ['postgresql:', 'postgres:']);
   const redisUrl = e.required('REDIS_URL', 'a redis:// URL; npm start provides an embedded Redis');
   if (redisUrl) e.url('REDIS_URL', ['redis:', 'rediss:']);
+  // Checked here so a bad mode or unreadable CA file stops the process at start, named.
+  const databaseSslMode = tlsChecked(e, () => pgConnection(databaseUrl, env).mode) ?? 'disable';
+  tlsChecked(e, () => redisTls(redisUrl, env));
+  const roles = parseRoles(e.str('FLOWDECK_ROLES', 'all'), e.problems);
   const storageDriver = e.oneOf('STORAGE_DRIVER', ['local', 'supabase'] as const, 'local');
   const supabaseUrl = e.url('SUPABASE_URL', ['http:', 'https:']);
   const supabaseKey = e.str('SUPABASE_SERVICE_KEY');
@@ -248,14 +271,16 @@ export function loadConfig(env: Env = process.env): Config {
 
   const config: Config = {
     nodeEnv,
-    roles: parseRoles(e.str('FLOWDECK_ROLES', 'all'), e.problems),
+    roles,
     host: e.str('HOST', '127.0.0.1'),
     port,
     healthPort: e.raw('HEALTH_PORT') ? e.int('HEALTH_PORT', 0, { min: 0, max: 65535 }) : undefined,
     publicUrl: e.url('PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port}`)!,
     databaseUrl,
     databasePoolSize: 0, // set below: its default depends on the roles
+    databaseSslMode,
     redisUrl,
+    redisTls: redisUrl.startsWith('rediss://'),
     redisPrefix: e.str('REDIS_PREFIX', 'fd'),
     logLevel: e.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
     shutdownTimeoutMs: e.int('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
@@ -324,7 +349,9 @@ export function loadConfig(env: Env = process.env): Config {
         .filter(Boolean),
     },
   };
-  config.databasePoolSize = e.int('DATABASE_POOL_SIZE', defaultPoolSize(config.roles, config.worker.concurrency), { min: 1, max: 500 });
+  config.databasePoolSize = e.raw('DATABASE_POOL_SIZE')
+    ? e.int('DATABASE_POOL_SIZE', 0, { min: 1, max: 500 })
+    : rolePoolSize(config.roles, config.worker.concurrency, e);
   if (e.problems.length) throw new ConfigError(e.problems);
   return config;
 }

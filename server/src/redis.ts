@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { getConfig } from './config.ts';
+import { redisTls } from './tls.ts';
 
 export { Redis };
 
@@ -9,7 +10,8 @@ export { Redis };
  * Redis restart makes commands wait instead of failing jobs.
  */
 export function createRedis(url = getConfig().redisUrl, options: RedisOptions = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
+  const tls = redisTls(url);
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...(tls ? { tls } : {}), ...options });
 }
 
 let shared: Redis | undefined;

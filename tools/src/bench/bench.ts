@@ -37,6 +37,8 @@ const BENCHES: Record<string, (env: BenchEnv) => Promise<void>> = {
   pdf: script('bench-pdf.ts'),
   // Keeps its 10-million-row dataset under .data/bench-logs between runs (seeding takes minutes).
   logs: script('bench-logs.ts', { ownServices: true }),
+  // Builds and deploys the product, then starts each role on services of its own.
+  startup: script('startup.ts', { ownServices: true }),
 };
 
 const say = (msg: string) => process.stderr.write(`[flowdeck bench] ${msg}\n`);
