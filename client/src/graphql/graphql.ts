@@ -4,48 +4,75 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Whether an alert reached its destination. */
 export type AlertDeliveryStatus =
+  /** The destination answered 2xx. */
   | 'DELIVERED'
+  /** Every attempt failed; see lastError. */
   | 'FAILED'
+  /** Not delivered yet; retries continue. */
   | 'PENDING';
 
+/** What an alert destination can be told about. */
 export type AlertEvent =
+  /** A scheduled run started later than SCHEDULE_DRIFT_WARN_MS after its slot. */
   | 'DRIFT_EXCEEDED'
+  /** A housekeeping task (sweeper, log maintenance) failed. */
   | 'MAINTENANCE_FAILED'
+  /** A run ended FAILED. */
   | 'RUN_FAILED'
+  /** A scheduled slot was not run (missed beyond SCHEDULE_MISFIRE_GRACE_MS). */
   | 'SLOT_MISSED';
 
 /** VIEWER reads; OPERATOR also triggers and cancels runs; ADMIN also manages workflows, integrations and keys. */
 export type ApiKeyRole =
+  /** An OPERATOR that also manages workflows, integrations, alert destinations and API keys. */
   | 'ADMIN'
+  /** A VIEWER that also triggers, cancels and retries runs. */
   | 'OPERATOR'
+  /** Reads everything of its tenant. */
   | 'VIEWER';
 
 /** What happens to slots missed while nothing was running. */
 export type CatchUpPolicy =
+  /** The most recent missed slot runs once; older ones are skipped. */
   | 'LATEST'
+  /** Missed slots are skipped; the schedule resumes with the next slot. */
   | 'NONE';
 
+/** A new alert destination. */
 export type CreateAlertDestinationInput = {
+  /** False keeps it without sending anything. */
   enabled?: boolean | null | undefined;
+  /** At least one event. */
   events: Array<AlertEvent>;
+  /** 1 to 200 characters. */
   name: string;
   /** http(s) URL on a public address (or a host in OUTBOUND_ALLOW_HOSTS). */
   url: string;
 };
 
+/** A new API key. */
 export type CreateApiKeyInput = {
+  /** When it stops working; never when omitted. */
   expiresAt?: string | null | undefined;
+  /** 1 to 200 characters, to tell keys apart. */
   name: string;
+  /** What the key may do. */
   role: ApiKeyRole;
 };
 
+/** A new integration. */
 export type CreateIntegrationInput = {
+  /** Non-secret settings, a JSON object of at most 64 KB. */
   config?: unknown;
   /** Encrypted at rest; never returned. */
   credentials?: unknown;
+  /** Default true. */
   enabled?: boolean | null | undefined;
+  /** Which system; one integration per kind and name. */
   kind: IntegrationKind;
+  /** 1 to 200 characters. */
   name: string;
 };
 
@@ -53,6 +80,7 @@ export type CreateIntegrationInput = {
 export type DateRangeInput = {
   /** relative: how many days. */
   days?: number | null | undefined;
+  /** Which of the other fields apply. */
   kind: DateRangeKind;
   /** rolling: days before today (default 1). */
   offsetDays?: number | null | undefined;
@@ -62,6 +90,7 @@ export type DateRangeInput = {
   until?: string | null | undefined;
 };
 
+/** How a date range is given. */
 export type DateRangeKind =
   /** since..until inclusive. */
   | 'absolute'
@@ -70,32 +99,49 @@ export type DateRangeKind =
   /** The single day offsetDays before today (1 = yesterday). */
   | 'rolling';
 
+/** Narrows a list of executions; every given field must match. */
 export type ExecutionFilter = {
   /** Created at or after (inclusive). */
   since?: string | null | undefined;
+  /** Only runs in one of these statuses. */
   statuses?: Array<ExecutionStatus> | null | undefined;
+  /** Only runs started in one of these ways. */
   triggers?: Array<TriggerKind> | null | undefined;
   /** Created before (exclusive). */
   until?: string | null | undefined;
+  /** Only runs of this workflow (global id). */
   workflowId?: string | number | null | undefined;
 };
 
+/** Where a run is in its life: PENDING → RUNNING → COMPLETED, FAILED or CANCELLED. */
 export type ExecutionStatus =
+  /** Stopped on request at a safe point. */
   | 'CANCELLED'
+  /** Every step succeeded. */
   | 'COMPLETED'
+  /** A step failed (runs are fail-fast); see error. */
   | 'FAILED'
+  /** Created and queued; no worker has started it yet. */
   | 'PENDING'
+  /** A worker is executing its steps. */
   | 'RUNNING';
 
+/** The outside system an integration connects to. */
 export type IntegrationKind =
+  /** ChatGPT Builder, for WhatsApp messages (credentials: {token}). */
   | 'CGB_WHATSAPP'
+  /** Meta Marketing API, for ads insights (credentials: {accessToken}). */
   | 'META_ADS'
+  /** Pancake POS, for orders (credentials: {apiKey}). */
   | 'PANCAKE_POS'
+  /** Supabase Storage, for generated documents. */
   | 'SUPABASE_STORAGE';
 
 /** The Logs Explorer filter, shared by logs and logAdded. */
 export type LogFilterInput = {
+  /** Only lines of this execution (global id). */
   executionId?: string | number | null | undefined;
+  /** Only lines of these levels. */
   levels?: Array<LogLevel> | null | undefined;
   /** Words that must all appear in the message (case-insensitive). */
   search?: string | null | undefined;
@@ -103,34 +149,55 @@ export type LogFilterInput = {
   since?: string | null | undefined;
   /** Exclusive upper bound on createdAt. */
   until?: string | null | undefined;
+  /** Only lines of this workflow (global id). */
   workflowId?: string | number | null | undefined;
 };
 
+/** Severity of a log line. */
 export type LogLevel =
+  /** Detail for troubleshooting. */
   | 'DEBUG'
+  /** A failure. */
   | 'ERROR'
+  /** Normal progress. */
   | 'INFO'
+  /** Something unusual that did not stop the run. */
   | 'WARN';
 
 /** What a schedule does when the previous run of the same workflow is still going. */
 export type OverlapPolicy =
+  /** The new run starts alongside the previous one. */
   | 'ALLOW'
+  /** The new run waits until the previous one ends. */
   | 'QUEUE'
+  /** The new slot is skipped. */
   | 'SKIP';
 
+/** Where one step of a run is. */
 export type StepStatus =
+  /** Stopped by a cancel request. */
   | 'CANCELLED'
+  /** Succeeded. */
   | 'COMPLETED'
+  /** Failed after its retries; the run fails with it. */
   | 'FAILED'
+  /** Not started yet. */
   | 'PENDING'
+  /** Executing (possibly a retry attempt). */
   | 'RUNNING'
+  /** Not executed because an earlier step failed or the run was cancelled. */
   | 'SKIPPED';
 
+/** What started a run. */
 export type TriggerKind =
+  /** triggerWorkflow through the API. */
   | 'API'
+  /** A person, from the dashboard. */
   | 'MANUAL'
+  /** The workflow's cron schedule. */
   | 'SCHEDULE';
 
+/** Options of one run; all optional. */
 export type TriggerWorkflowInput = {
   /** Template variables, merged over the definition's variables. */
   context?: unknown;
@@ -142,34 +209,51 @@ export type TriggerWorkflowInput = {
 
 /** Fields left out stay as they are. */
 export type UpdateAlertDestinationInput = {
+  /** False pauses it. */
   enabled?: boolean | null | undefined;
+  /** Replaces the events it receives (at least one). */
   events?: Array<AlertEvent> | null | undefined;
+  /** 1 to 200 characters. */
   name?: string | null | undefined;
+  /** http(s) URL on a public address (or a host in OUTBOUND_ALLOW_HOSTS). */
   url?: string | null | undefined;
 };
 
+/** Fields left out stay as they are. */
 export type UpdateIntegrationInput = {
+  /** Replaces the settings (a JSON object of at most 64 KB). */
   config?: unknown;
   /** Replaces the stored credentials; null removes them; omit to keep them. */
   credentials?: unknown;
+  /** False pauses it. */
   enabled?: boolean | null | undefined;
+  /** 1 to 200 characters. */
   name?: string | null | undefined;
 };
 
 /** Only the fields given change; null clears description, schedule and timezone. */
 export type UpdateWorkflowInput = {
+  /** What happens to missed slots. */
   catchUpPolicy?: CatchUpPolicy | null | undefined;
+  /** Replaces the definition (a new version). */
   definition?: unknown;
+  /** Free text, at most 2,000 characters; null clears it. */
   description?: string | null | undefined;
   /** Refuse (ConflictError) if the workflow is no longer at this version. */
   expectedVersion?: number | null | undefined;
+  /** 1 to 200 characters. */
   name?: string | null | undefined;
+  /** What a slot does while the previous run still goes. */
   overlapPolicy?: OverlapPolicy | null | undefined;
+  /** Cron expression; null removes the schedule. */
   schedule?: string | null | undefined;
+  /** IANA zone; null = the tenant's. */
   timezone?: string | null | undefined;
 };
 
+/** Narrows a list of workflows; every given field must match. */
 export type WorkflowFilter = {
+  /** Only enabled (true) or disabled (false) workflows. */
   enabled?: boolean | null | undefined;
   /** Words that must all appear in the name or description (case-insensitive). */
   search?: string | null | undefined;
