@@ -24,6 +24,7 @@ const ApiKeyRef = builder.prismaNode('ApiKey', {
     role: t.expose('role', { type: ApiKeyRoleEnum, description: 'What the key may do.' }),
     lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true, description: 'Updated at most once a minute.' }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'When it stops working by itself; null = never.' }),
+    persistedOnly: t.exposeBoolean('persistedOnly', { description: 'The key may run only the persisted documents the server knows (the dashboard\'s operations), sent by hash.' }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'When it was (or, after a rotation with overlap, will be) revoked.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
   }),
@@ -57,6 +58,7 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
     name: t.string({ required: true, description: '1 to 200 characters, to tell keys apart.' }),
     role: t.field({ type: ApiKeyRoleEnum, required: true, description: 'What the key may do.' }),
     expiresAt: t.field({ type: 'DateTime', description: 'When it stops working; never when omitted.' }),
+    persistedOnly: t.boolean({ defaultValue: false, description: "Restrict the key to persisted documents (the dashboard's operations, sent by hash): for keys that live in a browser." }),
   }),
 });
 
@@ -96,7 +98,7 @@ builder.mutationFields((t) => ({
         ...(input.expiresAt && input.expiresAt.getTime() <= Date.now() ? [{ path: 'expiresAt', message: 'must be in the future' }] : []),
       ];
       if (problems.length) throw new ValidationError(problems);
-      return createApiKey(ctx.db, { tenantId: tenantOf(ctx), name, role: input.role, expiresAt: input.expiresAt ?? null });
+      return createApiKey(ctx.db, { tenantId: tenantOf(ctx), name, role: input.role, expiresAt: input.expiresAt ?? null, persistedOnly: input.persistedOnly ?? false });
     },
   }),
   rotateApiKey: t.field({
