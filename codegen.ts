@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { addTypenameSelectionDocumentTransform } from '@graphql-codegen/client-preset';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const out = process.env.FLOWDECK_CODEGEN_OUT ?? path.join(root, 'client/src/graphql');
@@ -16,7 +17,13 @@ const config: CodegenConfig = {
   generates: {
     [`${out}/`]: {
       preset: 'client',
-      presetConfig: { fragmentMasking: false },
+      // graphcache adds __typename to every selection before a request leaves; the persisted
+      // documents must already carry it, since the server runs its own copy.
+      documentTransforms: [addTypenameSelectionDocumentTransform],
+      // Every document carries its SHA-256 (document.__meta__.hash) and persisted-documents.json maps
+      // hash → document: the dashboard sends hashes only, and the server runs only what is listed
+      // for keys restricted to persisted operations (server/src/graphql/plugins/use-persisted-documents.ts).
+      presetConfig: { fragmentMasking: false, persistedDocuments: { mode: 'embedHashInDocument', hashPropertyName: 'hash', hashAlgorithm: 'sha256' } },
       config: {
         useTypeImports: true,
         enumsAsTypes: true,

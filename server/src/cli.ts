@@ -16,7 +16,7 @@ const USAGE = `Usage: npm run admin -- <command> [options]
   tenants create --name NAME --slug SLUG [--timezone ZONE] [--country CC]
   tenants list
   tenants set --slug SLUG --min-schedule-interval SECONDS
-  keys create --tenant SLUG --role ADMIN|OPERATOR|VIEWER [--name NAME] [--expires-days N]
+  keys create --tenant SLUG --role ADMIN|OPERATOR|VIEWER [--name NAME] [--expires-days N] [--persisted-only]
   keys list --tenant SLUG
   keys revoke --prefix PREFIX
 
@@ -37,6 +37,7 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
       name: { type: 'string' }, slug: { type: 'string' }, timezone: { type: 'string' }, country: { type: 'string' },
       tenant: { type: 'string' }, role: { type: 'string' }, 'expires-days': { type: 'string' }, prefix: { type: 'string' },
       'min-schedule-interval': { type: 'string' },
+      'persisted-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -110,7 +111,7 @@ async function runCommand(
       const days = str('expires-days');
       if (days !== undefined && !(Number.isInteger(Number(days)) && Number(days) > 0)) throw new UsageError('--expires-days must be a positive integer');
       const expiresAt = days ? new Date(Date.now() + Number(days) * 86_400_000) : null;
-      const { key, apiKey } = await createApiKey(db, { tenantId: tenant.id, name: str('name') ?? `${role.toLowerCase()} key`, role, expiresAt });
+      const { key, apiKey } = await createApiKey(db, { tenantId: tenant.id, name: str('name') ?? `${role.toLowerCase()} key`, role, expiresAt, persistedOnly: values['persisted-only'] === true });
       out(`created ${apiKey.role} key ${apiKey.prefix} for ${tenant.slug}${expiresAt ? `, expires ${expiresAt.toISOString()}` : ''}. The key (shown once):`);
       return out(key);
     }

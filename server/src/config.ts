@@ -309,7 +309,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxDepth: e.int('GRAPHQL_MAX_DEPTH', 12, { min: 1, max: 100 }),
       maxAliases: e.int('GRAPHQL_MAX_ALIASES', 15, { min: 1, max: 1000 }),
       maxTokens: e.int('GRAPHQL_MAX_TOKENS', 2_000, { min: 10 }),
-      maxCost: e.int('GRAPHQL_MAX_COST', 15_000, { min: 10 }),
+      maxCost: e.int('GRAPHQL_MAX_COST', 75_000, { min: 10 }),
       rateLimitPerMinute: e.int('RATE_LIMIT_PER_MINUTE', 1_200, { min: 0 }),
       maxBodyBytes: e.int('GRAPHQL_MAX_BODY_BYTES', 1_000_000, { min: 1_000 }),
       corsOrigins: parseOrigins(e.str('CORS_ORIGINS', ''), e.problems),

@@ -2,6 +2,9 @@
 // dashboard needs pass, while abusive ones are refused. If a page needs a bigger document, this
 // is the place that shows which limit to raise.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DocumentNode } from 'graphql';
+import * as clientDocuments from '../../client/src/graphql/graphql.ts';
+import { operationCost } from '../src/graphql/plugins/use-cost-limit.ts';
 import { startTestApp } from './app.ts';
 import { globalId, seedWorkflow, tenantWithKeys, type TestTenant } from './api-helpers.ts';
 
@@ -94,6 +97,14 @@ describe('armor limits', () => {
   // count each list as one row, so the cost limit let it through.
   const COSTLY_WITH_VARIABLES = `query($w: Int, $e: Int = 100) { ${Array.from({ length: 14 }, (_, i) => `w${i}: workflows(first: $w) { edges { node { name description executions(first: $e) { edges { node { id status createdAt } } } } } }`).join(' ')} }`;
 
+  it("let every dashboard document through at the largest page its lists allow (page sizes come as variables)", () => {
+    for (const [name, doc] of Object.entries(clientDocuments)) {
+      if (!name.endsWith('Document') || typeof doc !== 'object') continue;
+      const cost = operationCost(doc as DocumentNode, undefined, { first: name.startsWith('LogsPage') ? 500 : 100, last: 100, withTotal: true }, { maxCost: app.config.graphql.maxCost });
+      expect(cost, name).toBeLessThanOrEqual(app.config.graphql.maxCost);
+    }
+  });
+
   it('count page sizes given as variables, and variable defaults, in the cost', async () => {
     const res = await app.graphql(COSTLY_WITH_VARIABLES, { w: 100 }, t.keys.VIEWER);
     expect(res.body.errors?.map((e) => e.extensions?.code)).toEqual(['COST_LIMIT_EXCEEDED']);
@@ -104,7 +115,7 @@ describe('armor limits', () => {
   });
 
   it('apply the cost limit to subscriptions over SSE with their variables', async () => {
-    const doc = `subscription($n: Int!) { executionUpdated { ${Array.from({ length: 3 }, (_, i) => `a${i}: workflow { executions(first: $n) { edges { node { stepRuns { id name status output error } } } } }`).join(' ')} } }`;
+    const doc = `subscription($n: Int!) { executionUpdated { ${Array.from({ length: 12 }, (_, i) => `a${i}: workflow { executions(first: $n) { edges { node { stepRuns { id name status output error } } } } }`).join(' ')} } }`;
     const controller = new AbortController();
     const res = await fetch(`${app.url}/graphql`, { method: 'POST', signal: controller.signal, headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${t.keys.VIEWER}` }, body: JSON.stringify({ query: doc, variables: { n: 100 } }) });
     // Refused at once; an accepted subscription would send nothing until an event.

@@ -31,6 +31,16 @@ describe('admin CLI', () => {
     expect(await auth.authenticate(key)).toBeNull();
   });
 
+  it('sets a tenant\'s minimum schedule interval and creates persisted-only keys', async () => {
+    const slug = `cli-p-${Date.now().toString(36)}`;
+    await cli('tenants', 'create', '--name', 'CLI P', '--slug', slug);
+    expect(await cli('tenants', 'set', '--slug', slug, '--min-schedule-interval', '300')).toEqual([`tenant ${slug}: schedules may fire at most once every 300 s`]);
+    expect((await db.tenant.findUniqueOrThrow({ where: { slug } })).minScheduleIntervalSeconds).toBe(300);
+    await expect(cli('tenants', 'set', '--slug', slug, '--min-schedule-interval', '0')).rejects.toBeInstanceOf(UsageError);
+    const key = (await cli('keys', 'create', '--tenant', slug, '--role', 'viewer', '--persisted-only'))[1]!;
+    expect(await new Authenticator(db, { cacheTtlMs: 0 }).authenticate(key)).toMatchObject({ role: 'VIEWER', persistedOnly: true });
+  });
+
   it('answers bad input with a usage error and changes nothing', async () => {
     await expect(cli('tenants', 'create', '--name', 'X', '--slug', 'Bad Slug!')).rejects.toBeInstanceOf(UsageError);
     const slug = `ok-${Date.now().toString(36)}`;

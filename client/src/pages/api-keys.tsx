@@ -17,6 +17,7 @@ const ApiKeysDocument = graphql(`
           name
           prefix
           role
+          persistedOnly
           lastUsedAt
           expiresAt
           revokedAt
@@ -108,11 +109,12 @@ export function ApiKeysPage() {
   const [name, setName] = useState('');
   const [role, setRole] = useState<ApiKeyRole>('OPERATOR');
   const [expires, setExpires] = useState('');
+  const [persistedOnly, setPersistedOnly] = useState(false);
   const [secret, setSecret] = useState<{ key: string; name: string } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
 
-  async function mint(keyName: string, keyRole: ApiKeyRole, expiresAt: string | null): Promise<boolean> {
-    const res = await create({ input: { name: keyName, role: keyRole, expiresAt } });
+  async function mint(keyName: string, keyRole: ApiKeyRole, expiresAt: string | null, dashboardOnly: boolean): Promise<boolean> {
+    const res = await create({ input: { name: keyName, role: keyRole, expiresAt, persistedOnly: dashboardOnly } });
     const r = res.data?.createApiKey;
     if (res.error) return setProblem(errorMessage(res.error)), false;
     if (r?.__typename !== 'CreateApiKeyPayload') return setProblem(payloadProblem(r, 'CreateApiKeyPayload') ?? 'The key was not created.'), false;
@@ -123,9 +125,10 @@ export function ApiKeysPage() {
   async function onCreate(e: FormEvent) {
     e.preventDefault();
     setProblem(null);
-    if (await mint(name.trim(), role, localInputToIso(expires))) {
+    if (await mint(name.trim(), role, localInputToIso(expires), persistedOnly)) {
       setName('');
       setExpires('');
+      setPersistedOnly(false);
     }
   }
 
@@ -185,6 +188,9 @@ export function ApiKeysPage() {
           <label htmlFor="key-expires">Expires (optional)</label>
           <input id="key-expires" type="datetime-local" value={expires} onChange={(e) => setExpires(e.target.value)} />
         </div>
+        <label className="inline" title="The key can run only the dashboard's own operations (persisted documents), not arbitrary GraphQL: for keys that live in a browser.">
+          <input type="checkbox" checked={persistedOnly} onChange={(e) => setPersistedOnly(e.target.checked)} /> Dashboard operations only
+        </label>
         <button type="submit" className="primary" disabled={!name.trim()}>
           Create key
         </button>
@@ -232,7 +238,9 @@ export function ApiKeysPage() {
                     <td>
                       <code>fd_{k.prefix}_…</code>
                     </td>
-                    <td>{k.role}</td>
+                    <td>
+                      {k.role} {k.persistedOnly && <span className="badge" title="Runs only the dashboard's persisted operations">dashboard only</span>}
+                    </td>
                     <td className="hide-narrow">{k.lastUsedAt ? formatInZone(k.lastUsedAt) : 'never'}</td>
                     <td className="hide-narrow">{k.revokedAt ? <span className="status-failed">revoked</span> : k.expiresAt ? formatInZone(k.expiresAt) : 'never'}</td>
                     <td>

@@ -55,6 +55,8 @@ export interface CreateApiKeyInput {
   name: string;
   role: ApiKeyRole;
   expiresAt?: Date | null;
+  /** Restricted to persisted documents (the dashboard's operations). */
+  persistedOnly?: boolean;
 }
 
 /** Creates a key and returns the full key string: the only time it is ever available. */
@@ -66,6 +68,7 @@ export async function createApiKey(db: PrismaClient, input: CreateApiKeyInput) {
       name: input.name,
       role: input.role,
       expiresAt: input.expiresAt ?? null,
+      persistedOnly: input.persistedOnly ?? false,
       prefix,
       secretHash,
     },
@@ -89,7 +92,7 @@ export type RotateResult =
   | { ok: false; reason: 'missing' | 'revoked' | 'expired' };
 
 /**
- * Replaces a key in one transaction: a new key with the same name, role and expiry, and the old
+ * Replaces a key in one transaction: a new key with the same name, role, expiry and restriction, and the old
  * one revoked, at once or `overlapSeconds` later, so that whatever uses it can switch first
  * (the authenticator refuses a key from its revokedAt on). Revoking first, on a row that is
  * still live, means two concurrent rotations of one key make one new key, not two.
@@ -103,7 +106,7 @@ export async function rotateApiKey(db: PrismaClient, tenantId: string, id: strin
     const revoked = await tx.apiKey.updateMany({ where: { id, tenantId, revokedAt: null }, data: { revokedAt: new Date(now.getTime() + overlapSeconds * 1000) } });
     if (revoked.count !== 1) return { ok: false, reason: 'revoked' };
     const { key, prefix, secretHash } = generateApiKey();
-    const apiKey = await tx.apiKey.create({ data: { tenantId, name: old.name, role: old.role, expiresAt: old.expiresAt, prefix, secretHash } });
+    const apiKey = await tx.apiKey.create({ data: { tenantId, name: old.name, role: old.role, expiresAt: old.expiresAt, persistedOnly: old.persistedOnly, prefix, secretHash } });
     const previous = await tx.apiKey.findUniqueOrThrow({ where: { id } });
     return { ok: true, key, apiKey, previous };
   });

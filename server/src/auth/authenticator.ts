@@ -13,6 +13,8 @@ export interface Viewer {
   role: ApiKeyRole;
   /** Epoch ms at which the key stops working (revocation after a rotation's overlap, or expiry); absent = no end. */
   validUntil?: number;
+  /** The key may run persisted documents only (graphql/plugins/use-persisted-documents.ts). */
+  persistedOnly?: boolean;
 }
 
 interface KeyRow {
@@ -22,6 +24,7 @@ interface KeyRow {
   secretHash: string;
   revokedAt: Date | null;
   expiresAt: Date | null;
+  persistedOnly: boolean;
 }
 
 export interface AuthenticatorOptions {
@@ -74,7 +77,7 @@ export class Authenticator {
     if (row.expiresAt && row.expiresAt.getTime() <= now) return null;
     this.touch(row.id);
     const validUntil = validUntilOf(row);
-    return { tenantId: row.tenantId, apiKeyId: row.id, role: row.role, ...(validUntil === null ? {} : { validUntil }) };
+    return { tenantId: row.tenantId, apiKeyId: row.id, role: row.role, ...(validUntil === null ? {} : { validUntil }), ...(row.persistedOnly ? { persistedOnly: true } : {}) };
   }
 
   /** Drops a key from the cache at once (after revoking it in this process). */
@@ -88,7 +91,7 @@ export class Authenticator {
     if (hit && this.now() - hit.at < this.cacheTtlMs) return hit.row;
     const row = await this.db.apiKey.findUnique({
       where: { prefix },
-      select: { id: true, tenantId: true, role: true, secretHash: true, revokedAt: true, expiresAt: true },
+      select: { id: true, tenantId: true, role: true, secretHash: true, revokedAt: true, expiresAt: true, persistedOnly: true },
     });
     if (this.cache.size > 10_000) this.forget();
     this.cache.set(prefix, { row, at: this.now() });

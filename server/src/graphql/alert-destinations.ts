@@ -24,15 +24,15 @@ const AlertDeliveryRef = builder.objectRef<AlertDelivery>('AlertDelivery').imple
   description: 'One alert sent (or being sent) to a destination; failed attempts are retried with backoff.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Also sent as the x-flowdeck-delivery header.' }),
-    event: t.expose('event', { type: AlertEventEnum }),
+    event: t.expose('event', { type: AlertEventEnum, description: 'What happened.' }),
     payload: t.expose('payload', { type: 'JSON', description: 'The `data` of the webhook body.' }),
-    status: t.expose('status', { type: AlertDeliveryStatusEnum }),
-    attempts: t.exposeInt('attempts'),
+    status: t.expose('status', { type: AlertDeliveryStatusEnum, description: 'Whether it arrived.' }),
+    attempts: t.exposeInt('attempts', { description: 'HTTP attempts made so far.' }),
     lastStatus: t.exposeInt('lastStatus', { nullable: true, description: 'HTTP status of the last attempt.' }),
-    lastError: t.exposeString('lastError', { nullable: true }),
-    deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    lastError: t.exposeString('lastError', { nullable: true, description: 'Why the last attempt failed.' }),
+    deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true, description: 'When the destination accepted it.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
   }),
 });
 
@@ -69,17 +69,18 @@ function firstDeliveriesPage(ctx: GraphQLContext, destinationId: string, first: 
 }
 
 const AlertDestinationRef = builder.prismaNode('AlertDestination', {
+  description: 'A webhook that receives alerts about runs, schedules and maintenance (ADMIN only).',
   id: { field: 'id' },
   nullable: true,
   authScopes: { role: 'ADMIN' },
   findUnique: (id, ctx) => ({ id, tenantId: tenantOf(ctx) }),
   fields: (t) => ({
-    name: t.exposeString('name'),
-    url: t.exposeString('url'),
-    events: t.field({ type: [AlertEventEnum], resolve: (d) => d.events }),
-    enabled: t.exposeBoolean('enabled'),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    name: t.exposeString('name', { description: 'Its name, as shown in the dashboard.' }),
+    url: t.exposeString('url', { description: 'The http(s) URL alerts are POSTed to.' }),
+    events: t.field({ type: [AlertEventEnum], description: 'The events it receives.', resolve: (d) => d.events }),
+    enabled: t.exposeBoolean('enabled', { description: 'False pauses it without deleting anything.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
     deliveries: t.connection(
       {
         type: AlertDeliveryRef,
@@ -112,6 +113,7 @@ builder.queryField('alertDestinations', (t) =>
     {
       type: AlertDestinationRef,
       authScopes: { role: 'ADMIN' },
+      description: 'The alert destinations of your tenant, newest first (ADMIN).',
       resolve: (_root, args, ctx) => {
         const where = { tenantId: tenantOf(ctx) };
         return keysetConnection<AlertDestination>({
@@ -123,26 +125,27 @@ builder.queryField('alertDestinations', (t) =>
         });
       },
     },
-    { name: 'AlertDestinationConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => conn.totalCount() }) }) },
+    { name: 'AlertDestinationConnection', fields: (c) => ({ totalCount: c.int({ description: 'How many items the whole list has, not only this page (counted only when asked for).', resolve: (conn) => conn.totalCount() }) }) },
   ),
 );
 
 const CreateAlertDestinationInput = builder.inputType('CreateAlertDestinationInput', {
+  description: 'A new alert destination.',
   fields: (t) => ({
-    name: t.string({ required: true }),
+    name: t.string({ required: true, description: '1 to 200 characters.' }),
     url: t.string({ required: true, description: 'http(s) URL on a public address (or a host in OUTBOUND_ALLOW_HOSTS).' }),
-    events: t.field({ type: [AlertEventEnum], required: true }),
-    enabled: t.boolean({ defaultValue: true }),
+    events: t.field({ type: [AlertEventEnum], required: true, description: 'At least one event.' }),
+    enabled: t.boolean({ defaultValue: true, description: 'False keeps it without sending anything.' }),
   }),
 });
 
 const UpdateAlertDestinationInput = builder.inputType('UpdateAlertDestinationInput', {
   description: 'Fields left out stay as they are.',
   fields: (t) => ({
-    name: t.string(),
-    url: t.string(),
-    events: t.field({ type: [AlertEventEnum] }),
-    enabled: t.boolean(),
+    name: t.string({ description: '1 to 200 characters.' }),
+    url: t.string({ description: 'http(s) URL on a public address (or a host in OUTBOUND_ALLOW_HOSTS).' }),
+    events: t.field({ type: [AlertEventEnum], description: 'Replaces the events it receives (at least one).' }),
+    enabled: t.boolean({ description: 'False pauses it.' }),
   }),
 });
 
@@ -187,8 +190,9 @@ async function ownDestination(ctx: GraphQLContext, id: string | number): Promise
 }
 
 const CreateAlertDestinationPayload = builder.objectRef<{ alertDestination: AlertDestination; signingSecret: string }>('CreateAlertDestinationPayload').implement({
+  description: 'What the mutation returns when it succeeds.',
   fields: (t) => ({
-    alertDestination: t.field({ type: AlertDestinationRef, nullable: false, resolve: (p) => p.alertDestination }),
+    alertDestination: t.field({ type: AlertDestinationRef, nullable: false, description: 'The new destination.', resolve: (p) => p.alertDestination }),
     signingSecret: t.exposeString('signingSecret', {
       description:
         'Verifies x-flowdeck-signature: "sha256=" + hex HMAC-SHA256 of "<x-flowdeck-timestamp>.<body>" under this secret. Shown only here, once: store it now (to replace it, recreate the destination).',
@@ -197,19 +201,22 @@ const CreateAlertDestinationPayload = builder.objectRef<{ alertDestination: Aler
 });
 
 const AlertDestinationPayload = builder.objectRef<{ alertDestination: AlertDestination }>('AlertDestinationPayload').implement({
-  fields: (t) => ({ alertDestination: t.field({ type: AlertDestinationRef, nullable: false, resolve: (p) => p.alertDestination }) }),
+  description: 'What the mutation returns when it succeeds.',
+  fields: (t) => ({ alertDestination: t.field({ type: AlertDestinationRef, nullable: false, description: 'The destination as it is now.', resolve: (p) => p.alertDestination }) }),
 });
 
 const DeleteAlertDestinationPayload = builder.objectRef<{ id: string }>('DeleteAlertDestinationPayload').implement({
-  fields: (t) => ({ deletedAlertDestinationId: t.exposeID('id') }),
+  description: 'What the mutation returns when it succeeds.',
+  fields: (t) => ({ deletedAlertDestinationId: t.exposeID('id', { description: 'Global id of the deleted destination.' }) }),
 });
 
 builder.mutationFields((t) => ({
   createAlertDestination: t.field({
+    description: 'Adds a webhook for alerts; the answer carries its signing secret, once.',
     type: CreateAlertDestinationPayload,
     authScopes: { role: 'ADMIN' },
     errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'CreateAlertDestinationResult' } },
-    args: { input: t.arg({ type: CreateAlertDestinationInput, required: true }) },
+    args: { input: t.arg({ type: CreateAlertDestinationInput, required: true, description: 'The values to write (see the input type).' }) },
     resolve: async (_root, { input }, ctx) => {
       const data = await checkInput(ctx, input);
       const alertDestination = await ctx.db.alertDestination.create({
@@ -219,10 +226,11 @@ builder.mutationFields((t) => ({
     },
   }),
   updateAlertDestination: t.field({
+    description: 'Changes the given fields of a destination.',
     type: AlertDestinationPayload,
     authScopes: { role: 'ADMIN' },
     errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'UpdateAlertDestinationResult' } },
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateAlertDestinationInput, required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Global id of the object to act on.' }), input: t.arg({ type: UpdateAlertDestinationInput, required: true, description: 'The values to write (see the input type).' }) },
     resolve: async (_root, { id, input }, ctx) => {
       const existing = await ownDestination(ctx, id);
       const data = await checkInput(ctx, input);
@@ -234,7 +242,7 @@ builder.mutationFields((t) => ({
     authScopes: { role: 'ADMIN' },
     description: 'Deletes the destination and its delivery history; pending deliveries are dropped.',
     errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'DeleteAlertDestinationResult' } },
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Global id of the object to act on.' }) },
     resolve: async (_root, { id }, ctx) => {
       const existing = await ownDestination(ctx, id);
       await ctx.db.alertDestination.delete({ where: { id: existing.id } });

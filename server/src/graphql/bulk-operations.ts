@@ -14,9 +14,10 @@ import { ExecutionFilterInput, type ExecutionFilter } from './executions.ts';
 import { globalId, localId, requireLocalId } from './ids.ts';
 
 const BulkFilterRef = builder.objectRef<BulkFilter>('BulkOperationFilter').implement({
+  description: 'The filter a bulk operation was started with.',
   fields: (t) => ({
-    workflowId: t.id({ nullable: true, resolve: (f) => (f.workflowId ? globalId('Workflow', f.workflowId) : null) }),
-    statuses: t.field({ type: [ExecutionStatusEnum], resolve: (f) => f.statuses ?? [] }),
+    workflowId: t.id({ nullable: true, description: 'Only executions of this workflow.', resolve: (f) => (f.workflowId ? globalId('Workflow', f.workflowId) : null) }),
+    statuses: t.field({ type: [ExecutionStatusEnum], description: 'Only executions in these statuses (empty = every status the kind applies to).', resolve: (f) => f.statuses ?? [] }),
     since: t.field({ type: 'DateTime', nullable: true, description: 'Created at or after.', resolve: (f) => (f.createdFrom ? new Date(f.createdFrom) : null) }),
     until: t.field({
       type: 'DateTime',
@@ -33,18 +34,18 @@ export const BulkOperationRef = builder.prismaNode('BulkOperation', {
   description: 'A cancel or retry of every execution matching a filter when it was asked for.',
   findUnique: (id, ctx) => ({ id, tenantId: tenantOf(ctx) }),
   fields: (t) => ({
-    kind: t.expose('kind', { type: BulkOperationKindEnum }),
-    status: t.expose('status', { type: BulkOperationStatusEnum }),
-    filter: t.field({ type: BulkFilterRef, resolve: (o) => o.filter as BulkFilter }),
+    kind: t.expose('kind', { type: BulkOperationKindEnum, description: 'Cancel or retry.' }),
+    status: t.expose('status', { type: BulkOperationStatusEnum, description: 'Where it is.' }),
+    filter: t.field({ type: BulkFilterRef, description: 'Which executions it applies to.', resolve: (o) => o.filter as BulkFilter }),
     total: t.exposeInt('total', { description: 'Executions that matched when the operation was created.' }),
-    processed: t.exposeInt('processed'),
+    processed: t.exposeInt('processed', { description: 'Executions handled so far.' }),
     succeeded: t.exposeInt('succeeded', { description: 'Cancelled or retried; the rest of processed had already finished or been retried.' }),
-    percent: t.float({ resolve: (o) => (o.total === 0 ? (o.status === 'COMPLETED' ? 100 : 0) : Math.min(100, Math.round((1000 * o.processed) / o.total) / 10)) }),
-    stopRequestedAt: t.expose('stopRequestedAt', { type: 'DateTime', nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
-    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    percent: t.float({ description: 'processed / total, 0 to 100.', resolve: (o) => (o.total === 0 ? (o.status === 'COMPLETED' ? 100 : 0) : Math.min(100, Math.round((1000 * o.processed) / o.total) / 10)) }),
+    stopRequestedAt: t.expose('stopRequestedAt', { type: 'DateTime', nullable: true, description: 'When a stop was asked for.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true, description: 'When it started working.' }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true, description: 'When it ended.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
   }),
 });
 
@@ -66,13 +67,14 @@ builder.queryFields((t) => ({
         });
       },
     },
-    { name: 'BulkOperationConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => conn.totalCount() }) }) },
+    { name: 'BulkOperationConnection', fields: (c) => ({ totalCount: c.int({ description: 'How many items the whole list has, not only this page (counted only when asked for).', resolve: (conn) => conn.totalCount() }) }) },
   ),
   bulkOperation: t.prismaField({
     type: 'BulkOperation',
     nullable: true,
+    description: 'One bulk operation of your tenant; null when there is none with this id.',
     authScopes: { viewer: true },
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Global id of the object to act on.' }) },
     resolve: (query, _root, args, ctx) => {
       const id = localId(String(args.id), 'BulkOperation');
       return id ? ctx.db.bulkOperation.findFirst({ ...query, where: { id, tenantId: tenantOf(ctx) } }) : null;
@@ -98,7 +100,8 @@ async function toBulkFilter(ctx: GraphQLContext, filter: ExecutionFilter | null 
 }
 
 const BulkOperationPayload = builder.objectRef<{ bulkOperation: BulkOperation }>('BulkOperationPayload').implement({
-  fields: (t) => ({ bulkOperation: t.field({ type: BulkOperationRef, nullable: false, resolve: (p) => p.bulkOperation }) }),
+  description: 'What the mutation returns when it succeeds.',
+  fields: (t) => ({ bulkOperation: t.field({ type: BulkOperationRef, nullable: false, description: 'The operation as it is now.', resolve: (p) => p.bulkOperation }) }),
 });
 
 const startField = (kind: BulkOperationKind, union: string, description: string) =>
@@ -108,7 +111,7 @@ const startField = (kind: BulkOperationKind, union: string, description: string)
       authScopes: { role: 'OPERATOR' },
       description,
       errors: { types: MUTATION_ERRORS, directResult: true, union: { name: union } },
-      args: { filter: t.arg({ type: ExecutionFilterInput }) },
+      args: { filter: t.arg({ type: ExecutionFilterInput, description: 'Which executions (as when it is started); all of them when omitted.' }) },
       resolve: async (_root, args, ctx) => ({
         bulkOperation: await startBulkOperation(ctx.engine, { tenantId: tenantOf(ctx), kind, filter: await toBulkFilter(ctx, args.filter) }),
       }),
@@ -124,7 +127,7 @@ builder.mutationField('stopBulkOperation', (t) =>
     authScopes: { role: 'OPERATOR' },
     description: 'Stops the operation after its current batch (up to 100 executions); what it already did stays done.',
     errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'StopBulkOperationResult' } },
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Global id of the object to act on.' }) },
     resolve: async (_root, { id }, ctx) => ({ bulkOperation: await stopBulkOperation(ctx.engine, tenantOf(ctx), requireLocalId(String(id), 'BulkOperation')) }),
   }),
 );

@@ -6,7 +6,7 @@ import { builder } from './builder.ts';
 const ErrorInterface = builder.interfaceRef<Error & { code: string }>('Error').implement({
   description: 'An expected failure the caller can act on.',
   fields: (t) => ({
-    message: t.exposeString('message'),
+    message: t.exposeString('message', { description: 'What went wrong, for people.' }),
     code: t.exposeString('code', { description: 'Stable machine-readable code, the same as extensions.code elsewhere.' }),
   }),
 });
@@ -15,7 +15,7 @@ export const ProblemRef = builder.objectRef<InputProblem>('Problem').implement({
   description: 'One thing wrong with an input.',
   fields: (t) => ({
     path: t.exposeString('path', { description: 'JSON Pointer into the definition (e.g. /steps/0/config/to) or the input field name.' }),
-    message: t.exposeString('message'),
+    message: t.exposeString('message', { description: 'What is wrong there.' }),
   }),
 });
 
@@ -24,7 +24,7 @@ builder.objectType(ValidationError, {
   description: 'The input is invalid; every problem is listed with its path. Nothing was written.',
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof ValidationError,
-  fields: (t) => ({ problems: t.field({ type: [ProblemRef], resolve: (e) => e.problems }) }),
+  fields: (t) => ({ problems: t.field({ type: [ProblemRef], description: 'Every problem, each at its path.', resolve: (e) => e.problems }) }),
 });
 
 builder.objectType(NotFoundError, {
@@ -32,7 +32,7 @@ builder.objectType(NotFoundError, {
   description: 'No such object in your tenant (the same answer whether it never existed or belongs to someone else).',
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof NotFoundError,
-  fields: (t) => ({ entity: t.exposeString('entity') }),
+  fields: (t) => ({ entity: t.exposeString('entity', { description: 'The kind of object that was not found, e.g. Workflow.' }) }),
 });
 
 builder.objectType(ConflictError, {

@@ -49,7 +49,7 @@ export const ExecutionRef = builder.prismaNode('WorkflowExecution', {
   findUnique: (id, ctx) => ({ id, tenantId: tenantOf(ctx) }),
   fields: (t) => ({
     workflow: t.relation('workflow', { description: 'The workflow that ran (also when it has since been deleted).' }),
-    workflowVersion: t.exposeInt('workflowVersion'),
+    workflowVersion: t.exposeInt('workflowVersion', { description: 'The version of the workflow (and its definition) this run executes.' }),
     definition: t.field({
       type: 'JSON',
       nullable: true,
@@ -57,8 +57,8 @@ export const ExecutionRef = builder.prismaNode('WorkflowExecution', {
       // The execution was loaded for this tenant; its revision belongs to the same workflow.
       resolve: (e, _args, ctx) => revisionDefinitions(ctx).load(`${e.workflowId}:${e.workflowVersion}`),
     }),
-    status: t.expose('status', { type: ExecutionStatusEnum }),
-    trigger: t.expose('trigger', { type: TriggerKindEnum }),
+    status: t.expose('status', { type: ExecutionStatusEnum, description: 'Where the run is in its life.' }),
+    trigger: t.expose('trigger', { type: TriggerKindEnum, description: 'What started it.' }),
     scheduledFor: t.expose('scheduledFor', { type: 'DateTime', nullable: true, description: 'Scheduled runs: the slot this run fired for.' }),
     driftMs: t.exposeInt('driftMs', { nullable: true, description: 'Scheduled runs: startedAt − scheduledFor in milliseconds.' }),
     dateRange: t.expose('dateRange', { type: 'JSON', nullable: true, description: 'The date-range spec as given ({kind: rolling | relative | absolute, …}).' }),
@@ -69,28 +69,30 @@ export const ExecutionRef = builder.prismaNode('WorkflowExecution', {
     // executionUpdated subscription, which resolves these same fields — see [PHONE], [EMAIL]….
     input: t.field({ type: 'JSON', description: 'Template variables of this run, PII redacted.', resolve: (e) => redactValue(e.input) as object }),
     progress: t.field({
+      description: 'Steps done of steps total, and the counters the steps report.',
       type: ProgressRef,
       resolve: (e) => ({ stepsTotal: e.stepsTotal, stepsCompleted: e.stepsCompleted, counters: e.progress }),
     }),
-    output: t.field({ type: 'JSON', nullable: true, description: 'PII redacted.', resolve: (e) => redactValue(e.output) as object | null }),
+    output: t.field({ type: 'JSON', nullable: true, description: "What the run produced (each step's output by step id), PII redacted; null until it ends.", resolve: (e) => redactValue(e.output) as object | null }),
     error: t.field({ type: 'JSON', nullable: true, description: '{message, step, date, source, accountId | shopId} when the run failed, PII redacted.', resolve: (e) => redactValue(e.error) as object | null }),
-    cancelRequestedAt: t.expose('cancelRequestedAt', { type: 'DateTime', nullable: true }),
-    idempotencyKey: t.exposeString('idempotencyKey', { nullable: true }),
+    cancelRequestedAt: t.expose('cancelRequestedAt', { type: 'DateTime', nullable: true, description: 'When a cancel was asked for; the run stops at its next safe point.' }),
+    idempotencyKey: t.exposeString('idempotencyKey', { nullable: true, description: 'The key given to triggerWorkflow (or the engine\'s slot key), reserved for 24 hours.' }),
     retryOfId: t.id({ nullable: true, description: 'The execution this one retries.', resolve: (e) => (e.retryOfId ? globalId('Execution', e.retryOfId) : null) }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
-    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true, description: 'When a worker started it.' }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true, description: 'When it reached COMPLETED, FAILED or CANCELLED.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
     // At most 50 steps per definition, so a plain list (loaded in the parent's query, no N+1).
-    stepRuns: t.relation('stepRuns', { query: { orderBy: { index: 'asc' } } }),
+    stepRuns: t.relation('stepRuns', { description: 'One per step of the definition, in order.', query: { orderBy: { index: 'asc' } } }),
   }),
 });
 
 const ProgressRef = builder.objectRef<{ stepsTotal: number; stepsCompleted: number; counters: unknown }>('ExecutionProgress').implement({
+  description: 'How far a run has come.',
   fields: (t) => ({
-    stepsTotal: t.exposeInt('stepsTotal'),
-    stepsCompleted: t.exposeInt('stepsCompleted'),
-    percent: t.float({ resolve: (p) => (p.stepsTotal === 0 ? 0 : Math.round((1000 * p.stepsCompleted) / p.stepsTotal) / 10) }),
+    stepsTotal: t.exposeInt('stepsTotal', { description: 'Steps in the definition this run executes.' }),
+    stepsCompleted: t.exposeInt('stepsCompleted', { description: 'Steps finished so far.' }),
+    percent: t.float({ description: 'stepsCompleted / stepsTotal, 0 to 100.', resolve: (p) => (p.stepsTotal === 0 ? 0 : Math.round((1000 * p.stepsCompleted) / p.stepsTotal) / 10) }),
     counters: t.field({ type: 'JSON', description: 'Named counters such as daysProcessed, metaFetched, posFetched.', resolve: (p) => p.counters }),
   }),
 });
@@ -98,25 +100,26 @@ const ProgressRef = builder.objectRef<{ stepsTotal: number; stepsCompleted: numb
 builder.prismaObject('StepRun', {
   description: 'One step of an execution.',
   fields: (t) => ({
-    id: t.exposeID('id'),
-    index: t.exposeInt('index'),
-    name: t.exposeString('name', { nullable: true }),
-    type: t.exposeString('type'),
-    status: t.expose('status', { type: StepStatusEnum }),
-    attempts: t.exposeInt('attempts'),
+    id: t.exposeID('id', { description: 'Row id of the step run (not a global id).' }),
+    index: t.exposeInt('index', { description: 'Position of the step in the definition, from 0.' }),
+    name: t.exposeString('name', { nullable: true, description: "The step's id in the definition, when it has one." }),
+    type: t.exposeString('type', { description: 'The step type, e.g. whatsapp.send or pdf.generate.' }),
+    status: t.expose('status', { type: StepStatusEnum, description: 'Where the step is.' }),
+    attempts: t.exposeInt('attempts', { description: 'Attempts made so far (retries included).' }),
     progress: t.expose('progress', { type: 'JSON', description: "What this step's current attempt added to the run's counters." }),
-    output: t.field({ type: 'JSON', nullable: true, description: 'PII redacted.', resolve: (s) => redactValue(s.output) as object | null }),
-    error: t.field({ type: 'JSON', nullable: true, description: 'PII redacted.', resolve: (s) => redactValue(s.error) as object | null }),
-    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
-    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+    output: t.field({ type: 'JSON', nullable: true, description: 'What the step produced (e.g. documentId and url, messageId), PII redacted.', resolve: (s) => redactValue(s.output) as object | null }),
+    error: t.field({ type: 'JSON', nullable: true, description: 'Why the step failed: {message, …}, PII redacted.', resolve: (s) => redactValue(s.error) as object | null }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true, description: 'When its first attempt started.' }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true, description: 'When it ended.' }),
   }),
 });
 
 export const ExecutionFilterInput = builder.inputType('ExecutionFilter', {
+  description: 'Narrows a list of executions; every given field must match.',
   fields: (t) => ({
-    workflowId: t.id(),
-    statuses: t.field({ type: [ExecutionStatusEnum] }),
-    triggers: t.field({ type: [TriggerKindEnum] }),
+    workflowId: t.id({ description: 'Only runs of this workflow (global id).' }),
+    statuses: t.field({ type: [ExecutionStatusEnum], description: 'Only runs in one of these statuses.' }),
+    triggers: t.field({ type: [TriggerKindEnum], description: 'Only runs started in one of these ways.' }),
     since: t.field({ type: 'DateTime', description: 'Created at or after (inclusive).' }),
     until: t.field({ type: 'DateTime', description: 'Created before (exclusive).' }),
   }),
@@ -165,7 +168,7 @@ builder.queryFields((t) => ({
       type: ExecutionRef,
       authScopes: { viewer: true },
       description: 'Newest first.',
-      args: { filter: t.arg({ type: ExecutionFilterInput }) },
+      args: { filter: t.arg({ type: ExecutionFilterInput, description: 'Which executions; all of them when omitted.' }) },
       resolve: (_root, args, ctx, info) => executionsConnection(ctx, info, args, executionWhere(tenantOf(ctx), args.filter)),
     },
     { name: 'ExecutionConnection', fields: (c) => ({ totalCount: c.int({ description: CAPPED_COUNT_DESCRIPTION, resolve: (conn) => conn.totalCount() }) }) },
@@ -173,8 +176,9 @@ builder.queryFields((t) => ({
   execution: t.prismaField({
     type: 'WorkflowExecution',
     nullable: true,
+    description: 'One execution of your tenant; null when there is none with this id.',
     authScopes: { viewer: true },
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Global id of the object to act on.' }) },
     resolve: (query, _root, args, ctx) => {
       const id = localId(String(args.id), 'Execution');
       return id ? ctx.db.workflowExecution.findFirst({ ...query, where: { id, tenantId: tenantOf(ctx) } }) : null;
@@ -183,6 +187,7 @@ builder.queryFields((t) => ({
 }));
 
 const DateRangeKindEnum = builder.enumType('DateRangeKind', {
+  description: 'How a date range is given.',
   values: {
     rolling: { description: 'The single day offsetDays before today (1 = yesterday).' },
     relative: { description: 'The `days` days before today, ending yesterday.' },
@@ -193,7 +198,7 @@ const DateRangeKindEnum = builder.enumType('DateRangeKind', {
 const DateRangeInput = builder.inputType('DateRangeInput', {
   description: "Dates a data-sync run walks, computed in the workflow's zone.",
   fields: (t) => ({
-    kind: t.field({ type: DateRangeKindEnum, required: true }),
+    kind: t.field({ type: DateRangeKindEnum, required: true, description: 'Which of the other fields apply.' }),
     offsetDays: t.int({ description: 'rolling: days before today (default 1).' }),
     days: t.int({ description: 'relative: how many days.' }),
     since: t.field({ type: 'Date', description: 'absolute: first date.' }),
@@ -202,6 +207,7 @@ const DateRangeInput = builder.inputType('DateRangeInput', {
 });
 
 const TriggerWorkflowInput = builder.inputType('TriggerWorkflowInput', {
+  description: 'Options of one run; all optional.',
   fields: (t) => ({
     context: t.field({ type: 'JSON', description: "Template variables, merged over the definition's variables." }),
     dateRange: t.field({ type: DateRangeInput, description: "Overrides the definition's date range." }),
@@ -236,14 +242,16 @@ function toDateRangeSpec(r: DateRangeArg): DateRangeSpec {
 }
 
 const TriggerWorkflowPayload = builder.objectRef<{ execution: WorkflowExecution; created: boolean }>('TriggerWorkflowPayload').implement({
+  description: 'What the mutation returns when it succeeds.',
   fields: (t) => ({
-    execution: t.field({ type: ExecutionRef, nullable: false, resolve: (p) => p.execution }),
+    execution: t.field({ type: ExecutionRef, nullable: false, description: 'The execution: the new one, or the earlier one with the same idempotency key.', resolve: (p) => p.execution }),
     created: t.exposeBoolean('created', { description: 'false when the idempotency key matched an earlier execution (which is returned).' }),
   }),
 });
 
 const ExecutionPayload = builder.objectRef<{ execution: WorkflowExecution }>('ExecutionPayload').implement({
-  fields: (t) => ({ execution: t.field({ type: ExecutionRef, nullable: false, resolve: (p) => p.execution }) }),
+  description: 'What the mutation returns when it succeeds.',
+  fields: (t) => ({ execution: t.field({ type: ExecutionRef, nullable: false, description: 'The execution as it is now.', resolve: (p) => p.execution }) }),
 });
 
 builder.mutationFields((t) => ({
@@ -252,7 +260,7 @@ builder.mutationFields((t) => ({
     authScopes: { role: 'OPERATOR' },
     description: 'Starts a run now. The execution is PENDING until a worker picks it up.',
     errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'TriggerWorkflowResult' } },
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: TriggerWorkflowInput }) },
+    args: { id: t.arg.id({ required: true, description: 'Global id of the object to act on.' }), input: t.arg({ type: TriggerWorkflowInput, description: 'Variables, date range and idempotency key of this run.' }) },
     resolve: async (_root, { id, input }, ctx) => {
       const context = input?.context ?? undefined;
       if (context !== undefined && (typeof context !== 'object' || context === null || Array.isArray(context))) {
@@ -278,7 +286,7 @@ builder.mutationFields((t) => ({
     authScopes: { role: 'OPERATOR' },
     description: 'A pending run is cancelled at once; a running one stops at its next safe point.',
     errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'CancelExecutionResult' } },
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Global id of the object to act on.' }) },
     resolve: async (_root, { id }, ctx) => ({ execution: await cancelExecution(ctx.engine, tenantOf(ctx), requireLocalId(String(id), 'Execution')) }),
   }),
   retryExecution: t.field({
@@ -286,7 +294,7 @@ builder.mutationFields((t) => ({
     authScopes: { role: 'OPERATOR' },
     description: 'Runs a failed or cancelled execution again, as a new execution over the same dates and input.',
     errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'RetryExecutionResult' } },
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Global id of the object to act on.' }) },
     resolve: async (_root, { id }, ctx) => ({ execution: await retryExecution(ctx.engine, tenantOf(ctx), requireLocalId(String(id), 'Execution'), 'API') }),
   }),
 }));
@@ -305,7 +313,7 @@ builder.subscriptionField('executionUpdated', (t) =>
     type: 'WorkflowExecution',
     authScopes: { viewer: true },
     description: 'Every change of an execution of your tenant (optionally of one workflow or one execution), as the row is now.',
-    args: { workflowId: t.arg.id(), executionId: t.arg.id() },
+    args: { workflowId: t.arg.id({ description: 'Only executions of this workflow.' }), executionId: t.arg.id({ description: 'Only this execution.' }) },
     subscribe: (_root, args, ctx) => {
       const workflowId = args.workflowId == null ? null : localId(String(args.workflowId), 'Workflow');
       const executionId = args.executionId == null ? null : localId(String(args.executionId), 'Execution');

@@ -25,8 +25,8 @@ interface Retention {
 const LogRetentionRef = builder.objectRef<Retention>('LogRetention').implement({
   description: 'Days log lines are kept, per level. Levels you have not set use the deployment default (LOG_RETENTION_DAYS).',
   fields: (t) => ({
-    ...Object.fromEntries(LEVELS.map((l) => [l, t.int({ resolve: (r) => r.policy[l] })])),
-    defaultDays: t.int({ resolve: (r) => r.defaultDays }),
+    ...Object.fromEntries(LEVELS.map((l) => [l, t.int({ description: `Days ${l} lines are kept.`, resolve: (r) => r.policy[l] })])),
+    defaultDays: t.int({ description: 'The deployment default (LOG_RETENTION_DAYS), used for every level you have not set.', resolve: (r) => r.defaultDays }),
     customLevels: t.field({ type: [LogLevelEnum], description: 'The levels with a setting of their own.', resolve: (r) => LEVELS.filter((l) => r.custom[l] !== undefined) }),
   }),
 });
@@ -51,9 +51,10 @@ interface LevelPreview {
 }
 
 const LogRetentionPreviewRef = builder.objectRef<LevelPreview>('LogRetentionPreview').implement({
+  description: 'The lines of one level that retention would remove now.',
   fields: (t) => ({
-    level: t.expose('level', { type: LogLevelEnum }),
-    days: t.exposeInt('days'),
+    level: t.expose('level', { type: LogLevelEnum, description: 'The level.' }),
+    days: t.exposeInt('days', { description: 'Its retention in days.' }),
     before: t.expose('before', { type: 'DateTime', description: 'Lines created before this instant are past their retention.' }),
     rows: t.exposeInt('rows', { description: `Your lines of this level past retention, counted up to ${PREVIEW_COUNT_LIMIT}.` }),
     exact: t.boolean({ description: `false when there are more than ${PREVIEW_COUNT_LIMIT} (rows is then a lower bound).`, resolve: (p) => p.rows < PREVIEW_COUNT_LIMIT }),
@@ -64,6 +65,7 @@ builder.queryFields((t) => ({
   logRetention: t.field({
     type: LogRetentionRef,
     authScopes: { viewer: true },
+    description: 'How long your log lines are kept, per level.',
     resolve: (_root, _args, ctx) => retentionOf(ctx),
   }),
   logRetentionPreview: t.field({
@@ -91,11 +93,12 @@ builder.queryFields((t) => ({
 
 const LogRetentionInput = builder.inputType('LogRetentionInput', {
   description: 'Days to keep each level, 1 to 3650; a level left out or null uses the deployment default.',
-  fields: (t) => Object.fromEntries(LEVELS.map((l) => [l, t.int()])) as Record<LogLevel, ReturnType<typeof t.int>>,
+  fields: (t) => Object.fromEntries(LEVELS.map((l) => [l, t.int({ description: `Days to keep ${l} lines; null = the default.` })])) as Record<LogLevel, ReturnType<typeof t.int>>,
 });
 
 const SetLogRetentionPayload = builder.objectRef<Retention>('SetLogRetentionPayload').implement({
-  fields: (t) => ({ logRetention: t.field({ type: LogRetentionRef, resolve: (r) => r }) }),
+  description: 'What the mutation returns when it succeeds.',
+  fields: (t) => ({ logRetention: t.field({ type: LogRetentionRef, description: 'The settings as they are now.', resolve: (r) => r }) }),
 });
 
 builder.mutationField('setLogRetention', (t) =>
@@ -104,7 +107,7 @@ builder.mutationField('setLogRetention', (t) =>
     authScopes: { role: 'ADMIN' },
     description: 'Replaces your retention settings. Shorter retention takes effect at the next nightly maintenance run.',
     errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'SetLogRetentionResult' } },
-    args: { input: t.arg({ type: LogRetentionInput, required: true }) },
+    args: { input: t.arg({ type: LogRetentionInput, required: true, description: 'The values to write (see the input type).' }) },
     resolve: async (_root, { input }, ctx) => {
       const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v != null));
       let custom: Partial<RetentionPolicy>;

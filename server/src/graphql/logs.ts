@@ -39,30 +39,30 @@ function workflowNames(ctx: GraphQLContext): DataLoader<string, string | null> {
 const LogEntryRef = builder.prismaObject('LogEntry', {
   description: 'One structured, PII-redacted log line of a workflow run.',
   fields: (t) => ({
-    id: t.exposeID('id'),
+    id: t.exposeID('id', { description: 'Row id of the line (not a global id).' }),
     cursor: t.string({ description: 'Pass to logs(after:) or logAdded(after:) to continue from this line.', resolve: (e) => encodeLogCursor(e) }),
-    level: t.expose('level', { type: LogLevelEnum }),
-    message: t.exposeString('message'),
-    metadata: t.expose('metadata', { type: 'JSON', nullable: true }),
-    workflowId: t.id({ nullable: true, resolve: (e) => (e.workflowId ? globalId('Workflow', e.workflowId) : null) }),
+    level: t.expose('level', { type: LogLevelEnum, description: 'Severity.' }),
+    message: t.exposeString('message', { description: 'The text, with personal data redacted when it was written.' }),
+    metadata: t.expose('metadata', { type: 'JSON', nullable: true, description: 'Structured details, redacted like the message.' }),
+    workflowId: t.id({ nullable: true, description: 'Global id of the workflow that wrote it.', resolve: (e) => (e.workflowId ? globalId('Workflow', e.workflowId) : null) }),
     workflowName: t.string({
       nullable: true,
       description: 'The name of the workflow the line belongs to, also after the workflow was deleted.',
       resolve: (e, _args, ctx) => (e.workflowId ? workflowNames(ctx).load(e.workflowId) : null),
     }),
-    executionId: t.id({ nullable: true, resolve: (e) => (e.executionId ? globalId('Execution', e.executionId) : null) }),
-    step: t.exposeString('step', { nullable: true }),
-    piiRedacted: t.exposeBoolean('piiRedacted'),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    executionId: t.id({ nullable: true, description: 'Global id of the execution that wrote it.', resolve: (e) => (e.executionId ? globalId('Execution', e.executionId) : null) }),
+    step: t.exposeString('step', { nullable: true, description: 'The step that wrote it.' }),
+    piiRedacted: t.exposeBoolean('piiRedacted', { description: 'Whether personal data was found and redacted.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
   }),
 });
 
 const LogFilterInput = builder.inputType('LogFilterInput', {
   description: 'The Logs Explorer filter, shared by logs and logAdded.',
   fields: (t) => ({
-    workflowId: t.id(),
-    executionId: t.id(),
-    levels: t.field({ type: [LogLevelEnum] }),
+    workflowId: t.id({ description: 'Only lines of this workflow (global id).' }),
+    executionId: t.id({ description: 'Only lines of this execution (global id).' }),
+    levels: t.field({ type: [LogLevelEnum], description: 'Only lines of these levels.' }),
     since: t.field({ type: 'DateTime', description: 'Inclusive lower bound on createdAt.' }),
     until: t.field({ type: 'DateTime', description: 'Exclusive upper bound on createdAt.' }),
     search: t.string({ description: 'Words that must all appear in the message (case-insensitive).' }),
@@ -132,7 +132,7 @@ builder.queryField('logs', (t) =>
       type: LogEntryRef,
       authScopes: { viewer: true },
       description: 'Newest first. Page forward with first/after, backward with last/before.',
-      args: { filter: t.arg({ type: LogFilterInput }) },
+      args: { filter: t.arg({ type: LogFilterInput, description: 'Which lines; all of them when omitted.' }) },
       resolve: async (_root, args, ctx) => {
         const tenantId = tenantOf(ctx);
         const filter = toLogFilter(args.filter);
@@ -260,7 +260,7 @@ builder.subscriptionField('logAdded', (t) =>
     type: LogEntryRef,
     authScopes: { viewer: true },
     description: "New log lines of your tenant matching the filter, oldest first. With after (a LogEntry's cursor), lines written since that one are replayed first.",
-    args: { filter: t.arg({ type: LogFilterInput }), after: t.arg.string() },
+    args: { filter: t.arg({ type: LogFilterInput, description: 'Which lines; all of them when omitted.' }), after: t.arg.string({ description: "A LogEntry's cursor: replay the lines written since it first." }) },
     subscribe: (_root, args, ctx) => logStream(ctx, toLogFilter(args.filter), args.after ? cursorArg(args.after, 'after') : undefined),
     resolve: (entry) => entry as unknown as LogEntry,
   }),

@@ -23,15 +23,16 @@ const MaintenanceRunRef = builder.objectRef<LatestRun>('MaintenanceRun').impleme
   description: 'The latest recorded run of one housekeeping task (process-wide, not per tenant).',
   fields: (t) => ({
     runId: t.exposeString('id', { description: 'The maintenanceRunId that MAINTENANCE_FAILED alerts carry.' }),
-    task: t.exposeString('task'),
-    status: t.expose('status', { type: MaintenanceRunStatusEnum }),
-    dryRun: t.exposeBoolean('dryRun'),
-    startedAt: t.expose('startedAt', { type: 'DateTime' }),
-    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+    task: t.exposeString('task', { description: 'The task, e.g. sweeper or log-maintenance.' }),
+    status: t.expose('status', { type: MaintenanceRunStatusEnum, description: 'How it went.' }),
+    dryRun: t.exposeBoolean('dryRun', { description: 'A rehearsal that changed nothing.' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', description: 'When it started.' }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true, description: 'When it ended; null while running.' }),
   }),
 });
 
 const MaintenanceStatusRef = builder.objectRef<{ runs: LatestRun[] }>('MaintenanceStatus').implement({
+  description: 'The health of the housekeeping tasks.',
   fields: (t) => ({
     runs: t.field({ type: [MaintenanceRunRef], description: 'The latest run of every task that has run, by task name.', resolve: (s) => s.runs }),
     failing: t.stringList({
@@ -47,6 +48,7 @@ builder.queryField('maintenanceStatus', (t) =>
   t.field({
     type: MaintenanceStatusRef,
     authScopes: { role: 'ADMIN' },
+    description: 'The latest run of every housekeeping task, and which are failing (ADMIN).',
     resolve: async (_root, _args, ctx) => ({
       // A loose index scan over (task, startedAt DESC): one index probe per task, however many
       // runs the table has accumulated.

@@ -11,62 +11,64 @@ const num = (v: { toString(): string } | number | bigint) => Number(v.toString()
 const MetaAdInsightRef = builder.prismaObject('MetaAdInsight', {
   description: 'One ad on one day, as synced from the Meta Marketing API.',
   fields: (t) => ({
-    id: t.exposeID('id'),
+    id: t.exposeID('id', { description: 'Row id (not a global id).' }),
     accountId: t.exposeString('accountId', { description: "Meta's ad account id, without act_." }),
-    date: t.expose('date', { type: 'Date' }),
-    adId: t.exposeString('adId'),
-    adName: t.exposeString('adName', { nullable: true }),
-    adsetId: t.exposeString('adsetId', { nullable: true }),
-    adsetName: t.exposeString('adsetName', { nullable: true }),
-    campaignId: t.exposeString('campaignId', { nullable: true }),
-    campaignName: t.exposeString('campaignName', { nullable: true }),
-    adStatus: t.exposeString('adStatus', { nullable: true }),
-    marketingAssociate: t.exposeString('marketingAssociate', { nullable: true }),
-    spend: t.float({ resolve: (i) => num(i.spend) }),
+    date: t.expose('date', { type: 'Date', description: "The day, in the ad account's zone." }),
+    adId: t.exposeString('adId', { description: "Meta's ad id." }),
+    adName: t.exposeString('adName', { nullable: true, description: 'Name of the ad.' }),
+    adsetId: t.exposeString('adsetId', { nullable: true, description: "Meta's ad set id." }),
+    adsetName: t.exposeString('adsetName', { nullable: true, description: 'Name of the ad set.' }),
+    campaignId: t.exposeString('campaignId', { nullable: true, description: "Meta's campaign id." }),
+    campaignName: t.exposeString('campaignName', { nullable: true, description: 'Name of the campaign.' }),
+    adStatus: t.exposeString('adStatus', { nullable: true, description: 'Effective status of the ad (e.g. ACTIVE, PAUSED).' }),
+    marketingAssociate: t.exposeString('marketingAssociate', { nullable: true, description: 'Who runs the ad, read from its name by the sync.' }),
+    spend: t.float({ description: "Amount spent that day, in the account's currency.", resolve: (i) => num(i.spend) }),
     impressions: t.float({ description: 'A count; Float because it may exceed 32 bits.', resolve: (i) => num(i.impressions) }),
-    clicks: t.float({ resolve: (i) => num(i.clicks) }),
-    inlineLinkClicks: t.float({ resolve: (i) => num(i.inlineLinkClicks) }),
-    leads: t.exposeInt('leads'),
-    actions: t.expose('actions', { type: 'JSON', nullable: true }),
-    syncedAt: t.expose('syncedAt', { type: 'DateTime' }),
+    clicks: t.float({ description: 'All clicks (a count).', resolve: (i) => num(i.clicks) }),
+    inlineLinkClicks: t.float({ description: 'Clicks on links in the ad (a count).', resolve: (i) => num(i.inlineLinkClicks) }),
+    leads: t.exposeInt('leads', { description: 'Leads, counted by the action type the integration names (leadActionType).' }),
+    actions: t.expose('actions', { type: 'JSON', nullable: true, description: "Meta's actions array as returned." }),
+    syncedAt: t.expose('syncedAt', { type: 'DateTime', description: 'When the sync last wrote this row.' }),
   }),
 });
 
 const PosOrderRef = builder.prismaObject('PosOrder', {
   description: 'One POS order, as synced from Pancake POS, with its cost of goods.',
   fields: (t) => ({
-    id: t.exposeID('id'),
-    shopId: t.exposeString('shopId'),
-    orderId: t.exposeString('orderId'),
-    status: t.exposeString('status', { nullable: true }),
-    orderedAt: t.expose('orderedAt', { type: 'DateTime' }),
+    id: t.exposeID('id', { description: 'Row id (not a global id).' }),
+    shopId: t.exposeString('shopId', { description: "Pancake's shop id." }),
+    orderId: t.exposeString('orderId', { description: "Pancake's order id." }),
+    status: t.exposeString('status', { nullable: true, description: "The order's status in Pancake." }),
+    orderedAt: t.expose('orderedAt', { type: 'DateTime', description: 'When the order was placed.' }),
     localDate: t.expose('localDate', { type: 'Date', description: "The order's date in the tenant's zone." }),
-    totalAmount: t.float({ resolve: (o) => num(o.totalAmount) }),
-    cogs: t.float({ resolve: (o) => num(o.cogs) }),
-    currency: t.exposeString('currency', { nullable: true }),
-    itemCount: t.exposeInt('itemCount'),
-    items: t.expose('items', { type: 'JSON', nullable: true }),
-    adMapping: t.exposeString('adMapping', { nullable: true }),
-    utmCampaign: t.exposeString('utmCampaign', { nullable: true }),
-    utmContent: t.exposeString('utmContent', { nullable: true }),
-    syncedAt: t.expose('syncedAt', { type: 'DateTime' }),
+    totalAmount: t.float({ description: 'What the customer paid.', resolve: (o) => num(o.totalAmount) }),
+    cogs: t.float({ description: 'Cost of goods sold, from the product costs.', resolve: (o) => num(o.cogs) }),
+    currency: t.exposeString('currency', { nullable: true, description: 'ISO 4217 currency of the amounts.' }),
+    itemCount: t.exposeInt('itemCount', { description: 'Units ordered.' }),
+    items: t.expose('items', { type: 'JSON', nullable: true, description: 'The order lines as returned by Pancake.' }),
+    adMapping: t.exposeString('adMapping', { nullable: true, description: "The label the integration's adMapping gives this order's UTM." }),
+    utmCampaign: t.exposeString('utmCampaign', { nullable: true, description: 'utm_campaign of the order.' }),
+    utmContent: t.exposeString('utmContent', { nullable: true, description: 'utm_content of the order.' }),
+    syncedAt: t.expose('syncedAt', { type: 'DateTime', description: 'When the sync last wrote this row.' }),
   }),
 });
 
 const InsightFilterInput = builder.inputType('MetaAdInsightFilter', {
+  description: 'Narrows the insights; every given field must match.',
   fields: (t) => ({
     since: t.field({ type: 'Date', description: 'First date (inclusive).' }),
     until: t.field({ type: 'Date', description: 'Last date (inclusive).' }),
-    accountId: t.string(),
-    campaignId: t.string(),
+    accountId: t.string({ description: 'Only this ad account.' }),
+    campaignId: t.string({ description: 'Only this campaign.' }),
   }),
 });
 
 const OrderFilterInput = builder.inputType('PosOrderFilter', {
+  description: 'Narrows the orders; every given field must match.',
   fields: (t) => ({
     since: t.field({ type: 'Date', description: 'First local date (inclusive).' }),
     until: t.field({ type: 'Date', description: 'Last local date (inclusive).' }),
-    shopId: t.string(),
+    shopId: t.string({ description: 'Only this shop.' }),
     campaign: t.string({ description: 'The utm_campaign the order carries.' }),
   }),
 });
@@ -81,7 +83,7 @@ builder.queryFields((t) => ({
       type: MetaAdInsightRef,
       authScopes: { viewer: true },
       description: 'Newest date first.',
-      args: { filter: t.arg({ type: InsightFilterInput }) },
+      args: { filter: t.arg({ type: InsightFilterInput, description: 'Which insights; all of them when omitted.' }) },
       resolve: (_root, args, ctx, info) => {
         const f = args.filter;
         const where: Prisma.MetaAdInsightWhereInput = {
@@ -107,7 +109,7 @@ builder.queryFields((t) => ({
       type: PosOrderRef,
       authScopes: { viewer: true },
       description: 'Newest local date first.',
-      args: { filter: t.arg({ type: OrderFilterInput }) },
+      args: { filter: t.arg({ type: OrderFilterInput, description: 'Which orders; all of them when omitted.' }) },
       resolve: (_root, args, ctx, info) => {
         const f = args.filter;
         const where: Prisma.PosOrderWhereInput = {

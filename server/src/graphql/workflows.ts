@@ -35,9 +35,9 @@ const WorkflowRef = builder.prismaNode('Workflow', {
   // Loading by id is always tenant-scoped: another tenant's id reads as missing.
   findUnique: (id, ctx) => ({ id, tenantId: tenantOf(ctx), deletedAt: null }),
   fields: (t) => ({
-    name: t.exposeString('name'),
-    description: t.exposeString('description', { nullable: true }),
-    enabled: t.exposeBoolean('enabled'),
+    name: t.exposeString('name', { description: 'Its name, as shown in the dashboard.' }),
+    description: t.exposeString('description', { nullable: true, description: 'Free text for people (at most 2,000 characters).' }),
+    enabled: t.exposeBoolean('enabled', { description: 'False pauses it without deleting anything.' }),
     definition: t.expose('definition', { type: 'JSON', description: 'Valid against the workflow definition JSON Schema.' }),
     schedule: t.exposeString('schedule', { nullable: true, description: 'Cron expression (5 fields, or 6 with seconds); null = manual/API only.' }),
     timezone: t.exposeString('timezone', { nullable: true, description: "IANA zone of the schedule; null = the tenant's zone." }),
@@ -50,12 +50,12 @@ const WorkflowRef = builder.prismaNode('Workflow', {
         return nextFire(wf.schedule, wf.timezone ?? (await tenantTimezone(ctx)), new Date()) ?? null;
       },
     }),
-    overlapPolicy: t.expose('overlapPolicy', { type: OverlapPolicyEnum }),
-    catchUpPolicy: t.expose('catchUpPolicy', { type: CatchUpPolicyEnum }),
+    overlapPolicy: t.expose('overlapPolicy', { type: OverlapPolicyEnum, description: 'What a slot does while the previous run still goes.' }),
+    catchUpPolicy: t.expose('catchUpPolicy', { type: CatchUpPolicyEnum, description: 'What happens to slots missed while nothing ran.' }),
     version: t.exposeInt('version', { description: 'Bumped on every change; pass it as expectedVersion to update safely.' }),
-    lastSlotAt: t.expose('lastSlotAt', { type: 'DateTime', nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    lastSlotAt: t.expose('lastSlotAt', { type: 'DateTime', nullable: true, description: 'The last schedule slot handled (run, skipped or missed); null before the first.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
   }),
 });
 
@@ -67,7 +67,8 @@ builder.objectField(WorkflowRef, 'executions', (t) =>
   t.connection(
     {
       type: ExecutionRef,
-      args: { filter: t.arg({ type: ExecutionFilterInput }) },
+      description: "This workflow's executions, newest first.",
+      args: { filter: t.arg({ type: ExecutionFilterInput, description: 'Which executions; all of them when omitted.' }) },
       resolve: (wf, args, ctx, info) => {
         const where = executionWhere(tenantOf(ctx), { ...args.filter, workflowId: null }, wf.id);
         if (args.after || args.before || args.last != null) return executionsConnection(ctx, info, args, where);
@@ -81,8 +82,9 @@ builder.objectField(WorkflowRef, 'executions', (t) =>
 );
 
 const WorkflowFilterInput = builder.inputType('WorkflowFilter', {
+  description: 'Narrows a list of workflows; every given field must match.',
   fields: (t) => ({
-    enabled: t.boolean(),
+    enabled: t.boolean({ description: 'Only enabled (true) or disabled (false) workflows.' }),
     search: t.string({ description: 'Words that must all appear in the name or description (case-insensitive).' }),
   }),
 });
@@ -104,7 +106,8 @@ builder.queryFields((t) => ({
     {
       type: WorkflowRef,
       authScopes: { viewer: true },
-      args: { filter: t.arg({ type: WorkflowFilterInput }) },
+      description: 'The workflows of your tenant, newest first.',
+      args: { filter: t.arg({ type: WorkflowFilterInput, description: 'Which workflows; all of them when omitted.' }) },
       resolve: (_root, args, ctx, info) => {
         const where = workflowWhere(tenantOf(ctx), args.filter);
         return keysetConnection<Workflow>({
@@ -116,13 +119,14 @@ builder.queryFields((t) => ({
         });
       },
     },
-    { name: 'WorkflowConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => conn.totalCount() }) }) },
+    { name: 'WorkflowConnection', fields: (c) => ({ totalCount: c.int({ description: 'How many items the whole list has, not only this page (counted only when asked for).', resolve: (conn) => conn.totalCount() }) }) },
   ),
   workflow: t.prismaField({
+    description: 'One workflow of your tenant; null when there is none with this id (or it was deleted).',
     type: 'Workflow',
     nullable: true,
     authScopes: { viewer: true },
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Global id of the object to act on.' }) },
     resolve: (query, _root, args, ctx) => {
       const id = localId(String(args.id), 'Workflow');
       return id ? ctx.db.workflow.findFirst({ ...query, where: { id, tenantId: tenantOf(ctx), deletedAt: null } }) : null;
@@ -134,9 +138,9 @@ builder.queryFields((t) => ({
     description: "The next fire times of a cron expression in a zone (default: the tenant's), correct across DST changes.",
     errors: { types: [ValidationError], directResult: true, union: { name: 'CronPreviewResult' } },
     args: {
-      expression: t.arg.string({ required: true }),
-      timezone: t.arg.string(),
-      count: t.arg.int({ defaultValue: 10 }),
+      expression: t.arg.string({ required: true, description: 'Cron: 5 fields (minute hour day month weekday) or 6 with seconds first.' }),
+      timezone: t.arg.string({ description: "IANA zone; the tenant's when omitted." }),
+      count: t.arg.int({ defaultValue: 10, description: 'How many fire times, 1 to 100.' }),
     },
     resolve: async (_root, args, ctx) => {
       const timezone = args.timezone ?? (await tenantTimezone(ctx));
@@ -147,7 +151,7 @@ builder.queryFields((t) => ({
     type: DefinitionValidationRef,
     authScopes: { viewer: true },
     description: 'Checks a definition against the JSON Schema without saving anything.',
-    args: { definition: t.arg({ type: 'JSON', required: true }) },
+    args: { definition: t.arg({ type: 'JSON', required: true, description: 'A workflow definition ({steps: [...], variables?, dateRange?}).' }) },
     resolve: (_root, args) => {
       const result = validateDefinition(args.definition);
       return { valid: result.ok, problems: result.ok ? [] : result.problems };
@@ -156,53 +160,57 @@ builder.queryFields((t) => ({
 }));
 
 const CronPreviewRef = builder.objectRef<{ timezone: string; times: Date[] }>('CronPreview').implement({
+  description: 'The next fire times of a cron expression.',
   fields: (t) => ({
-    timezone: t.exposeString('timezone'),
-    times: t.field({ type: ['DateTime'], resolve: (p) => p.times }),
+    timezone: t.exposeString('timezone', { description: 'The zone the times were computed in.' }),
+    times: t.field({ type: ['DateTime'], description: 'The fire times, soonest first.', resolve: (p) => p.times }),
   }),
 });
 
 const DefinitionValidationRef = builder.objectRef<{ valid: boolean; problems: { path: string; message: string }[] }>('DefinitionValidation').implement({
+  description: 'Whether a definition is valid, and every problem if not.',
   fields: (t) => ({
-    valid: t.exposeBoolean('valid'),
+    valid: t.exposeBoolean('valid', { description: 'True when there is no problem.' }),
     problems: t.field({ type: [ProblemRef], description: 'Every problem, with its JSON Pointer into the definition.', resolve: (v) => v.problems }),
   }),
 });
 
 const CreateWorkflowInput = builder.inputType('CreateWorkflowInput', {
+  description: 'A new workflow.',
   fields: (t) => ({
-    name: t.string({ required: true }),
-    description: t.string(),
-    definition: t.field({ type: 'JSON', required: true }),
+    name: t.string({ required: true, description: '1 to 200 characters.' }),
+    description: t.string({ description: 'Free text, at most 2,000 characters.' }),
+    definition: t.field({ type: 'JSON', required: true, description: 'Steps and variables, valid against the definition JSON Schema (at most 256 KB).' }),
     schedule: t.string({ description: 'Cron expression; omit for manual/API only.' }),
     timezone: t.string({ description: "IANA zone; omit for the tenant's." }),
-    enabled: t.boolean({ defaultValue: true }),
-    overlapPolicy: t.field({ type: OverlapPolicyEnum }),
-    catchUpPolicy: t.field({ type: CatchUpPolicyEnum }),
+    enabled: t.boolean({ defaultValue: true, description: 'Whether the schedule fires.' }),
+    overlapPolicy: t.field({ type: OverlapPolicyEnum, description: 'Default SKIP.' }),
+    catchUpPolicy: t.field({ type: CatchUpPolicyEnum, description: 'Default NONE.' }),
   }),
 });
 
 const UpdateWorkflowInput = builder.inputType('UpdateWorkflowInput', {
   description: 'Only the fields given change; null clears description, schedule and timezone.',
   fields: (t) => ({
-    name: t.string(),
-    description: t.string(),
-    definition: t.field({ type: 'JSON' }),
-    schedule: t.string(),
-    timezone: t.string(),
-    overlapPolicy: t.field({ type: OverlapPolicyEnum }),
-    catchUpPolicy: t.field({ type: CatchUpPolicyEnum }),
+    name: t.string({ description: '1 to 200 characters.' }),
+    description: t.string({ description: 'Free text, at most 2,000 characters; null clears it.' }),
+    definition: t.field({ type: 'JSON', description: 'Replaces the definition (a new version).' }),
+    schedule: t.string({ description: 'Cron expression; null removes the schedule.' }),
+    timezone: t.string({ description: "IANA zone; null = the tenant's." }),
+    overlapPolicy: t.field({ type: OverlapPolicyEnum, description: 'What a slot does while the previous run still goes.' }),
+    catchUpPolicy: t.field({ type: CatchUpPolicyEnum, description: 'What happens to missed slots.' }),
     expectedVersion: t.int({ description: 'Refuse (ConflictError) if the workflow is no longer at this version.' }),
   }),
 });
 
 const WorkflowPayload = builder.objectRef<{ workflow: Workflow }>('WorkflowPayload').implement({
   description: 'The workflow as it is after the change.',
-  fields: (t) => ({ workflow: t.field({ type: WorkflowRef, nullable: false, resolve: (p) => p.workflow }) }),
+  fields: (t) => ({ workflow: t.field({ type: WorkflowRef, nullable: false, description: 'The workflow as it is now.', resolve: (p) => p.workflow }) }),
 });
 
 const DeleteWorkflowPayload = builder.objectRef<{ deletedWorkflowId: string }>('DeleteWorkflowPayload').implement({
-  fields: (t) => ({ deletedWorkflowId: t.exposeID('deletedWorkflowId') }),
+  description: 'What the mutation returns when it succeeds.',
+  fields: (t) => ({ deletedWorkflowId: t.exposeID('deletedWorkflowId', { description: 'Global id of the deleted workflow.' }) }),
 });
 
 const serviceDeps = (ctx: GraphQLContext): WorkflowServiceDeps => ctx.engine;
@@ -213,10 +221,11 @@ function writeResult(name: string) {
 
 builder.mutationFields((t) => ({
   createWorkflow: t.field({
+    description: 'Creates a workflow; its schedule (if any) starts at once when enabled.',
     type: WorkflowPayload,
     authScopes: { role: 'ADMIN' },
     errors: writeResult('CreateWorkflowResult'),
-    args: { input: t.arg({ type: CreateWorkflowInput, required: true }) },
+    args: { input: t.arg({ type: CreateWorkflowInput, required: true, description: 'The values to write (see the input type).' }) },
     resolve: async (_root, { input }, ctx) => ({
       workflow: await createWorkflow(serviceDeps(ctx), tenantOf(ctx), {
         ...input,
@@ -228,10 +237,11 @@ builder.mutationFields((t) => ({
     }),
   }),
   updateWorkflow: t.field({
+    description: 'Changes the given fields and bumps version; with expectedVersion, a concurrent edit is a ConflictError instead of an overwrite.',
     type: WorkflowPayload,
     authScopes: { role: 'ADMIN' },
     errors: writeResult('UpdateWorkflowResult'),
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateWorkflowInput, required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Global id of the object to act on.' }), input: t.arg({ type: UpdateWorkflowInput, required: true, description: 'The values to write (see the input type).' }) },
     resolve: async (_root, { id, input }, ctx) => {
       const { expectedVersion, name, definition, overlapPolicy, catchUpPolicy, description, schedule, timezone } = input;
       // Absent fields stay as they are; null clears the optional ones and is refused for the rest.
@@ -253,24 +263,27 @@ builder.mutationFields((t) => ({
     },
   }),
   enableWorkflow: t.field({
+    description: 'Turns the schedule on (manual and API triggers work either way).',
     type: WorkflowPayload,
     authScopes: { role: 'ADMIN' },
     errors: writeResult('EnableWorkflowResult'),
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Global id of the object to act on.' }) },
     resolve: async (_root, { id }, ctx) => ({ workflow: await setWorkflowEnabled(serviceDeps(ctx), tenantOf(ctx), requireLocalId(String(id), 'Workflow'), true) }),
   }),
   disableWorkflow: t.field({
+    description: 'Turns the schedule off; runs in progress continue.',
     type: WorkflowPayload,
     authScopes: { role: 'ADMIN' },
     errors: writeResult('DisableWorkflowResult'),
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Global id of the object to act on.' }) },
     resolve: async (_root, { id }, ctx) => ({ workflow: await setWorkflowEnabled(serviceDeps(ctx), tenantOf(ctx), requireLocalId(String(id), 'Workflow'), false) }),
   }),
   deleteWorkflow: t.field({
+    description: 'Deletes the workflow and its schedule; its executions and logs stay readable.',
     type: DeleteWorkflowPayload,
     authScopes: { role: 'ADMIN' },
     errors: writeResult('DeleteWorkflowResult'),
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Global id of the object to act on.' }) },
     resolve: async (_root, { id }, ctx) => {
       await deleteWorkflow(serviceDeps(ctx), tenantOf(ctx), requireLocalId(String(id), 'Workflow'));
       return { deletedWorkflowId: String(id) };

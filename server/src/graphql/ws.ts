@@ -15,6 +15,7 @@ import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { RateLimiter } from './plugins/rate-limit.ts';
 import { replays, SharedSubscriptions } from './shared-subscriptions.ts';
+import { persistedQueryFor } from './plugins/use-persisted-documents.ts';
 import type { FlowdeckYoga } from './yoga.ts';
 
 export interface GraphQLWsDeps {
@@ -80,6 +81,10 @@ export function attachGraphQLWs({ server, yoga, authenticator, rateLimiter, maxP
             return [err as GraphQLError];
           }
         }
+        // Persisted documents by hash, and the persisted-only restriction of a key (Yoga's
+        // persisted-operations plugin runs in onParams, which this path never reaches).
+        const persisted = persistedQueryFor(viewer, params);
+        if ('error' in persisted) return [persisted.error];
         // The viewer goes into this operation's context only: operations on one socket may carry different keys.
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
@@ -91,7 +96,7 @@ export function attachGraphQLWs({ server, yoga, authenticator, rateLimiter, maxP
         // Armor's rules throw from parse and validate (propagateOnRejection); both are answers.
         let document;
         try {
-          document = parse(params.query);
+          document = parse(persisted.query);
           const errors = validate(schema, document);
           if (errors.length) return errors;
         } catch (err) {

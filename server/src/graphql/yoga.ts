@@ -31,6 +31,7 @@ import { useBodyLimit } from './plugins/use-body-limit.ts';
 import { useCostLimit } from './plugins/use-cost-limit.ts';
 import { useInputGuards } from './plugins/use-input-guards.ts';
 import { useKeyRevocation } from './plugins/use-key-revocation.ts';
+import { usePersistedDocuments } from './plugins/use-persisted-documents.ts';
 import { withGraphiQLSecurityHeaders } from './plugins/use-security-headers.ts';
 import { schema } from './schema.ts';
 
@@ -87,6 +88,7 @@ export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encrypti
     parserAndValidationCache: true,
     plugins: [
       useBodyLimit({ maxBytes: limits.maxBodyBytes }),
+      usePersistedDocuments({ authenticator }),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       useArmorLimits(limits),
       useCostLimit({ maxCost: limits.maxCost, exposeLimits: limits.introspection }),

@@ -1905,6 +1905,7 @@ export const ApiKeyScalarFieldEnum = {
   lastUsedAt: 'lastUsedAt',
   expiresAt: 'expiresAt',
   revokedAt: 'revokedAt',
+  persistedOnly: 'persistedOnly',
   createdAt: 'createdAt'
 } as const
 
@@ -2351,6 +2352,13 @@ export type ListEnumApiKeyRoleFieldRefInput<$PrismaModel> = FieldRefInputType<$P
 
 
 /**
+ * Reference to a field of type 'Boolean'
+ */
+export type BooleanFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Boolean'>
+    
+
+
+/**
  * Reference to a field of type 'IntegrationKind'
  */
 export type EnumIntegrationKindFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'IntegrationKind'>
@@ -2361,13 +2369,6 @@ export type EnumIntegrationKindFieldRefInput<$PrismaModel> = FieldRefInputType<$
  * Reference to a field of type 'IntegrationKind[]'
  */
 export type ListEnumIntegrationKindFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'IntegrationKind[]'>
-    
-
-
-/**
- * Reference to a field of type 'Boolean'
- */
-export type BooleanFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Boolean'>
     
 
 

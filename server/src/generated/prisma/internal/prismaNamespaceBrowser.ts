@@ -113,6 +113,7 @@ export const ApiKeyScalarFieldEnum = {
   lastUsedAt: 'lastUsedAt',
   expiresAt: 'expiresAt',
   revokedAt: 'revokedAt',
+  persistedOnly: 'persistedOnly',
   createdAt: 'createdAt'
 } as const
 

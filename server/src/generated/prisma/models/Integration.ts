@@ -457,10 +457,6 @@ export type NullableStringFieldUpdateOperationsInput = {
   set?: string | null
 }
 
-export type BoolFieldUpdateOperationsInput = {
-  set?: boolean
-}
-
 export type IntegrationCreateWithoutTenantInput = {
   id?: string
   kind: $Enums.IntegrationKind
