@@ -52,8 +52,11 @@ function ok(res, name) {
   return check(res, { [`${name} ok`]: () => good });
 }
 
+/** OP=<name> runs one operation of the mix only (for profiling one at a time). */
+const ONLY = { workflows: 0.1, executions: 0.3, execution: 0.5, logs: 0.8, trigger: 0.99 }[__ENV.OP];
+
 export function partnerRequest() {
-  const r = Math.random();
+  const r = ONLY ?? Math.random();
   if (r < 0.2) return ok(gql(WORKFLOWS, { first: 20 }, { op: 'workflows' }), 'workflows');
   if (r < 0.45) {
     const filter = Math.random() < 0.5 ? { workflowId: pick(target.workflowIds) } : { statuses: ['FAILED'] };

@@ -93,6 +93,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       stop: async () => {
         await ws.stop();
         await http.stop();
+        admission.close();
         await authenticator.flush();
         await queues.close();
         await subscribeRedis.quit().catch(() => subscribeRedis.disconnect());
