@@ -19,7 +19,7 @@
 //   that, while the event loop is busy. So while the loop has lately been late by more than the
 //   budget (CPU saturated), nothing is queued: a request gets a free place or an immediate 503.
 import type { ServerResponse } from 'node:http';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks';
 import { parseApiKey } from '../auth/api-keys.ts';
 
 export interface AdmissionOptions {
@@ -70,7 +70,7 @@ export class AdmissionControl {
   /** Totals since start, for the load test and metrics. */
   readonly counts = { admitted: 0, queued: 0, overloaded: 0, fairShare: 0 };
 
-  private readonly delay: IntervalHistogram | undefined;
+  private readonly delay: ELDHistogram | undefined;
   private readonly lagTimer: NodeJS.Timeout | undefined;
   /** The event loop was late by more than maxQueueMs (p99) over the last window. */
   private lagging = false;
