@@ -93,6 +93,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       stop: async () => {
         await ws.stop();
         await http.stop();
+        admission.close();
         await authenticator.flush();
         await keyChanges.stop();
         await queues.close();

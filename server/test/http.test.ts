@@ -18,7 +18,8 @@ describe('api process over HTTP', () => {
       const res = await fetch(`${app.url}/readyz`);
       ready = { status: res.status, body: await res.json() };
     }
-    expect(ready).toEqual({ status: 200, body: { ready: true, checks: { database: true, redis: true, migrations: true } } });
+    // admission: the GraphQL requests running and waiting now (none), and whether the event loop lags.
+    expect(ready).toEqual({ status: 200, body: { ready: true, checks: { database: true, redis: true, migrations: true }, admission: { running: 0, waiting: 0, lagging: expect.any(Boolean) } } });
   });
 
   it('answers a query for the tenant of the API key', async () => {

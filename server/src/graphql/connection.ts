@@ -42,9 +42,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * totalCount of the lists that grow without bound (executions, logs, deliveries, synced data)
  * counts at most this many rows: an exact count reads every matching index entry, which over a
  * tenant's millions of log lines costs seconds and would let one request hold a connection that
- * long. Counting stops at the cap, so the answer costs at most a capped index range scan.
+ * long. Counting stops at the cap, so the answer costs at most a capped index range scan (tens of
+ * milliseconds); the same cap as logRetentionPreview.
  */
-export const TOTAL_COUNT_CAP = 10_000;
+export const TOTAL_COUNT_CAP = 100_000;
 export const CAPPED_COUNT_DESCRIPTION = `Matching items, counted only when selected, up to ${TOTAL_COUNT_CAP.toLocaleString('en-US')}: a list with more reports ${TOTAL_COUNT_CAP.toLocaleString('en-US')} (narrow the filter to count exactly).`;
 
 function badInput(path: string, message: string): GraphQLError {

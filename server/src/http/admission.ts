@@ -15,7 +15,11 @@
 //   as they run.
 // - A refusal of the process as a whole (queue full, or waited past maxQueueMs) is 503
 //   OVERLOADED. Both carry Retry-After and a GraphQL error with extensions.code.
+// - The queue-time budget starts when a request reaches JavaScript; a request also waits before
+//   that, while the event loop is busy. So while the loop has lately been late by more than the
+//   budget (CPU saturated), nothing is queued: a request gets a free place or an immediate 503.
 import type { ServerResponse } from 'node:http';
+import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks';
 import { parseApiKey } from '../auth/api-keys.ts';
 
 export interface AdmissionOptions {
@@ -27,6 +31,8 @@ export interface AdmissionOptions {
   maxQueueMs: number;
   /** Seconds a refused client is told to wait (Retry-After). */
   retryAfterSeconds?: number;
+  /** How often the event loop's delay is sampled to decide whether to queue at all. */
+  lagWindowMs?: number;
 }
 
 export type Refusal = { status: 503; code: 'OVERLOADED'; message: string } | { status: 429; code: 'RATE_LIMITED'; message: string };
@@ -64,10 +70,34 @@ export class AdmissionControl {
   /** Totals since start, for the load test and metrics. */
   readonly counts = { admitted: 0, queued: 0, overloaded: 0, fairShare: 0 };
 
-  constructor(private readonly opts: AdmissionOptions) {}
+  private readonly delay: ELDHistogram | undefined;
+  private readonly lagTimer: NodeJS.Timeout | undefined;
+  /** The event loop was late by more than maxQueueMs (p99) over the last window. */
+  private lagging = false;
+
+  constructor(private readonly opts: AdmissionOptions) {
+    if (opts.maxConcurrent > 0 && opts.maxQueue > 0) {
+      this.delay = monitorEventLoopDelay({ resolution: 10 });
+      this.delay.enable();
+      this.lagTimer = setInterval(() => this.sampleLag(), opts.lagWindowMs ?? 500);
+      this.lagTimer.unref();
+    }
+  }
 
   get enabled(): boolean {
     return this.opts.maxConcurrent > 0;
+  }
+
+  /** Stops sampling the event loop (the server is closing). */
+  close(): void {
+    clearInterval(this.lagTimer);
+    this.delay?.disable();
+  }
+
+  private sampleLag(): void {
+    if (!this.delay) return;
+    this.lagging = this.delay.percentile(99) / 1e6 > this.opts.maxQueueMs;
+    this.delay.reset();
   }
 
   /** Resolves when the request may run (call release() when its response is done) or is refused. */
@@ -79,7 +109,7 @@ export class AdmissionControl {
     const others = this.activeOthers(c);
     const share = Math.max(1, Math.floor((this.opts.maxConcurrent + this.opts.maxQueue) / (others + 1)));
     if (others > 0 && loadOf(c) >= share) return this.refuse(caller, FAIR_SHARE);
-    if (this.opts.maxQueue === 0 || this.opts.maxQueueMs === 0) return this.refuse(caller, OVERLOADED);
+    if (this.opts.maxQueue === 0 || this.opts.maxQueueMs === 0 || this.lagging) return this.refuse(caller, OVERLOADED);
     if (this.waiting >= this.opts.maxQueue && !this.evictOverShare(c, share)) return this.refuse(caller, OVERLOADED);
     this.counts.queued++;
     return new Promise<Admission>((resolve) => {
@@ -98,9 +128,9 @@ export class AdmissionControl {
     });
   }
 
-  /** Running and waiting requests now (for tests and metrics). */
-  load(): { running: number; waiting: number } {
-    return { running: this.running, waiting: this.waiting };
+  /** Running and waiting requests now, and whether queueing is off because the event loop lags. */
+  load(): { running: number; waiting: number; lagging: boolean } {
+    return { running: this.running, waiting: this.waiting, lagging: this.lagging };
   }
 
   private caller(name: string): Caller {
