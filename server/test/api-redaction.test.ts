@@ -9,9 +9,10 @@ import WebSocket from 'ws';
 import { startTestApp } from './app.ts';
 import { globalId, tenantWithKeys, type TestTenant } from './api-helpers.ts';
 
-const PII = { phone: '+63 917 555 0147', email: 'ana.reyes@example.com', card: '4111 1111 1111 1111', passport: 'P1234567A' };
+// `note` holds a Tokyo number written nationally: only recognisable in the tenant's country (JP).
+const PII = { phone: '+63 917 555 0147', email: 'ana.reyes@example.com', card: '4111 1111 1111 1111', passport: 'P1234567A', note: '電話 03-1234-5678' };
 // What must not appear anywhere a reader sees: the values, also without their separators.
-const LEAKS = [/917\s?555\s?0147/, /ana\.reyes@example\.com/, /4111[\s-]?1111/, /P1234567A/];
+const LEAKS = [/917\s?555\s?0147/, /ana\.reyes@example\.com/, /4111[\s-]?1111/, /P1234567A/, /1234-5678/];
 const leaked = (text: string) => LEAKS.filter((re) => re.test(text)).map(String);
 
 let app: Awaited<ReturnType<typeof startTestApp>>;
@@ -39,8 +40,10 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-  app = await startTestApp(['api', 'worker'], { OUTBOUND_ALLOW_HOSTS: '127.0.0.1' });
+  // Its own Redis prefix: other suites' workers must not take this run's jobs or its alert delivery.
+  app = await startTestApp(['api', 'worker'], { REDIS_PREFIX: `redact${process.pid}`, OUTBOUND_ALLOW_HOSTS: '127.0.0.1' });
   t = await tenantWithKeys(app.db);
+  await app.db.tenant.update({ where: { id: t.id }, data: { defaultCountry: 'JP' } });
   const port = (hook.address() as { port: number }).port;
   await app.db.alertDestination.create({ data: { tenantId: t.id, name: 'ops', url: `http://127.0.0.1:${port}/hook`, events: ['RUN_FAILED'] } });
 });
@@ -59,7 +62,7 @@ describe('a run carrying PII', () => {
         name: 'pii',
         definition: {
           steps: [
-            { type: 'log', name: 'greet', config: { message: 'Greeting {{email}}' } },
+            { type: 'log', name: 'greet', config: { message: 'Greeting {{email}}, {{note}}' } },
             { type: 'log', name: 'send', config: { message: 'Could not send to {{phone}} ({{email}}), card {{card}}, passport no. {{passport}}', fail: true } },
           ],
         },
@@ -82,7 +85,7 @@ describe('a run carrying PII', () => {
       t.keys.OPERATOR,
     );
     const execution = trig.body.data.triggerWorkflow.execution;
-    expect(execution.input).toEqual({ phone: '[PHONE]', email: '[EMAIL]', card: '[CARD]', passport: '[ID]' });
+    expect(execution.input).toEqual({ phone: '[PHONE]', email: '[EMAIL]', card: '[CARD]', passport: '[ID]', note: '電話 [PHONE]' });
 
     const rowId = await until(async () => {
       const row = await app.db.workflowExecution.findFirst({ where: { tenantId: t.id, workflowId: wf.id, status: 'FAILED' } });

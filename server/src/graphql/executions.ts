@@ -18,6 +18,23 @@ import { ExecutionStatusEnum, StepStatusEnum, TriggerKindEnum } from './enums.ts
 import { MUTATION_ERRORS } from './errors.ts';
 import { globalId, localId, requireLocalId } from './ids.ts';
 
+// The tenant's country, read once per request: national phone numbers in run data are read in it.
+const tenantCountries = new WeakMap<GraphQLContext, Promise<string>>();
+function tenantCountry(ctx: GraphQLContext): Promise<string> {
+  let country = tenantCountries.get(ctx);
+  if (!country) {
+    country = ctx.db.tenant.findUniqueOrThrow({ where: { id: tenantOf(ctx) }, select: { defaultCountry: true } }).then((t) => t.defaultCountry);
+    tenantCountries.set(ctx, country);
+  }
+  return country;
+}
+
+/** Run data as API readers see it (README "Which surface keeps what"). */
+async function shown(value: unknown, ctx: GraphQLContext): Promise<object | null> {
+  if (value === null || value === undefined) return null;
+  return redactValue(value, { region: await tenantCountry(ctx) }) as object;
+}
+
 export const ExecutionRef = builder.prismaNode('WorkflowExecution', {
   name: 'Execution',
   description: 'One run of a workflow.',
@@ -46,13 +63,13 @@ export const ExecutionRef = builder.prismaNode('WorkflowExecution', {
     // Run data is shown redacted (see README "Which surface keeps what"): the run reads its raw
     // input from the row while it runs; readers of the API — VIEWER keys, the dashboard, the
     // executionUpdated subscription, which resolves these same fields — see [PHONE], [EMAIL]….
-    input: t.field({ type: 'JSON', description: 'Template variables of this run, PII redacted.', resolve: (e) => redactValue(e.input) as object }),
+    input: t.field({ type: 'JSON', description: 'Template variables of this run, PII redacted.', resolve: async (e, _args, ctx) => (await shown(e.input, ctx)) ?? {} }),
     progress: t.field({
       type: ProgressRef,
       resolve: (e) => ({ stepsTotal: e.stepsTotal, stepsCompleted: e.stepsCompleted, counters: e.progress }),
     }),
-    output: t.field({ type: 'JSON', nullable: true, description: 'PII redacted.', resolve: (e) => redactValue(e.output) as object | null }),
-    error: t.field({ type: 'JSON', nullable: true, description: '{message, step, date, source, accountId | shopId} when the run failed, PII redacted.', resolve: (e) => redactValue(e.error) as object | null }),
+    output: t.field({ type: 'JSON', nullable: true, description: 'PII redacted.', resolve: (e, _args, ctx) => shown(e.output, ctx) }),
+    error: t.field({ type: 'JSON', nullable: true, description: '{message, step, date, source, accountId | shopId} when the run failed, PII redacted.', resolve: (e, _args, ctx) => shown(e.error, ctx) }),
     cancelRequestedAt: t.expose('cancelRequestedAt', { type: 'DateTime', nullable: true }),
     idempotencyKey: t.exposeString('idempotencyKey', { nullable: true }),
     retryOfId: t.id({ nullable: true, description: 'The execution this one retries.', resolve: (e) => (e.retryOfId ? globalId('Execution', e.retryOfId) : null) }),
@@ -84,8 +101,8 @@ builder.prismaObject('StepRun', {
     status: t.expose('status', { type: StepStatusEnum }),
     attempts: t.exposeInt('attempts'),
     progress: t.expose('progress', { type: 'JSON', description: "What this step's current attempt added to the run's counters." }),
-    output: t.field({ type: 'JSON', nullable: true, description: 'PII redacted.', resolve: (s) => redactValue(s.output) as object | null }),
-    error: t.field({ type: 'JSON', nullable: true, description: 'PII redacted.', resolve: (s) => redactValue(s.error) as object | null }),
+    output: t.field({ type: 'JSON', nullable: true, description: 'PII redacted.', resolve: (s, _args, ctx) => shown(s.output, ctx) }),
+    error: t.field({ type: 'JSON', nullable: true, description: 'PII redacted.', resolve: (s, _args, ctx) => shown(s.error, ctx) }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
   }),
