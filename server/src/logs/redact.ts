@@ -265,11 +265,11 @@ export function redactText(text: string, options?: RedactOptions): string {
  * must match the whole key (`ip`, not `zip`/`ship`); longer ones may end a key (`customerEmail`).
  */
 const SENSITIVE_KEYS: { tag: string; exact: string[]; suffix: string[] }[] = [
-  { tag: '[EMAIL]', exact: ['mail'], suffix: ['email', 'emailaddress'] },
-  { tag: '[PHONE]', exact: ['tel', 'cell'], suffix: ['phone', 'phonenumber', 'mobile', 'mobilenumber', 'msisdn', 'telephone', 'whatsapp', 'whatsappnumber'] },
+  { tag: '[EMAIL]', exact: ['mail'], suffix: ['email', 'emails', 'emailaddress'] },
+  { tag: '[PHONE]', exact: ['tel', 'cell'], suffix: ['phone', 'phones', 'phonenumber', 'phoneno', 'mobile', 'mobilenumber', 'mobileno', 'msisdn', 'telephone', 'whatsapp', 'whatsappnumber', 'contactnumber', 'contactno'] },
   { tag: '[CARD]', exact: ['pan', 'cc'], suffix: ['cardnumber', 'creditcard', 'ccnumber'] },
   { tag: '[IBAN]', exact: [], suffix: ['iban', 'accountnumber', 'bankaccount'] },
-  { tag: '[ID]', exact: ['ssn', 'tin', 'cpf'], suffix: ['passport', 'passportnumber', 'nationalid', 'taxid', 'aadhaar'] },
+  { tag: '[ID]', exact: ['ssn', 'tin', 'cpf', 'idno', 'idnumber'], suffix: ['passport', 'passportnumber', 'passportno', 'nationalid', 'nationalidnumber', 'taxid', 'aadhaar', 'licensenumber'] },
   { tag: '[IP]', exact: ['ip'], suffix: ['ipaddress', 'clientip', 'remoteip', 'remoteaddress', 'remoteaddr', 'xforwardedfor', 'xrealip'] },
   {
     tag: '[SECRET]',
