@@ -1,22 +1,39 @@
-// Every surface a person's data is shown on, through the whole stack (API + worker roles, real
-// PostgreSQL and Redis): a run triggered with a phone number, an e-mail, a card and a passport
+// Every surface a person's data is shown on, through the whole stack (the API role, and the run
+// worker, log service and alert delivery of the worker role on the same queues; real PostgreSQL
+// and Redis): a run triggered with a phone number, an e-mail, a card and a passport
 // number in its input, whose step logs them and fails with them in its error, must show none of
 // them to a VIEWER — not in Execution.input / output / error, step outputs and errors, the
 // executionUpdated subscription, log lines, the log export, nor in the alert webhook body.
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { AlertService } from '../src/engine/alerts.ts';
+import { MaintenanceWorker } from '../src/engine/maintenance.ts';
+import { createQueues, type Queues } from '../src/engine/queues.ts';
+import { RunWorker } from '../src/engine/run-worker.ts';
+import { createBuiltinRegistry } from '../src/engine/steps/builtin.ts';
+import { eventTopics } from '../src/events.ts';
+import { LogService } from '../src/logs/service.ts';
+import { createRedis } from '../src/redis.ts';
+import { quietLogger } from './engine-deps.ts';
 import { startTestApp } from './app.ts';
 import { globalId, tenantWithKeys, type TestTenant } from './api-helpers.ts';
 
-const PII = { phone: '+63 917 555 0147', email: 'ana.reyes@example.com', card: '4111 1111 1111 1111', passport: 'P1234567A' };
+// `note` holds a Tokyo number written nationally: only recognisable in the tenant's country (JP).
+const PII = { phone: '+63 917 555 0147', email: 'ana.reyes@example.com', card: '4111 1111 1111 1111', passport: 'P1234567A', note: '電話 03-1234-5678' };
 // What must not appear anywhere a reader sees: the values, also without their separators.
-const LEAKS = [/917\s?555\s?0147/, /ana\.reyes@example\.com/, /4111[\s-]?1111/, /P1234567A/];
+const LEAKS = [/917\s?555\s?0147/, /ana\.reyes@example\.com/, /4111[\s-]?1111/, /P1234567A/, /1234-5678/];
 const leaked = (text: string) => LEAKS.filter((re) => re.test(text)).map(String);
 
 let app: Awaited<ReturnType<typeof startTestApp>>;
 let t: TestTenant;
 let hook: Server;
+let queues: Queues;
+let redis: ReturnType<typeof createRedis>;
+let logs: LogService;
+let runs: RunWorker;
+let maintenance: MaintenanceWorker;
 const hookBodies: string[] = [];
 
 async function until<T>(fn: () => Promise<T | undefined | null | false>, what: string, ms = 15_000): Promise<T> {
@@ -39,12 +56,35 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-  app = await startTestApp(['api', 'worker'], { OUTBOUND_ALLOW_HOSTS: '127.0.0.1' });
+  // Its own Redis prefix: other suites' workers must not take this run's jobs or its alert
+  // delivery, and the workers here (the sweeper limited to this tenant) touch no one else's.
+  const prefix = `redact${randomUUID().slice(0, 8)}`;
+  app = await startTestApp(['api'], { REDIS_PREFIX: prefix });
   t = await tenantWithKeys(app.db);
+  await app.db.tenant.update({ where: { id: t.id }, data: { defaultCountry: 'JP' } });
   const port = (hook.address() as { port: number }).port;
   await app.db.alertDestination.create({ data: { tenantId: t.id, name: 'ops', url: `http://127.0.0.1:${port}/hook`, events: ['RUN_FAILED'] } });
+  redis = createRedis();
+  queues = createQueues(redis, prefix);
+  const deps = { db: app.db, redis, queues, redisPrefix: prefix };
+  logs = new LogService({ db: app.db, redis, topic: eventTopics(prefix).logs, flushIntervalMs: 50 });
+  await logs.start();
+  const alerts = new AlertService({ db: app.db, queues, logger: quietLogger, retryDelayMs: 50 });
+  runs = new RunWorker({ ...deps, alerts, registry: createBuiltinRegistry(), logSink: logs, logger: quietLogger, driftWarnMs: 5000, concurrency: 2, stalledIntervalMs: 30_000, lockDurationMs: 30_000, drainMs: 1000 });
+  const guard = async (u: string) => {
+    if (new URL(u).hostname !== '127.0.0.1') throw new Error('private address');
+  };
+  maintenance = new MaintenanceWorker({ ...deps, logger: quietLogger, sweepTenantId: t.id, sweepIntervalMs: 60_000, pendingAfterMs: 60_000, delivery: { signingSecret: randomBytes(32), assertOutboundUrl: guard, outbound: { allowHosts: ['127.0.0.1'] } } });
+  await runs.start();
+  await maintenance.start();
 });
 afterAll(async () => {
+  await runs.stop();
+  await maintenance.stop();
+  await logs.stop();
+  for (const q of [queues.runs, queues.schedules, queues.maintenance]) await q.obliterate({ force: true }).catch(() => {});
+  await queues.close();
+  redis.disconnect();
   await app.stop();
   await new Promise((r) => hook.close(r));
 });
@@ -59,7 +99,7 @@ describe('a run carrying PII', () => {
         name: 'pii',
         definition: {
           steps: [
-            { type: 'log', name: 'greet', config: { message: 'Greeting {{email}}' } },
+            { type: 'log', name: 'greet', config: { message: 'Greeting {{email}}, {{note}}' } },
             { type: 'log', name: 'send', config: { message: 'Could not send to {{phone}} ({{email}}), card {{card}}, passport no. {{passport}}', fail: true } },
           ],
         },
@@ -82,7 +122,7 @@ describe('a run carrying PII', () => {
       t.keys.OPERATOR,
     );
     const execution = trig.body.data.triggerWorkflow.execution;
-    expect(execution.input).toEqual({ phone: '[PHONE]', email: '[EMAIL]', card: '[CARD]', passport: '[ID]' });
+    expect(execution.input).toEqual({ phone: '[PHONE]', email: '[EMAIL]', card: '[CARD]', passport: '[ID]', note: '電話 [PHONE]' });
 
     const rowId = await until(async () => {
       const row = await app.db.workflowExecution.findFirst({ where: { tenantId: t.id, workflowId: wf.id, status: 'FAILED' } });
@@ -128,7 +168,7 @@ describe('a run carrying PII', () => {
     expect(leaked(csv)).toEqual([]);
 
     // The alert webhook body (and the delivery row it was sent from).
-    const body = await until(async () => hookBodies.find((b) => b.includes('RUN_FAILED')), 'the RUN_FAILED webhook');
+    const body = await until(async () => hookBodies.find((b) => b.includes('RUN_FAILED')), 'the RUN_FAILED webhook', 60_000);
     expect(body).toContain('[PHONE]');
     expect(leaked(body)).toEqual([]);
     const delivery = await app.db.alertDelivery.findFirstOrThrow({ where: { tenantId: t.id } });

@@ -15,6 +15,8 @@ export interface Viewer {
   validUntil?: number;
   /** The key may run persisted documents only (graphql/plugins/use-persisted-documents.ts). */
   persistedOnly?: boolean;
+  /** The tenant's country (ISO 3166 alpha-2): national phone numbers in run data are read in it. */
+  country?: string;
 }
 
 interface KeyRow {
@@ -23,6 +25,7 @@ interface KeyRow {
   role: ApiKeyRole;
   secretHash: string;
   revokedAt: Date | null;
+  tenant: { defaultCountry: string };
   expiresAt: Date | null;
   persistedOnly: boolean;
 }
@@ -77,7 +80,7 @@ export class Authenticator {
     if (row.expiresAt && row.expiresAt.getTime() <= now) return null;
     this.touch(row.id);
     const validUntil = validUntilOf(row);
-    return { tenantId: row.tenantId, apiKeyId: row.id, role: row.role, ...(validUntil === null ? {} : { validUntil }), ...(row.persistedOnly ? { persistedOnly: true } : {}) };
+    return { tenantId: row.tenantId, apiKeyId: row.id, role: row.role, ...(validUntil === null ? {} : { validUntil }), ...(row.persistedOnly ? { persistedOnly: true } : {}), country: row.tenant.defaultCountry };
   }
 
   /** Drops a key from the cache at once (after revoking it in this process). */
@@ -91,7 +94,8 @@ export class Authenticator {
     if (hit && this.now() - hit.at < this.cacheTtlMs) return hit.row;
     const row = await this.db.apiKey.findUnique({
       where: { prefix },
-      select: { id: true, tenantId: true, role: true, secretHash: true, revokedAt: true, expiresAt: true, persistedOnly: true },
+      // The tenant's country comes in the same statement, so reading it costs no query per request.
+      select: { id: true, tenantId: true, role: true, secretHash: true, revokedAt: true, expiresAt: true, persistedOnly: true, tenant: { select: { defaultCountry: true } } },
     });
     if (this.cache.size > 10_000) this.forget();
     this.cache.set(prefix, { row, at: this.now() });

@@ -41,6 +41,15 @@ function revisionDefinitions(ctx: GraphQLContext): DataLoader<string, Prisma.Jso
   return loader;
 }
 
+/**
+ * Run data as API readers see it (README "Which surface keeps what"). National phone numbers are
+ * read in the tenant's country, which the viewer carries from its (cached) key lookup.
+ */
+function shown(value: unknown, ctx: GraphQLContext): object | null {
+  if (value === null || value === undefined) return null;
+  return redactValue(value, { region: ctx.viewer?.country }) as object;
+}
+
 export const ExecutionRef = builder.prismaNode('WorkflowExecution', {
   name: 'Execution',
   description: 'One run of a workflow.',
@@ -67,14 +76,14 @@ export const ExecutionRef = builder.prismaNode('WorkflowExecution', {
     // Run data is shown redacted (see README "Which surface keeps what"): the run reads its raw
     // input from the row while it runs; readers of the API — VIEWER keys, the dashboard, the
     // executionUpdated subscription, which resolves these same fields — see [PHONE], [EMAIL]….
-    input: t.field({ type: 'JSON', description: 'Template variables of this run, PII redacted.', resolve: (e) => redactValue(e.input) as object }),
+    input: t.field({ type: 'JSON', description: 'Template variables of this run, PII redacted.', resolve: (e, _args, ctx) => shown(e.input, ctx) ?? {} }),
     progress: t.field({
       description: 'Steps done of steps total, and the counters the steps report.',
       type: ProgressRef,
       resolve: (e) => ({ stepsTotal: e.stepsTotal, stepsCompleted: e.stepsCompleted, counters: e.progress }),
     }),
-    output: t.field({ type: 'JSON', nullable: true, description: "What the run produced (each step's output by step id), PII redacted; null until it ends.", resolve: (e) => redactValue(e.output) as object | null }),
-    error: t.field({ type: 'JSON', nullable: true, description: '{message, step, date, source, accountId | shopId} when the run failed, PII redacted.', resolve: (e) => redactValue(e.error) as object | null }),
+    output: t.field({ type: 'JSON', nullable: true, description: "What the run produced (each step's output by step id), PII redacted; null until it ends.", resolve: (e, _args, ctx) => shown(e.output, ctx) }),
+    error: t.field({ type: 'JSON', nullable: true, description: '{message, step, date, source, accountId | shopId} when the run failed, PII redacted.', resolve: (e, _args, ctx) => shown(e.error, ctx) }),
     cancelRequestedAt: t.expose('cancelRequestedAt', { type: 'DateTime', nullable: true, description: 'When a cancel was asked for; the run stops at its next safe point.' }),
     idempotencyKey: t.exposeString('idempotencyKey', { nullable: true, description: 'The key given to triggerWorkflow (or the engine\'s slot key), reserved for 24 hours.' }),
     retryOfId: t.id({ nullable: true, description: 'The execution this one retries.', resolve: (e) => (e.retryOfId ? globalId('Execution', e.retryOfId) : null) }),
@@ -107,8 +116,8 @@ builder.prismaObject('StepRun', {
     status: t.expose('status', { type: StepStatusEnum, description: 'Where the step is.' }),
     attempts: t.exposeInt('attempts', { description: 'Attempts made so far (retries included).' }),
     progress: t.expose('progress', { type: 'JSON', description: "What this step's current attempt added to the run's counters." }),
-    output: t.field({ type: 'JSON', nullable: true, description: 'What the step produced (e.g. documentId and url, messageId), PII redacted.', resolve: (s) => redactValue(s.output) as object | null }),
-    error: t.field({ type: 'JSON', nullable: true, description: 'Why the step failed: {message, …}, PII redacted.', resolve: (s) => redactValue(s.error) as object | null }),
+    output: t.field({ type: 'JSON', nullable: true, description: 'What the step produced (e.g. documentId and url, messageId), PII redacted.', resolve: (s, _args, ctx) => shown(s.output, ctx) }),
+    error: t.field({ type: 'JSON', nullable: true, description: 'Why the step failed: {message, …}, PII redacted.', resolve: (s, _args, ctx) => shown(s.error, ctx) }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true, description: 'When its first attempt started.' }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true, description: 'When it ended.' }),
   }),

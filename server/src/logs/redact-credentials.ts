@@ -11,6 +11,8 @@ export interface CredentialPattern {
   groups?: number[];
   /** Last word: false keeps the match (e.g. a value that is a placeholder, not a secret). */
   accept?: (m: RegExpExecArray) => boolean;
+  /** Something every match contains; a line without it skips the pattern (see regexPass). */
+  hint?: (text: string) => boolean;
 }
 
 // Values that name the absence of a secret; redacting them would only lose information.
@@ -56,12 +58,13 @@ export const CREDENTIAL_PATTERNS: CredentialPattern[] = [
   {
     re: /-----BEGIN [A-Z ]{0,24}PRIVATE KEY-----[A-Za-z0-9+/=\s\\:,]{0,16384}(?:-----END [A-Z ]{0,24}PRIVATE KEY-----)?/g,
     kind: 'SECRET',
+    hint: (t) => t.includes('-----BEGIN'),
   },
   // JWTs: three base64url segments, the first a JSON header (`{"` encodes to eyJ).
-  { re: /(?<![\w-])eyJ[\w-]{5,}\.[\w-]+\.[\w-]*/g, kind: 'JWT' },
+  { re: /(?<![\w-])eyJ[\w-]{5,}\.[\w-]+\.[\w-]*/g, kind: 'JWT', hint: (t) => t.includes('eyJ') },
   { re: new RegExp(`(?<![\\w-])(?:${ISSUER_KEYS.join('|')})(?![\\w-])`, 'g'), kind: 'API_KEY' },
   // Credentials in URLs: scheme://user:password@host.
-  { re: /(?<=:\/\/)[^\s/:@"\u0001]{1,256}:[^\s/@"\u0001]{1,256}(?=@)/g, kind: 'SECRET' },
+  { re: /(?<=:\/\/)[^\s/:@"\u0001]{1,256}:[^\s/@"\u0001]{1,256}(?=@)/g, kind: 'SECRET', hint: (t) => t.includes('://') },
   // Authorization schemes. "Basic"/"Token" are also plain words, so their credential must contain a digit.
   {
     re: /(?<![\w])(?:([Bb]earer|BEARER)|Basic|Token|token)\s{1,8}([A-Za-z0-9\-._~+/]{8,}=*)/gd,
@@ -72,6 +75,7 @@ export const CREDENTIAL_PATTERNS: CredentialPattern[] = [
   {
     re: PAIR,
     kind: 'SECRET',
+    hint: (t) => t.includes('=') || t.includes(':'),
     groups: [2, 3, 4],
     accept: (m) => {
       const name = m[1]!.toLowerCase();

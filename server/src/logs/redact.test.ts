@@ -104,6 +104,11 @@ describe('redactValue', () => {
     expect(JSON.stringify(out)).not.toMatch(/917|x@y|abcdefgh/);
   });
 
+  it('replaces the fields partners name PII (Pancake, CGB, forms) whatever the value looks like', () => {
+    const out = redactValue({ bill_phone_number: '9171234567', emails: ['a@b.co'], passport_no: 'X', contact_no: '123', id_number: 'A-1', order_id: '12345678' });
+    expect(out).toEqual({ bill_phone_number: '[PHONE]', emails: '[EMAIL]', passport_no: '[ID]', contact_no: '[PHONE]', id_number: '[ID]', order_id: '12345678' });
+  });
+
   it('survives cycles and excessive depth', () => {
     const a: Record<string, unknown> = { name: 'a' };
     a.self = a;

@@ -52,8 +52,17 @@ function regionOf(options: RedactOptions | undefined): Region {
 
 type Pass = (text: string, found: (start: number, end: number, kind: RedactionKind) => void, region: Region) => void;
 
-function regexPass(re: RegExp, decide: (m: RegExpExecArray, text: string) => { start: number; end: number; kind: RedactionKind } | null): Pass {
+/**
+ * `hint`: a character or word every match contains. A line without it skips the pattern: most
+ * log lines have no "@", no "://", no "=", and an indexOf is far cheaper than a regex scan.
+ */
+function regexPass(
+  re: RegExp,
+  decide: (m: RegExpExecArray, text: string) => { start: number; end: number; kind: RedactionKind } | null,
+  hint?: (text: string) => boolean,
+): Pass {
   return (text, found) => {
+    if (hint && !hint(text)) return;
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
       const hit = decide(m, text);
@@ -173,11 +182,12 @@ const PASSES: Pass[] = [
       if (!p.groups) return whole(p.kind)(m);
       const g = p.groups.find((i) => m[i] !== undefined);
       return g === undefined ? null : group(g, p.kind)(m);
-    }),
+    }, p.hint),
   ),
   // E-mail addresses, also URL-encoded (%40) in query strings and access lines.
   regexPass(/(?<![\p{L}\p{N}_.+%-])[\p{L}\p{N}_.+-]{1,64}(?:@|%40)(?:[\p{L}\p{N}-]{1,63}\.){1,8}\p{L}{2,24}(?![\p{L}\p{N}_-])/gu, (m) =>
     /^[.]|\.\.|\.(?:@|%40)/.test(m[0]) ? null : whole('EMAIL')(m),
+    (text) => text.includes('@') || text.includes('%40'),
   ),
   regexPass(/(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])/g, (m) =>
     ibanValid(m[0]) ? whole('IBAN')(m) : null,
@@ -193,8 +203,8 @@ const PASSES: Pass[] = [
     (m) => (/\d/.test(m[1]!) || (/^[A-Z]{6,12}$/.test(m[1]!)) ? group(1, 'ID')(m) : null),
   ),
   // Unlabelled ids whose shape or check digits name them: US SSN (3-2-4), Brazil's CPF.
-  regexPass(/(?<![\w.\/-])\d{3}-\d{2}-\d{4}(?![\w]|[.\/-]\d)/g, (m) => (ssnValid(m[0]) ? whole('ID')(m) : null)),
-  regexPass(/(?<![\w.\/-])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\w]|[.\/-]\d)/g, (m) => (cpfValid(m[0]) ? whole('ID')(m) : null)),
+  regexPass(/(?<![\w.\/-])\d{3}-\d{2}-\d{4}(?![\w]|[.\/-]\d)/g, (m) => (ssnValid(m[0]) ? whole('ID')(m) : null), (text) => text.includes('-')),
+  regexPass(/(?<![\w.\/-])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\w]|[.\/-]\d)/g, (m) => (cpfValid(m[0]) ? whole('ID')(m) : null), (text) => text.includes('-')),
   regexPass(/(?<![\w.+,-])\d(?:[ .-]?\d){12,18}(?![\w]|[.,-]\d)/g, (m, text) =>
     cardDigits(m[0], text.slice(Math.max(0, m.index - 24), m.index)) ? whole('CARD')(m) : null,
   ),
@@ -206,8 +216,8 @@ const PASSES: Pass[] = [
     // `addr:port` as Node prints it (ECONNREFUSED ::1:5432): retry without a trailing :digits.
     if (!isIPv6(s)) s = /^(.*):\d{1,5}$/.exec(s)?.[1] ?? '';
     return s && isIPv6(s) && !isHostOnly(s) ? { start: m.index, end: m.index + s.length, kind: 'IP' } : null;
-  }),
-  regexPass(/(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)/g, (m) => (isIP(m[0]) === 4 && !isHostOnly(m[0]) ? whole('IP')(m) : null)),
+  }, (text) => text.includes(':')),
+  regexPass(/(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)/g, (m) => (isIP(m[0]) === 4 && !isHostOnly(m[0]) ? whole('IP')(m) : null), (text) => text.includes('.')),
   (text, found, region) => findPhones(text, region, (start, end) => found(start, end, 'PHONE')),
 ];
 
@@ -255,11 +265,11 @@ export function redactText(text: string, options?: RedactOptions): string {
  * must match the whole key (`ip`, not `zip`/`ship`); longer ones may end a key (`customerEmail`).
  */
 const SENSITIVE_KEYS: { tag: string; exact: string[]; suffix: string[] }[] = [
-  { tag: '[EMAIL]', exact: ['mail'], suffix: ['email', 'emailaddress'] },
-  { tag: '[PHONE]', exact: ['tel', 'cell'], suffix: ['phone', 'phonenumber', 'mobile', 'mobilenumber', 'msisdn', 'telephone', 'whatsapp', 'whatsappnumber'] },
+  { tag: '[EMAIL]', exact: ['mail'], suffix: ['email', 'emails', 'emailaddress'] },
+  { tag: '[PHONE]', exact: ['tel', 'cell'], suffix: ['phone', 'phones', 'phonenumber', 'phoneno', 'mobile', 'mobilenumber', 'mobileno', 'msisdn', 'telephone', 'whatsapp', 'whatsappnumber', 'contactnumber', 'contactno'] },
   { tag: '[CARD]', exact: ['pan', 'cc'], suffix: ['cardnumber', 'creditcard', 'ccnumber'] },
   { tag: '[IBAN]', exact: [], suffix: ['iban', 'accountnumber', 'bankaccount'] },
-  { tag: '[ID]', exact: ['ssn', 'tin', 'cpf'], suffix: ['passport', 'passportnumber', 'nationalid', 'taxid', 'aadhaar'] },
+  { tag: '[ID]', exact: ['ssn', 'tin', 'cpf', 'idno', 'idnumber'], suffix: ['passport', 'passportnumber', 'passportno', 'nationalid', 'nationalidnumber', 'taxid', 'aadhaar', 'licensenumber'] },
   { tag: '[IP]', exact: ['ip'], suffix: ['ipaddress', 'clientip', 'remoteip', 'remoteaddress', 'remoteaddr', 'xforwardedfor', 'xrealip'] },
   {
     tag: '[SECRET]',
