@@ -15,6 +15,8 @@ export const SHUTDOWN_REASON = 'shutdown';
 const QUEUE_POLL_MS = 500;
 
 export interface RunWorkerOptions extends RunDeps {
+  /** Recorded on every job this worker takes (BullMQ's processedBy). */
+  workerName?: string;
   concurrency: number;
   stalledIntervalMs: number;
   lockDurationMs: number;
@@ -51,6 +53,7 @@ export class RunWorker {
     this.worker = new Worker<RunJobData>(QUEUE_NAMES.runs, (job, token, signal) => this.process(job, token, signal), {
       connection: this.connection,
       prefix: bullPrefix(opts.redisPrefix),
+      ...(opts.workerName ? { name: opts.workerName } : {}),
       concurrency: opts.concurrency,
       stalledInterval: opts.stalledIntervalMs,
       lockDuration: opts.lockDurationMs,
