@@ -19,6 +19,7 @@ const ENTRY = {
   bench: 'server/src/dev/bench.ts',
   admin: 'server/src/cli.ts',
   loadtest: 'server/src/dev/loadtest.ts',
+  cluster: 'server/src/dev/cluster/cluster.ts',
   'prisma-generate': 'server/src/dev/prisma-generate.ts',
 };
 
@@ -69,7 +70,7 @@ const DEBIAN_PACKAGES = {
 
 /** PostgreSQL and Redis are needed unless both URLs are given; Chromium renders PDFs and runs e2e. */
 function ensureSystemPackages() {
-  const needServices = ['test', 'bench', 'loadtest'].includes(command) || !(process.env.DATABASE_URL && process.env.REDIS_URL);
+  const needServices = ['test', 'bench', 'loadtest', 'cluster'].includes(command) || !(process.env.DATABASE_URL && process.env.REDIS_URL);
   const wanted = Object.keys(DEBIAN_PACKAGES).filter((name) => {
     if (name === 'chromium') return command !== 'admin';
     return needServices;
