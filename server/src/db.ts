@@ -85,6 +85,31 @@ export function isUniqueViolation(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 }
 
+/** Prisma's codes for "cannot reach / lost the server / no connection free in time". */
+const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+/** Socket errors, and PostgreSQL's connection-exception class (08) and shutdown/starting-up codes (57P01-57P03). */
+const UNAVAILABLE_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|08\d{3}|57P0[123])$/;
+const UNAVAILABLE_MESSAGES =
+  /Can't reach database server|Connection terminated|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)|Server has closed the connection|Client has encountered a connection error/i;
+
+/**
+ * Whether an error means PostgreSQL could not be reached or dropped the connection (a restart,
+ * a failover, a network cut), as opposed to a query it refused. Such an operation may well
+ * succeed once the database is back: callers retry it or hand the work back instead of
+ * recording a failure (which they could not write anyway). Looks through Prisma's wrapping and
+ * the driver adapter's cause chain.
+ */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 5) return false;
+  // fetch() fails with a TypeError whose cause carries the socket code: an outside API, not us.
+  if (err instanceof TypeError) return false;
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+  if (typeof e.code === 'string' && (UNAVAILABLE_PRISMA_CODES.has(e.code) || UNAVAILABLE_CODES.test(e.code))) return true;
+  if (err instanceof Prisma.PrismaClientInitializationError) return true;
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message)) return true;
+  return isDatabaseUnavailable(e.cause, depth + 1) || isDatabaseUnavailable(e.meta?.driverAdapterError, depth + 1);
+}
+
 let shared: PrismaClient | undefined;
 
 /** The process-wide client, created from the configuration on first use. */

@@ -17,6 +17,7 @@ import { StepError, type StepContext } from './steps/types.ts';
 import { runWrites } from './run-writes.ts';
 import { addProgress, takeBackStepProgress } from './progress.ts';
 import { uuidv7 } from '../uuid7.ts';
+import { isDatabaseUnavailable } from '../db.ts';
 
 /** The abort reason of a cancel request; any other reason (shutdown) hands the run back. */
 export const CANCEL_REASON = 'cancel';
@@ -270,6 +271,9 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
         await skipRest(db, tenantId, executionId, steps, index + 1);
         return finish('CANCELLED');
       }
+      // PostgreSQL went away under the step: not the step's failure. The run is handed back
+      // (run-worker.ts) and continues from this step once the database answers again.
+      if (isDatabaseUnavailable(err)) throw err;
       const error = executionError(err, step, key);
       await db.stepRun.updateMany({ where: { executionId, index }, data: { status: 'FAILED', finishedAt: now(), error: error as unknown as Prisma.InputJsonObject } });
       await skipRest(db, tenantId, executionId, steps, index + 1);
@@ -337,7 +341,8 @@ async function runStep(
       return await runner.run(ctx, config);
     } catch (err) {
       if (signal.aborted) throw new AbortedError(signal.reason);
-      if (attempt >= attempts || !isRetryable(err)) throw err;
+      // A database outage is not the step's fault; its retries are kept for the step's own failures.
+      if (attempt >= attempts || !isRetryable(err) || isDatabaseUnavailable(err)) throw err;
       const wait = backoffDelay(attempt, baseMs);
       log({ level: 'WARN', message: `Attempt ${attempt} of ${attempts} failed: ${(err as Error).message}; retrying in ${wait} ms`, metadata: { attempt, waitMs: wait } });
       await sleep(wait, signal);
