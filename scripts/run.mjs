@@ -15,12 +15,13 @@ const [command = 'start', ...rest] = process.argv.slice(2);
 
 const ENTRY = {
   start: 'server/src/dev/start.ts',
-  test: 'server/src/dev/test.ts',
-  bench: 'server/src/dev/bench.ts',
+  test: 'tools/src/dev/test.ts',
+  bench: 'tools/src/bench/bench.ts',
   admin: 'server/src/cli.ts',
-  loadtest: 'server/src/dev/loadtest.ts',
-  cluster: 'server/src/dev/cluster/cluster.ts',
-  'prisma-generate': 'server/src/dev/prisma-generate.ts',
+  loadtest: 'tools/src/loadtest/loadtest.ts',
+  'prisma-generate': 'tools/src/dev/prisma-generate.ts',
+  cluster: 'tools/src/cluster/cluster.ts',
+  build: 'tools/src/build/build.ts',
 };
 
 function say(msg) {
@@ -97,7 +98,7 @@ if (!entry) {
   process.exit(2);
 }
 ensureDependencies();
-if (command !== 'prisma-generate') ensureSystemPackages();
+if (command !== 'prisma-generate' && command !== 'build') ensureSystemPackages();
 
 // The real binary, not node_modules/.bin/node: that is a shell wrapper that would not pass
 // signals on.

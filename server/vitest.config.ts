@@ -11,7 +11,8 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // tools/ (benchmarks, load test, build) is a package of its own; its few unit tests run here.
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', '../tools/src/**/*.test.ts'],
     // Whole-stack tests start servers, workers and Chromium: give them room on a 2-core box.
     testTimeout: 60_000,
     hookTimeout: 60_000,

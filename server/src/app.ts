@@ -4,6 +4,7 @@ import type { Config, ProcessRole } from './config.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import type { Redis } from 'ioredis';
 import type { Logger } from './logger.ts';
+import type { Component } from './component.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { createFlowdeckYoga } from './graphql/yoga.ts';
 import { attachGraphQLWs } from './graphql/ws.ts';
@@ -22,11 +23,7 @@ import { assertOutboundUrl } from './security/outbound-guard.ts';
 import { createLogExportRoute } from './http/logs-export.ts';
 import { logMaintenanceTask } from './logs/nightly-task.ts';
 
-export interface Component {
-  name: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type { Component };
 
 export interface AppDeps {
   config: Config;
@@ -36,7 +33,7 @@ export interface AppDeps {
 }
 
 export interface RunningApp {
-  /** The HTTP port when the api role runs (useful with PORT=0). */
+  /** The HTTP port when the api role runs, else the probe server's (useful with PORT=0 / HEALTH_PORT=0). */
   port: number | undefined;
   stop(): Promise<void>;
 }
@@ -126,6 +123,18 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     );
   }
   if (roles.has('pdf-worker')) components.push(pdfWorkerComponent({ config, redis }));
+  if (!roles.has('api') && config.healthPort !== undefined) {
+    // Last, so /readyz answers only once the workers run. The same checks as the api's.
+    const probes = createHttpServer({ db, redis, host: config.host, port: config.healthPort });
+    components.push({
+      name: 'health-http',
+      start: async () => {
+        port = (await probes.start()).port;
+        logger.info({ port, host: config.host }, `health probes at http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/readyz`);
+      },
+      stop: () => probes.stop(),
+    });
+  }
 
   const started: Component[] = [];
   try {
@@ -137,7 +146,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     await stopAll(started, config.shutdownTimeoutMs, logger);
     throw err;
   }
-  logger.info({ roles: [...roles] }, 'flowdeck started');
+  logger.info({ roles: [...roles], databasePool: config.databasePoolSize, databaseTls: config.databaseSslMode, redisTls: config.redisTls }, 'flowdeck started');
   return { port, stop: () => stopAll(started, config.shutdownTimeoutMs, logger) };
 }
 

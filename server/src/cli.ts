@@ -1,13 +1,14 @@
-// Operator CLI: `npm run admin -- <command>` (or `tsx server/src/cli.ts <command>`).
-// Uses DATABASE_URL when set, else the embedded PostgreSQL of a running `npm start`, else
-// starts the embedded one for the duration of the command.
+// Operator CLI: `npm run admin -- <command>` (or `tsx server/src/cli.ts <command>`; built:
+// `node server/dist/cli.js <command>`). Uses DATABASE_URL when set, else (from the sources only)
+// the embedded PostgreSQL of a running `npm start`, or starts the embedded one for the duration
+// of the command. The built CLI is for deployments, which always name their database.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDb } from './db.ts';
 import { migrate } from './migrate.ts';
 import { createApiKey, ROLES } from './auth/api-keys.ts';
 import type { ApiKeyRole } from './generated/prisma/enums.ts';
-import { useEmbedded } from './dev/embedded.ts';
+import { BUNDLED } from './paths.ts';
 
 const USAGE = `Usage: npm run admin -- <command> [options]
 
@@ -41,7 +42,11 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
   if (values.help || !group) return out(USAGE);
 
   const dataDir = path.resolve(process.env.FLOWDECK_DATA_DIR ?? '.data');
-  const embedded = process.env.DATABASE_URL ? undefined : await useEmbedded(dataDir, (l) => console.error(l));
+  if (!process.env.DATABASE_URL && BUNDLED) throw new UsageError('DATABASE_URL is required');
+  // Loaded only when used, so the built CLI does not carry the embedded services.
+  const embedded = process.env.DATABASE_URL
+    ? undefined
+    : await (await import('./dev/embedded.ts')).useEmbedded(dataDir, (l) => console.error(l));
   const databaseUrl = process.env.DATABASE_URL ?? embedded!.databaseUrl;
   try {
     if (group === 'migrate') {

@@ -47,6 +47,48 @@ describe('loadConfig', () => {
     expect(c.connectors.useSimulators).toBe(false);
   });
 
+  it('sizes the PostgreSQL pool by the roles a process runs, unless DATABASE_POOL_SIZE says', () => {
+    const size = (env: Record<string, string>) => loadConfig({ ...minimal, ...env }).databasePoolSize;
+    expect(size({ FLOWDECK_ROLES: 'api' })).toBe(10);
+    expect(size({ FLOWDECK_ROLES: 'pdf-worker' })).toBe(2);
+    expect(size({ FLOWDECK_ROLES: 'worker,pdf-worker' })).toBe(12);
+    expect(size({ FLOWDECK_ROLES: 'all' })).toBe(22);
+    expect(size({ FLOWDECK_ROLES: 'worker', DATABASE_POOL_SIZE_WORKER: '30', DATABASE_POOL_SIZE_API: '50' })).toBe(30);
+    expect(size({ FLOWDECK_ROLES: 'all', DATABASE_POOL_SIZE: '7' })).toBe(7);
+    expect(() => loadConfig({ ...minimal, FLOWDECK_ROLES: 'api', DATABASE_POOL_SIZE_API: '0' })).toThrow(/DATABASE_POOL_SIZE_API must be an integer from 1 to 500/);
+  });
+
+  it('resolves TLS to PostgreSQL libpq-style and refuses settings that would not protect', () => {
+    const mode = (env: Record<string, string>) => loadConfig({ ...minimal, ...env }).databaseSslMode;
+    expect(mode({})).toBe('disable');
+    expect(mode({ DATABASE_SSL_MODE: 'verify-full' })).toBe('verify-full');
+    // The URL's sslmode wins over the variable, as in libpq.
+    expect(mode({ DATABASE_SSL_MODE: 'verify-full', DATABASE_URL: `${minimal.DATABASE_URL}?sslmode=require` })).toBe('require');
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ ...minimal, ...env });
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+    };
+    expect(problems({ DATABASE_URL: `${minimal.DATABASE_URL}?sslmode=prefer` })).toEqual([
+      'sslmode in DATABASE_URL=prefer is not supported (it silently falls back to plain text): use require, verify-ca or verify-full, or disable',
+    ]);
+    expect(problems({ DATABASE_SSL_MODE: 'strict' })).toEqual(['DATABASE_SSL_MODE must be one of disable, require, verify-ca, verify-full, got "strict"']);
+    expect(problems({ DATABASE_SSL_MODE: 'verify-full', DATABASE_SSL_CA: '/nonexistent/ca.pem' })).toEqual([
+      'DATABASE_SSL_CA names a CA file that cannot be read: /nonexistent/ca.pem (ENOENT)',
+    ]);
+    expect(problems({ DATABASE_SSL_CA: '/etc/hostname' })[0]).toMatch(/DATABASE_SSL_CA is set but TLS to PostgreSQL is disabled/);
+  });
+
+  it('takes rediss:// as TLS to Redis, with REDIS_TLS_CA only there', () => {
+    expect(loadConfig({ ...minimal, REDIS_URL: 'rediss://cache.example.com:6380' }).redisTls).toBe(true);
+    expect(loadConfig(minimal).redisTls).toBe(false);
+    expect(() => loadConfig({ ...minimal, REDIS_TLS_CA: '/etc/hostname' })).toThrow(/REDIS_TLS_CA is set but REDIS_URL is not a rediss:\/\/ URL/);
+    expect(() => loadConfig({ ...minimal, REDIS_URL: 'rediss://cache.example.com:6380', REDIS_TLS_CA: '/nonexistent/ca.pem' })).toThrow(/REDIS_TLS_CA names a CA file that cannot be read/);
+  });
+
   it('insists on Supabase credentials when the Supabase driver is chosen', () => {
     expect(() => loadConfig({ ...minimal, STORAGE_DRIVER: 'supabase' })).toThrow(/SUPABASE_URL and SUPABASE_SERVICE_KEY/);
   });

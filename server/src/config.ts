@@ -3,6 +3,7 @@
 // The README's "Configuration" table lists the same variables; keep them in step.
 
 import { hostname } from 'node:os';
+import { pgConnection, redisTls, TlsConfigError, type SslMode } from './tls.ts';
 
 export const PROCESS_ROLES = ['api', 'worker', 'pdf-worker', 'all'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
@@ -12,10 +13,19 @@ export interface Config {
   roles: ProcessRole[];
   host: string;
   port: number;
+  /**
+   * Port of the probe server (/healthz, /readyz) of a process without the api role, so an
+   * orchestrator can ask workers too; undefined = none. The api role serves them on PORT.
+   */
+  healthPort: number | undefined;
   publicUrl: string;
   databaseUrl: string;
+  /** Connections in this process's pg pool: DATABASE_POOL_SIZE, else the sum of its roles' sizes. */
   databasePoolSize: number;
+  /** TLS to PostgreSQL as resolved from DATABASE_URL and DATABASE_SSL_* (tls.ts), for the start-up log. */
+  databaseSslMode: SslMode;
   redisUrl: string;
+  redisTls: boolean;
   /** Prefix of every BullMQ key and pub/sub channel, so several deployments can share a Redis. */
   redisPrefix: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -190,6 +200,34 @@ export function parseRoles(value: string, problems: string[]): ProcessRole[] {
   return roles as ProcessRole[];
 }
 
+/** Runs a TLS check from tls.ts, recording its problem; undefined then (or for a bad URL). */
+function tlsChecked<T>(e: EnvReader, check: () => T): T | undefined {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof TlsConfigError) e.problems.push(err.message);
+    else if (!(err instanceof TypeError)) throw err; // TypeError: a missing or invalid URL, reported already
+    return undefined;
+  }
+}
+
+/**
+ * Pool defaults per role: the api answers concurrent requests (10); the worker runs
+ * WORKER_CONCURRENCY runs whose writes the batcher merges, plus the scheduler, sweeper and log
+ * writer (10); the pdf-worker only answers /readyz (2). A process gets the sum for its roles.
+ */
+export const POOL_SIZE_DEFAULTS = { api: 10, worker: 10, 'pdf-worker': 2 } as const;
+
+function rolePoolSize(roles: ProcessRole[], e: EnvReader): number {
+  const expanded = new Set(roles.flatMap((r) => (r === 'all' ? (['api', 'worker', 'pdf-worker'] as const) : [r])));
+  let total = 0;
+  for (const role of expanded) {
+    const name = `DATABASE_POOL_SIZE_${role.toUpperCase().replace('-', '_')}`;
+    total += e.int(name, POOL_SIZE_DEFAULTS[role], { min: 1, max: 500 });
+  }
+  return total;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const e = new EnvReader(env);
   const nodeEnv = e.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development');
@@ -199,6 +237,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseUrl) e.url('DATABASE_URL', ['postgresql:', 'postgres:']);
   const redisUrl = e.required('REDIS_URL', 'a redis:// URL; npm start provides an embedded Redis');
   if (redisUrl) e.url('REDIS_URL', ['redis:', 'rediss:']);
+  // Checked here so a bad mode or unreadable CA file stops the process at start, named.
+  const databaseSslMode = tlsChecked(e, () => pgConnection(databaseUrl, env).mode) ?? 'disable';
+  tlsChecked(e, () => redisTls(redisUrl, env));
+  const roles = parseRoles(e.str('FLOWDECK_ROLES', 'all'), e.problems);
   const storageDriver = e.oneOf('STORAGE_DRIVER', ['local', 'supabase'] as const, 'local');
   const supabaseUrl = e.url('SUPABASE_URL', ['http:', 'https:']);
   const supabaseKey = e.str('SUPABASE_SERVICE_KEY');
@@ -208,13 +250,16 @@ export function loadConfig(env: Env = process.env): Config {
 
   const config: Config = {
     nodeEnv,
-    roles: parseRoles(e.str('FLOWDECK_ROLES', 'all'), e.problems),
+    roles,
     host: e.str('HOST', '127.0.0.1'),
     port,
+    healthPort: e.raw('HEALTH_PORT') ? e.int('HEALTH_PORT', 0, { min: 0, max: 65535 }) : undefined,
     publicUrl: e.url('PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port}`)!,
     databaseUrl,
-    databasePoolSize: e.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 500 }),
+    databasePoolSize: e.raw('DATABASE_POOL_SIZE') ? e.int('DATABASE_POOL_SIZE', 0, { min: 1, max: 500 }) : rolePoolSize(roles, e),
+    databaseSslMode,
     redisUrl,
+    redisTls: redisUrl.startsWith('rediss://'),
     redisPrefix: e.str('REDIS_PREFIX', 'fd'),
     logLevel: e.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
     shutdownTimeoutMs: e.int('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),

@@ -2,6 +2,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { Prisma, PrismaClient } from './generated/prisma/client.ts';
 import { getConfig } from './config.ts';
+import { pgConnection } from './tls.ts';
 
 export { PrismaClient };
 export type Db = PrismaClient;
@@ -15,7 +16,8 @@ const pools = new WeakMap<PrismaClient, pg.Pool>();
  * (see preparedQuery). $disconnect() also ends the pool.
  */
 export function createDb(url: string, poolSize = 10): PrismaClient {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const { connectionString, ssl } = pgConnection(url);
+  const pool = new pg.Pool({ connectionString, ssl, max: poolSize });
   // An idle connection that breaks (database restart) is dropped and replaced, not fatal.
   pool.on('error', () => {});
   const client = new PrismaClient({ adapter: new PrismaPg(pool) });

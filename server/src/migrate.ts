@@ -5,10 +5,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { productPath } from './paths.ts';
+import { pgConnection } from './tls.ts';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
+export const MIGRATIONS_DIR = productPath(import.meta.url, '../../prisma/migrations', './migrations');
 
 /** Any fixed 64-bit number works; every Flowdeck process that migrates takes the same lock. */
 const MIGRATION_LOCK_ID = 7_214_902_113;
@@ -74,7 +75,8 @@ export async function migrate(
   { dir = MIGRATIONS_DIR, log = (_msg: string) => {} } = {},
 ): Promise<MigrateResult> {
   const migrations = await readMigrations(dir);
-  const client = new pg.Client({ connectionString: databaseUrl });
+  const { connectionString, ssl } = pgConnection(databaseUrl);
+  const client = new pg.Client({ connectionString, ssl });
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);

@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { getConfig } from './config.ts';
+import { redisTls } from './tls.ts';
 
 export { Redis };
 
@@ -9,7 +10,8 @@ export { Redis };
  * Redis restart makes commands wait instead of failing jobs.
  */
 export function createRedis(url = getConfig().redisUrl, options: RedisOptions = {}): Redis {
-  const client = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
+  const tls = redisTls(url);
+  const client = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...(tls ? { tls } : {}), ...options });
   // Without a listener ioredis prints a full stack for every failed reconnect attempt of every
   // connection (a process holds about ten) while Redis restarts. It reconnects by itself; one
   // line per connection and outage says so, and /readyz reports the outage.

@@ -1,4 +1,4 @@
-// Tests run against the real PostgreSQL and Redis that `npm test` starts (server/src/dev/test.ts).
+// Tests run against the real PostgreSQL and Redis that `npm test` starts (tools/src/dev/test.ts).
 // Running vitest directly without them would only produce confusing connection errors.
 export default function setup(): void {
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'ENCRYPTION_KEY', 'SIGNING_SECRET']) {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTenant, testDb } from '../../test/helpers.ts';
-import type { Component } from '../app.ts';
+import type { Component } from '../component.ts';
 import { loadConfig } from '../config.ts';
 import { createQueues } from '../engine/queues.ts';
 import { StepRegistry } from '../engine/steps/registry.ts';

@@ -3,7 +3,7 @@
 //     step registrations and the pdf QueueEvents listener;
 //   - pdfWorkerComponent (pdf-worker role): the warm Chromium and the pdf queue consumer.
 import type { Redis } from 'ioredis';
-import type { Component } from '../app.ts';
+import type { Component } from '../component.ts';
 import type { Config } from '../config.ts';
 import type { Queues } from '../engine/queues.ts';
 import type { StepRegistry } from '../engine/steps/registry.ts';

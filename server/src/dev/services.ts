@@ -4,7 +4,7 @@
 // the same data directory.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -99,6 +99,8 @@ export interface PostgresOptions {
   database?: string;
   /** Turns off fsync for throwaway test clusters. */
   durable?: boolean;
+  /** Serve TLS too (ssl=on) with this certificate and key (PEM files), as managed services do. */
+  tls?: { certFile: string; keyFile: string };
   log?: (line: string) => void;
 }
 
@@ -119,11 +121,20 @@ export async function startPostgres(opts: PostgresOptions): Promise<Service> {
     if (res.status !== 0) throw new Error(`initdb failed: ${res.stderr || res.stdout}`);
   }
   await stopStale(path.join(dataDir, 'postmaster.pid'));
+  if (opts.tls) {
+    // PostgreSQL insists that its key belongs to it and is private: copy both into its directory.
+    for (const [from, to] of [[opts.tls.certFile, 'server.crt'], [opts.tls.keyFile, 'server.key']] as const) {
+      await copyFile(from, path.join(dataDir, to));
+      await chmod(path.join(dataDir, to), 0o600);
+      if (isRoot) await chown(path.join(dataDir, to), postgresUser().uid, postgresUser().gid);
+    }
+  }
   const port = opts.port ?? (await freePort());
   const settings = [
     `listen_addresses=127.0.0.1`, `unix_socket_directories=`, `max_connections=300`,
     `shared_buffers=256MB`, `work_mem=16MB`, `log_min_messages=warning`, `logging_collector=off`,
     ...(opts.durable === false ? ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'] : []),
+    ...(opts.tls ? ['ssl=on'] : []),
   ];
   const args = ['-D', dataDir, '-p', String(port), ...settings.flatMap((s) => ['-c', s])];
   // detached: a Ctrl-C in the terminal reaches only our process, which stops the services
@@ -164,6 +175,8 @@ function postgresUser(): { uid: number; gid: number } {
 export interface RedisServerOptions {
   dataDir: string;
   port?: number;
+  /** Serve only TLS on the port (the URL is then rediss://localhost:<port>), with these PEM files. */
+  tls?: { certFile: string; keyFile: string; caFile: string };
   log?: (line: string) => void;
 }
 
@@ -181,16 +194,20 @@ export async function startRedis(opts: RedisServerOptions): Promise<Service> {
   const port = opts.port ?? (await freePort());
   const conf = [
     `pidfile ${pidFile}`,
-    `port ${port}`, 'bind 127.0.0.1', `dir ${dataDir}`, 'appendonly yes', 'appendfsync everysec',
+    ...(opts.tls
+      ? ['port 0', `tls-port ${port}`, `tls-cert-file ${opts.tls.certFile}`, `tls-key-file ${opts.tls.keyFile}`, `tls-ca-cert-file ${opts.tls.caFile}`, 'tls-auth-clients no']
+      : [`port ${port}`]),
+    'bind 127.0.0.1', `dir ${dataDir}`, 'appendonly yes', 'appendfsync everysec',
     'maxmemory-policy noeviction', 'save ""', 'daemonize no', 'protected-mode yes', 'loglevel warning',
   ].join('\n');
   const confPath = path.join(dataDir, 'redis.conf');
   await writeFile(confPath, conf + '\n');
   const child = spawn(server, [confPath], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   pipeLines(child, 'redis', opts.log);
-  const url = `redis://127.0.0.1:${port}`;
+  const url = opts.tls ? `rediss://localhost:${port}` : `redis://127.0.0.1:${port}`;
+  const tls = opts.tls ? { tls: { ca: readFileSync(opts.tls.caFile) } } : {};
   await waitFor('Redis', async () => {
-    const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...tls });
     r.on('error', () => {}); // refused while starting: the probe just answers false
     try {
       await r.connect();

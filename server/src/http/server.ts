@@ -1,5 +1,5 @@
 // The api role's HTTP server: GraphQL (and GraphiQL) at /graphql, health probes, and the few
-// plain-HTTP routes other modules register.
+// plain-HTTP routes other modules register. Without yoga, only the probes (worker processes).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { PrismaClient } from '../generated/prisma/client.ts';
@@ -13,7 +13,7 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL)
 export interface HttpServerDeps {
   db: PrismaClient;
   redis: Redis;
-  yoga: FlowdeckYoga;
+  yoga?: FlowdeckYoga;
   host: string;
   port: number;
   routes?: RouteHandler[];
@@ -40,7 +40,7 @@ export function createHttpServer({ db, redis, yoga, host, port, routes = [] }: H
         const report = await checkReadiness(db, redis);
         return sendJson(res, report.ready ? 200 : 503, report);
       }
-      if (url.pathname === yoga.graphqlEndpoint) return void (await yoga.handle(req, res));
+      if (yoga && url.pathname === yoga.graphqlEndpoint) return void (await yoga.handle(req, res));
       for (const route of routes) if (await route(req, res, url)) return;
       sendJson(res, 404, { error: 'not found' });
     } catch (err) {

@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { RouteHandler } from './server.ts';
+import { productPath } from '../paths.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -23,7 +24,7 @@ const TYPES: Record<string, string> = {
 /** Paths owned by the server; the SPA fallback never answers them. */
 const SERVER_PATHS = /^\/(graphql|api|healthz|readyz|files)(\/|$)/;
 
-export const CLIENT_DIST = path.resolve(import.meta.dirname, '../../../client/dist');
+export const CLIENT_DIST = productPath(import.meta.url, '../../../client/dist', './public');
 
 async function fileAt(p: string) {
   try {

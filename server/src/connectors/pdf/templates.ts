@@ -3,9 +3,9 @@
 // references); {{#each list}}…{{/each}} repeats a block with {{this.x}} for the item.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { productPath } from '../../paths.ts';
 
-export const TEMPLATES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'templates');
+export const TEMPLATES_DIR = productPath(import.meta.url, './templates', './templates');
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 export class TemplateError extends Error {

@@ -6,7 +6,7 @@ import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export const root = path.resolve(import.meta.dirname, '../../../..');
+export const root = path.resolve(import.meta.dirname, '../../..');
 /** The real Node 24 binary (node_modules/.bin/node is a shell wrapper that would not pass signals on). */
 const node = path.join(root, 'node_modules', 'node', 'bin', 'node');
 

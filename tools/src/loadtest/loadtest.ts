@@ -5,19 +5,19 @@
 // and ratios to the hello-world ceiling. Exits non-zero when the baseline thresholds fail.
 // Only 127.0.0.1 is ever targeted.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { throwawaySecrets } from './secrets.ts';
+import { throwawaySecrets } from '../../../server/src/dev/secrets.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startPostgres, startRedis, type Service } from './services.ts';
-import { migrate } from '../migrate.ts';
+import { startPostgres, startRedis, type Service } from '../../../server/src/dev/services.ts';
+import { migrate } from '../../../server/src/migrate.ts';
 import { seedLoadData } from './seed-load.ts';
-import { createDb } from '../db.ts';
-import { createApiKey } from '../auth/api-keys.ts';
-import { createRedis } from '../redis.ts';
-import { LogService } from '../logs/service.ts';
-import { eventTopics } from '../events.ts';
+import { createDb } from '../../../server/src/db.ts';
+import { createApiKey } from '../../../server/src/auth/api-keys.ts';
+import { createRedis } from '../../../server/src/redis.ts';
+import { LogService } from '../../../server/src/logs/service.ts';
+import { eventTopics } from '../../../server/src/events.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const say = (m: string) => process.stderr.write(`[loadtest] ${m}\n`);
@@ -177,7 +177,7 @@ try {
   // LOG_LEVEL=warn hides the "port" line; read it from an info line printed by this role only.
   const app = await startProcess('flowdeck', ['--import', tsx, path.join(root, 'server/src/main.ts'), 'api', 'worker'], { ...env, LOG_LEVEL: 'info' }, /"port":(\d+)/);
   children.push(app.child);
-  const hello = await startProcess('hello-yoga', ['--import', tsx, path.join(root, 'server/src/dev/hello-yoga.ts')], env, /listening (\d+)/);
+  const hello = await startProcess('hello-yoga', ['--import', tsx, path.join(root, 'tools/src/loadtest/hello-yoga.ts')], env, /listening (\d+)/);
   children.push(hello.child);
   const url = `http://127.0.0.1:${app.match[1]}`;
   const helloUrl = `http://127.0.0.1:${hello.match[1]}`;

@@ -2,23 +2,23 @@
 // render → local-storage upload → Document row → signed link) over 100 renders of a one-page
 // template, against raw page.setContent()+page.pdf() of the same HTML in the same Chromium, and
 // the peak memory of the worker (Node process + Chromium process tree).
-// Run: npm run bench (or node --import tsx server/src/dev/bench-pdf.ts). Uses DATABASE_URL and
+// Run: npm run bench (or node --import tsx tools/src/bench/bench-pdf.ts). Uses DATABASE_URL and
 // REDIS_URL when set; otherwise private services under .data/bench (wiped first).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { metric, percentile } from './bench-metrics.ts';
 import path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import puppeteer from 'puppeteer-core';
-import { createPdfGenerateStep } from '../connectors/pdf/generate-step.ts';
-import { PdfWorker } from '../connectors/pdf/pdf-worker.ts';
-import { TemplateStore } from '../connectors/pdf/templates.ts';
-import { LocalStorage } from '../connectors/storage/local.ts';
-import { makeStepContext } from '../connectors/test-context.ts';
-import { createDb } from '../db.ts';
-import { bullPrefix, QUEUE_NAMES } from '../engine/queues.ts';
-import { migrate } from '../migrate.ts';
-import { createRedis } from '../redis.ts';
-import { removeDir, startPostgres, startRedis, type Service } from './services.ts';
+import { createPdfGenerateStep } from '../../../server/src/connectors/pdf/generate-step.ts';
+import { PdfWorker } from '../../../server/src/connectors/pdf/pdf-worker.ts';
+import { TemplateStore } from '../../../server/src/connectors/pdf/templates.ts';
+import { LocalStorage } from '../../../server/src/connectors/storage/local.ts';
+import { makeStepContext } from '../../../server/src/connectors/test-context.ts';
+import { createDb } from '../../../server/src/db.ts';
+import { bullPrefix, QUEUE_NAMES } from '../../../server/src/engine/queues.ts';
+import { migrate } from '../../../server/src/migrate.ts';
+import { createRedis } from '../../../server/src/redis.ts';
+import { removeDir, startPostgres, startRedis, type Service } from '../../../server/src/dev/services.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const root = path.resolve(import.meta.dirname, '../../..');

@@ -1,18 +1,18 @@
 // A quick latency measurement of the main list fields (not a test: it prints numbers).
 // Starts private PostgreSQL and Redis under .data/api-latency, seeds one tenant with a
 // realistic amount of data, runs the api role, and times sequential requests over HTTP.
-//   node_modules/node/bin/node --import ./node_modules/tsx/dist/loader.mjs server/src/dev/api-latency.ts [requests=200]
-import { throwawaySecrets } from './secrets.ts';
+//   node_modules/node/bin/node --import ./node_modules/tsx/dist/loader.mjs tools/src/bench/api-latency.ts [requests=200]
+import { throwawaySecrets } from '../../../server/src/dev/secrets.ts';
 import { percentile } from './bench-metrics.ts';
 import path from 'node:path';
-import { removeDir, startPostgres, startRedis } from './services.ts';
-import { migrate } from '../migrate.ts';
-import { loadConfig } from '../config.ts';
-import { createDb } from '../db.ts';
-import { createRedis } from '../redis.ts';
-import { createLogger } from '../logger.ts';
-import { startApp } from '../app.ts';
-import { createApiKey } from '../auth/api-keys.ts';
+import { removeDir, startPostgres, startRedis } from '../../../server/src/dev/services.ts';
+import { migrate } from '../../../server/src/migrate.ts';
+import { loadConfig } from '../../../server/src/config.ts';
+import { createDb } from '../../../server/src/db.ts';
+import { createRedis } from '../../../server/src/redis.ts';
+import { createLogger } from '../../../server/src/logger.ts';
+import { startApp } from '../../../server/src/app.ts';
+import { createApiKey } from '../../../server/src/auth/api-keys.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const dataDir = path.join(root, '.data', 'api-latency');

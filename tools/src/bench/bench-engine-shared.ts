@@ -1,5 +1,5 @@
 // What the engine benchmark and its worker process (bench-engine-worker.ts) agree on.
-import type { StepRunner } from '../engine/steps/types.ts';
+import type { StepRunner } from '../../../server/src/engine/steps/types.ts';
 
 export const REDIS_PREFIX = 'bench';
 export const RAW_QUEUE = 'raw';

@@ -1,9 +1,9 @@
 // Round-trip ceilings of this machine's PostgreSQL and Redis through the clients Flowdeck uses,
 // to read the engine benchmark against: an execution costs a few writes, and no engine can run
 // more executions per second than PostgreSQL takes writes divided by that number.
-import { createDb } from '../db.ts';
-import { createRedis } from '../redis.ts';
-import type { BenchEnv } from './bench.ts';
+import { createDb } from '../../../server/src/db.ts';
+import { createRedis } from '../../../server/src/redis.ts';
+import type { BenchEnv } from './bench-env.ts';
 /** Prints statements/s and publishes/s at concurrency 1 and 30. */
 export async function benchProbe(env: BenchEnv) {
   const db = createDb(env.databaseUrl, 30);

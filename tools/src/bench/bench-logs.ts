@@ -1,4 +1,4 @@
-// Logs benchmark: `npx tsx src/dev/bench-logs.ts` from server/ (or with DATABASE_URL and
+// Logs benchmark: `npx tsx src/bench/bench-logs.ts` from tools/ (or with DATABASE_URL and
 // REDIS_URL to use existing servers). Starts a private PostgreSQL and Redis under
 // .data/bench-logs, seeds BENCH_LOG_ROWS (default 10,000,000) log rows over 90 days and 5
 // tenants inside PostgreSQL (generate_series, secondary indexes rebuilt after the load), then
@@ -13,16 +13,16 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { startPostgres, startRedis, type Service } from './services.ts';
-import { migrate } from '../migrate.ts';
-import { createDb } from '../db.ts';
-import { eventTopics, channel, type LogBatchEvent } from '../events.ts';
-import { queryLogs, encodeLogCursor, type LogFilter } from '../logs/query.ts';
-import { LogService } from '../logs/service.ts';
-import { ensureBenchTenants, seedLogs } from '../logs/bench-seed.ts';
-import { generateCorpus } from '../logs/corpus/generate.ts';
-import { redactText } from '../logs/redact.ts';
-import type { LogLevel } from '../generated/prisma/enums.ts';
+import { startPostgres, startRedis, type Service } from '../../../server/src/dev/services.ts';
+import { migrate } from '../../../server/src/migrate.ts';
+import { createDb } from '../../../server/src/db.ts';
+import { eventTopics, channel, type LogBatchEvent } from '../../../server/src/events.ts';
+import { queryLogs, encodeLogCursor, type LogFilter } from '../../../server/src/logs/query.ts';
+import { LogService } from '../../../server/src/logs/service.ts';
+import { ensureBenchTenants, seedLogs } from './bench-seed.ts';
+import { generateCorpus } from '../../../server/src/logs/corpus/generate.ts';
+import { redactText } from '../../../server/src/logs/redact.ts';
+import type { LogLevel } from '../../../server/src/generated/prisma/enums.ts';
 
 const ROWS = Number(process.env.BENCH_LOG_ROWS ?? 10_000_000);
 const ITERATIONS = Number(process.env.BENCH_LOG_ITERATIONS ?? 30);

@@ -3,12 +3,12 @@
 // prints `done` after n; `engine` runs executions with a no-op step until SIGTERM. Prints
 // `ready` once it takes jobs.
 import { Worker } from 'bullmq';
-import { createDb } from '../db.ts';
-import { createRedis } from '../redis.ts';
-import { createLogger } from '../logger.ts';
-import { bullPrefix } from '../engine/queues.ts';
-import { RunWorker } from '../engine/run-worker.ts';
-import { StepRegistry } from '../engine/steps/registry.ts';
+import { createDb } from '../../../server/src/db.ts';
+import { createRedis } from '../../../server/src/redis.ts';
+import { createLogger } from '../../../server/src/logger.ts';
+import { bullPrefix } from '../../../server/src/engine/queues.ts';
+import { RunWorker } from '../../../server/src/engine/run-worker.ts';
+import { StepRegistry } from '../../../server/src/engine/steps/registry.ts';
 import { noopStep, RAW_QUEUE, REDIS_PREFIX, WORKER_CONCURRENCY } from './bench-engine-shared.ts';
 
 const [mode, count] = process.argv.slice(2);

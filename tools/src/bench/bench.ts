@@ -1,7 +1,7 @@
 // `npm run bench [name…]`: private PostgreSQL and Redis under .data/bench (wiped first, durable
 // like `npm start`'s; BENCH_PG_DURABLE=0 turns fsync off to show what the disk costs), migrations
 // applied, then each benchmark prints its own table.
-// To add one: write `server/src/dev/bench-<area>.ts` exporting `(env: BenchEnv) => Promise<void>`
+// To add one: write `tools/src/bench/bench-<area>.ts` exporting `(env: BenchEnv) => Promise<void>`
 // and list it in BENCHES. Arguments pick benchmarks by name; none runs them all.
 // Every `metric()` a benchmark reports lands in bench/results.json and bench/results.md with a
 // description of the machine; `--compare <older results.json>` prints each metric beside the
@@ -12,18 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseMetricLine, type Metric } from './bench-metrics.ts';
-import { migrate } from '../migrate.ts';
-import { removeDir, startPostgres, startRedis, type Service } from './services.ts';
+import { migrate } from '../../../server/src/migrate.ts';
+import { removeDir, startPostgres, startRedis, type Service } from '../../../server/src/dev/services.ts';
 import { benchEngine } from './bench-engine.ts';
 import { benchProbe } from './bench-probe.ts';
 
-export interface BenchEnv {
-  databaseUrl: string;
-  redisUrl: string;
-  /** The servers' processes, for CPU accounting (bench-cpu.ts). */
-  pids: { postgres: number; redis: number };
-  say(line: string): void;
-}
+import type { BenchEnv } from './bench-env.ts';
 
 /** Benchmarks written as scripts of their own run as child processes with the same services. */
 function script(file: string, { ownServices = false } = {}): (env: BenchEnv) => Promise<void> {
@@ -43,6 +37,8 @@ const BENCHES: Record<string, (env: BenchEnv) => Promise<void>> = {
   pdf: script('bench-pdf.ts'),
   // Keeps its 10-million-row dataset under .data/bench-logs between runs (seeding takes minutes).
   logs: script('bench-logs.ts', { ownServices: true }),
+  // Builds and deploys the product, then starts each role on services of its own.
+  startup: script('startup.ts', { ownServices: true }),
 };
 
 const say = (msg: string) => process.stderr.write(`[flowdeck bench] ${msg}\n`);

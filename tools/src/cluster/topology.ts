@@ -3,14 +3,14 @@
 // processes (each also runs the scheduler) and 1 pdf-worker, all separate OS processes started
 // by roleCommand(). The harness keeps its own PostgreSQL and Redis clients to check the outcome.
 import path from 'node:path';
-import { createApiKey } from '../../auth/api-keys.ts';
-import { createDb } from '../../db.ts';
-import { createQueues, type Queues } from '../../engine/queues.ts';
-import type { PrismaClient } from '../../generated/prisma/client.ts';
-import { migrate } from '../../migrate.ts';
-import { createRedis, type Redis } from '../../redis.ts';
-import { throwawaySecrets } from '../secrets.ts';
-import { freePort, removeDir, startPostgres, startRedis, type Service } from '../services.ts';
+import { createApiKey } from '../../../server/src/auth/api-keys.ts';
+import { createDb } from '../../../server/src/db.ts';
+import { createQueues, type Queues } from '../../../server/src/engine/queues.ts';
+import type { PrismaClient } from '../../../server/src/generated/prisma/client.ts';
+import { migrate } from '../../../server/src/migrate.ts';
+import { createRedis, type Redis } from '../../../server/src/redis.ts';
+import { throwawaySecrets } from '../../../server/src/dev/secrets.ts';
+import { freePort, removeDir, startPostgres, startRedis, type Service } from '../../../server/src/dev/services.ts';
 import { gqlOk, globalId, rawId } from './client.ts';
 import { killHard, root, startRole, stopGracefully, type Role, type RoleProcess } from './processes.ts';
 

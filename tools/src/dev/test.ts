@@ -3,11 +3,11 @@
 // the Playwright end-to-end suite. Exits non-zero on any failure.
 // Arguments after `--` go to vitest, e.g. `npm test -- src/migrate.test.ts`.
 import { spawn } from 'node:child_process';
-import { throwawaySecrets } from './secrets.ts';
+import { throwawaySecrets } from '../../../server/src/dev/secrets.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { removeDir, startPostgres, startRedis, type Service } from './services.ts';
-import { migrate } from '../migrate.ts';
+import { removeDir, startPostgres, startRedis, type Service } from '../../../server/src/dev/services.ts';
+import { migrate } from '../../../server/src/migrate.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const node = process.execPath;
