@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { roleCommand } from './processes.ts';
+import { buildIsStale, roleCommand } from './processes.ts';
 import { Report } from './report.ts';
 import { burstScenario } from './scenario-burst.ts';
 import { faultScenario } from './scenario-faults.ts';
@@ -27,7 +27,8 @@ const cluster = new Cluster(say);
 let status = 1;
 try {
   const { built } = roleCommand(['api']);
-  say(`roles start from ${built ? 'the build (node server/dist/main.js)' : 'the sources through tsx (no server/dist/main.js)'}`);
+  say(`roles start from ${built ? 'the build (node server/dist/main.js)' : 'the sources through tsx (no server/dist/main.js; npm run build makes it)'}`);
+  if (built && buildIsStale()) say('WARNING: server/src has changed since server/dist was built; run npm run build first to test this code');
   await cluster.startServices();
   await cluster.startTopology();
   for (const p of [...cluster.apis, ...cluster.workers, cluster.pdf!]) report.figure('start-up', `${p.name} ready (ms, shared 2-core machine)`, p.startedMs);

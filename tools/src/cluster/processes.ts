@@ -2,7 +2,7 @@
 // that says how a role starts: from the production build when it exists (what a deployment
 // runs), else from the TypeScript sources through tsx (what `npm start` runs).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -115,4 +115,17 @@ export async function stopGracefully(p: RoleProcess, timeoutMs = 20_000): Promis
   const timer = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs);
   await p.exited;
   clearTimeout(timer);
+}
+
+/** Whether some file under server/src is newer than the build (then the build tests old code). */
+export function buildIsStale(): boolean {
+  const built = path.join(root, 'server', 'dist', 'main.js');
+  if (!existsSync(built)) return false;
+  const builtAt = statSync(built).mtimeMs;
+  const newer = (dir: string): boolean =>
+    readdirSync(dir, { withFileTypes: true }).some((e) => {
+      const p = path.join(dir, e.name);
+      return e.isDirectory() ? newer(p) : statSync(p).mtimeMs > builtAt;
+    });
+  return newer(path.join(root, 'server', 'src'));
 }

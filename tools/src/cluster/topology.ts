@@ -39,6 +39,8 @@ export interface Workflows {
   tiny: string;
   /** log → log → log: the live-tail scenario's lines. */
   chatty: string;
+  /** delay 200 ms → log: throughput bound by worker concurrency. */
+  io: string;
 }
 
 export class Cluster {
@@ -207,6 +209,10 @@ export class Cluster {
         },
       }),
       tiny: await create({ name: 'tiny', definition: { steps: [{ id: 'only', type: 'log', config: { message: 'tiny {{n}}' } }] } }),
+      io: await create({
+        name: 'io',
+        definition: { steps: [{ id: 'wait', type: 'delay', config: { ms: 200 } }, { id: 'done', type: 'log', config: { message: 'io {{n}}' } }] },
+      }),
       chatty: await create({
         name: 'chatty',
         definition: {
