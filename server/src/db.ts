@@ -20,6 +20,11 @@ export function createDb(url: string, poolSize = 10): PrismaClient {
   const pool = new pg.Pool({ connectionString, ssl, max: poolSize });
   // An idle connection that breaks (database restart) is dropped and replaced, not fatal.
   pool.on('error', () => {});
+  // So is one that is checked out but between two queries when the server terminates it: pg
+  // emits that error on the client, which the pool does not listen to while it is lent out, and
+  // an 'error' event without a listener ended the worker process (cluster test, PostgreSQL
+  // restart). The next query on it fails, and the pool drops it when it comes back.
+  pool.on('connect', (connection) => connection.on('error', () => {}));
   const client = new PrismaClient({ adapter: new PrismaPg(pool) });
   const disconnect = client.$disconnect.bind(client);
   Object.defineProperty(client, '$disconnect', {
@@ -110,6 +115,28 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (err instanceof Prisma.PrismaClientInitializationError) return true;
   if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message)) return true;
   return isDatabaseUnavailable(e.cause, depth + 1) || isDatabaseUnavailable(e.meta?.driverAdapterError, depth + 1);
+}
+
+/**
+ * Runs `op` again every `delayMs` while the database is unreachable (at most `maxMs`, or until
+ * `signal` aborts), for a write whose loss would lose knowledge that exists nowhere else, such as
+ * "this message was sent".
+ */
+export async function retryWhileDatabaseUnavailable<T>(op: () => Promise<T>, { signal, maxMs = 120_000, delayMs = 500 }: { signal?: AbortSignal; maxMs?: number; delayMs?: number } = {}): Promise<T> {
+  const deadline = Date.now() + maxMs;
+  for (;;) {
+    try {
+      return await op();
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || Date.now() + delayMs > deadline || signal?.aborted) throw err;
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+}
+
+/** The node-postgres pool under a client createDb() made (diagnostics and tests). */
+export function poolOf(db: PrismaClient): pg.Pool | undefined {
+  return pools.get(db);
 }
 
 let shared: PrismaClient | undefined;

@@ -3,7 +3,7 @@
 // of being left RUNNING forever, and the API answers SERVICE_UNAVAILABLE (503, Retry-After)
 // instead of a masked "Unexpected error.".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, isDatabaseUnavailable } from '../src/db.ts';
+import { createDb, isDatabaseUnavailable, poolOf } from '../src/db.ts';
 import { triggerExecution } from '../src/engine/executions.ts';
 import { RunWorker } from '../src/engine/run-worker.ts';
 import { createBuiltinRegistry } from '../src/engine/steps/builtin.ts';
@@ -126,6 +126,27 @@ describe('the API while PostgreSQL is cut off', () => {
       expect(up.body.data.workflows.totalCount).toBe(0);
     } finally {
       await app.stop();
+    }
+  });
+});
+
+describe('a pooled connection terminated while checked out between queries', () => {
+  it('does not end the process; the pool drops it and keeps answering', async () => {
+    const one = createDb(process.env.DATABASE_URL!, 2);
+    try {
+      const pool = poolOf(one)!;
+      const client = await pool.connect();
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      // Lent out, no query running: pg emits the server's FATAL as an 'error' event on the client.
+      await db.$queryRawUnsafe(`SELECT pg_terminate_backend(${rows[0]!.pid})`);
+      await waitFor(async () => (await db.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM pg_stat_activity WHERE pid = ${rows[0]!.pid}`))[0]!.n === 0n, 5000, 'the backend to end');
+      await new Promise((r) => setTimeout(r, 200));
+      const broken = await client.query('SELECT 1').catch((e: unknown) => e);
+      expect(isDatabaseUnavailable(broken)).toBe(true);
+      client.release(broken as Error);
+      expect(await one.$queryRawUnsafe<{ ok: number }[]>('SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+    } finally {
+      await one.$disconnect();
     }
   });
 });
