@@ -20,6 +20,7 @@ const ENTRY = {
   admin: 'server/src/cli.ts',
   loadtest: 'tools/src/loadtest/loadtest.ts',
   'prisma-generate': 'tools/src/dev/prisma-generate.ts',
+  cluster: 'tools/src/cluster/cluster.ts',
   build: 'tools/src/build/build.ts',
 };
 
@@ -70,7 +71,7 @@ const DEBIAN_PACKAGES = {
 
 /** PostgreSQL and Redis are needed unless both URLs are given; Chromium renders PDFs and runs e2e. */
 function ensureSystemPackages() {
-  const needServices = ['test', 'bench', 'loadtest'].includes(command) || !(process.env.DATABASE_URL && process.env.REDIS_URL);
+  const needServices = ['test', 'bench', 'loadtest', 'cluster'].includes(command) || !(process.env.DATABASE_URL && process.env.REDIS_URL);
   const wanted = Object.keys(DEBIAN_PACKAGES).filter((name) => {
     if (name === 'chromium') return command !== 'admin';
     return needServices;

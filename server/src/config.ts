@@ -2,6 +2,7 @@
 // process at start with one line per problem naming the variable and what it expects.
 // The README's "Configuration" table lists the same variables; keep them in step.
 
+import { hostname } from 'node:os';
 import { pgConnection, redisTls, TlsConfigError, type SslMode } from './tls.ts';
 
 export const PROCESS_ROLES = ['api', 'worker', 'pdf-worker', 'all'] as const;
@@ -35,6 +36,11 @@ export interface Config {
   signingSecret: Buffer;
   dataDir: string;
   worker: {
+    /**
+     * Names this process's BullMQ workers; BullMQ stores it on every job they take (processedBy)
+     * and on their Redis connections (CLIENT LIST), so an operator can tell which process ran a run.
+     */
+    name: string;
     concurrency: number;
     stalledIntervalMs: number;
     lockDurationMs: number;
@@ -288,6 +294,7 @@ export function loadConfig(env: Env = process.env): Config {
     signingSecret: e.secret('SIGNING_SECRET', 32),
     dataDir,
     worker: {
+      name: e.str('WORKER_NAME', `${hostname()}:${process.pid}`),
       concurrency: e.int('WORKER_CONCURRENCY', 10, { min: 1, max: 1000 }),
       stalledIntervalMs: e.int('WORKER_STALLED_INTERVAL_MS', 30_000, { min: 100 }),
       lockDurationMs: e.int('WORKER_LOCK_DURATION_MS', 30_000, { min: 100 }),

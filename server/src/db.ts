@@ -20,6 +20,11 @@ export function createDb(url: string, poolSize = 10): PrismaClient {
   const pool = new pg.Pool({ connectionString, ssl, max: poolSize });
   // An idle connection that breaks (database restart) is dropped and replaced, not fatal.
   pool.on('error', () => {});
+  // So is one that is checked out but between two queries when the server terminates it: pg
+  // emits that error on the client, which the pool does not listen to while it is lent out, and
+  // an 'error' event without a listener ended the worker process (cluster test, PostgreSQL
+  // restart). The next query on it fails, and the pool drops it when it comes back.
+  pool.on('connect', (connection) => connection.on('error', () => {}));
   const client = new PrismaClient({ adapter: new PrismaPg(pool) });
   const disconnect = client.$disconnect.bind(client);
   Object.defineProperty(client, '$disconnect', {
@@ -85,6 +90,53 @@ export async function preparedQuery<T>(db: PrismaClient, name: string, text: str
 /** A write refused by a unique constraint (two requests raced for the same key or name). */
 export function isUniqueViolation(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+}
+
+/** Prisma's codes for "cannot reach / lost the server / no connection free in time". */
+const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+/** Socket errors, and PostgreSQL's connection-exception class (08) and shutdown/starting-up codes (57P01-57P03). */
+const UNAVAILABLE_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|08\d{3}|57P0[123])$/;
+const UNAVAILABLE_MESSAGES =
+  /Can't reach database server|Connection terminated|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)|Server has closed the connection|Client has encountered a connection error/i;
+
+/**
+ * Whether an error means PostgreSQL could not be reached or dropped the connection (a restart,
+ * a failover, a network cut), as opposed to a query it refused. Such an operation may well
+ * succeed once the database is back: callers retry it or hand the work back instead of
+ * recording a failure (which they could not write anyway). Looks through Prisma's wrapping and
+ * the driver adapter's cause chain.
+ */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 5) return false;
+  // fetch() fails with a TypeError whose cause carries the socket code: an outside API, not us.
+  if (err instanceof TypeError) return false;
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+  if (typeof e.code === 'string' && (UNAVAILABLE_PRISMA_CODES.has(e.code) || UNAVAILABLE_CODES.test(e.code))) return true;
+  if (err instanceof Prisma.PrismaClientInitializationError) return true;
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message)) return true;
+  return isDatabaseUnavailable(e.cause, depth + 1) || isDatabaseUnavailable(e.meta?.driverAdapterError, depth + 1);
+}
+
+/**
+ * Runs `op` again every `delayMs` while the database is unreachable (at most `maxMs`, or until
+ * `signal` aborts), for a write whose loss would lose knowledge that exists nowhere else, such as
+ * "this message was sent".
+ */
+export async function retryWhileDatabaseUnavailable<T>(op: () => Promise<T>, { signal, maxMs = 120_000, delayMs = 500 }: { signal?: AbortSignal; maxMs?: number; delayMs?: number } = {}): Promise<T> {
+  const deadline = Date.now() + maxMs;
+  for (;;) {
+    try {
+      return await op();
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || Date.now() + delayMs > deadline || signal?.aborted) throw err;
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+}
+
+/** The node-postgres pool under a client createDb() made (diagnostics and tests). */
+export function poolOf(db: PrismaClient): pg.Pool | undefined {
+  return pools.get(db);
 }
 
 let shared: PrismaClient | undefined;

@@ -43,3 +43,15 @@ export class RateLimitedError extends FlowdeckError {
     this.name = 'RateLimitedError';
   }
 }
+
+/**
+ * PostgreSQL is unreachable (restart, failover, network cut): nothing was done, and the same
+ * request can be sent again after retryAfterMs. HTTP 503 with Retry-After.
+ */
+export class ServiceUnavailableError extends FlowdeckError {
+  readonly code = 'SERVICE_UNAVAILABLE';
+  constructor(readonly retryAfterMs = 2_000) {
+    super(`The database is unavailable; retry in ${Math.ceil(retryAfterMs / 1000)} s`);
+    this.name = 'ServiceUnavailableError';
+  }
+}

@@ -11,7 +11,18 @@ export { Redis };
  */
 export function createRedis(url = getConfig().redisUrl, options: RedisOptions = {}): Redis {
   const tls = redisTls(url);
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...(tls ? { tls } : {}), ...options });
+  const client = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...(tls ? { tls } : {}), ...options });
+  // Without a listener ioredis prints a full stack for every failed reconnect attempt of every
+  // connection (a process holds about ten) while Redis restarts. It reconnects by itself; one
+  // line per connection and outage says so, and /readyz reports the outage.
+  let reported = false;
+  client.on('error', (err: Error) => {
+    if (reported) return;
+    reported = true;
+    process.stderr.write(`[redis] ${err.message}; reconnecting\n`);
+  });
+  client.on('ready', () => (reported = false));
+  return client;
 }
 
 let shared: Redis | undefined;

@@ -148,7 +148,8 @@ describe('worker processes', () => {
     const handedBack = await db.workflowExecution.findUniqueOrThrow({ where: { id: b.id } });
     expect(handedBack.status).toBe('RUNNING');
     expect(await stepStatus(b.id, 1)).toBe('PENDING');
-    expect(await deps.queues.runs.getJobState(b.id)).toBe('waiting');
+    // Back in the queue, among the API runs (prioritized: scheduled runs go first; engine-priority.test.ts).
+    expect(await deps.queues.runs.getJobState(b.id)).toBe('prioritized');
     expect((await db.workflowExecution.findUniqueOrThrow({ where: { id: late.id } })).status).toBe('PENDING');
 
     // The next worker continues the handed-back run from its interrupted step.

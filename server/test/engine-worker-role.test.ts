@@ -26,7 +26,7 @@ afterAll(async () => {
 
 it('runs executions in the worker role and drains on SIGTERM', async () => {
   const child = spawn(process.execPath, ['--import', tsx, main, 'worker'], {
-    env: { ...process.env, LOG_LEVEL: 'info', REDIS_PREFIX: redisPrefix, SHUTDOWN_TIMEOUT_MS: '3000' },
+    env: { ...process.env, LOG_LEVEL: 'info', REDIS_PREFIX: redisPrefix, SHUTDOWN_TIMEOUT_MS: '3000', WORKER_NAME: 'role-test-worker' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -42,6 +42,8 @@ it('runs executions in the worker role and drains on SIGTERM', async () => {
     await waitFor(async () => (await db.workflowExecution.findUniqueOrThrow({ where: { id: execution.id } })).status === 'COMPLETED', 10_000, 'the run');
     const line = await waitFor(async () => db.logEntry.findFirst({ where: { tenantId, executionId: execution.id } }), 5000, 'its log line');
     expect(line).toMatchObject({ level: 'INFO', message: 'from the worker role', step: 'step0' });
+    // WORKER_NAME tells which process ran the run (the cluster test counts runs per worker with it).
+    expect((await queues.runs.getJob(execution.id))?.processedBy).toBe('role-test-worker');
   } finally {
     child.kill('SIGTERM');
   }

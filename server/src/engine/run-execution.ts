@@ -18,6 +18,7 @@ import { StepError, type StepContext } from './steps/types.ts';
 import { runWrites } from './run-writes.ts';
 import { addProgress, takeBackStepProgress } from './progress.ts';
 import { uuidv7 } from '../uuid7.ts';
+import { isDatabaseUnavailable } from '../db.ts';
 
 /** The abort reason of a cancel request; any other reason (shutdown) hands the run back. */
 export const CANCEL_REASON = 'cancel';
@@ -271,6 +272,9 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
         await skipRest(db, tenantId, executionId, steps, index + 1);
         return finish('CANCELLED');
       }
+      // PostgreSQL went away under the step: not the step's failure. The run is handed back
+      // (run-worker.ts) and continues from this step once the database answers again.
+      if (isDatabaseUnavailable(err)) throw err;
       // Stored redacted: failure text echoes what the step was sending (a phone, an e-mail) and is
       // shown to every VIEWER and sent to alert webhooks; nothing re-reads the raw text.
       const failure = executionError(err, step, key);
@@ -341,7 +345,8 @@ async function runStep(
       return await runner.run(ctx, config);
     } catch (err) {
       if (signal.aborted) throw new AbortedError(signal.reason);
-      if (attempt >= attempts || !isRetryable(err)) throw err;
+      // A database outage is not the step's fault; its retries are kept for the step's own failures.
+      if (attempt >= attempts || !isRetryable(err) || isDatabaseUnavailable(err)) throw err;
       const wait = backoffDelay(attempt, baseMs);
       log({ level: 'WARN', message: `Attempt ${attempt} of ${attempts} failed: ${(err as Error).message}; retrying in ${wait} ms`, metadata: { attempt, waitMs: wait } });
       await sleep(wait, signal);

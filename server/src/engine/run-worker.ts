@@ -9,12 +9,17 @@ import { createRedis } from '../redis.ts';
 import { bullPrefix, QUEUE_NAMES, subscribeWhenReady, type RunJobData } from './queues.ts';
 import { CANCEL_REASON, executeRun, type RunDeps, type RunOutcome } from './run-execution.ts';
 import { FINISHED_STATUSES, publishExecution } from './executions.ts';
+import { isDatabaseUnavailable } from '../db.ts';
 
 export const SHUTDOWN_REASON = 'shutdown';
 /** How long a QUEUE-policy run waits before looking again whether the previous run finished. */
 const QUEUE_POLL_MS = 500;
+/** How long a run waits before trying again when PostgreSQL could not be reached. */
+export const DB_UNAVAILABLE_RETRY_MS = 2_000;
 
 export interface RunWorkerOptions extends RunDeps {
+  /** Recorded on every job this worker takes (BullMQ's processedBy). */
+  workerName?: string;
   concurrency: number;
   stalledIntervalMs: number;
   lockDurationMs: number;
@@ -51,6 +56,7 @@ export class RunWorker {
     this.worker = new Worker<RunJobData>(QUEUE_NAMES.runs, (job, token, signal) => this.process(job, token, signal), {
       connection: this.connection,
       prefix: bullPrefix(opts.redisPrefix),
+      ...(opts.workerName ? { name: opts.workerName } : {}),
       concurrency: opts.concurrency,
       stalledInterval: opts.stalledIntervalMs,
       lockDuration: opts.lockDurationMs,
@@ -63,7 +69,18 @@ export class RunWorker {
   }
 
   private async process(job: Job<RunJobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<RunOutcome> {
-    const outcome = await executeRun(this.opts, job.data.executionId, signal ?? new AbortController().signal);
+    let outcome: RunOutcome;
+    try {
+      outcome = await executeRun(this.opts, job.data.executionId, signal ?? new AbortController().signal);
+    } catch (err) {
+      // PostgreSQL is down (restart, failover): the run could not record its progress, let alone
+      // a failure. Failing the job would leave the run RUNNING forever; instead it waits and
+      // starts again, continuing from its last completed step, as after a worker crash.
+      if (!isDatabaseUnavailable(err)) throw err;
+      this.opts.logger.warn({ executionId: job.data.executionId, err: { message: (err as Error).message } }, `database unavailable; the run continues in ${DB_UNAVAILABLE_RETRY_MS} ms`);
+      await job.moveToDelayed(Date.now() + DB_UNAVAILABLE_RETRY_MS, token);
+      throw new DelayedError();
+    }
     if (outcome === 'INTERRUPTED') {
       await job.moveToWait(token);
       throw new WaitingError();

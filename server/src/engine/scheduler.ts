@@ -214,6 +214,8 @@ export function slotOf(job: Job): Date {
 }
 
 export interface ScheduleWorkerOptions extends SlotDeps {
+  /** Recorded on every fire job this worker takes (BullMQ's processedBy). */
+  workerName?: string;
   concurrency?: number;
   stalledIntervalMs: number;
   lockDurationMs: number;
@@ -265,6 +267,7 @@ export class ScheduleWorker {
     this.worker = new Worker<ScheduleFireData>(QUEUE_NAMES.schedules, (job) => this.fire(job), {
       connection: this.connection,
       prefix: bullPrefix(opts.redisPrefix),
+      ...(opts.workerName ? { name: opts.workerName } : {}),
       // Handling a fire is mostly waiting on PostgreSQL; many workflows share popular slots (:00).
       concurrency: opts.concurrency ?? 50,
       stalledInterval: opts.stalledIntervalMs,

@@ -2,7 +2,7 @@
 // than a threshold that have no job get one. The job id is the execution id, so enqueueing a
 // row that did have a job (a race with a slow trigger) is a no-op.
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { enqueueRun } from './executions.ts';
+import { enqueueRun, runPriority } from './executions.ts';
 import type { Queues } from './queues.ts';
 
 export interface SweepDeps {
@@ -19,14 +19,14 @@ export async function sweepPending(deps: SweepDeps, olderThanMs: number): Promis
   const now = (deps.now ?? (() => new Date()))();
   const rows = await deps.db.workflowExecution.findMany({
     where: { status: 'PENDING', createdAt: { lt: new Date(now.getTime() - olderThanMs) }, ...(deps.tenantId ? { tenantId: deps.tenantId } : {}) },
-    select: { id: true, tenantId: true },
+    select: { id: true, tenantId: true, trigger: true },
     orderBy: { createdAt: 'asc' },
     take: BATCH,
   });
   const enqueued: string[] = [];
   for (const row of rows) {
     if (await deps.queues.runs.getJob(row.id)) continue;
-    await enqueueRun(deps.queues, { executionId: row.id, tenantId: row.tenantId });
+    await enqueueRun(deps.queues, { executionId: row.id, tenantId: row.tenantId }, 0, runPriority(row.trigger));
     enqueued.push(row.id);
   }
   return { checked: rows.length, enqueued };

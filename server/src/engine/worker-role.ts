@@ -31,13 +31,14 @@ export function createWorkerComponents(deps: WorkerRoleDeps) {
   const queues = createQueues(redis, config.redisPrefix);
   const alerts = new AlertService({ db, queues, logger });
   const base = { db, redis, queues, redisPrefix: config.redisPrefix, logger, logSink, alerts };
-  const { concurrency, stalledIntervalMs, lockDurationMs } = config.worker;
+  const { concurrency, stalledIntervalMs, lockDurationMs, name: workerName } = config.worker;
   return [
     // First in, last out: the queues outlive the workers that use them.
     { name: 'engine-queues', start: async () => {}, stop: () => queues.close() },
     new RunWorker({
       ...base,
       registry: deps.registry ?? createBuiltinRegistry(),
+      workerName,
       driftWarnMs: config.schedule.driftWarnMs,
       retryBackoffMs: config.worker.stepRetryBackoffMs,
       concurrency,
@@ -46,7 +47,7 @@ export function createWorkerComponents(deps: WorkerRoleDeps) {
       // Leave a quarter of the deadline to hand unfinished runs back and close connections.
       drainMs: Math.floor(config.shutdownTimeoutMs * 0.75),
     }),
-    new ScheduleWorker({ ...base, misfireGraceMs: config.schedule.misfireGraceMs, stalledIntervalMs, lockDurationMs }),
+    new ScheduleWorker({ ...base, workerName, misfireGraceMs: config.schedule.misfireGraceMs, stalledIntervalMs, lockDurationMs }),
     new MaintenanceWorker({
       ...base,
       sweepIntervalMs: config.worker.sweepIntervalMs,

@@ -310,7 +310,8 @@ builder.mutationFields((t) => ({
 
 /** The tenant's execution events, narrowed to the arguments; ends (and unsubscribes) when the client leaves. */
 function executionEvents(ctx: GraphQLContext, workflowId: string | null, executionId: string | null): AsyncIterable<ExecutionEvent> {
-  const source = ctx.pubSub.subscribe(eventTopics(ctx.engine.redisPrefix).executions, tenantOf(ctx)) as AsyncIterable<ExecutionEvent>;
+  // The row is loaded as it is when delivered, so a pending event of an execution stands for all of its older ones.
+  const source = ctx.pubSub.subscribe<ExecutionEvent>(eventTopics(ctx.engine.redisPrefix).executions, tenantOf(ctx), { coalesceBy: (e) => e.executionId });
   return pipe(
     source,
     filter((e: ExecutionEvent) => (!workflowId || e.workflowId === workflowId) && (!executionId || e.executionId === executionId)),

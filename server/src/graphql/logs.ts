@@ -218,7 +218,7 @@ function batchRows(db: PrismaClient, tenantId: string, batch: LogBatchEvent): Pr
 function logStream(ctx: GraphQLContext, filter: LogFilter, cursor: LogCursor | undefined): AsyncIterable<LogEntry> {
   const tenantId = tenantOf(ctx);
   return new Repeater<LogEntry>(async (push, stop) => {
-    const source = ctx.pubSub.subscribe(eventTopics(ctx.engine.redisPrefix).logs, tenantId)[Symbol.asyncIterator]() as AsyncIterator<LogBatchEvent>;
+    const source = ctx.pubSub.subscribe<LogBatchEvent>(eventTopics(ctx.engine.redisPrefix).logs, tenantId)[Symbol.asyncIterator]();
     void stop.then(() => source.return?.());
     const firstEvent = source.next(); // starts the Redis SUBSCRIBE
     await ctx.pubSub.listening();

@@ -12,6 +12,7 @@ import type { Prisma } from '../../generated/prisma/client.ts';
 import { CancelledError } from '../http.ts';
 import { CgbClient, CgbError, type CgbClientOptions, type MediaType } from './cgb-client.ts';
 import { toE164 } from './phone.ts';
+import { retryWhileDatabaseUnavailable } from '../../db.ts';
 
 export interface CgbConnection {
   baseUrl: string;
@@ -172,19 +173,27 @@ async function sendOnce(ctx: StepContext, client: CgbClient, recipient: string, 
         : message.kind === 'media'
           ? await client.sendMedia(contact.id, message.url, message.type)
           : await client.sendFlow(contact.id, flowId!);
-    await db.outboundMessage.update({
-      where: { id: record.id },
-      data: { status: 'SENT', contactId, sentAt: new Date(), providerResponse: (response ?? {}) as Prisma.InputJsonValue },
-    });
+    // The message went out. Only this process knows; if PostgreSQL is down right now the write
+    // waits for it, or a re-run would find the outcome unknown and fail the run to be safe.
+    await retryWhileDatabaseUnavailable(() =>
+      db.outboundMessage.update({
+        where: { id: record.id },
+        data: { status: 'SENT', contactId, sentAt: new Date(), providerResponse: (response ?? {}) as Prisma.InputJsonValue },
+      }),
+    );
     ctx.log({ level: 'INFO', message: `WhatsApp ${message.kind} sent`, metadata: { messageId: record.id, contactId } });
     return record.id;
   } catch (err) {
     const notSent = !sending || (err instanceof CgbError && err.definitelyNotApplied);
     const stepErr = asStepError(err, {});
-    await db.outboundMessage.update({
-      where: { id: record.id },
-      data: { status: 'FAILED', contactId, error: { message: stepErr.message, code: stepErr.details.code ?? null, notSent } },
-    });
+    // Likewise "surely not sent" (e.g. the database went away before the send call) lets a
+    // re-run send it; lost, the row would read as an attempt still in progress.
+    await retryWhileDatabaseUnavailable(() =>
+      db.outboundMessage.update({
+        where: { id: record.id },
+        data: { status: 'FAILED', contactId, error: { message: stepErr.message, code: stepErr.details.code ?? null, notSent } },
+      }),
+    );
     ctx.log({ level: 'ERROR', message: `WhatsApp send failed: ${stepErr.message}`, metadata: { messageId: record.id } });
     throw stepErr;
   }
