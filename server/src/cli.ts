@@ -1,6 +1,7 @@
 // Operator CLI: `npm run admin -- <command>` (or `tsx server/src/cli.ts <command>`).
 // Uses DATABASE_URL when set, else the embedded PostgreSQL of a running `npm start`, else
-// starts the embedded one for the duration of the command.
+// starts the embedded one for the duration of the command. A revocation is announced on Redis
+// (REDIS_URL, or the embedded one) so running api processes drop the key and end its subscriptions.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDb } from './db.ts';
@@ -8,6 +9,8 @@ import { migrate } from './migrate.ts';
 import { createApiKey, ROLES } from './auth/api-keys.ts';
 import type { ApiKeyRole } from './generated/prisma/enums.ts';
 import { useEmbedded } from './dev/embedded.ts';
+import { KeyChanges, validUntilOf } from './auth/key-changes.ts';
+import { createRedis } from './redis.ts';
 
 const USAGE = `Usage: npm run admin -- <command> [options]
 
@@ -46,6 +49,7 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
   const dataDir = path.resolve(process.env.FLOWDECK_DATA_DIR ?? '.data');
   const embedded = process.env.DATABASE_URL ? undefined : await useEmbedded(dataDir, (l) => console.error(l));
   const databaseUrl = process.env.DATABASE_URL ?? embedded!.databaseUrl;
+  const redisUrl = process.env.REDIS_URL ?? embedded?.redisUrl;
   try {
     if (group === 'migrate') {
       const { applied, alreadyApplied } = await migrate(databaseUrl, { log: out });
@@ -53,7 +57,7 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
     }
     const db = createDb(databaseUrl, 2);
     try {
-      await runCommand(db, group, action, values, out);
+      await runCommand(db, group, action, values, out, redisUrl);
     } finally {
       await db.$disconnect();
     }
@@ -68,6 +72,7 @@ async function runCommand(
   action: string | undefined,
   values: Record<string, string | boolean | undefined>,
   out: (line: string) => void,
+  redisUrl?: string,
 ): Promise<void> {
   const str = (k: string) => values[k] as string | undefined;
   const tenantBySlug = async (slug: string) => {
@@ -123,6 +128,19 @@ async function runCommand(
       const prefix = need(str('prefix'), 'prefix');
       const res = await db.apiKey.updateMany({ where: { prefix, revokedAt: null }, data: { revokedAt: new Date() } });
       if (res.count === 0) throw new UsageError(`no active key with prefix "${prefix}"`);
+      if (redisUrl) {
+        // Best effort: without Redis the api processes still refuse the key within their cache
+        // TTL and end its subscriptions at their next re-check.
+        const row = await db.apiKey.findUniqueOrThrow({ where: { prefix } });
+        const redis = createRedis(redisUrl, { maxRetriesPerRequest: 1 });
+        try {
+          await new KeyChanges(redis, undefined, process.env.REDIS_PREFIX ?? 'fd').publish({ apiKeyId: row.id, prefix, validUntil: validUntilOf(row) });
+        } catch {
+          // see above
+        } finally {
+          redis.disconnect();
+        }
+      }
       return out(`key ${prefix} revoked`);
     }
     default:
