@@ -2,6 +2,8 @@
 // `node server/dist/cli.js <command>`). Uses DATABASE_URL when set, else (from the sources only)
 // the embedded PostgreSQL of a running `npm start`, or starts the embedded one for the duration
 // of the command. The built CLI is for deployments, which always name their database.
+// A revocation is announced on Redis (REDIS_URL, or the embedded one) so running api processes
+// drop the key and end its subscriptions.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDb } from './db.ts';
@@ -9,6 +11,8 @@ import { migrate } from './migrate.ts';
 import { createApiKey, ROLES } from './auth/api-keys.ts';
 import type { ApiKeyRole } from './generated/prisma/enums.ts';
 import { BUNDLED } from './paths.ts';
+import { KeyChanges, validUntilOf } from './auth/key-changes.ts';
+import { createRedis } from './redis.ts';
 
 const USAGE = `Usage: npm run admin -- <command> [options]
 
@@ -51,6 +55,7 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
     ? undefined
     : await (await import('./dev/embedded.ts')).useEmbedded(dataDir, (l) => console.error(l));
   const databaseUrl = process.env.DATABASE_URL ?? embedded!.databaseUrl;
+  const redisUrl = process.env.REDIS_URL ?? embedded?.redisUrl;
   try {
     if (group === 'migrate') {
       const { applied, alreadyApplied } = await migrate(databaseUrl, { log: out });
@@ -58,7 +63,7 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
     }
     const db = createDb(databaseUrl, 2);
     try {
-      await runCommand(db, group, action, values, out);
+      await runCommand(db, group, action, values, out, redisUrl);
     } finally {
       await db.$disconnect();
     }
@@ -73,6 +78,7 @@ async function runCommand(
   action: string | undefined,
   values: Record<string, string | boolean | undefined>,
   out: (line: string) => void,
+  redisUrl?: string,
 ): Promise<void> {
   const str = (k: string) => values[k] as string | undefined;
   const tenantBySlug = async (slug: string) => {
@@ -128,6 +134,19 @@ async function runCommand(
       const prefix = need(str('prefix'), 'prefix');
       const res = await db.apiKey.updateMany({ where: { prefix, revokedAt: null }, data: { revokedAt: new Date() } });
       if (res.count === 0) throw new UsageError(`no active key with prefix "${prefix}"`);
+      if (redisUrl) {
+        // Best effort: without Redis the api processes still refuse the key within their cache
+        // TTL and end its subscriptions at their next re-check.
+        const row = await db.apiKey.findUniqueOrThrow({ where: { prefix } });
+        const redis = createRedis(redisUrl, { maxRetriesPerRequest: 1 });
+        try {
+          await new KeyChanges(redis, undefined, process.env.REDIS_PREFIX ?? 'fd').publish({ apiKeyId: row.id, prefix, validUntil: validUntilOf(row) });
+        } catch {
+          // see above
+        } finally {
+          redis.disconnect();
+        }
+      }
       return out(`key ${prefix} revoked`);
     }
     default:

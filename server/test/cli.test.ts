@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, UsageError } from '../src/cli.ts';
 import { Authenticator } from '../src/auth/authenticator.ts';
+import { createRedis } from '../src/redis.ts';
 import { testDb } from './helpers.ts';
 
 const db = testDb();
@@ -27,8 +28,14 @@ describe('admin CLI', () => {
     const listed = await cli('keys', 'list', '--tenant', slug);
     expect(listed).toEqual([expect.stringMatching(new RegExp(`^${prefix}\\tOPERATOR\\tactive`))]);
     expect(listed.join('\n')).not.toContain(key.split('_')[2]);
+    // The revocation is announced to running api processes (which drop the key and end its subscriptions).
+    const listener = createRedis(process.env.REDIS_URL!);
+    const announced = new Promise<string>((resolve) => listener.on('message', (_channel, message) => resolve(message)));
+    await listener.subscribe(`${process.env.REDIS_PREFIX ?? 'fd'}:apikey-changed`);
     expect(await cli('keys', 'revoke', '--prefix', prefix)).toEqual([`key ${prefix} revoked`]);
     expect(await auth.authenticate(key)).toBeNull();
+    expect(JSON.parse(await announced)).toMatchObject({ prefix, apiKeyId: expect.any(String), validUntil: expect.any(Number) });
+    listener.disconnect();
   });
 
   it('sets a tenant\'s minimum schedule interval and creates persisted-only keys', async () => {

@@ -2,8 +2,9 @@
 // HTTP. Operations run through Yoga's envelope, so masking, armor limits and the schema's auth
 // apply exactly as over HTTP. The HTTP-only protections are redone here: the API key from
 // connectionParams.authToken at connection_init (a wrong one closes with 4403), re-checked and
-// rate-limited on every subscribe (a revoked key stops working on an open socket), and the body
-// limit as the largest message (maxPayload). GraphiQL
+// rate-limited on every subscribe (a revoked key stops working on an open socket, and the
+// subscriptions it opened end: plugins/use-key-revocation.ts), the body limit as the largest
+// message (maxPayload), and the persisted-only restriction of a key (use-persisted-documents.ts). GraphiQL
 // cannot set connectionParams; it sends its headers panel with each operation
 // (payload.extensions.headers), which is accepted per operation instead. A socket without any
 // key may connect but, like an anonymous HTTP request, can run nothing that needs one.

@@ -12,6 +12,10 @@
 //   execute/subscribe (with the variables), so they apply to the WebSocket path too, which
 //   executes through this same envelope.
 // - Rate limits are per API key in Redis (RateLimiter); the body size limit runs before parsing.
+// - Input nothing can store (NUL, absurd nesting) is refused before resolvers (use-input-guards).
+// - Subscriptions end when their key is revoked, rotated out or expires (use-key-revocation).
+// - Keys restricted to persisted documents run only those (use-persisted-documents; ws.ts too).
+// - CORS answers only CORS_ORIGINS (plugins/cors.ts); GraphiQL's page carries a CSP.
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
