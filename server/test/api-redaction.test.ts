@@ -175,3 +175,21 @@ describe('a run carrying PII', () => {
     expect(leaked(JSON.stringify(delivery.payload))).toEqual([]);
   });
 });
+
+describe('a generated document', () => {
+  it("keeps its signed link openable (the run's deliverable) while PII beside it is redacted", async () => {
+    const wf = await app.db.workflow.create({ data: { tenantId: t.id, name: 'doc', definition: { steps: [{ type: 'log', name: 'x', config: { message: 'x' } }] } } });
+    const exec = await app.db.workflowExecution.create({ data: { tenantId: t.id, workflowId: wf.id, workflowVersion: 1, trigger: 'MANUAL', status: 'COMPLETED' } });
+    const url = `${app.url}/files/receipts/abc.pdf?exp=1893456000&sig=0f3c9a1b2d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8`;
+    const doc = { documentId: randomUUID(), url, storageKey: 'receipts/abc.pdf' };
+    // The same link outside a document (a step that echoed it into a note) stays redacted.
+    await app.db.stepRun.create({ data: { tenantId: t.id, executionId: exec.id, index: 0, type: 'pdf.generate', status: 'COMPLETED', output: { ...doc, note: `for ${PII.email}: ${url}` } } });
+    await app.db.workflowExecution.update({ where: { id: exec.id }, data: { output: { render: doc } } });
+    const q = await app.graphql(`query($id: ID!) { execution(id: $id) { output stepRuns { output } } }`, { id: globalId('Execution', exec.id) }, t.keys.VIEWER);
+    const shown = q.body.data.execution;
+    expect(shown.stepRuns[0].output.url).toBe(url);
+    expect(shown.output.render.url).toBe(url);
+    expect(shown.stepRuns[0].output.note).toContain('[EMAIL]');
+    expect(shown.stepRuns[0].output.note).not.toContain('sig=0f3c');
+  });
+});

@@ -33,7 +33,8 @@ describe('Authenticator', () => {
   it('accepts a valid key with or without "Bearer" and returns its tenant and role', async () => {
     const { key, apiKey } = await createApiKey(db, { tenantId, name: 'ops', role: 'OPERATOR' });
     const auth = new Authenticator(db);
-    const expected = { tenantId, apiKeyId: apiKey.id, role: 'OPERATOR' };
+    // The tenant's country rides along (test tenants are PH, the default): run data is read in it.
+    const expected = { tenantId, apiKeyId: apiKey.id, role: 'OPERATOR', country: 'PH' };
     expect(await auth.authenticate(`Bearer ${key}`)).toEqual(expected);
     expect(await auth.authenticate(key)).toEqual(expected);
   });

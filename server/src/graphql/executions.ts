@@ -47,7 +47,31 @@ function revisionDefinitions(ctx: GraphQLContext): DataLoader<string, Prisma.Jso
  */
 function shown(value: unknown, ctx: GraphQLContext): object | null {
   if (value === null || value === undefined) return null;
-  return redactValue(value, { region: ctx.viewer?.country }) as object;
+  return keepDocumentLinks(value, redactValue(value, { region: ctx.viewer?.country })) as object;
+}
+
+/**
+ * A generated document's `url` (an object with a `documentId`, as pdf.generate outputs) is the
+ * signed link the run produced for its readers to open: one document of this tenant, for 24 hours
+ * — the deliverable, not a leaked credential, so its signature is not redacted. Walks the stored
+ * value and its redacted copy side by side (redactValue keeps keys and their order).
+ */
+function keepDocumentLinks(raw: unknown, redacted: unknown): unknown {
+  if (!raw || !redacted || typeof raw !== 'object' || typeof redacted !== 'object') return redacted;
+  if (Array.isArray(raw)) {
+    if (Array.isArray(redacted)) raw.forEach((v, i) => (redacted[i] = keepDocumentLinks(v, redacted[i])));
+    return redacted;
+  }
+  const rawEntries = Object.entries(raw as Record<string, unknown>);
+  const out = redacted as Record<string, unknown>;
+  const keys = Object.keys(out);
+  if (keys.length !== rawEntries.length) return redacted;
+  const doc = typeof (raw as { documentId?: unknown }).documentId === 'string';
+  rawEntries.forEach(([key, v], i) => {
+    if (doc && key === 'url' && typeof v === 'string' && /^https?:\/\//.test(v)) out[key] = v;
+    else out[keys[i]!] = keepDocumentLinks(v, out[keys[i]!]);
+  });
+  return redacted;
 }
 
 export const ExecutionRef = builder.prismaNode('WorkflowExecution', {

@@ -2,7 +2,7 @@
 // GitHub's secret scanners), and by the name they are given everywhere else. Every pattern
 // starts at a token boundary and every repetition is bounded or ends at a required delimiter
 // (see redact.ts), so each stays linear in the line's length.
-import type { RedactionKind } from './redact.ts';
+import type { RedactionKind } from './redact-kinds.ts';
 
 export interface CredentialPattern {
   re: RegExp;

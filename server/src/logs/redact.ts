@@ -25,8 +25,8 @@ function isHostOnly(ip: string): boolean {
   return /^127\./.test(ip) || ip === '0.0.0.0' || ip === '::1' || ip === '::';
 }
 
-export const REDACTION_KINDS = ['EMAIL', 'PHONE', 'CARD', 'IBAN', 'ID', 'IP', 'JWT', 'TOKEN', 'API_KEY', 'SECRET'] as const;
-export type RedactionKind = (typeof REDACTION_KINDS)[number];
+import { type RedactionKind } from './redact-kinds.ts';
+export { REDACTION_KINDS, type RedactionKind } from './redact-kinds.ts';
 
 export interface RedactionSpan {
   start: number;
