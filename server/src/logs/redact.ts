@@ -1,12 +1,17 @@
 // PII redaction applied to every workflow log line (and the process's own logs) before it is
-// stored or printed. Threat model: log lines carry whatever steps and outside APIs hand us —
+// stored or printed, and to run data (input, outputs, errors, alert payloads) as the API shows
+// it. Threat model: log lines and run data carry whatever steps and outside APIs hand us —
 // contact lists, API errors that echo requests, tokens in URLs — and are readable by every
 // VIEWER key of the tenant and kept for months, so identifiers are replaced, never masked
 // partially.
 //
-// Detection runs as ordered passes over the ORIGINAL text: each pass finds spans, validates
-// them (Luhn, mod-97, phone metadata, IP syntax) and masks them with a same-length filler so
-// later passes neither re-match nor shift offsets; the output swaps each span for its kind.
+// Detection runs on a folded view of the text (redact-normalize.ts: look-alike digits, dashes
+// and spaces as ASCII, invisible marks dropped, each position mapped back to the original) as
+// ordered passes: credentials (redact-credentials.ts), e-mails, IBANs, ids, cards, IPs, then
+// phones (redact-phone.ts, libphonenumber in the tenant's country first). Each pass finds
+// spans, validates them (Luhn, mod-97, phone metadata, IP syntax) and masks them with a
+// same-length filler so later passes neither re-match nor shift offsets; the output swaps each
+// span for its kind.
 // Every pattern is linear-time: each one starts only at a token boundary (a lookbehind on the
 // characters its first run consumes, so a run of N such characters is entered once, not N
 // times), and every repetition that can follow another is either bounded or separated by a
