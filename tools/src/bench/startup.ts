@@ -118,6 +118,10 @@ async function measure(variant: Variant, role: Role, env: NodeJS.ProcessEnv): Pr
 const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'skip-build': { type: 'boolean' } } });
 const runs = Number(opts.runs);
 const services: Service[] = [];
+// The services are detached (a Ctrl-C must not reach them first): stop them on the way out.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void Promise.allSettled(services.map((s) => s.stop())).then(() => process.exit(130)));
+}
 try {
   if (!opts['skip-build']) {
     say(`building and deploying into ${path.relative(root, appDir)} (npm run build -- --deploy)…`);
