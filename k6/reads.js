@@ -5,9 +5,8 @@
 // as fast as each answers (closed model, same VUs). Tenant scope: Flowdeck's comes from the API
 // key; PostGraphile gets the tenant as a condition (execution by id: by primary key alone).
 import http from 'k6/http';
-import { check } from 'k6';
-import { Rate } from 'k6/metrics';
 import { pick, target } from './lib.js';
+import { ok } from './mix.js';
 
 export const options = {
   scenarios: { reads: { executor: 'constant-vus', vus: Number(__ENV.VUS ?? 32), duration: __ENV.DURATION ?? '20s' } },
@@ -25,13 +24,9 @@ const PGL = {
 const pgl = __ENV.TARGET_KIND === 'postgraphile';
 const url = pgl ? `${target.postgraphileUrl}/graphql` : `${target.url}/graphql`;
 const headers = pgl ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', authorization: `Bearer ${target.apiKey}` };
-export const graphqlErrors = new Rate('graphql_errors');
-
+/** Counts accepted, refused (Flowdeck's admission control; a refused client waits Retry-After) and other errors, as the mix does. */
 function post(op, query, variables) {
-  const res = http.post(url, JSON.stringify({ query, variables }), { headers, tags: { op } });
-  const good = res.status === 200 && !res.json('errors');
-  graphqlErrors.add(!good, { op });
-  check(res, { [`${op} ok`]: () => good });
+  ok(http.post(url, JSON.stringify({ query, variables }), { headers, tags: { op } }), op);
 }
 
 /** The same choice of operation and arguments for both targets; `i` picks raw or global ids. */

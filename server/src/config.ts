@@ -307,8 +307,8 @@ export function loadConfig(env: Env = process.env): Config {
       misfireGraceMs: e.int('SCHEDULE_MISFIRE_GRACE_MS', 60_000, { min: 0 }),
     },
     admission: {
-      maxConcurrent: e.int('API_MAX_CONCURRENT', 10, { min: 0, max: 10_000 }),
-      maxQueue: e.int('API_MAX_QUEUE', 50, { min: 0, max: 100_000 }),
+      maxConcurrent: e.int('API_MAX_CONCURRENT', 32, { min: 0, max: 10_000 }),
+      maxQueue: e.int('API_MAX_QUEUE', 100, { min: 0, max: 100_000 }),
       maxQueueMs: e.int('API_MAX_QUEUE_MS', 50, { min: 0, max: 60_000 }),
     },
     graphql: {

@@ -324,10 +324,15 @@ try {
   const k6env = { TARGET_FILE: targetFile };
 
   const rows: string[][] = [];
+  /** Throughput is what was answered with data: refusals (admission control) are counted apart. */
   const row = (name: string, m: K6Summary['metrics'], ceiling: number) => {
-    const rps = m.http_reqs?.values.rate ?? NaN;
-    rows.push([name, fmt(rps, 0), fmt(m.http_req_duration?.values['p(95)']), fmt(m.http_req_duration?.values['p(99)']), fmt(errorRate(m) * 100, 3) + '%', fmt((rps / ceiling) * 100, 1) + '%']);
-    return rps;
+    const answered = m.accepted ? (m.accepted.values.rate ?? 0) : (m.http_reqs?.values.rate ?? NaN);
+    const latency = m.accepted_ms ?? m.http_req_duration;
+    const total = (m.accepted?.values.count ?? 0) + (m.refused?.values.count ?? 0) + (m.other_errors?.values.count ?? 0);
+    const refused = m.refused ? pct(m.refused.values.count ?? 0, total) : '—';
+    const errors = m.other_errors ? pct(m.other_errors.values.count ?? 0, total) : fmt(errorRate(m) * 100, 3) + '%';
+    rows.push([name, fmt(answered, 0), fmt(latency?.values['p(95)']), fmt(latency?.values['p(99)']), refused, errors, fmt((answered / ceiling) * 100, 1) + '%']);
+    return answered;
   };
   let helloRps = NaN;
   if (wants('hello')) {
@@ -358,7 +363,7 @@ try {
 
   let mixRps = NaN;
   if (!smoke && wants('max')) {
-    mixRps = row('partner mix, max (closed model), api alone + worker process', runK6(k6, 'partner-max.js', { ...k6env, DURATION: '20s' }, 'mix-max').metrics, helloRps);
+    mixRps = row('partner mix, max (closed model), api alone + worker process', runK6(k6, 'partner-max.js', { ...k6env, DURATION: '20s', RESPECT_RETRY_AFTER: '1' }, 'mix-max').metrics, helloRps);
   }
 
   // Open-model steps: what is accepted, what is refused (typed 503/429), how fast the accepted are.
@@ -392,13 +397,13 @@ try {
   let readsLine = '';
   if (wants('reads')) {
     const d = smoke ? '5s' : '20s';
-    const ours = runK6(k6, 'reads.js', { ...k6env, TARGET_KIND: 'flowdeck', DURATION: d }, 'reads-flowdeck').metrics;
-    const theirs = runK6(k6, 'reads.js', { ...k6env, TARGET_KIND: 'postgraphile', DURATION: d }, 'reads-postgraphile').metrics;
+    const ours = runK6(k6, 'reads.js', { ...k6env, TARGET_KIND: 'flowdeck', DURATION: d, RESPECT_RETRY_AFTER: '1' }, 'reads-flowdeck').metrics;
+    const theirs = runK6(k6, 'reads.js', { ...k6env, TARGET_KIND: 'postgraphile', DURATION: d, RESPECT_RETRY_AFTER: '1' }, 'reads-postgraphile').metrics;
     const a = row('partner reads, max — Flowdeck (api alone)', ours, helloRps);
     const b = row('partner reads, max — PostGraphile v5 (read-only role)', theirs, helloRps);
     const byOp = (m: K6Summary['metrics']) =>
       ['workflows', 'executions', 'execution', 'logs'].map((op) => `${op} p95 ${fmt(m[`http_req_duration{op:${op}}`]?.values['p(95)'])}`).join(', ');
-    readsLine = `Flowdeck ÷ PostGraphile on the same reads: **${fmt(a / b, 2)}×** (${fmt(a, 0)} vs ${fmt(b, 0)} req/s). Flowdeck: ${byOp(ours)} ms; PostGraphile: ${byOp(theirs)} ms.`;
+    readsLine = `Flowdeck ÷ PostGraphile on the same reads: **${fmt(a / b, 2)}×** (${fmt(a, 0)} vs ${fmt(b, 0)} answered req/s; clients refused by Flowdeck's admission control wait Retry-After, as partners are told to). Flowdeck: ${byOp(ours)} ms; PostGraphile: ${byOp(theirs)} ms.`;
     say(readsLine);
   }
 
@@ -435,12 +440,12 @@ try {
     await stopProcess(worker.child);
     const all = await startFlowdeck(['all']);
     writeTarget(all.url);
-    row('partner mix, max (closed model), all roles in one process', runK6(k6, 'partner-max.js', { ...k6env, DURATION: '20s' }, 'mix-max-all').metrics, helloRps);
+    row('partner mix, max (closed model), all roles in one process', runK6(k6, 'partner-max.js', { ...k6env, DURATION: '20s', RESPECT_RETRY_AFTER: '1' }, 'mix-max-all').metrics, helloRps);
     api = all;
     worker = all;
   }
 
-  const header = ['scenario', 'req/s', 'p95 ms', 'p99 ms', 'errors', 'of ceiling'];
+  const header = ['scenario', 'answered req/s', 'p95 ms', 'p99 ms', 'refused', 'errors', 'of ceiling'];
   const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
   const stepHeader = ['offered req/s', 'sent req/s', 'accepted req/s', 'refused req/s', 'refused', 'accepted p50 / p95 / p99 ms', 'refusal p95 ms', 'other errors', 'dropped by k6'];
   const stepTable = steps.length ? `\n\nStep test (open model, 30 s each; refusals are 503 OVERLOADED / 429 RATE_LIMITED with Retry-After):\n\n${[stepHeader, stepHeader.map(() => '---'), ...steps].map((r) => `| ${r.join(' | ')} |`).join('\n')}` : '';
