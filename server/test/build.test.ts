@@ -2,7 +2,9 @@
 // into a scratch folder, deployed with production dependencies only (`pnpm deploy --prod`), then
 // every role started from there on plain Node — no tsx, no TypeScript, no dev dependency — runs a
 // workflow through GraphQL (a PDF and a log line), serves the dashboard, migrates with the built
-// CLI, and drains on SIGTERM. About 20 s, most of it `pnpm deploy`.
+// CLI, and drains on SIGTERM. About 20 s, most of it `pnpm deploy`. It uses a database of its
+// own on the test server: its worker's scheduler and sweeper would otherwise act on other
+// suites' workflows and runs.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,7 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueues } from '../src/engine/queues.ts';
 import { createRedis } from '../src/redis.ts';
 import { waitFor } from './engine-deps.ts';
-import { createTestKey, createTestTenant, testDb } from './helpers.ts';
+import { createTestKey, createTestTenant } from './helpers.ts';
+import { createDb, type Db } from '../src/db.ts';
+import pg from 'pg';
 
 const rootDir = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = path.join(rootDir, 'node_modules', 'tsx', 'dist', 'loader.mjs');
@@ -21,14 +25,26 @@ const scratch = mkdtempSync(path.join(tmpdir(), 'fd-build-'));
 const dist = path.join(scratch, 'dist');
 const app = path.join(scratch, 'app');
 const redisPrefix = `b${randomUUID().slice(0, 8)}`;
-const db = testDb(2);
+const database = `fd_build_${randomUUID().slice(0, 8)}`;
+const databaseUrl = Object.assign(new URL(process.env.DATABASE_URL!), { pathname: `/${database}` }).toString();
+let db: Db;
+
+async function admin(sql: string) {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
 
 /** Only what a deployment sets: nothing of this test process (NODE_OPTIONS could load tsx). */
 function deploymentEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     NODE_ENV: 'production',
-    DATABASE_URL: process.env.DATABASE_URL,
+    DATABASE_URL: databaseUrl,
     REDIS_URL: process.env.REDIS_URL,
     REDIS_PREFIX: redisPrefix,
     ENCRYPTION_KEY: process.env.ENCRYPTION_KEY,
@@ -39,7 +55,9 @@ function deploymentEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
-beforeAll(() => {
+beforeAll(async () => {
+  await admin(`CREATE DATABASE "${database}"`);
+  db = createDb(databaseUrl, 2);
   const res = spawnSync(process.execPath, ['--import', tsx, path.join(rootDir, 'tools/src/build/build.ts'), '--outdir', dist, '--deploy', app], {
     cwd: rootDir,
     encoding: 'utf8',
@@ -54,7 +72,8 @@ afterAll(async () => {
   for (const q of [queues.runs, queues.schedules, queues.pdf, queues.maintenance]) await q.obliterate({ force: true }).catch(() => {});
   await queues.close();
   redis.disconnect();
-  await db.$disconnect();
+  await db?.$disconnect();
+  await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -74,7 +93,8 @@ describe('npm run build', () => {
   it('migrates with the built CLI, runs a workflow with every role on plain Node, and drains on SIGTERM', async () => {
     const cli = spawnSync(process.execPath, ['dist/cli.js', 'migrate'], { cwd: app, env: deploymentEnv(), encoding: 'utf8' });
     expect(cli.stderr).toBe('');
-    expect(cli.stdout).toMatch(/^0 applied, \d+ already applied$/m);
+    // A new database: the built CLI finds the migrations copied beside the bundle and applies all.
+    expect(cli.stdout).toMatch(/^[1-9]\d* applied, 0 already applied$/m);
     const noDb = spawnSync(process.execPath, ['dist/cli.js', 'tenants', 'list'], { cwd: app, env: deploymentEnv({ DATABASE_URL: '' }), encoding: 'utf8' });
     expect([noDb.status, noDb.stderr.trim()]).toEqual([2, 'DATABASE_URL is required']);
 
