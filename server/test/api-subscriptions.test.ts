@@ -254,6 +254,26 @@ describe('logAdded', () => {
     s.ws.close();
   });
 
+  it('a resume misses no line another worker wrote late: lines logged before the cursor but not yet delivered come too', async () => {
+    const own = (await seedWorkflow(app.db, a.id)).id;
+    const log = (message: string, at: Date) => app.db.logEntry.create({ data: { tenantId: a.id, level: 'INFO', message, workflowId: own, createdAt: at } });
+    const t = Date.now() - 5_000;
+    // Worker B's line was the last the client got; worker A's batch, logged earlier, is committed after it.
+    const lastReceived = await log('from worker B', new Date(t));
+    const lateBatch = await log('from worker A, written late', new Date(t - 1_500));
+    const s = await connected(a.keys.VIEWER);
+    s.send({ type: 'subscribe', id: 'r', payload: { query: 'subscription($after: String, $f: LogFilterInput) { logAdded(after: $after, filter: $f) { id message } }', variables: { after: encodeLogCursor(lastReceived), f: { workflowId: globalId('Workflow', own) } } } });
+    const got = async () => (await s.next()).payload.data.logAdded;
+    expect(await got()).toMatchObject({ id: lateBatch.id, message: 'from worker A, written late' });
+    // And live: a line logged before the cursor that is written only now is delivered, once.
+    const later = await log('from worker A, even later', new Date(t - 500));
+    await publishEvent(app.redis, topics.logs, a.id, batch(later, lateBatch));
+    expect(await got()).toMatchObject({ id: later.id });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(s.pending()).toBe(0);
+    s.ws.close();
+  });
+
   it('refuses to replay a backlog of more than 10 000 lines', async () => {
     const own = (await seedWorkflow(app.db, a.id)).id;
     const start = Date.now() - 3_600_000;

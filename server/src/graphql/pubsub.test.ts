@@ -1,13 +1,18 @@
 // A subscriber that does not keep up must not take the api process down, and must not make it
 // hold an unbounded queue. Against the real Redis the test suite starts.
 import { randomUUID } from 'node:crypto';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { channel, type ExecutionEvent, type LogBatchEvent } from '../events.ts';
 import { createRedis } from '../redis.ts';
 import { createFlowdeckPubSub } from './pubsub.ts';
 
 const publisher = createRedis();
 const subscriber = createRedis();
+// SUBSCRIBE before the connection is ready races ioredis's ready check (see subscribeWhenReady);
+// the api's subscriber connection is ready long before its first subscription.
+beforeAll(async () => {
+  await Promise.all([publisher.ping(), subscriber.ping()]);
+});
 afterAll(() => {
   publisher.disconnect();
   subscriber.disconnect();

@@ -91,10 +91,10 @@ export async function tailScenario(c: Cluster, report: Report): Promise<void> {
   const dup = [...tail.seen.values()].filter((n) => n > 1).length;
   const reconnected = tail.connections.find((x) => x.at > tKill);
   report.check(S, 'the client reconnected to api #2 after api #1 was killed', reconnected?.url === c.api(1), `connections: ${tail.connections.map((x) => x.url.split(':').at(-1)).join(' → ')}`);
-  // Lines from two workers reach the api in flush order, not in cursor order (createdAt is taken
-  // when a line is logged, and each worker flushes its own batches), so the last line a client
-  // got is not always its newest: resuming after it can deliver again lines the client already
-  // has. A client drops those by id; what must never happen is a line that does not come at all.
+  // Lines from two workers reach the api in the order they are written, not in cursor order, so a
+  // resume replays from before the last cursor (logs.ts RESUME_OVERLAP_MS): lines the client
+  // already has can come again and it drops them by id. What must never happen is a line that
+  // does not come at all.
   report.check(S, `every one of ${ids.length} log lines reached the client across the reconnect (logAdded after: cursor)`, missing === 0 && ids.length === 3 * (RUNS + 1), `missing ${missing}, received ${tail.seen.size} distinct`);
   report.figure(S, 'lines delivered again after the resume (dropped by id)', dup);
   report.check(S, 'triggers through api #2 kept working while api #1 died', refused === 0, `${refused} refused`);
