@@ -1,11 +1,11 @@
 // Live updates over graphql-ws (raw protocol frames) and SSE. Events are published the way a
 // worker publishes them (publishEvent on the tenant's Redis channel); no worker runs here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { channel, eventTopics, publishEvent, type ExecutionEvent, type LogBatchEvent } from '../src/events.ts';
 import { encodeLogCursor } from '../src/logs/query.ts';
 import type { LogEntry } from '../src/generated/prisma/client.ts';
 import { startTestApp } from './app.ts';
+import { openWs } from './ws-client.ts';
 import { globalId, seedWorkflow, tenantWithKeys, type TestTenant } from './api-helpers.ts';
 
 let app: Awaited<ReturnType<typeof startTestApp>>;
@@ -22,45 +22,8 @@ beforeAll(async () => {
 });
 afterAll(() => app.stop());
 
-interface Frame {
-  type: string;
-  id?: string;
-  payload?: any;
-}
-
-/** A raw graphql-transport-ws socket: frames queue up; next() waits for the next one. */
-async function openSocket(protocol: string | null = 'graphql-transport-ws') {
-  const ws = new WebSocket(`${app.url.replace('http', 'ws')}/graphql`, protocol ? [protocol] : []);
-  const frames: Frame[] = [];
-  const waiters: ((f: Frame) => void)[] = [];
-  ws.on('message', (data) => {
-    const f = JSON.parse(String(data)) as Frame;
-    const w = waiters.shift();
-    if (w) w(f);
-    else frames.push(f);
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  return {
-    ws,
-    closed,
-    send: (f: Frame) => ws.send(JSON.stringify(f)),
-    next: (timeoutMs = 5_000) =>
-      frames.length
-        ? Promise.resolve(frames.shift()!)
-        : new Promise<Frame>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error('no frame within timeout')), timeoutMs);
-            waiters.push((f) => {
-              clearTimeout(timer);
-              resolve(f);
-            });
-          }),
-    pending: () => frames.length,
-  };
-}
+/** A raw graphql-transport-ws socket (or one with another subprotocol) on this suite's app. */
+const openSocket = (protocol: string | null = 'graphql-transport-ws') => openWs(app.url, protocol);
 
 async function connected(key: string) {
   const s = await openSocket();

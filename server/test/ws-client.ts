@@ -1,4 +1,4 @@
-// A raw graphql-transport-ws socket for the security suites: frames queue up; next() waits for
+// A raw graphql-transport-ws socket for the whole-stack suites: frames queue up; next() waits for
 // the next one; closed resolves with the close code.
 import WebSocket from 'ws';
 
@@ -8,8 +8,8 @@ export interface Frame {
   payload?: any;
 }
 
-export async function openWs(baseUrl: string) {
-  const ws = new WebSocket(`${baseUrl.replace('http', 'ws')}/graphql`, ['graphql-transport-ws']);
+export async function openWs(baseUrl: string, protocol: string | null = 'graphql-transport-ws') {
+  const ws = new WebSocket(`${baseUrl.replace('http', 'ws')}/graphql`, protocol ? [protocol] : []);
   const frames: Frame[] = [];
   const waiters: ((f: Frame) => void)[] = [];
   ws.on('message', (data) => {
@@ -42,6 +42,8 @@ export async function openWs(baseUrl: string) {
             }, timeoutMs);
             waiters.push(waiter);
           }),
+    /** Frames received and not yet taken by next(). */
+    pending: () => frames.length,
   };
 }
 

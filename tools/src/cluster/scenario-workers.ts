@@ -27,9 +27,10 @@ export async function startTicker(c: Cluster): Promise<Ticker> {
   const data = await gqlOk(
     c.api(1),
     c.key,
-    `mutation($input: CreateWorkflowInput!) { createWorkflow(input: $input) { __typename ... on WorkflowPayload { workflow { id } } } }`,
+    `mutation($input: CreateWorkflowInput!) { createWorkflow(input: $input) { __typename ... on WorkflowPayload { workflow { id } } ... on ValidationError { problems { path message } } } }`,
     { input: { name: 'tick', schedule: '* * * * * *', timezone: 'UTC', catchUpPolicy: 'LATEST', overlapPolicy: 'ALLOW', definition: { steps: [{ id: 'tick', type: 'log', config: { message: 'tick' } }] } } },
   );
+  if (!data.createWorkflow.workflow) throw new Error(`the ticker workflow was refused: ${JSON.stringify(data.createWorkflow)}`);
   const workflowId = c.rawWorkflowId(data.createWorkflow.workflow.id);
   const createdAt = new Date();
   await until('the first slot to fire', async () => (await c.db.workflowExecution.count({ where: { workflowId } })) > 0, 60_000);

@@ -76,7 +76,9 @@ export class Cluster {
     this.redis = createRedis(this.redisServer.url);
     this.redis.on('error', () => {}); // the fault scenarios restart Redis under it
     this.queues = createQueues(this.redis, 'fd');
-    const tenant = await this.db.tenant.create({ data: { name: 'Cluster test', slug: 'cluster' } });
+    // The scheduler scenarios use the shortest schedule there is (every second), which tenants
+    // may not set by default (Tenant.minScheduleIntervalSeconds, 60): this one may.
+    const tenant = await this.db.tenant.create({ data: { name: 'Cluster test', slug: 'cluster', minScheduleIntervalSeconds: 1 } });
     this.tenantId = tenant.id;
     this.key = (await createApiKey(this.db, { tenantId: tenant.id, name: 'cluster test', role: 'ADMIN' })).key;
     this.env = {
