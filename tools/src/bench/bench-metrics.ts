@@ -11,6 +11,8 @@ export interface Metric {
   unit: string;
   /** Which way is better, for the comparison's arrow. */
   better: 'higher' | 'lower';
+  /** When it was measured (set by the runner: results keep the benchmarks not run this time). */
+  at?: string;
 }
 
 export const METRIC_PREFIX = '@@metric ';

@@ -68,13 +68,22 @@ function machine(): string {
   return `${cpu[0]?.model ?? 'unknown CPU'} · ${cpu.length} cores · ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version} · ${os.platform()} ${os.release()}`;
 }
 
-function writeResults(): void {
+/**
+ * Writes this run's metrics into bench/results.{json,md}, keeping the metrics of the benchmarks
+ * that did not run this time (each with the time it was measured): `npm run bench logs` must not
+ * wipe the engine's figures.
+ */
+function writeResults(ran: string[]): void {
   const dir = path.join(root, 'bench');
   mkdirSync(dir, { recursive: true });
   const at = new Date().toISOString();
-  writeFileSync(path.join(dir, 'results.json'), `${JSON.stringify({ at, machine: machine(), metrics }, null, 2)}\n`);
-  const rows = metrics.map((m) => `| ${m.bench} | ${m.name} | ${m.value} ${m.unit} |`);
-  writeFileSync(path.join(dir, 'results.md'), `# Benchmarks\n\n${at} · ${machine()}\n\n| bench | metric | value |\n| --- | --- | --- |\n${rows.join('\n')}\n`);
+  const file = path.join(dir, 'results.json');
+  const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { at?: string; metrics?: Metric[] }) : {};
+  const kept = (previous.metrics ?? []).filter((m) => !ran.includes(m.bench)).map((m) => ({ ...m, at: m.at ?? previous.at }));
+  const all = [...kept, ...metrics.map((m) => ({ ...m, at }))].sort((a, b) => a.bench.localeCompare(b.bench));
+  writeFileSync(file, `${JSON.stringify({ at, machine: machine(), metrics: all }, null, 2)}\n`);
+  const rows = all.map((m) => `| ${m.bench} | ${m.name} | ${m.value} ${m.unit} | ${m.at?.slice(0, 16).replace('T', ' ') ?? ''} |`);
+  writeFileSync(path.join(dir, 'results.md'), `# Benchmarks\n\nLast run ${at} · ${machine()}\n\n| bench | metric | value | measured (UTC) |\n| --- | --- | --- | --- |\n${rows.join('\n')}\n`);
   say(`wrote bench/results.json and bench/results.md (${metrics.length} metrics)`);
 }
 
@@ -110,11 +119,12 @@ try {
   ]);
   services.push(pg, redis);
   await migrate(pg.url);
-  for (const name of wanted.length ? wanted : Object.keys(BENCHES)) {
+  const ran = wanted.length ? wanted : Object.keys(BENCHES);
+  for (const name of ran) {
     say(`running ${name}…`);
     await BENCHES[name]!({ databaseUrl: pg.url, redisUrl: redis.url, pids: { postgres: pg.pid, redis: redis.pid }, say });
   }
-  writeResults();
+  writeResults(ran);
   if (opts.compare) compare(path.resolve(opts.compare));
 } catch (err) {
   say(`benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
