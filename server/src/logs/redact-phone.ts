@@ -15,11 +15,18 @@ export type Region = CountryCode;
 
 /** Regions a national number with a trunk prefix or a phone word may belong to, after the tenant's. */
 const OTHER_REGIONS: CountryCode[] = ['PH', 'US', 'GB', 'DE', 'IN'];
+/**
+ * Further regions tried only for a number a phone word announces ("电话 13812345678"), whose
+ * shape alone says nothing: the countries our tenants' travellers and partners most often write
+ * from. Bounded (at most this many parses per labelled candidate), so a line of labelled digits
+ * stays linear.
+ */
+const LABELLED_REGIONS: CountryCode[] = ['CN', 'JP', 'KR', 'SG', 'MY', 'ID', 'TH', 'VN', 'HK', 'TW', 'AE', 'SA', 'AU', 'CA', 'FR', 'ES', 'IT', 'BR', 'MX'];
 
 // Words that announce a phone number, in the languages our tenants' steps and partners write.
 // Deliberately absent: "contact" and "id" (CGB contact ids sit next to phone numbers).
 const PHONE_WORDS =
-  'phone|tel|telp|mobile|mob|cell|cel|cp|kontak|telepono|telefono|teléfono|celular|móvil|movil|whatsapp|wa|viber|sms|msisdn|handy|telefon|telefonnummer|rufnummer|mobil|mobilnummer|fax|tawagan|contato|ligue|téléphone|portable|手机|電話|电话|携帯|휴대폰|전화|هاتف|جوال|الهاتف|موبايل|טלפון|נייד|תלפון|تلفن|موبایل|शफ़ोन|फ़ोन|फोन|मोबाइल|โทร|điện thoại|sđt|telefone|celular';
+  'phone|tel|telp|mobile|mob|cell|cel|cp|llamar|llama|llámame|appeler|appelez|anrufen|chiamare|chiama|ligar|kontak|telepono|telefono|teléfono|celular|móvil|movil|whatsapp|wa|viber|sms|msisdn|handy|telefon|telefonnummer|rufnummer|mobil|mobilnummer|fax|tawagan|contato|ligue|téléphone|portable|手机|電話|电话|携帯|휴대폰|전화|هاتف|جوال|الهاتف|موبايل|טלפון|נייד|תלפון|تلفن|موبایل|शफ़ोन|फ़ोन|फोन|मोबाइल|โทร|điện thoại|sđt|telefone|celular';
 const PHONE_WORD = new RegExp(`(?<![A-Za-zÀ-ÿ])(?:${PHONE_WORDS})[^\\n\\d]{0,14}$`, 'iu');
 
 /** A run that may be a phone number: +/00, a parenthesised group, digits and single separators. */
@@ -47,9 +54,10 @@ function validIn(raw: string, regions: Iterable<CountryCode>): boolean {
   return false;
 }
 
-function* regionsFor(region: CountryCode): Iterable<CountryCode> {
+function* regionsFor(region: CountryCode, labelled = false): Iterable<CountryCode> {
   yield region;
   for (const r of OTHER_REGIONS) if (r !== region) yield r;
+  if (labelled) for (const r of LABELLED_REGIONS) if (r !== region) yield r;
 }
 
 /** Separators must be single and parentheses balanced; more than one "/" is a path or a date. */
@@ -95,14 +103,19 @@ export function isPhone(raw: string, text: string, start: number, region: Countr
     if (parse(`+${raw.slice(2)}`)?.isValid()) return true;
   }
   if (DATE_SHAPE.test(raw) || ZIP4_SHAPE.test(raw) || THOUSANDS_SHAPE.test(raw)) return false;
-  if (!labelled && (NOT_PHONE_WORD.test(before) || /[A-Z0-9]{4} $/.test(before))) return false;
+  const trunk = digits.startsWith('0') && digits.length >= 9 && digits.length <= 12;
+  // After a word like "number" or "no.", digits are an id or an amount — unless they are written
+  // the way only phone numbers are: a trunk 0 and phone grouping, valid in the tenant's country
+  // ("my number 0917-123-4567"). An id is not grouped like that.
+  const phoneWritten = trunk && grouped && !raw.includes('/') && !!parse(raw, region)?.isValid();
+  // Right after another group of four (an IBAN, a card, a code written in groups) it is that code's tail.
+  if (!labelled && ((!phoneWritten && NOT_PHONE_WORD.test(before)) || /[A-Z0-9]{4} $/.test(before))) return false;
   const bare = raw.startsWith('(') ? raw.replace(/^\((\d+)\)/, '$1') : raw;
   // E.164 digits without the +, as messaging APIs write them (639171234567, 44 7911 123456).
   if (!digits.startsWith('0') && digits.length >= 10 && digits.length <= 14 && !raw.includes('(') && !EPOCH_SHAPE.test(digits)) {
     const p = parse(`+${digits}`);
     if (p?.isValid() && (!grouped || bare.split(/[ .-]/)[0] === p.countryCallingCode)) return true;
   }
-  const trunk = digits.startsWith('0') && digits.length >= 9 && digits.length <= 12;
   const parenArea = /^\(0?\d{2,4}\)[ .-]?\d/.test(raw);
   const nanp = /^\(?[2-9]\d{2}\)?[-. ]?[2-9]\d{2}[-. ]\d{4}$/.test(raw);
   const groupedNational = grouped && digits.length >= 8 && /^\d{2,5}(?:[ .-]\d{2,4}){1,4}$/.test(raw);
@@ -111,7 +124,7 @@ export function isPhone(raw: string, text: string, start: number, region: Countr
   const nationalDigits =
     !grouped && digits.length >= 9 && !EPOCH_SHAPE.test(digits) && !YMD_SHAPE.test(digits) && !/(?<![A-Za-z])contact[\s:=#_-]{0,3}$/i.test(before) && !UNIT_AFTER.test(text.slice(start + raw.length, start + raw.length + 8));
   if (nanp && !labelled && (parse(raw, region)?.isValid() || parse(raw, 'US')?.isPossible())) return true;
-  if (trunk || parenArea || labelled) return validIn(raw, regionsFor(region));
+  if (trunk || parenArea || labelled) return validIn(raw, regionsFor(region, labelled));
   if (groupedNational || nationalDigits) return !!parse(raw, region)?.isValid();
   return false;
 }
