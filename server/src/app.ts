@@ -24,6 +24,8 @@ import { createLogServiceFromConfig } from './logs/service.ts';
 import { assertOutboundUrl } from './security/outbound-guard.ts';
 import { createLogExportRoute } from './http/logs-export.ts';
 import { logMaintenanceTask } from './logs/nightly-task.ts';
+import { Metrics } from './metrics/metrics.ts';
+import { createMetricsRoute } from './metrics/route.ts';
 
 export type { Component };
 
@@ -54,6 +56,9 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   const roles = expandRoles(config.roles);
   const components: Component[] = [];
   let port: number | undefined;
+  // This process's metrics, served at /metrics on the api's port or the workers' HEALTH_PORT.
+  const metrics = new Metrics();
+  const metricsRoute = createMetricsRoute(metrics, config.metricsToken);
 
   if (roles.has('api')) {
     const queues = createQueues(redis, config.redisPrefix);
@@ -74,8 +79,10 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       rateLimiter,
       logger,
       graphiql: config.nodeEnv !== 'production' || config.graphql.introspection,
+      metrics,
     });
     const routes = [
+      metricsRoute,
       createLogExportRoute({ db, authenticator }),
       ...(config.storage.driver === 'local' ? [createFilesRoute({ root: config.storage.localDir, signingSecret: config.signingSecret })] : []),
     ];
@@ -132,7 +139,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   if (roles.has('pdf-worker')) components.push(pdfWorkerComponent({ config, redis }));
   if (!roles.has('api') && config.healthPort !== undefined) {
     // Last, so /readyz answers only once the workers run. The same checks as the api's.
-    const probes = createHttpServer({ db, redis, host: config.host, port: config.healthPort });
+    const probes = createHttpServer({ db, redis, host: config.host, port: config.healthPort, routes: [metricsRoute] });
     components.push({
       name: 'health-http',
       start: async () => {

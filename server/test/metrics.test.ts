@@ -1,0 +1,102 @@
+// /metrics over real HTTP, parsed with an independent Prometheus text-format parser.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import parsePrometheusTextFormat, { type PromFamily } from 'parse-prometheus-text-format';
+import { startTestApp } from './app.ts';
+import { createTestKey, createTestTenant } from './helpers.ts';
+
+const TOKEN = 'm'.repeat(40);
+
+interface Scrape {
+  families: PromFamily[];
+  /** The same body with each family parsed as untyped: every `_count`/`_bucket` series on its own. */
+  series: PromFamily[];
+}
+
+async function scrape(url: string, token = TOKEN): Promise<Scrape> {
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  const text = await res.text();
+  // The parser throws on any line that is not valid text format. It merges the series of a
+  // labelled histogram into one (its flattening keeps only unlabelled totals), so the counts
+  // per label set are read from a second parse without the TYPE lines.
+  return { families: parsePrometheusTextFormat(text), series: parsePrometheusTextFormat(text.replace(/^# TYPE .*\n/gm, '')) };
+}
+
+function family(families: PromFamily[], name: string): PromFamily {
+  const f = families.find((x) => x.name === name);
+  if (!f) throw new Error(`${name} is not exposed`);
+  return f;
+}
+
+/** The histogram count of one label set (0 when it has no series yet). */
+function histogramCount({ series }: Scrape, name: string, labels: Record<string, string>): number {
+  // Untyped, each label set's `_count` line is a family of its own.
+  const counts = series.filter((x) => x.name === `${name}_count`).flatMap((x) => x.metrics);
+  const sample = counts.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
+  return sample ? Number(sample.value) : 0;
+}
+
+describe('/metrics on the api process', () => {
+  let app: Awaited<ReturnType<typeof startTestApp>>;
+  beforeAll(async () => {
+    app = await startTestApp(['api'], { METRICS_TOKEN: TOKEN });
+  });
+  afterAll(() => app.stop());
+
+  it('counts GraphQL operations by name and outcome, and exposes Node runtime metrics', async () => {
+    const tenant = await createTestTenant(app.db, { name: 'Metrics Co' });
+    const key = await createTestKey(app.db, tenant.id, 'VIEWER');
+    const before = await scrape(app.url);
+    const okBefore = histogramCount(before, 'flowdeck_graphql_operation_duration_seconds', { operation: 'MetricsViewer', outcome: 'ok' });
+
+    expect((await app.graphql('query MetricsViewer { viewer { role } }', {}, key)).body.data).toEqual({ viewer: { role: 'VIEWER' } });
+    expect((await app.graphql('query MetricsViewer { viewer { role } }', {}, key)).body.data).toBeTruthy();
+    // Without a key the resolver fails: an executed operation with errors.
+    expect((await app.graphql('{ viewer { role } }')).body.errors).toBeTruthy();
+
+    const after = await scrape(app.url);
+    expect(family(after.families, 'flowdeck_graphql_operation_duration_seconds').type).toBe('HISTOGRAM');
+    expect(histogramCount(after, 'flowdeck_graphql_operation_duration_seconds', { operation: 'MetricsViewer', outcome: 'ok' })).toBe(okBefore + 2);
+    expect(histogramCount(after, 'flowdeck_graphql_operation_duration_seconds', { operation: 'anonymous', outcome: 'error' })).toBeGreaterThanOrEqual(1);
+    // Node's default metrics.
+    expect(Number(family(after.families, 'process_resident_memory_bytes').metrics[0]!.value)).toBeGreaterThan(0);
+    expect(family(after.families, 'nodejs_eventloop_lag_seconds').type).toBe('GAUGE');
+  });
+
+  it('refuses a scrape without the token or with a wrong one (401)', async () => {
+    const none = await fetch(`${app.url}/metrics`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await none.text()).not.toMatch(/flowdeck_|nodejs_/);
+    for (const token of ['wrong', TOKEN + 'x', TOKEN.slice(1)]) {
+      const res = await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(401);
+    }
+  });
+});
+
+describe('/metrics switched off', () => {
+  it('answers 404 on the api when METRICS_TOKEN is unset', async () => {
+    const app = await startTestApp(['api'], { METRICS_TOKEN: '' });
+    try {
+      const res = await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(res.status).toBe(404);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('/metrics on a worker process', () => {
+  it('is served on HEALTH_PORT with the token', async () => {
+    const app = await startTestApp(['pdf-worker'], { METRICS_TOKEN: TOKEN, HEALTH_PORT: '0' });
+    try {
+      expect((await fetch(`${app.url}/metrics`)).status).toBe(401);
+      const { families } = await scrape(app.url);
+      expect(Number(family(families, 'process_resident_memory_bytes').metrics[0]!.value)).toBeGreaterThan(0);
+    } finally {
+      await app.stop();
+    }
+  });
+});
