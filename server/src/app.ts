@@ -26,6 +26,8 @@ import { createLogExportRoute } from './http/logs-export.ts';
 import { logMaintenanceTask } from './logs/nightly-task.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { createMetricsRoute } from './metrics/route.ts';
+import { collectDbPool, collectQueueJobs } from './metrics/collectors.ts';
+import { poolOf } from './db.ts';
 
 export type { Component };
 
@@ -59,9 +61,12 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   // This process's metrics, served at /metrics on the api's port or the workers' HEALTH_PORT.
   const metrics = new Metrics();
   const metricsRoute = createMetricsRoute(metrics, config.metricsToken);
+  const pool = poolOf(db);
+  if (pool) collectDbPool(metrics, pool);
 
   if (roles.has('api')) {
     const queues = createQueues(redis, config.redisPrefix);
+    collectQueueJobs(metrics, queues);
     // Subscriber mode takes a connection of its own.
     const subscribeRedis = createRedis(config.redisUrl);
     const keyChanges = new KeyChanges(redis, subscribeRedis, config.redisPrefix);
@@ -118,6 +123,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     const registry = createBuiltinRegistry();
     const queues = createQueues(redis, config.redisPrefix);
     components.push({ name: 'connector-queues', start: async () => {}, stop: () => queues.close() });
+    if (!roles.has('api')) collectQueueJobs(metrics, queues);
     components.push(...connectorComponents({ config, redis, queues, registry, logger }));
     // Alert webhooks go through the same outbound-address guard as every other fetch of a URL.
     const guardAlertUrl = async (url: string) => {
@@ -133,6 +139,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
         registry,
         assertOutboundUrl: guardAlertUrl,
         nightlyTasks: { logs: logMaintenanceTask(config) },
+        metrics: metrics.runMetrics(),
       }),
     );
   }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import parsePrometheusTextFormat, { type PromFamily } from 'parse-prometheus-text-format';
 import { startTestApp } from './app.ts';
 import { createTestKey, createTestTenant } from './helpers.ts';
+import { seedWorkflow, tenantWithKeys } from './api-helpers.ts';
 
 const TOKEN = 'm'.repeat(40);
 
@@ -27,6 +28,12 @@ function family(families: PromFamily[], name: string): PromFamily {
   const f = families.find((x) => x.name === name);
   if (!f) throw new Error(`${name} is not exposed`);
   return f;
+}
+
+/** The value of one sample of an untyped-parsed series (counters, gauges), 0 when absent. */
+function sampleValue({ series }: Scrape, name: string, labels: Record<string, string>): number {
+  const sample = series.filter((x) => x.name === name).flatMap((x) => x.metrics).find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
+  return sample ? Number(sample.value) : 0;
 }
 
 /** The histogram count of one label set (0 when it has no series yet). */
@@ -95,6 +102,48 @@ describe('/metrics on a worker process', () => {
       expect((await fetch(`${app.url}/metrics`)).status).toBe(401);
       const { families } = await scrape(app.url);
       expect(Number(family(families, 'process_resident_memory_bytes').metrics[0]!.value)).toBeGreaterThan(0);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('/metrics of the worker role', () => {
+  it('counts finished runs and their steps, and reads queue depths and the pg pool at scrape time', async () => {
+    const app = await startTestApp(['api', 'worker'], { METRICS_TOKEN: TOKEN });
+    try {
+      const tenant = await tenantWithKeys(app.db);
+      const wf = await seedWorkflow(app.db, tenant.id, { name: 'metrics-run' });
+      const before = await scrape(app.url);
+      const runsBefore = sampleValue(before, 'flowdeck_runs_finished_total', { status: 'COMPLETED' });
+      const stepsBefore = histogramCount(before, 'flowdeck_step_duration_seconds', { type: 'log', status: 'COMPLETED' });
+
+      const trigger = await app.graphql(
+        'mutation Trigger($id: ID!) { triggerWorkflow(id: $id, input: { context: { name: "Ana" } }) { ... on TriggerWorkflowPayload { execution { id } } } }',
+        { id: wf.gid },
+        tenant.keys.OPERATOR,
+      );
+      expect(trigger.body.errors).toBeUndefined();
+      // The counter moves just after the run's row is COMPLETED, so the scrape is what is polled.
+      const deadline = Date.now() + 20_000;
+      let after = await scrape(app.url);
+      while (sampleValue(after, 'flowdeck_runs_finished_total', { status: 'COMPLETED' }) === runsBefore) {
+        if (Date.now() > deadline) throw new Error('the run was not counted as finished');
+        await new Promise((r) => setTimeout(r, 50));
+        after = await scrape(app.url);
+      }
+      expect((await app.db.workflowExecution.findFirst({ where: { workflowId: wf.id } }))?.status).toBe('COMPLETED');
+      expect(sampleValue(after, 'flowdeck_runs_finished_total', { status: 'COMPLETED' })).toBe(runsBefore + 1);
+      expect(histogramCount(after, 'flowdeck_run_duration_seconds', { status: 'COMPLETED' })).toBeGreaterThanOrEqual(1);
+      expect(histogramCount(after, 'flowdeck_step_duration_seconds', { type: 'log', status: 'COMPLETED' })).toBe(stepsBefore + 1);
+      expect(histogramCount(after, 'flowdeck_graphql_operation_duration_seconds', { operation: 'Trigger', outcome: 'ok' })).toBe(1);
+      // Every queue and state is present (a number, possibly 0), and no label carries an id.
+      const queueSeries = after.series.filter((x) => x.name === 'flowdeck_queue_jobs').flatMap((x) => x.metrics);
+      expect(new Set(queueSeries.map((m) => m.labels?.state))).toEqual(new Set(['waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children']));
+      expect(queueSeries.map((m) => m.labels?.queue)).toContain('runs');
+      expect(sampleValue(after, 'flowdeck_db_pool_connections', { state: 'total' })).toBeGreaterThan(0);
+      const body = JSON.stringify(after.series);
+      for (const id of [tenant.id, wf.id, 'metrics-run']) expect(body).not.toContain(id);
     } finally {
       await app.stop();
     }

@@ -3,6 +3,7 @@
 // Labels stay low-cardinality: never tenant, execution or workflow ids or names, which would
 // grow the series without bound and leak tenant data to whoever scrapes.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RunMetrics } from '../engine/run-execution.ts';
 
 /** Seconds; from a fast query to a slow run. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -16,6 +17,26 @@ export class Metrics {
     buckets: DURATION_BUCKETS,
     registers: [this.registry],
   });
+
+  private runs?: RunMetrics;
+
+  /** The run worker's metrics, registered when a process runs the worker role. */
+  runMetrics(): RunMetrics {
+    if (this.runs) return this.runs;
+    const finishedTotal = this.counter('flowdeck_runs_finished_total', 'Runs finished by this process, by status', ['status']);
+    const runDuration = this.histogram('flowdeck_run_duration_seconds', 'Runs from their first start to their end, by status', ['status']);
+    const stepDuration = this.histogram('flowdeck_step_duration_seconds', 'Step attempts run by this process, by step type and status', ['type', 'status']);
+    this.runs = {
+      runFinished(status, seconds) {
+        finishedTotal.inc({ status });
+        runDuration.observe({ status }, seconds);
+      },
+      stepFinished(type, status, seconds) {
+        stepDuration.observe({ type, status }, seconds);
+      },
+    };
+    return this.runs;
+  }
 
   constructor() {
     // Node's own: CPU, resident memory, heap, event-loop lag, GC, handles.
