@@ -26,7 +26,7 @@ import { createLogExportRoute } from './http/logs-export.ts';
 import { logMaintenanceTask } from './logs/nightly-task.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { createMetricsRoute } from './metrics/route.ts';
-import { collectDbPool, collectQueueJobs } from './metrics/collectors.ts';
+import { collectConnections, collectDbPool, collectLogService, collectQueueJobs } from './metrics/collectors.ts';
 import { poolOf } from './db.ts';
 
 export type { Component };
@@ -95,6 +95,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     const admission = new AdmissionControl(config.admission);
     const http = createHttpServer({ db, redis, yoga, admission, host: config.host, port: config.port, routes: [...routes, createStaticHandler()] });
     const ws = attachGraphQLWs({ server: http.server, yoga, authenticator, rateLimiter, maxPayloadBytes: config.graphql.maxBodyBytes });
+    collectConnections(metrics, http.server, ws.connections);
     components.push({
       name: 'http',
       start: async () => {
@@ -116,6 +117,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
 
   if (roles.has('worker')) {
     const logService = createLogServiceFromConfig({ config, db, redis, logger });
+    collectLogService(metrics, () => logService.stats());
     // Started first and stopped last, so every line the workers write is flushed.
     components.push({ name: 'log-service', start: () => logService.start(), stop: () => logService.stop() });
     // One registry: the engine's own steps, plus the connectors' (registered as they start,

@@ -4,6 +4,7 @@ import parsePrometheusTextFormat, { type PromFamily } from 'parse-prometheus-tex
 import { startTestApp } from './app.ts';
 import { createTestKey, createTestTenant } from './helpers.ts';
 import { seedWorkflow, tenantWithKeys } from './api-helpers.ts';
+import { connectedWs } from './ws-client.ts';
 
 const TOKEN = 'm'.repeat(40);
 
@@ -69,6 +70,21 @@ describe('/metrics on the api process', () => {
     // Node's default metrics.
     expect(Number(family(after.families, 'process_resident_memory_bytes').metrics[0]!.value)).toBeGreaterThan(0);
     expect(family(after.families, 'nodejs_eventloop_lag_seconds').type).toBe('GAUGE');
+  });
+
+  it('counts open WebSocket connections', async () => {
+    const tenant = await createTestTenant(app.db);
+    const key = await createTestKey(app.db, tenant.id, 'VIEWER');
+    const before = sampleValue(await scrape(app.url), 'flowdeck_connections', { kind: 'websocket' });
+    const socket = await connectedWs(app.url, key);
+    try {
+      const during = await scrape(app.url);
+      expect(sampleValue(during, 'flowdeck_connections', { kind: 'websocket' })).toBe(before + 1);
+      expect(sampleValue(during, 'flowdeck_connections', { kind: 'tcp' })).toBeGreaterThanOrEqual(before + 1);
+    } finally {
+      socket.ws.close();
+      await socket.closed;
+    }
   });
 
   it('refuses a scrape without the token or with a wrong one (401)', async () => {
@@ -142,6 +158,9 @@ describe('/metrics of the worker role', () => {
       expect(new Set(queueSeries.map((m) => m.labels?.state))).toEqual(new Set(['waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children']));
       expect(queueSeries.map((m) => m.labels?.queue)).toContain('runs');
       expect(sampleValue(after, 'flowdeck_db_pool_connections', { state: 'total' })).toBeGreaterThan(0);
+      // The log step's line reaches the log service (written once its batch is flushed).
+      expect(sampleValue(after, 'flowdeck_log_lines_total', { outcome: 'accepted' })).toBeGreaterThanOrEqual(1);
+      expect(family(after.families, 'flowdeck_log_lines_total').type).toBe('COUNTER');
       const body = JSON.stringify(after.series);
       for (const id of [tenant.id, wf.id, 'metrics-run']) expect(body).not.toContain(id);
     } finally {

@@ -1,7 +1,9 @@
 // Gauges read when Prometheus scrapes: queue depths from Redis and the pg pool's connections.
 // Read on demand, so nothing on the hot path keeps them up to date.
+import type { Server } from 'node:http';
 import type pg from 'pg';
 import type { Queues } from '../engine/queues.ts';
+import type { LogServiceStats } from '../logs/service.ts';
 import type { Metrics } from './metrics.ts';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children'] as const;
@@ -24,5 +26,27 @@ export function collectDbPool(metrics: Metrics, pool: pg.Pool): void {
     set({ state: 'total' }, pool.totalCount);
     set({ state: 'idle' }, pool.idleCount);
     set({ state: 'waiting' }, pool.waitingCount);
+  });
+}
+
+/**
+ * The run logs' counters, kept by the log service anyway (logs/service.ts): flowdeck_log_lines_total
+ * {outcome} (accepted into the buffer, written to PostgreSQL, dropped because the buffer was full,
+ * rejected as malformed or by the database), failed batch writes, and the lines buffered now.
+ */
+export function collectLogService(metrics: Metrics, stats: () => LogServiceStats): void {
+  metrics.counterOnScrape('flowdeck_log_lines_total', 'Run log lines by what became of them: accepted, written, dropped (buffer full), rejected', ['outcome'], (set) => {
+    const s = stats();
+    for (const outcome of ['accepted', 'written', 'dropped', 'rejected'] as const) set({ outcome }, s[outcome]);
+  });
+  metrics.counterOnScrape('flowdeck_log_write_failures_total', 'Batches of run log lines whose write to PostgreSQL failed (retried)', [], (set) => set({}, stats().writeFailures));
+  metrics.gaugeOnScrape('flowdeck_log_buffered_lines', 'Run log lines waiting in memory to be written', [], (set) => set({}, stats().buffered));
+}
+
+/** flowdeck_connections {kind}: TCP connections open to the api's port (WebSockets included), and the WebSockets among them. */
+export function collectConnections(metrics: Metrics, server: Server, webSockets: () => number): void {
+  metrics.gaugeOnScrape('flowdeck_connections', "Connections open to this api process: tcp (all, WebSockets included) and websocket", ['kind'], async (set) => {
+    set({ kind: 'tcp' }, await new Promise<number>((resolve) => server.getConnections((err, n) => resolve(err ? 0 : n))));
+    set({ kind: 'websocket' }, webSockets());
   });
 }

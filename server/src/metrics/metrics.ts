@@ -57,6 +57,20 @@ export class Metrics {
     });
   }
 
+  /** A counter kept elsewhere (a component's own tally, which only grows), read when Prometheus scrapes. */
+  counterOnScrape<L extends string>(name: string, help: string, labelNames: L[], collect: (set: (labels: Record<L, string>, value: number) => void) => void): void {
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        collect((labels, value) => this.inc(labels, value));
+      },
+    });
+  }
+
   counter<L extends string>(name: string, help: string, labelNames: L[] = []): Counter<L> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
