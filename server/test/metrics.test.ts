@@ -5,6 +5,8 @@ import { startTestApp } from './app.ts';
 import { createTestKey, createTestTenant } from './helpers.ts';
 import { seedWorkflow, tenantWithKeys } from './api-helpers.ts';
 import { connectedWs } from './ws-client.ts';
+import { triggerExecution } from '../src/engine/executions.ts';
+import { createQueues } from '../src/engine/queues.ts';
 
 const TOKEN = 'm'.repeat(40);
 
@@ -161,6 +163,25 @@ describe('/metrics of the worker role', () => {
       // The log step's line reaches the log service (written once its batch is flushed).
       expect(sampleValue(after, 'flowdeck_log_lines_total', { outcome: 'accepted' })).toBeGreaterThanOrEqual(1);
       expect(family(after.families, 'flowdeck_log_lines_total').type).toBe('COUNTER');
+
+      // A scheduled run (its slot 2 s ago) reports how late it started: the scheduler's lag.
+      const queues = createQueues(app.redis, app.config.redisPrefix);
+      try {
+        const slot = new Date(Date.now() - 2_000);
+        await triggerExecution({ db: app.db, queues, redis: app.redis, redisPrefix: app.config.redisPrefix }, { tenantId: tenant.id, workflowId: wf.id, trigger: 'SCHEDULE', scheduledFor: slot, idempotencyKey: `slot:${wf.id}:${slot.toISOString()}` });
+      } finally {
+        await queues.close();
+      }
+      while (histogramCount(after, 'flowdeck_schedule_drift_seconds', {}) === 0) {
+        if (Date.now() > deadline + 20_000) throw new Error('the scheduled run reported no drift');
+        await new Promise((r) => setTimeout(r, 50));
+        after = await scrape(app.url);
+      }
+      // Started at least 2 s after its slot: nothing in the buckets below 2 s.
+      const drift = after.series.filter((x) => x.name === 'flowdeck_schedule_drift_seconds_bucket').flatMap((x) => x.metrics);
+      expect(Number(drift.find((m) => m.labels?.le === '1')?.value)).toBe(0);
+      expect(Number(drift.find((m) => m.labels?.le === '+Inf')?.value)).toBe(1);
+
       const body = JSON.stringify(after.series);
       for (const id of [tenant.id, wf.id, 'metrics-run']) expect(body).not.toContain(id);
     } finally {

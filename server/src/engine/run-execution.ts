@@ -45,6 +45,8 @@ export interface RunDeps {
 export interface RunMetrics {
   runFinished(status: 'COMPLETED' | 'FAILED' | 'CANCELLED', seconds: number): void;
   stepFinished(type: string, status: 'COMPLETED' | 'FAILED', seconds: number): void;
+  /** A scheduled run's first start, seconds after its slot (the scheduler's lag). */
+  scheduledRunStarted(driftSeconds: number): void;
 }
 
 /**
@@ -184,6 +186,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   if (driftMs !== null && !execution.startedAt) {
     const slot = execution.scheduledFor!.toISOString();
     const late = driftMs > deps.driftWarnMs;
+    deps.metrics?.scheduledRunStarted(driftMs / 1000);
     log()[late ? 'warn' : 'info']({ driftMs, scheduledFor: slot }, late ? 'scheduled run started late' : 'scheduled run started');
     deps.logSink.log({
       tenantId,

@@ -26,7 +26,11 @@ export class Metrics {
     const finishedTotal = this.counter('flowdeck_runs_finished_total', 'Runs finished by this process, by status', ['status']);
     const runDuration = this.histogram('flowdeck_run_duration_seconds', 'Runs from their first start to their end, by status', ['status']);
     const stepDuration = this.histogram('flowdeck_step_duration_seconds', 'Step attempts run by this process, by step type and status', ['type', 'status']);
+    const drift = this.histogram('flowdeck_schedule_drift_seconds', 'Scheduled runs: how long after their slot they first started (scheduler lag)');
     this.runs = {
+      scheduledRunStarted(seconds) {
+        drift.observe(Math.max(0, seconds));
+      },
       runFinished(status, seconds) {
         finishedTotal.inc({ status });
         runDuration.observe({ status }, seconds);
