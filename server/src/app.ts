@@ -145,7 +145,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       }),
     );
   }
-  if (roles.has('pdf-worker')) components.push(pdfWorkerComponent({ config, redis }));
+  if (roles.has('pdf-worker')) components.push(pdfWorkerComponent({ config, redis, metrics }));
   if (!roles.has('api') && config.healthPort !== undefined) {
     // Last, so /readyz answers only once the workers run. The same checks as the api's.
     const probes = createHttpServer({ db, redis, host: config.host, port: config.healthPort, routes: [metricsRoute] });

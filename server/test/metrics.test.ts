@@ -118,8 +118,13 @@ describe('/metrics on a worker process', () => {
     const app = await startTestApp(['pdf-worker'], { METRICS_TOKEN: TOKEN, HEALTH_PORT: '0' });
     try {
       expect((await fetch(`${app.url}/metrics`)).status).toBe(401);
-      const { families } = await scrape(app.url);
-      expect(Number(family(families, 'process_resident_memory_bytes').metrics[0]!.value)).toBeGreaterThan(0);
+      const scraped = await scrape(app.url);
+      expect(Number(family(scraped.families, 'process_resident_memory_bytes').metrics[0]!.value)).toBeGreaterThan(0);
+      // The warm Chromium is up and measured at start; nothing rendered yet.
+      expect(Number(family(scraped.families, 'flowdeck_pdf_browser_memory_bytes').metrics[0]!.value)).toBeGreaterThan(0);
+      expect(sampleValue(scraped, 'flowdeck_pdf_renders_total', {})).toBe(0);
+      expect(sampleValue(scraped, 'flowdeck_pdf_browser_launches_total', {})).toBe(1);
+      expect(family(scraped.families, 'flowdeck_pdf_pages').type).toBe('GAUGE');
     } finally {
       await app.stop();
     }

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type pg from 'pg';
 import type { Queues } from '../engine/queues.ts';
 import type { LogServiceStats } from '../logs/service.ts';
+import type { PdfRenderer } from '../connectors/pdf/renderer.ts';
 import type { Metrics } from './metrics.ts';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children'] as const;
@@ -49,4 +50,16 @@ export function collectConnections(metrics: Metrics, server: Server, webSockets:
     set({ kind: 'tcp' }, await new Promise<number>((resolve) => server.getConnections((err, n) => resolve(err ? 0 : n))));
     set({ kind: 'websocket' }, webSockets());
   });
+}
+
+/** The pdf-worker's warm Chromium: renders, browser launches (recycles), its page pool and memory. */
+export function collectPdfRenderer(metrics: Metrics, renderer: PdfRenderer): void {
+  metrics.counterOnScrape('flowdeck_pdf_renders_total', 'PDFs rendered by this process', [], (set) => set({}, renderer.stats.renders));
+  metrics.counterOnScrape('flowdeck_pdf_browser_launches_total', 'Chromium launches (first start and each recycle after PDF_MAX_RENDERS_PER_BROWSER or MEM_LIMIT)', [], (set) => set({}, renderer.stats.browserLaunches));
+  metrics.gaugeOnScrape('flowdeck_pdf_pages', 'Pages of the warm Chromium: open (pooled) and busy (rendering)', ['state'], (set) => {
+    const pool = renderer.pool();
+    set({ state: 'open' }, pool.open);
+    set({ state: 'busy' }, pool.busy);
+  });
+  metrics.gaugeOnScrape('flowdeck_pdf_browser_memory_bytes', "Chromium's memory (all its processes) at the last sample", [], (set) => set({}, renderer.lastBrowserMemoryMb * 1024 * 1024));
 }
