@@ -133,7 +133,9 @@ describe('/metrics on a worker process', () => {
 
 describe('/metrics of the worker role', () => {
   it('counts finished runs and their steps, and reads queue depths and the pg pool at scrape time', async () => {
-    const app = await startTestApp(['api', 'worker'], { METRICS_TOKEN: TOKEN });
+    // A Redis prefix of its own, and a sweeper that leaves old PENDING runs alone: this worker
+    // must not take other suites' runs, whose counts would blur the exact ones asserted here.
+    const app = await startTestApp(['api', 'worker'], { METRICS_TOKEN: TOKEN, REDIS_PREFIX: `metrics-${process.pid}-${Date.now()}`, SWEEP_PENDING_AFTER_MS: String(86_400_000) });
     try {
       const tenant = await tenantWithKeys(app.db);
       const wf = await seedWorkflow(app.db, tenant.id, { name: 'metrics-run' });
