@@ -24,6 +24,10 @@ import { createLogServiceFromConfig } from './logs/service.ts';
 import { assertOutboundUrl } from './security/outbound-guard.ts';
 import { createLogExportRoute } from './http/logs-export.ts';
 import { logMaintenanceTask } from './logs/nightly-task.ts';
+import { Metrics } from './metrics/metrics.ts';
+import { createMetricsRoute } from './metrics/route.ts';
+import { collectConnections, collectDbPool, collectLogService, collectQueueJobs } from './metrics/collectors.ts';
+import { poolOf } from './db.ts';
 
 export type { Component };
 
@@ -54,9 +58,15 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
   const roles = expandRoles(config.roles);
   const components: Component[] = [];
   let port: number | undefined;
+  // This process's metrics, served at /metrics on the api's port or the workers' HEALTH_PORT.
+  const metrics = new Metrics();
+  const metricsRoute = createMetricsRoute(metrics, config.metricsToken);
+  const pool = poolOf(db);
+  if (pool) collectDbPool(metrics, pool);
 
   if (roles.has('api')) {
     const queues = createQueues(redis, config.redisPrefix);
+    collectQueueJobs(metrics, queues);
     // Subscriber mode takes a connection of its own.
     const subscribeRedis = createRedis(config.redisUrl);
     const keyChanges = new KeyChanges(redis, subscribeRedis, config.redisPrefix);
@@ -74,8 +84,10 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       rateLimiter,
       logger,
       graphiql: config.nodeEnv !== 'production' || config.graphql.introspection,
+      metrics,
     });
     const routes = [
+      metricsRoute,
       createLogExportRoute({ db, authenticator }),
       ...(config.storage.driver === 'local' ? [createFilesRoute({ root: config.storage.localDir, signingSecret: config.signingSecret })] : []),
     ];
@@ -83,6 +95,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     const admission = new AdmissionControl(config.admission);
     const http = createHttpServer({ db, redis, yoga, admission, host: config.host, port: config.port, routes: [...routes, createStaticHandler()] });
     const ws = attachGraphQLWs({ server: http.server, yoga, authenticator, rateLimiter, maxPayloadBytes: config.graphql.maxBodyBytes });
+    collectConnections(metrics, http.server, ws.connections);
     components.push({
       name: 'http',
       start: async () => {
@@ -104,6 +117,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
 
   if (roles.has('worker')) {
     const logService = createLogServiceFromConfig({ config, db, redis, logger });
+    collectLogService(metrics, () => logService.stats());
     // Started first and stopped last, so every line the workers write is flushed.
     components.push({ name: 'log-service', start: () => logService.start(), stop: () => logService.stop() });
     // One registry: the engine's own steps, plus the connectors' (registered as they start,
@@ -111,6 +125,7 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
     const registry = createBuiltinRegistry();
     const queues = createQueues(redis, config.redisPrefix);
     components.push({ name: 'connector-queues', start: async () => {}, stop: () => queues.close() });
+    if (!roles.has('api')) collectQueueJobs(metrics, queues);
     components.push(...connectorComponents({ config, redis, queues, registry, logger }));
     // Alert webhooks go through the same outbound-address guard as every other fetch of a URL.
     const guardAlertUrl = async (url: string) => {
@@ -126,13 +141,14 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
         registry,
         assertOutboundUrl: guardAlertUrl,
         nightlyTasks: { logs: logMaintenanceTask(config) },
+        metrics: metrics.runMetrics(),
       }),
     );
   }
-  if (roles.has('pdf-worker')) components.push(pdfWorkerComponent({ config, redis }));
+  if (roles.has('pdf-worker')) components.push(pdfWorkerComponent({ config, redis, metrics }));
   if (!roles.has('api') && config.healthPort !== undefined) {
     // Last, so /readyz answers only once the workers run. The same checks as the api's.
-    const probes = createHttpServer({ db, redis, host: config.host, port: config.healthPort });
+    const probes = createHttpServer({ db, redis, host: config.host, port: config.healthPort, routes: [metricsRoute] });
     components.push({
       name: 'health-http',
       start: async () => {

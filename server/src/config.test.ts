@@ -18,6 +18,13 @@ describe('loadConfig', () => {
     expect(c.connectors.useSimulators).toBe(true);
   });
 
+  it('leaves /metrics off without METRICS_TOKEN and refuses a short one', () => {
+    expect(loadConfig(minimal).metricsToken).toBeUndefined();
+    expect(loadConfig({ ...minimal, METRICS_TOKEN: 'k'.repeat(32) }).metricsToken).toBe('k'.repeat(32));
+    expect(() => loadConfig({ ...minimal, METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be at least 32 characters/);
+    expect(() => loadConfig({ ...minimal, METRICS_TOKEN: 'k'.repeat(20) + ' ' + 'k'.repeat(20) })).toThrow(/METRICS_TOKEN/);
+  });
+
   it('sizes the pg pool for the roles unless DATABASE_POOL_SIZE says otherwise', () => {
     const size = (env: Record<string, string>) => loadConfig({ ...minimal, ...env }).databasePoolSize;
     expect(size({ FLOWDECK_ROLES: 'api' })).toBe(8);

@@ -18,6 +18,11 @@ export interface Config {
    * orchestrator can ask workers too; undefined = none. The api role serves them on PORT.
    */
   healthPort: number | undefined;
+  /**
+   * METRICS_TOKEN: the bearer token /metrics (Prometheus) asks for; undefined = /metrics answers
+   * 404, so a deployment publishes no internals until it chooses to.
+   */
+  metricsToken: string | undefined;
   publicUrl: string;
   databaseUrl: string;
   /** Connections in this process's pg pool: DATABASE_POOL_SIZE, else the sum of its roles' sizes. */
@@ -255,6 +260,15 @@ function rolePoolSize(roles: ProcessRole[], workerConcurrency: number, e: EnvRea
   return total;
 }
 
+/** A guessable token would publish the internals it protects, so it must be long. */
+function metricsToken(e: EnvReader): string | undefined {
+  const v = e.raw('METRICS_TOKEN');
+  if (v !== undefined && (v.length < 32 || /\s/.test(v))) {
+    e.problems.push('METRICS_TOKEN must be at least 32 characters without spaces (e.g. `openssl rand -hex 32`)');
+  }
+  return v;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const e = new EnvReader(env);
   const nodeEnv = e.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development');
@@ -281,6 +295,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: e.str('HOST', '127.0.0.1'),
     port,
     healthPort: e.raw('HEALTH_PORT') ? e.int('HEALTH_PORT', 0, { min: 0, max: 65535 }) : undefined,
+    metricsToken: metricsToken(e),
     publicUrl: e.url('PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port}`)!,
     databaseUrl,
     databasePoolSize: 0, // set below: its default depends on the roles

@@ -134,7 +134,7 @@ export async function retryWhileDatabaseUnavailable<T>(op: () => Promise<T>, { s
   }
 }
 
-/** The node-postgres pool under a client createDb() made (diagnostics and tests). */
+/** The node-postgres pool under a client createDb() made (diagnostics, tests, /metrics). */
 export function poolOf(db: PrismaClient): pg.Pool | undefined {
   return pools.get(db);
 }

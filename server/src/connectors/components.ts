@@ -2,6 +2,8 @@
 //   - connectorComponents (worker role): the simulators when USE_SIMULATORS is on, then the
 //     step registrations and the pdf QueueEvents listener;
 //   - pdfWorkerComponent (pdf-worker role): the warm Chromium and the pdf queue consumer.
+import type { Metrics } from '../metrics/metrics.ts';
+import { collectPdfRenderer } from '../metrics/collectors.ts';
 import type { Redis } from 'ioredis';
 import type { Component } from '../component.ts';
 import type { Config } from '../config.ts';
@@ -46,7 +48,7 @@ export function connectorComponents({ config, redis, queues, registry, logger }:
   return out;
 }
 
-export function pdfWorkerComponent({ config, redis }: { config: Config; redis: Redis }): Component {
+export function pdfWorkerComponent({ config, redis, metrics }: { config: Config; redis: Redis; metrics?: Metrics }): Component {
   const worker = new PdfWorker({
     connection: redis,
     redisPrefix: config.redisPrefix,
@@ -59,5 +61,6 @@ export function pdfWorkerComponent({ config, redis }: { config: Config; redis: R
       outbound: { allowHosts: config.connectors.outboundAllowHosts },
     },
   });
+  if (metrics) collectPdfRenderer(metrics, worker.renderer);
   return { name: 'pdf-worker', start: () => worker.start(), stop: () => worker.stop() };
 }

@@ -36,7 +36,17 @@ export interface RunDeps {
   retryBackoffMs?: number;
   /** Raises RUN_FAILED and DRIFT_EXCEEDED alerts. */
   alerts?: AlertEmitter;
+  /** Counts finished runs and steps for /metrics (metrics/metrics.ts). */
+  metrics?: RunMetrics;
   now?: () => Date;
+}
+
+/** What the engine reports to Prometheus: in memory, so the hot path pays a few additions. */
+export interface RunMetrics {
+  runFinished(status: 'COMPLETED' | 'FAILED' | 'CANCELLED', seconds: number): void;
+  stepFinished(type: string, status: 'COMPLETED' | 'FAILED', seconds: number): void;
+  /** A scheduled run's first start, seconds after its slot (the scheduler's lag). */
+  scheduledRunStarted(driftSeconds: number): void;
 }
 
 /**
@@ -115,6 +125,9 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   const publish = (status: ExecutionStatus) =>
     void publishExecution(deps, { tenantId, executionId, workflowId, status }).catch((err: unknown) => log().warn({ err, status }, 'could not publish an execution event'));
 
+  // A run's duration counts from its first start, across hand-backs to other workers.
+  const runStartedAt = execution.startedAt ?? pickedUpAt;
+  const finished = (status: 'COMPLETED' | 'FAILED' | 'CANCELLED') => deps.metrics?.runFinished(status, (now().getTime() - runStartedAt.getTime()) / 1000);
   const finish = async (status: 'COMPLETED' | 'FAILED' | 'CANCELLED', data: { output?: unknown; error?: ExecutionError } = {}) => {
     const res = await db.workflowExecution.updateMany({
       where: { id: executionId, status: { in: ['PENDING', 'RUNNING'] } },
@@ -126,6 +139,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
       },
     });
     if (res.count === 1) {
+      finished(status);
       publish(status);
       if (status === 'FAILED') await deps.alerts?.emit(tenantId, 'RUN_FAILED', { executionId, workflowId, error: data.error ?? null });
     }
@@ -172,6 +186,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   if (driftMs !== null && !execution.startedAt) {
     const slot = execution.scheduledFor!.toISOString();
     const late = driftMs > deps.driftWarnMs;
+    deps.metrics?.scheduledRunStarted(driftMs / 1000);
     log()[late ? 'warn' : 'info']({ driftMs, scheduledFor: slot }, late ? 'scheduled run started late' : 'scheduled run started');
     deps.logSink.log({
       tenantId,
@@ -222,6 +237,8 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
       outputs[key] = previous.output;
       continue;
     }
+    // Set while the step itself runs, so only its own failures are timed as FAILED.
+    let stepStarted: number | undefined;
     try {
       checkpoint();
       const start = { tenantId, executionId, index, name: step.name ?? null, type: step.type, startedAt: now() };
@@ -238,8 +255,11 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
         });
       }
       const tenant = { timezone: execution.timezone, defaultCountry: execution.defaultCountry };
+      stepStarted = performance.now();
       const output = await runStep(deps, { step, key, index, signal, input, dates, tenantId, workflowId, executionId, tenant }, setStep);
       outputs[key] = output;
+      deps.metrics?.stepFinished(step.type, 'COMPLETED', (performance.now() - stepStarted) / 1000);
+      stepStarted = undefined;
       const last = index === steps.length - 1;
       // The last step's completion completes the run in the same statement.
       const next = !last && firstAttempt ? steps[index + 1]! : undefined;
@@ -256,6 +276,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
       cancelRequested = res.cancelRequested;
       if (!last) publish('RUNNING');
       else if (res.status === 'COMPLETED') {
+        finished('COMPLETED');
         publish('COMPLETED');
         return 'COMPLETED';
       }
@@ -277,6 +298,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
       if (isDatabaseUnavailable(err)) throw err;
       // Stored redacted: failure text echoes what the step was sending (a phone, an e-mail) and is
       // shown to every VIEWER and sent to alert webhooks; nothing re-reads the raw text.
+      if (stepStarted !== undefined) deps.metrics?.stepFinished(step.type, 'FAILED', (performance.now() - stepStarted) / 1000);
       const failure = executionError(err, step, key);
       const error = { ...failure, message: redactText(failure.message, { region: execution.defaultCountry }) };
       await db.stepRun.updateMany({ where: { executionId, index }, data: { status: 'FAILED', finishedAt: now(), error: error as unknown as Prisma.InputJsonObject } });

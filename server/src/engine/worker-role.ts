@@ -2,6 +2,7 @@
 // (catch-up, reconciliation, fires) and the maintenance worker (sweeper, nightly slot).
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
+import type { RunMetrics } from './run-execution.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Logger } from '../logger.ts';
 import type { LogSink } from '../logs/types.ts';
@@ -24,6 +25,8 @@ export interface WorkerRoleDeps {
   nightlyTasks?: Record<string, MaintenanceTask>;
   /** The outbound-address (SSRF) guard alert webhooks must pass. */
   assertOutboundUrl(url: string): Promise<void>;
+  /** Where the run worker counts finished runs and steps (/metrics). */
+  metrics?: RunMetrics;
 }
 
 export function createWorkerComponents(deps: WorkerRoleDeps) {
@@ -37,6 +40,7 @@ export function createWorkerComponents(deps: WorkerRoleDeps) {
     { name: 'engine-queues', start: async () => {}, stop: () => queues.close() },
     new RunWorker({
       ...base,
+      metrics: deps.metrics,
       registry: deps.registry ?? createBuiltinRegistry(),
       workerName,
       driftWarnMs: config.schedule.driftWarnMs,

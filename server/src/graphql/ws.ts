@@ -122,6 +122,8 @@ export function attachGraphQLWs({ server, yoga, authenticator, rateLimiter, maxP
   );
   return {
     shared,
+    /** Open WebSocket connections (for /metrics). */
+    connections: () => wss.clients.size,
     async stop() {
       await disposable.dispose();
       for (const client of wss.clients) client.terminate();

@@ -37,6 +37,8 @@ import { useInputGuards } from './plugins/use-input-guards.ts';
 import { useKeyRevocation } from './plugins/use-key-revocation.ts';
 import { usePersistedDocuments } from './plugins/use-persisted-documents.ts';
 import { withGraphiQLSecurityHeaders } from './plugins/use-security-headers.ts';
+import { useOperationMetrics } from './plugins/use-operation-metrics.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { schema } from './schema.ts';
 
 const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'authorization'];
@@ -53,6 +55,8 @@ export interface YogaDeps {
   /** Where Yoga reports what it masks (the errors a client only sees as "Unexpected error."). */
   logger?: Logger;
   graphiql?: boolean;
+  /** This process's Prometheus metrics; absent: operations are not timed. */
+  metrics?: Metrics;
 }
 
 /** What the WebSocket server hands to the context factory (set in its onConnect). */
@@ -75,7 +79,7 @@ function yogaLogging(logger: Logger) {
 // GraphiQL served from our own bundle, with a CSP that allows exactly its inline script.
 const graphiqlPage = withGraphiQLSecurityHeaders(renderGraphiQL);
 
-export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encryptionKey, ops, limits, rateLimiter, logger, graphiql = true }: YogaDeps): FlowdeckYoga {
+export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encryptionKey, ops, limits, rateLimiter, logger, graphiql = true, metrics }: YogaDeps): FlowdeckYoga {
   return createYoga<WsServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -91,6 +95,7 @@ export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encrypti
     // partner mix's few documents are parsed and validated once per process, not per request.
     parserAndValidationCache: true,
     plugins: [
+      ...(metrics ? [useOperationMetrics(metrics.graphqlDuration)] : []),
       useBodyLimit({ maxBytes: limits.maxBodyBytes }),
       usePersistedDocuments({ authenticator }),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),

@@ -103,8 +103,15 @@ export class PdfRenderer {
   private overMemory = false;
   private sampler: NodeJS.Timeout | undefined;
   readonly stats: RenderStats = { renders: 0, browserLaunches: 0, peakBrowserMemoryMb: 0 };
+  /** The browser's memory at the last sample (every MEMORY_SAMPLE_MS), for /metrics. */
+  lastBrowserMemoryMb = 0;
 
   constructor(private readonly opts: RendererOptions) {}
+
+  /** The page pool now: pages open on the current browser, and those rendering. */
+  pool(): { open: number; busy: number } {
+    return { open: this.pagesCreated, busy: this.active };
+  }
 
   async start(): Promise<void> {
     await this.ensureBrowser();
@@ -116,6 +123,7 @@ export class PdfRenderer {
   async sampleMemory(): Promise<number> {
     const pid = this.browser?.process()?.pid;
     const mb = pid ? await processTreeMemoryMb(pid) : 0;
+    this.lastBrowserMemoryMb = mb;
     this.stats.peakBrowserMemoryMb = Math.max(this.stats.peakBrowserMemoryMb, mb);
     if (mb >= this.opts.memLimitMb) this.overMemory = true;
     return mb;
