@@ -172,6 +172,13 @@ describe('/metrics of the worker role', () => {
       expect(family(after.families, 'flowdeck_log_lines_total').type).toBe('COUNTER');
 
       // A scheduled run (its slot 2 s ago) reports how late it started: the scheduler's lag.
+      // This worker's scheduler also fires other suites' scheduled workflows in the shared test
+      // database, so the histogram is read as a difference: one more observation above 1 s.
+      const lateCount = (r: Scrape) => {
+        const buckets = r.series.filter((x) => x.name === 'flowdeck_schedule_drift_seconds_bucket').flatMap((x) => x.metrics);
+        return Number(buckets.find((m) => m.labels?.le === '+Inf')?.value ?? 0) - Number(buckets.find((m) => m.labels?.le === '1')?.value ?? 0);
+      };
+      const lateBefore = lateCount(after);
       const queues = createQueues(app.redis, app.config.redisPrefix);
       try {
         const slot = new Date(Date.now() - 2_000);
@@ -179,15 +186,12 @@ describe('/metrics of the worker role', () => {
       } finally {
         await queues.close();
       }
-      while (histogramCount(after, 'flowdeck_schedule_drift_seconds', {}) === 0) {
+      while (lateCount(after) === lateBefore) {
         if (Date.now() > deadline + 20_000) throw new Error('the scheduled run reported no drift');
         await new Promise((r) => setTimeout(r, 50));
         after = await scrape(app.url);
       }
-      // Started at least 2 s after its slot: nothing in the buckets below 2 s.
-      const drift = after.series.filter((x) => x.name === 'flowdeck_schedule_drift_seconds_bucket').flatMap((x) => x.metrics);
-      expect(Number(drift.find((m) => m.labels?.le === '1')?.value)).toBe(0);
-      expect(Number(drift.find((m) => m.labels?.le === '+Inf')?.value)).toBe(1);
+      expect(lateCount(after)).toBeGreaterThan(lateBefore);
 
       const body = JSON.stringify(after.series);
       for (const id of [tenant.id, wf.id, 'metrics-run']) expect(body).not.toContain(id);
