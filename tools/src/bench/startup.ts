@@ -11,7 +11,7 @@
 // includes Chromium where the pdf-worker has started one. Prints a table (median of --runs
 // starts, 3 by default), writes it to bench/startup.md, and reports metrics to bench.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { migrate } from '../../../server/src/migrate.ts';
 import { throwawaySecrets } from '../../../server/src/dev/secrets.ts';
 import { removeDir, startPostgres, startRedis, type Service } from '../../../server/src/dev/services.ts';
+import { processTreeMemoryMb } from '../../../server/src/process-memory.ts';
 import { metric, percentile } from './bench-metrics.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -56,26 +57,6 @@ async function procStatus(pid: number, field: string): Promise<number> {
   return Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) / 1024;
 }
 
-/** PSS of a process and its descendants (shared pages split between sharers), in MB. */
-async function treePssMb(rootPid: number): Promise<number> {
-  const children = new Map<number, number[]>();
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (ppid) children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-  }
-  let kb = 0;
-  const stack = [rootPid];
-  while (stack.length) {
-    const pid = stack.pop()!;
-    const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
-    kb += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return kb / 1024;
-}
-
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
 }
@@ -108,7 +89,7 @@ async function measure(variant: Variant, role: Role, env: NodeJS.ProcessEnv): Pr
       if (readyMs === undefined) await new Promise((r) => setTimeout(r, 10));
     }
     await new Promise((r) => setTimeout(r, 3_000));
-    return { readyMs, cpuMs: cpu, rssMb: await procStatus(child.pid!, 'VmRSS'), treePssMb: await treePssMb(child.pid!) };
+    return { readyMs, cpuMs: cpu, rssMb: await procStatus(child.pid!, 'VmRSS'), treePssMb: await processTreeMemoryMb(child.pid!) };
   } finally {
     child.kill('SIGTERM');
     await exited(child);

@@ -19,6 +19,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { refuseOperations } from './refuse-operation.ts';
 
 export const COST_LIMIT_CODE = 'COST_LIMIT_EXCEEDED';
 
@@ -87,14 +88,5 @@ export function useCostLimit(options: CostLimitOptions): Plugin {
     const cost = operationCost(args.document, args.operationName, args.variableValues, options);
     return cost > options.maxCost ? { errors: [costLimitError(cost, options)] } : undefined;
   };
-  return {
-    onExecute({ args, setResultAndStopExecution }) {
-      const refused = check(args);
-      if (refused) setResultAndStopExecution(refused);
-    },
-    onSubscribe({ args, setResultAndStopExecution }) {
-      const refused = check(args);
-      if (refused) setResultAndStopExecution(refused);
-    },
-  };
+  return refuseOperations(check);
 }

@@ -7,6 +7,7 @@
 // Runs in onExecute/onSubscribe, so it holds on HTTP and WebSocket alike.
 import { GraphQLError, visit, type ASTNode, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { refuseOperations } from './refuse-operation.ts';
 
 export const INPUT_GUARD_CODE = 'BAD_USER_INPUT';
 
@@ -60,14 +61,5 @@ export function useInputGuards({ maxDepth = DEFAULT_MAX_INPUT_DEPTH }: InputGuar
     const problem = literal ?? variableProblem(args.variableValues ?? {}, maxDepth);
     return problem ? { errors: [problem] } : undefined;
   };
-  return {
-    onExecute({ args, setResultAndStopExecution }) {
-      const refused = check(args);
-      if (refused) setResultAndStopExecution(refused);
-    },
-    onSubscribe({ args, setResultAndStopExecution }) {
-      const refused = check(args);
-      if (refused) setResultAndStopExecution(refused);
-    },
-  };
+  return refuseOperations(check);
 }
