@@ -26,7 +26,7 @@ const LABELLED_REGIONS: CountryCode[] = ['CN', 'JP', 'KR', 'SG', 'MY', 'ID', 'TH
 // Words that announce a phone number, in the languages our tenants' steps and partners write.
 // Deliberately absent: "contact" and "id" (CGB contact ids sit next to phone numbers).
 const PHONE_WORDS =
-  'phone|tel|telp|mobile|mob|cell|cel|cp|llamar|llama|llámame|appeler|appelez|anrufen|chiamare|chiama|ligar|kontak|telepono|telefono|teléfono|celular|móvil|movil|whatsapp|wa|viber|sms|msisdn|handy|telefon|telefonnummer|rufnummer|mobil|mobilnummer|fax|tawagan|contato|ligue|téléphone|portable|手机|電話|电话|携帯|휴대폰|전화|هاتف|جوال|الهاتف|موبايل|טלפון|נייד|תלפון|تلفن|موبایل|शफ़ोन|फ़ोन|फोन|मोबाइल|โทร|điện thoại|sđt|telefone|celular';
+  'phone|tel|telp|mobile|mob|cell|cel|cp|llamar|llama|llámame|appeler|appelez|anrufen|chiamare|chiama|ligar|kontak|telepono|telefono|teléfono|celular|móvil|movil|whatsapp|wa|viber|sms|msisdn|handy|telefon|telefonnummer|rufnummer|mobil|mobilnummer|fax|tawagan|contato|ligue|téléphone|portable|手机|電話|电话|携帯|휴대폰|전화|هاتف|جوال|الهاتف|موبايل|טלפון|נייד|תלפון|تلفن|موبایل|शफ़ोन|फ़ोन|फोन|मोबाइल|โทร|điện thoại|sđt|telefone';
 const PHONE_WORD = new RegExp(`(?<![A-Za-zÀ-ÿ])(?:${PHONE_WORDS})[^\\n\\d]{0,14}$`, 'iu');
 
 /** A run that may be a phone number: +/00, a parenthesised group, digits and single separators. */
@@ -107,9 +107,10 @@ export function isPhone(raw: string, text: string, start: number, region: Countr
   // After a word like "number" or "no.", digits are an id or an amount — unless they are written
   // the way only phone numbers are: a trunk 0 and phone grouping, valid in the tenant's country
   // ("my number 0917-123-4567"). An id is not grouped like that.
-  const phoneWritten = trunk && grouped && !raw.includes('/') && !!parse(raw, region)?.isValid();
+  // Parsed only after such a word: this runs for every digit run of every log line.
+  const phoneWritten = () => trunk && grouped && !raw.includes('/') && !!parse(raw, region)?.isValid();
   // Right after another group of four (an IBAN, a card, a code written in groups) it is that code's tail.
-  if (!labelled && ((!phoneWritten && NOT_PHONE_WORD.test(before)) || /[A-Z0-9]{4} $/.test(before))) return false;
+  if (!labelled && ((NOT_PHONE_WORD.test(before) && !phoneWritten()) || /[A-Z0-9]{4} $/.test(before))) return false;
   const bare = raw.startsWith('(') ? raw.replace(/^\((\d+)\)/, '$1') : raw;
   // E.164 digits without the +, as messaging APIs write them (639171234567, 44 7911 123456).
   if (!digits.startsWith('0') && digits.length >= 10 && digits.length <= 14 && !raw.includes('(') && !EPOCH_SHAPE.test(digits)) {
