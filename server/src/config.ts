@@ -101,6 +101,16 @@ export interface Config {
     /** Hosts the outbound-address guard lets through even when they resolve to private ranges. */
     outboundAllowHosts: string[];
   };
+  /**
+   * OpenTelemetry traces (tracing/start.ts): on when an OTLP endpoint is set and OTEL_SDK_DISABLED
+   * is not true. The SDK reads the other OTEL_* variables (headers, sampler) itself.
+   */
+  tracing: {
+    /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT; undefined = tracing off. */
+    otlpEndpoint: string | undefined;
+    /** OTEL_SERVICE_NAME; undefined = flowdeck-<role> (tracing/start.ts). */
+    serviceName: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -369,6 +379,12 @@ export function loadConfig(env: Env = process.env): Config {
         .split(',')
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
+    },
+    tracing: {
+      otlpEndpoint: e.bool('OTEL_SDK_DISABLED', false)
+        ? undefined
+        : (e.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['http:', 'https:']) ?? e.url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:'])),
+      serviceName: e.str('OTEL_SERVICE_NAME'),
     },
   };
   config.databasePoolSize = e.raw('DATABASE_POOL_SIZE')

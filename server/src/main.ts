@@ -6,6 +6,7 @@ import { closeDb, getDb } from './db.ts';
 import { assertNoEviction, closeRedis, getRedis } from './redis.ts';
 import { createLogger } from './logger.ts';
 import { startApp, type RunningApp } from './app.ts';
+import { startTracing } from './tracing/start.ts';
 
 export async function main(env: NodeJS.ProcessEnv = process.env, argv = process.argv.slice(2)): Promise<RunningApp> {
   const roleArgs = argv.filter((a) => !a.startsWith('-'));
@@ -20,6 +21,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, argv = process.
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  // Before anything opens a span (a no-op unless OTEL_EXPORTER_OTLP_ENDPOINT is set).
+  const stopTracing = await startTracing(config, logger);
   const db = getDb();
   const redis = getRedis();
   await assertNoEviction(redis);
@@ -29,6 +32,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, argv = process.
     stop: async () => {
       await app.stop();
       await Promise.all([closeDb(), closeRedis()]);
+      // Last: the spans of the drained runs are exported too.
+      await stopTracing();
     },
   };
 }

@@ -2,6 +2,7 @@
 // cancellation, and the engine's abortable sleep and capped backoff (engine/retry.ts) in the
 // connectors' terms: an aborted wait is a CancelledError.
 import { AbortedError, backoffDelay, sleep as abortableSleep } from '../engine/retry.ts';
+import { tracedExchange, type OutboundService } from '../tracing/http-client.ts';
 
 /** Thrown when the step's signal fired (cancel or shutdown): never retried. */
 export class CancelledError extends Error {
@@ -45,10 +46,20 @@ export interface SendOptions {
   body?: string | URLSearchParams;
   signal?: AbortSignal;
   timeoutMs: number;
+  /** For the trace: which outside system this is, and which attempt of the client's retry loop. */
+  service: OutboundService;
+  attempt?: number;
 }
 
-/** One HTTP exchange: never retries, tells timeouts (NetworkError) from cancellation (CancelledError). */
-export async function send(url: string, opts: SendOptions): Promise<RawResponse> {
+/**
+ * One HTTP exchange: never retries, tells timeouts (NetworkError) from cancellation
+ * (CancelledError). Traced as a CLIENT span of the step that makes it (tracing/http-client.ts).
+ */
+export function send(url: string, opts: SendOptions): Promise<RawResponse> {
+  return tracedExchange({ service: opts.service, method: opts.method ?? 'GET', url, attempt: opts.attempt }, opts.headers, (headers) => exchange(url, { ...opts, headers }));
+}
+
+async function exchange(url: string, opts: SendOptions): Promise<RawResponse> {
   if (opts.signal?.aborted) throw new CancelledError();
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;

@@ -7,6 +7,7 @@ import type { BulkOperation, Prisma } from '../generated/prisma/client.ts';
 import type { BulkOperationKind, ExecutionStatus } from '../generated/prisma/enums.ts';
 import { ConflictError, NotFoundError, ValidationError, type InputProblem } from '../errors.ts';
 import { cancelExecution, retryExecution, type EngineDeps } from './executions.ts';
+import { injectTraceContext, type TraceCarrier } from '../tracing/tracing.ts';
 
 export interface BulkFilter {
   workflowId?: string;
@@ -17,6 +18,12 @@ export interface BulkFilter {
 }
 
 export const BULK_JOB = 'bulk';
+
+export interface BulkJobData {
+  bulkOperationId: string;
+  /** W3C trace context of the mutation that asked for it (only when tracing is on). */
+  trace?: TraceCarrier;
+}
 const BATCH = 100;
 const ALLOWED: Record<BulkOperationKind, ExecutionStatus[]> = {
   CANCEL: ['PENDING', 'RUNNING'],
@@ -62,7 +69,9 @@ export async function startBulkOperation(deps: EngineDeps, input: { tenantId: st
   const op = await deps.db.bulkOperation.create({
     data: { tenantId: input.tenantId, kind: input.kind, filter: filter as Prisma.InputJsonObject, total, createdAt: now },
   });
-  await deps.queues.maintenance.add(BULK_JOB, { bulkOperationId: op.id }, { jobId: `bulk-${op.id}`, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } });
+  const trace = injectTraceContext();
+  const data: BulkJobData = { bulkOperationId: op.id, ...(trace ? { trace } : {}) };
+  await deps.queues.maintenance.add(BULK_JOB, data, { jobId: `bulk-${op.id}`, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } });
   return op;
 }
 

@@ -17,6 +17,7 @@ import { triggerWorkflows, type TriggerWorkflow } from './trigger-workflows.ts';
 import { resolveDateRange } from '../workflows/date-range.ts';
 import type { Queues, RunJobData } from './queues.ts';
 import { INPUT_LIMITS, jsonTooLarge } from '../security/input-limits.ts';
+import { injectTraceContext } from '../tracing/tracing.ts';
 
 export const FINISHED_STATUSES: readonly ExecutionStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -92,7 +93,9 @@ const runEnqueuer = perOwner(
 );
 
 export async function enqueueRun(queues: Queues, data: RunJobData, delayMs = 0, priority = 0): Promise<void> {
-  await runEnqueuer(queues.runs).add({ data, delayMs, priority });
+  // Taken here, in the caller's context: the batch itself is sent from the first caller's.
+  const trace = injectTraceContext();
+  await runEnqueuer(queues.runs).add({ data: trace ? { ...data, trace } : data, delayMs, priority });
 }
 
 export async function publishExecution(deps: Pick<EngineDeps, 'redis' | 'redisPrefix'>, e: ExecutionEvent): Promise<void> {

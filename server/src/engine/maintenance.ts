@@ -11,7 +11,8 @@ import { createRedis } from '../redis.ts';
 import { repeatStrategy } from './cron.ts';
 import { bullPrefix, QUEUE_NAMES, type Queues } from './queues.ts';
 import { sweepPending } from './sweeper.ts';
-import { BULK_JOB, processBulkOperation } from './bulk.ts';
+import { BULK_JOB, processBulkOperation, type BulkJobData } from './bulk.ts';
+import { extractTraceContext, inSpan, SpanKind } from '../tracing/tracing.ts';
 import { deliverAlert, DELIVER_ALERT_JOB, type AlertEmitter, type DeliverDeps } from './alerts.ts';
 
 export type MaintenanceTask = (ctx: { db: PrismaClient; logger: Logger }) => Promise<Record<string, unknown> | void>;
@@ -126,7 +127,12 @@ export class MaintenanceWorker {
       const attempt = (job.attemptsMade ?? 0) + 1;
       return deliverAlert({ db, ...this.opts.delivery }, (job.data as { deliveryId: string }).deliveryId, attempt, attempt >= (job.opts?.attempts ?? 1));
     }
-    if (job.name === BULK_JOB) return processBulkOperation(this.opts, (job.data as { bulkOperationId: string }).bulkOperationId);
+    if (job.name === BULK_JOB) {
+      const data = job.data as BulkJobData;
+      // In the trace of the bulk mutation: the runs it retries carry this span's context on.
+      const attributes = { 'flowdeck.bulk_operation.id': data.bulkOperationId };
+      return inSpan('bulk operation', { kind: SpanKind.CONSUMER, parent: extractTraceContext(data.trace), attributes }, () => processBulkOperation(this.opts, data.bulkOperationId));
+    }
     throw new Error(`unknown maintenance job ${job.name}`);
   }
 

@@ -3,6 +3,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { repeatStrategy } from './cron.ts';
+import type { TraceCarrier } from '../tracing/tracing.ts';
 
 /**
  * Fire jobs run this long before their slot: the execution row and its run job (delayed until
@@ -34,6 +35,8 @@ export const QUEUE_NAMES = {
 export interface RunJobData {
   executionId: string;
   tenantId: string;
+  /** W3C trace context of whatever enqueued the run (a GraphQL operation, a schedule slot); only when tracing is on. */
+  trace?: TraceCarrier;
 }
 
 export function bullPrefix(redisPrefix: string): string {

@@ -19,6 +19,7 @@ import { runWrites } from './run-writes.ts';
 import { addProgress, takeBackStepProgress } from './progress.ts';
 import { uuidv7 } from '../uuid7.ts';
 import { isDatabaseUnavailable } from '../db.ts';
+import { inSpan, setActiveSpanAttributes, tracingEnabled } from '../tracing/tracing.ts';
 
 /** The abort reason of a cancel request; any other reason (shutdown) hands the run back. */
 export const CANCEL_REASON = 'cancel';
@@ -117,6 +118,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   }
   if (FINISHED_STATUSES.includes(execution.status)) return 'NOOP';
   const { tenantId, workflowId } = execution;
+  setActiveSpanAttributes({ 'flowdeck.workflow.id': workflowId, 'flowdeck.run.trigger': execution.trigger });
   // Made on first use: a child logger redacts its bindings, and most runs log nothing.
   let runLog: Logger | undefined;
   const log = () => (runLog ??= logger.child({ executionId, workflowId, tenantId }));
@@ -256,7 +258,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
       }
       const tenant = { timezone: execution.timezone, defaultCountry: execution.defaultCountry };
       stepStarted = performance.now();
-      const output = await runStep(deps, { step, key, index, signal, input, dates, tenantId, workflowId, executionId, tenant }, setStep);
+      const output = await tracedStep(step.type, index, signal, () => runStep(deps, { step, key, index, signal, input, dates, tenantId, workflowId, executionId, tenant }, setStep));
       outputs[key] = output;
       deps.metrics?.stepFinished(step.type, 'COMPLETED', (performance.now() - stepStarted) / 1000);
       stepStarted = undefined;
@@ -310,6 +312,24 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   return finish('COMPLETED', { output: outputs });
 }
 
+/**
+ * One span per step run, a child of the run's span; the step's outside-API calls are its
+ * children. Named by the step type; neither its name nor its config (user text) is recorded.
+ */
+function tracedStep<T>(type: string, index: number, signal: AbortSignal, run: () => Promise<T>): Promise<T> {
+  if (!tracingEnabled()) return run();
+  return inSpan(`step ${type}`, { attributes: { 'flowdeck.step.type': type, 'flowdeck.step.index': index } }, async (span) => {
+    try {
+      const output = await run();
+      span?.setAttribute('flowdeck.step.status', 'COMPLETED');
+      return output;
+    } catch (err) {
+      span?.setAttribute('flowdeck.step.status', signal.aborted ? 'ABORTED' : 'FAILED');
+      throw err;
+    }
+  });
+}
+
 /** Fail-fast leaves later steps visibly not run. */
 async function skipRest(db: PrismaClient, tenantId: string, executionId: string, steps: StepDefinition[], from: number) {
   if (from >= steps.length) return;
@@ -346,6 +366,7 @@ async function runStep(
   const log: StepContext['log'] = (entry) => deps.logSink.log({ ...entry, tenantId, workflowId, executionId, step: key, region: call.tenant.defaultCountry });
   for (let attempt = 1; ; attempt++) {
     if (signal.aborted) throw new AbortedError(signal.reason);
+    if (attempt > 1) setActiveSpanAttributes({ 'flowdeck.step.attempts': attempt });
     const ctx: StepContext = {
       db: deps.db,
       tenantId,

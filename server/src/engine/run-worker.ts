@@ -10,6 +10,7 @@ import { bullPrefix, QUEUE_NAMES, subscribeWhenReady, type RunJobData } from './
 import { CANCEL_REASON, executeRun, type RunDeps, type RunOutcome } from './run-execution.ts';
 import { FINISHED_STATUSES, publishExecution } from './executions.ts';
 import { isDatabaseUnavailable } from '../db.ts';
+import { extractTraceContext, inSpan, SpanKind } from '../tracing/tracing.ts';
 
 export const SHUTDOWN_REASON = 'shutdown';
 /** How long a QUEUE-policy run waits before looking again whether the previous run finished. */
@@ -71,7 +72,7 @@ export class RunWorker {
   private async process(job: Job<RunJobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<RunOutcome> {
     let outcome: RunOutcome;
     try {
-      outcome = await executeRun(this.opts, job.data.executionId, signal ?? new AbortController().signal);
+      outcome = await this.run(job, signal ?? new AbortController().signal);
     } catch (err) {
       // PostgreSQL is down (restart, failover): the run could not record its progress, let alone
       // a failure. Failing the job would leave the run RUNNING forever; instead it waits and
@@ -90,6 +91,21 @@ export class RunWorker {
       throw new DelayedError();
     }
     return outcome;
+  }
+
+  /**
+   * The run in a `run` span, a child of whatever enqueued it (the trace context in the job's
+   * data): one trace from the GraphQL mutation or schedule slot to the last step. A run handed
+   * back (shutdown, QUEUED, database outage) gets one such span per pass, all in that trace.
+   */
+  private run(job: Job<RunJobData>, signal: AbortSignal): Promise<RunOutcome> {
+    const { executionId, tenantId } = job.data;
+    const attributes = { 'flowdeck.execution.id': executionId, 'flowdeck.tenant.id': tenantId };
+    return inSpan('run', { kind: SpanKind.CONSUMER, parent: extractTraceContext(job.data.trace), attributes }, async (span) => {
+      const outcome = await executeRun(this.opts, executionId, signal);
+      span?.setAttribute('flowdeck.run.outcome', outcome);
+      return outcome;
+    });
   }
 
   /** A job that failed outside the step loop (stalled too often, infrastructure error) fails its run. */

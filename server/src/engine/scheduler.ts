@@ -18,6 +18,7 @@ import { assertCron, fireTimesBetween, nextFire } from './cron.ts';
 import { triggerExecution, type EngineDeps } from './executions.ts';
 import { bullPrefix, FIRE_LEAD_MS, fireRepeatStrategy, QUEUE_NAMES, subscribeWhenReady, type Queues } from './queues.ts';
 import type { AlertEmitter } from './alerts.ts';
+import { inSpan } from '../tracing/tracing.ts';
 
 export interface ScheduleFireData {
   kind: 'schedule';
@@ -198,6 +199,19 @@ export async function handleDueSlots(deps: SlotDeps, workflowId: string, firedSl
   return result;
 }
 
+/**
+ * A slot's handling as the root span of its own trace: nothing upstream asked for it, and the
+ * runs it fires carry this span's context in their jobs, so a scheduled run has a trace too.
+ */
+function tracedSlot(name: string, workflowId: string, slot: Date | undefined, handle: () => Promise<SlotResult>): Promise<SlotResult> {
+  const attributes = { 'flowdeck.workflow.id': workflowId, ...(slot ? { 'flowdeck.schedule.slot': slot.toISOString() } : {}) };
+  return inSpan(name, { root: true, attributes }, async (span) => {
+    const result = await handle();
+    span?.setAttributes({ 'flowdeck.schedule.missed': result.missed, 'flowdeck.schedule.skipped_for_overlap': result.skippedForOverlap, ...(result.executionId ? { 'flowdeck.execution.id': result.executionId } : {}) });
+    return result;
+  });
+}
+
 /** The fire job reconcile adds for a slot nearer than FIRE_LEAD_MS (custom ids may not contain ':'). */
 export function firstFireJobId(workflowId: string, slot: Date): string {
   return `first-${workflowId}-${slot.getTime() - FIRE_LEAD_MS}`;
@@ -243,7 +257,7 @@ export class ScheduleWorker {
       select: { id: true },
     });
     for (const wf of scheduled) {
-      await handleDueSlots(opts, wf.id).catch((err) => opts.logger.error({ err, workflowId: wf.id }, 'catch-up failed'));
+      await tracedSlot('schedule catch-up', wf.id, undefined, () => handleDueSlots(opts, wf.id)).catch((err) => opts.logger.error({ err, workflowId: wf.id }, 'catch-up failed'));
     }
     const counts = await reconcileAllSchedules(opts);
     opts.logger.info(counts, 'schedules reconciled');
@@ -280,7 +294,8 @@ export class ScheduleWorker {
 
   private async fire(job: Job<ScheduleFireData>): Promise<SlotResult> {
     if (job.name !== 'fire') throw new Error(`unknown schedules job ${job.name}`);
-    return handleDueSlots(this.opts, job.data.workflowId, slotOf(job));
+    const slot = slotOf(job);
+    return tracedSlot('schedule slot', job.data.workflowId, slot, () => handleDueSlots(this.opts, job.data.workflowId, slot));
   }
 
   async stop(): Promise<void> {

@@ -38,6 +38,7 @@ import { useKeyRevocation } from './plugins/use-key-revocation.ts';
 import { usePersistedDocuments } from './plugins/use-persisted-documents.ts';
 import { withGraphiQLSecurityHeaders } from './plugins/use-security-headers.ts';
 import { useOperationMetrics } from './plugins/use-operation-metrics.ts';
+import { useTracing } from './plugins/use-tracing.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { schema } from './schema.ts';
 
@@ -95,6 +96,8 @@ export function createFlowdeckYoga({ db, authenticator, engine, pubSub, encrypti
     // partner mix's few documents are parsed and validated once per process, not per request.
     parserAndValidationCache: true,
     plugins: [
+      // First, so its span wraps the execution every later plugin wraps (a no-op when tracing is off).
+      useTracing(),
       ...(metrics ? [useOperationMetrics(metrics.graphqlDuration)] : []),
       useBodyLimit({ maxBytes: limits.maxBodyBytes }),
       usePersistedDocuments({ authenticator }),

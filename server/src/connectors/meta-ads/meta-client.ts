@@ -117,7 +117,7 @@ export class MetaClient {
       let failure: MetaApiError;
       let waitMs: number;
       try {
-        const res = await send(url, { headers: { Authorization: `Bearer ${this.o.accessToken}`, Accept: 'application/json' }, signal: this.o.signal, timeoutMs: this.o.timeoutMs });
+        const res = await send(url, { headers: { Authorization: `Bearer ${this.o.accessToken}`, Accept: 'application/json' }, signal: this.o.signal, timeoutMs: this.o.timeoutMs, service: 'meta', attempt });
         if (res.status >= 200 && res.status < 300 && !(res.body && typeof res.body === 'object' && res.body.error)) {
           const usage = this.usagePct(res);
           if (usage >= 75) {

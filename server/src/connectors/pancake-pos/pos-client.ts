@@ -70,7 +70,7 @@ export class PosClient {
       let waitMs = backoffDelay(attempt, this.o.backoffBaseMs, 60_000);
       if (this.requests++ > 0) await sleep(this.o.requestDelayMs, this.o.signal);
       try {
-        const res = await send(url.href, { headers: { Accept: 'application/json' }, signal: this.o.signal, timeoutMs: this.o.timeoutMs });
+        const res = await send(url.href, { headers: { Accept: 'application/json' }, signal: this.o.signal, timeoutMs: this.o.timeoutMs, service: 'pancake', attempt });
         const body = res.body;
         if (res.status >= 200 && res.status < 300) {
           if (body && typeof body === 'object' && body.success === false) {

@@ -8,6 +8,7 @@ import { StepError, type StepRunner } from '../../engine/steps/types.ts';
 import type { ObjectStorage } from '../storage/storage.ts';
 import type { PdfJobData, PdfJobResult } from './pdf-worker.ts';
 import type { TemplateStore } from './templates.ts';
+import { injectTraceContext } from '../../tracing/tracing.ts';
 
 export interface PdfGenerateConfig {
   template?: string;
@@ -48,7 +49,15 @@ export function createPdfGenerateStep(deps: PdfGenerateDeps): StepRunner<PdfGene
 
       const jobId = pdfJobId(ctx.idempotencyKey);
       const storageKey = `receipts/${jobId}.pdf`;
-      const data: PdfJobData = { tenantId: ctx.tenantId, executionId: ctx.executionId, storageKey, ...(hasTemplate ? { template: config.template, variables: config.variables ?? {} } : { url: config.url }) };
+      // The render (another process) joins this step's trace through the context in the job.
+      const trace = injectTraceContext();
+      const data: PdfJobData = {
+        tenantId: ctx.tenantId,
+        executionId: ctx.executionId,
+        storageKey,
+        ...(hasTemplate ? { template: config.template, variables: config.variables ?? {} } : { url: config.url }),
+        ...(trace ? { trace } : {}),
+      };
       // A failed job of an earlier attempt would otherwise be "found" and fail again forever.
       const previous = await deps.queue.getJob(jobId);
       if (previous && (await previous.isFailed())) await previous.remove().catch(() => {});

@@ -10,6 +10,7 @@ import { OutboundBlockedError } from '../../security/outbound-guard.ts';
 import type { ObjectStorage } from '../storage/storage.ts';
 import { PdfRenderer, RenderBlockedError, type RendererOptions } from './renderer.ts';
 import { TemplateError, TemplateStore } from './templates.ts';
+import { extractTraceContext, inSpan, SpanKind, type TraceCarrier } from '../../tracing/tracing.ts';
 
 export interface PdfJobData {
   tenantId: string;
@@ -18,6 +19,8 @@ export interface PdfJobData {
   variables?: Record<string, unknown>;
   url?: string;
   storageKey: string;
+  /** W3C trace context of the pdf.generate step (only when tracing is on). */
+  trace?: TraceCarrier;
 }
 
 export type PdfJobResult =
@@ -80,11 +83,24 @@ export class PdfWorker {
    */
   private async processJob(job: Job<PdfJobData>): Promise<PdfJobResult> {
     try {
-      return await this.process(job.data);
+      return await this.tracedProcess(job.data);
     } finally {
       const { tenantId, executionId, storageKey, template } = job.data;
       await job.updateData({ tenantId, executionId, storageKey, ...(template !== undefined ? { template } : {}) }).catch(() => {});
     }
+  }
+
+  /**
+   * The render as a `pdf render` span in the trace of the step that asked for it, with the upload
+   * to storage as its child. The template's name is recorded; its variables and the URL are not.
+   */
+  private tracedProcess(data: PdfJobData): Promise<PdfJobResult> {
+    const attributes = { 'flowdeck.tenant.id': data.tenantId, 'flowdeck.execution.id': data.executionId, 'flowdeck.pdf.source': data.url ? 'url' : 'template', ...(data.template ? { 'flowdeck.pdf.template': data.template } : {}) };
+    return inSpan('pdf render', { kind: SpanKind.CONSUMER, parent: extractTraceContext(data.trace), attributes }, async (span) => {
+      const result = await this.process(data);
+      span?.setAttributes(result.ok ? { 'flowdeck.pdf.outcome': 'ok', 'flowdeck.pdf.size_bytes': result.sizeBytes, 'flowdeck.pdf.pages': result.pages } : { 'flowdeck.pdf.outcome': 'refused' });
+      return result;
+    });
   }
 
   async start(): Promise<void> {

@@ -3,6 +3,7 @@
 // classified by that: 429/500/503/544 and network failures are retried, the rest are permanent.
 import { createClient } from '@supabase/supabase-js';
 import { backoffDelay, sleep } from '../http.ts';
+import { tracedFetch, withAttempt } from '../../tracing/http-client.ts';
 import { assertValidKey, StorageError, type ObjectStorage } from './storage.ts';
 
 export interface SupabaseStorageOptions {
@@ -20,7 +21,11 @@ export class SupabaseStorage implements ObjectStorage {
   private readonly client;
 
   constructor(private readonly opts: SupabaseStorageOptions) {
-    this.client = createClient(opts.url, opts.serviceKey, { auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false } });
+    this.client = createClient(opts.url, opts.serviceKey, {
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+      // Each request a CLIENT span of the step or render that stores (a plain fetch when tracing is off).
+      global: { fetch: tracedFetch('supabase') },
+    });
   }
 
   private bucket() {
@@ -32,7 +37,7 @@ export class SupabaseStorage implements ObjectStorage {
     for (let attempt = 1; ; attempt++) {
       let failure: StorageError;
       try {
-        const { data, error } = await op();
+        const { data, error } = await withAttempt(attempt, op);
         if (!error) return data as T;
         const e = error as { statusCode?: string; status?: number; message?: string; name?: string };
         const code = String(e.statusCode ?? e.status ?? '');

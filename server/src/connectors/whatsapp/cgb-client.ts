@@ -60,7 +60,7 @@ export class CgbClient {
     for (let attempt = 1; ; attempt++) {
       let failure: CgbError;
       try {
-        const res = await send(`${this.opts.baseUrl}${path}`, { method, headers, body: payload, signal: this.opts.signal, timeoutMs: this.opts.timeoutMs });
+        const res = await send(`${this.opts.baseUrl}${path}`, { method, headers, body: payload, signal: this.opts.signal, timeoutMs: this.opts.timeoutMs, service: 'cgb', attempt });
         if (res.status >= 200 && res.status < 300) {
           if (res.body && typeof res.body === 'object' && res.body.success === false) {
             throw new CgbError(`CGB ${method} ${path.split('?')[0]} answered success:false: ${this.errorText(res)}`, false, res.status);
