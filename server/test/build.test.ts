@@ -2,10 +2,13 @@
 // into a scratch folder, deployed with production dependencies only (`pnpm deploy --prod`), then
 // every role started from there on plain Node — no tsx, no TypeScript, no dev dependency — runs a
 // workflow through GraphQL (a PDF and a log line), serves the dashboard, migrates with the built
-// CLI, and drains on SIGTERM. About 20 s, most of it `pnpm deploy`. It uses a database of its
+// CLI, drains on SIGTERM, and exports its traces over OTLP (the SDK is loaded from the deployed
+// dependencies only when an endpoint is set, so only a built process shows that it loads). About 20 s, most of it `pnpm deploy`. It uses a database of its
 // own on the test server: its worker's scheduler and sweeper would otherwise act on other
 // suites' workflows and runs.
 import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,9 +101,21 @@ describe('npm run build', () => {
     const noDb = spawnSync(process.execPath, ['dist/cli.js', 'tenants', 'list'], { cwd: app, env: deploymentEnv({ DATABASE_URL: '' }), encoding: 'utf8' });
     expect([noDb.status, noDb.stderr.trim()]).toEqual([2, 'DATABASE_URL is required']);
 
+    // A stand-in OTLP/HTTP collector: it keeps the JSON bodies posted to /v1/traces.
+    const exported: string[] = [];
+    const collector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        if (req.method === 'POST' && req.url === '/v1/traces') exported.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const otlp = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
     const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js', 'api', 'worker', 'pdf-worker'], {
       cwd: app,
-      env: deploymentEnv({ PORT: '0', SHUTDOWN_TIMEOUT_MS: '5000' }),
+      env: deploymentEnv({ PORT: '0', SHUTDOWN_TIMEOUT_MS: '5000', OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_BSP_SCHEDULE_DELAY: '100' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -135,9 +150,15 @@ describe('npm run build', () => {
       expect([pdf.status, Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()]).toEqual([200, '%PDF-']);
       // Log lines are written in batches (LOG_FLUSH_INTERVAL_MS), so the line may follow the run.
       await waitFor(() => db.logEntry.findFirst({ where: { tenantId: tenant.id, message: 'built and deployed' } }), 10_000, 'the log line');
+      // The run's span reached the collector (its attribute is the row id inside the global id),
+      // named for the process's roles.
+      const rowId = Buffer.from(executionId, 'base64').toString().split(':')[1]!;
+      await waitFor(async () => exported.some((b) => b.includes(rowId) && b.includes('"name":"run"')), 10_000, `the run span exported over OTLP (${exported.length} posts)`);
+      expect(exported.join('')).toContain('"flowdeck"');
     } finally {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
+    collector.close();
   });
 });
