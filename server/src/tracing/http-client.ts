@@ -53,11 +53,12 @@ function recordStatus(span: Span | undefined, status: number): void {
  * Runs one HTTP exchange in a CLIENT span. `exchange` gets the headers to send (the given ones
  * plus `traceparent`). Off, it is a plain call.
  */
-export async function tracedExchange<R extends { status: number }>(
+export function tracedExchange<R extends { status: number }>(
   call: { service: OutboundService; method: string; url: string; attempt?: number },
   headers: Record<string, string> | undefined,
   exchange: (headers: Record<string, string> | undefined) => Promise<R>,
 ): Promise<R> {
+  // Not async itself, so that off it adds no promise of its own.
   if (!tracingEnabled()) return exchange(headers);
   const url = new URL(call.url);
   const method = call.method.toUpperCase();
@@ -83,7 +84,7 @@ export function withAttempt<T>(attempt: number, fn: () => T): T {
 
 /** A fetch for libraries that take one (supabase-js's `global.fetch`) that traces each request. */
 export function tracedFetch(service: OutboundService, inner: typeof fetch = (...args) => fetch(...args)): typeof fetch {
-  return async (input, init) => {
+  return (input, init) => {
     if (!tracingEnabled()) return inner(input, init);
     const request = input instanceof Request ? input : undefined;
     const url = request ? request.url : String(input);

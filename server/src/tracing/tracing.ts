@@ -63,8 +63,13 @@ export interface SpanOptions {
  * error (by the error's type and code only, see the header) and is rethrown. When tracing is
  * off, `fn` runs with `undefined` and nothing else happens.
  */
-export async function inSpan<T>(name: string, options: SpanOptions, fn: (span: Span | undefined) => Promise<T>): Promise<T> {
+export function inSpan<T>(name: string, options: SpanOptions, fn: (span: Span | undefined) => Promise<T>): Promise<T> {
+  // Not an async function itself, so that off it adds no promise of its own.
   if (!enabled) return fn(undefined);
+  return inNewSpan(name, options, fn);
+}
+
+async function inNewSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
   const tracer = trace.getTracer(TRACER_NAME);
   const parent = options.parent ?? context.active();
   const span = tracer.startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, root: options.root }, parent);

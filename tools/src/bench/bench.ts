@@ -16,6 +16,7 @@ import { migrate } from '../../../server/src/migrate.ts';
 import { removeDir, startPostgres, startRedis, type Service } from '../../../server/src/dev/services.ts';
 import { benchEngine } from './bench-engine.ts';
 import { benchProbe } from './bench-probe.ts';
+import { benchTracing } from './bench-tracing.ts';
 
 import type { BenchEnv } from './bench-env.ts';
 
@@ -34,6 +35,8 @@ function script(file: string, { ownServices = false } = {}): (env: BenchEnv) => 
 const BENCHES: Record<string, (env: BenchEnv) => Promise<void>> = {
   engine: benchEngine,
   probe: benchProbe,
+  // What OpenTelemetry tracing costs, off (the default) and on (OTLP to a local stand-in collector).
+  tracing: benchTracing,
   pdf: script('bench-pdf.ts'),
   // Keeps its 10-million-row dataset under .data/bench-logs between runs (seeding takes minutes).
   logs: script('bench-logs.ts', { ownServices: true }),
