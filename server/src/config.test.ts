@@ -25,6 +25,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...minimal, METRICS_TOKEN: 'k'.repeat(20) + ' ' + 'k'.repeat(20) })).toThrow(/METRICS_TOKEN/);
   });
 
+  it('turns tracing on only with an OTLP endpoint, and not with OTEL_SDK_DISABLED', () => {
+    const tracing = (env: Record<string, string>) => loadConfig({ ...minimal, ...env }).tracing;
+    expect(tracing({})).toEqual({ otlpEndpoint: undefined, serviceName: undefined });
+    expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'fd-eu' })).toEqual({ otlpEndpoint: 'http://collector:4318', serviceName: 'fd-eu' });
+    expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://b/v1/traces' }).otlpEndpoint).toBe('https://b/v1/traces');
+    expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_SDK_DISABLED: 'true' }).otlpEndpoint).toBeUndefined();
+    expect(() => loadConfig({ ...minimal, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT must be a URL/);
+  });
+
   it('sizes the pg pool for the roles unless DATABASE_POOL_SIZE says otherwise', () => {
     const size = (env: Record<string, string>) => loadConfig({ ...minimal, ...env }).databasePoolSize;
     expect(size({ FLOWDECK_ROLES: 'api' })).toBe(8);

@@ -70,3 +70,13 @@ describe('safePath', () => {
     expect(safePath(new URL('http://h/shops/301/orders'))).toBe('/shops/301/orders');
   });
 });
+
+describe('serviceNameFor', () => {
+  it('names a process by its one role, or flowdeck for several', async () => {
+    const { serviceNameFor } = await import('./start.ts');
+    expect(serviceNameFor(['api'])).toBe('flowdeck-api');
+    expect(serviceNameFor(['pdf-worker'])).toBe('flowdeck-pdf-worker');
+    expect(serviceNameFor(['api', 'worker'])).toBe('flowdeck');
+    expect(serviceNameFor(['all'])).toBe('flowdeck');
+  });
+});
