@@ -3,7 +3,7 @@
 // memory. One run triggered through GraphQL must be one trace: the mutation's span above the
 // run's (which needs the trace context carried inside the BullMQ job: the worker takes the job
 // in an unrelated async context), one span per step under the run, and every call to CGB, Meta
-// and Supabase Storage under the step (or the PDF render) that made it. A scheduled slot starts
+// Pancake and Supabase Storage under the step (or the PDF render) that made it. A scheduled slot starts
 // a trace of its own. And nothing personal or secret is in any span.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
@@ -88,6 +88,7 @@ describe('a run triggered through GraphQL', () => {
       steps: [
         { id: 'notify', type: 'whatsapp.send', config: { to: '{{phone}}', text: MESSAGE } },
         { id: 'ads', type: 'meta.insights.sync' },
+        { id: 'orders', type: 'pos.orders.sync' },
         { id: 'receipt', type: 'pdf.generate', config: { template: 'receipt', variables: { customer: 'Ana Reyes' } } },
       ],
     };
@@ -119,7 +120,7 @@ describe('a run triggered through GraphQL', () => {
 
     // One span per step, each a child of the run, in order.
     const steps = trace.filter((s) => s.name.startsWith('step '));
-    expect(steps.map((s) => s.name).sort(), tree).toEqual(['step meta.insights.sync', 'step pdf.generate', 'step whatsapp.send']);
+    expect(steps.map((s) => s.name).sort(), tree).toEqual(['step meta.insights.sync', 'step pdf.generate', 'step pos.orders.sync', 'step whatsapp.send']);
     for (const step of steps) {
       expect(parentOf(step), `${step.name}\n${tree}`).toBe(idOf(run));
       expect(step.attributes['flowdeck.step.status']).toBe('COMPLETED');
@@ -132,6 +133,7 @@ describe('a run triggered through GraphQL', () => {
     const under = (step: ReadableSpan, service: string) => calls.filter((c) => c.attributes['peer.service'] === service && parentOf(c) === idOf(step));
     expect(under(stepOf('whatsapp.send'), 'cgb').length, tree).toBeGreaterThanOrEqual(1);
     expect(under(stepOf('meta.insights.sync'), 'meta').length, tree).toBeGreaterThanOrEqual(1);
+    expect(under(stepOf('pos.orders.sync'), 'pancake').length, tree).toBeGreaterThanOrEqual(1);
     // The signed link is asked for by the step itself.
     expect(under(stepOf('pdf.generate'), 'supabase').length, tree).toBeGreaterThanOrEqual(1);
     // Every call's parent is a step, or the PDF render, which is the pdf.generate step's child
@@ -176,6 +178,27 @@ describe('a run triggered through GraphQL', () => {
     const text = JSON.stringify([step, run].map((s) => ({ attributes: s.attributes, events: s.events, status: s.status })));
     expect(text).not.toContain('5550199');
     expect(text).not.toContain('no-such-flow');
+  });
+});
+
+describe('a bulk retry', () => {
+  it('runs its retries in the trace of the mutation that asked for it, through the bulk job', async () => {
+    const definition = { steps: [{ type: 'whatsapp.send', retry: { attempts: 1 }, config: { to: '+63 917 555 0177', template: 'no-such-flow' } }] };
+    const wf = await app.db.workflow.create({ data: { tenantId: tenant.id, name: 'traced-bulk', definition } });
+    const failed = (await app.db.workflowExecution.create({ data: { tenantId: tenant.id, workflowId: wf.id, workflowVersion: 1, trigger: 'API', status: 'FAILED' } })).id;
+    const started = await app.graphql(
+      'mutation TraceBulk($f: ExecutionFilter) { bulkRetryExecutions(filter: $f) { __typename } }',
+      { f: { workflowId: globalId('Workflow', wf.id), until: new Date(Date.now() + 60_000).toISOString() } },
+      tenant.keys.OPERATOR,
+    );
+    expect(started.body.data?.bulkRetryExecutions.__typename).toBe('BulkOperationPayload');
+    const retry = await waitFor(async () => {
+      const e = await app.db.workflowExecution.findFirst({ where: { retryOfId: failed } });
+      return e && ['COMPLETED', 'FAILED'].includes(e.status) && e;
+    }, 30_000, 'the retry to finish');
+    const run = await waitFor(async () => spans().find((s) => s.name === 'run' && s.attributes['flowdeck.execution.id'] === retry.id), 5_000, 'the retry’s run span');
+    const all = spans();
+    expect(ancestors(run, all).map((s) => s.name)).toEqual(['bulk operation', 'mutation TraceBulk']);
   });
 });
 
