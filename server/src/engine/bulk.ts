@@ -24,6 +24,7 @@ export interface BulkJobData {
   /** W3C trace context of the mutation that asked for it (only when tracing is on). */
   trace?: TraceCarrier;
 }
+
 const BATCH = 100;
 const ALLOWED: Record<BulkOperationKind, ExecutionStatus[]> = {
   CANCEL: ['PENDING', 'RUNNING'],
