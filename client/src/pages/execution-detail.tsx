@@ -6,6 +6,7 @@ import { JsonView } from '../components/json-view.tsx';
 import { LogView } from '../components/log-view.tsx';
 import { Empty, ErrorState, Loading, errorMessage } from '../components/states.tsx';
 import { Progress, StatusBadge } from '../components/status.tsx';
+import { StepWaterfall, plannedSteps } from '../components/step-waterfall.tsx';
 import { durationBetween, formatDuration, formatInZone } from '../lib/format.ts';
 import { allows } from '../session.tsx';
 import { useViewer } from '../viewer.tsx';
@@ -39,6 +40,9 @@ const ExecutionDocument = graphql(`
   query Execution($id: ID!) {
     execution(id: $id) {
       ...ExecutionDetail
+      # Read once for the waterfall's steps still to come; a run's definition never changes, so
+      # the live subscription does not carry it.
+      definition
     }
   }
 `);
@@ -224,6 +228,7 @@ export function ExecutionDetailPage() {
         </div>
       </div>
       <h2>Steps</h2>
+      <StepWaterfall run={e} stepRuns={e.stepRuns} planned={plannedSteps(e.definition)} stepsTotal={e.progress.stepsTotal} />
       {e.stepRuns.length === 0 ? (
         <Empty>No step has started yet.</Empty>
       ) : (
