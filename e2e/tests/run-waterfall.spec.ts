@@ -65,6 +65,9 @@ test('a running visa run is drawn as a live waterfall of its steps, then as the 
   const width = async () => (await bar.boundingBox())!.width;
   const before = await width();
   await expect.poll(width, { timeout: 5_000, intervals: [250] }).toBeGreaterThan(before + 2);
+  // The text equivalent keeps time too; the picture is taken a few seconds into the pause.
+  const holdSoFar = async () => seconds(((await cells('hold').nth(3).textContent()) ?? '').replace(/ so far$/, ''));
+  await expect.poll(holdSoFar, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
   await expect(row('hold')).toHaveAttribute('data-status', 'RUNNING');
   await snap(page, 'run-waterfall');
 

@@ -132,6 +132,7 @@ export function ExecutionDetailPage() {
   if (!e) return <Empty>No such execution. <Link to="/executions">All executions</Link></Empty>;
   const canOperate = allows(viewer.role, 'OPERATOR');
   const zone = viewer.tenant.timezone;
+  const planned = plannedSteps(e.definition);
 
   async function onCancel() {
     const res = await cancel({ id: e!.id });
@@ -228,14 +229,15 @@ export function ExecutionDetailPage() {
         </div>
       </div>
       <h2>Steps</h2>
-      <StepWaterfall run={e} stepRuns={e.stepRuns} planned={plannedSteps(e.definition)} stepsTotal={e.progress.stepsTotal} />
+      <StepWaterfall run={e} stepRuns={e.stepRuns} planned={planned} stepsTotal={e.progress.stepsTotal} />
       {e.stepRuns.length === 0 ? (
         <Empty>No step has started yet.</Empty>
       ) : (
         <ol className="timeline" aria-label="Step timeline">
           {e.stepRuns.map((s) => (
             <li key={s.id} className={`step-${s.status.toLowerCase()}`} data-step={s.name ?? s.type}>
-              <strong>{s.name ?? `step ${s.index + 1}`}</strong> <code>{s.type}</code> <StatusBadge status={s.status} />{' '}
+              {/* Named like the waterfall's rows: the step's name, else its id in the definition. */}
+              <strong>{s.name ?? planned[s.index]?.label ?? `step ${s.index + 1}`}</strong> <code>{s.type}</code> <StatusBadge status={s.status} />{' '}
               <span className="muted">
                 {formatDuration(durationBetween(s.startedAt, s.finishedAt, now))}
                 {s.attempts > 1 && ` · ${s.attempts} attempts`}
