@@ -67,8 +67,8 @@ function useClock(live: boolean): number {
 
 const time = (iso: string | null | undefined): number | null => (iso ? Date.parse(iso) : null);
 
-/** The rows and axis for a run at instant `now`; exported for reading, not for reuse. */
-export function layout({ run, stepRuns, planned, stepsTotal }: Props, now: number) {
+/** The rows and the axis length for a run at instant `now`. */
+function layout({ run, stepRuns, planned, stepsTotal }: Props, now: number) {
   const live = run.status === 'RUNNING';
   const byIndex = new Map(stepRuns.map((s) => [s.index, s]));
   const count = Math.max(planned.length, stepsTotal, ...stepRuns.map((s) => s.index + 1));
@@ -156,7 +156,9 @@ export function StepWaterfall(props: Props) {
                   <span key={t} className="wf-grid" style={{ left: pct(t) }} />
                 ))}
                 {r.start !== null && r.end !== null ? (
-                  <span className="wf-bar" style={{ left: pct(r.start), width: `max(3px, ${pct(r.end - r.start)})` }} title={describe(r)} />
+                  // At least 3 px wide, and never pushed out past the right edge (a step of a few ms at
+                  // the very end of a finished run would otherwise be clipped away).
+                  <span className="wf-bar" style={{ left: `min(${pct(r.start)}, calc(100% - 3px))`, width: `max(3px, ${pct(r.end - r.start)})` }} title={describe(r)} />
                 ) : (
                   <span className="wf-note" title={describe(r)}>
                     {statusWord(r)}
@@ -177,29 +179,29 @@ export function StepWaterfall(props: Props) {
       </div>
       {/* Wrapped: a table sizes itself to its content, so it is clipped by a box that cannot grow. */}
       <div className="visually-hidden">
-      <table data-testid="waterfall-table">
-        <caption>Steps of this run: when each started after the run began, and how long it took</caption>
-        <thead>
-          <tr>
-            <th scope="col">Step</th>
-            <th scope="col">Type</th>
-            <th scope="col">Status</th>
-            <th scope="col">Started at</th>
-            <th scope="col">Duration</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.key} data-waterfall-row={r.label}>
-              <th scope="row">{r.label}</th>
-              <td>{r.type}</td>
-              <td>{statusWord(r)}</td>
-              <td>{r.start === null ? '—' : offset(r.start)}</td>
-              <td>{r.open && r.end !== null ? `${durationText(r)} so far` : durationText(r)}</td>
+        <table data-testid="waterfall-table">
+          <caption>Steps of this run: when each started after the run began, and how long it took</caption>
+          <thead>
+            <tr>
+              <th scope="col">Step</th>
+              <th scope="col">Type</th>
+              <th scope="col">Status</th>
+              <th scope="col">Started at</th>
+              <th scope="col">Duration</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.key} data-waterfall-row={r.label}>
+                <th scope="row">{r.label}</th>
+                <td>{r.type}</td>
+                <td>{statusWord(r)}</td>
+                <td>{r.start === null ? '—' : offset(r.start)}</td>
+                <td>{r.open && r.end !== null ? `${durationText(r)} so far` : durationText(r)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </div>
     </figure>
   );

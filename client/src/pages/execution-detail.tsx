@@ -40,8 +40,17 @@ const ExecutionDocument = graphql(`
   query Execution($id: ID!) {
     execution(id: $id) {
       ...ExecutionDetail
-      # Read once for the waterfall's steps still to come; a run's definition never changes, so
-      # the live subscription does not carry it.
+    }
+  }
+`);
+
+// The steps the run will execute, for the waterfall's rows of steps not started yet. A run's
+// definition never changes, so it is read once: neither the live subscription nor the page's
+// periodic re-read while the run is active carries it.
+const ExecutionDefinitionDocument = graphql(`
+  query ExecutionDefinition($id: ID!) {
+    execution(id: $id) {
+      id
       definition
     }
   }
@@ -112,6 +121,7 @@ export function ExecutionDetailPage() {
   const viewer = useViewer();
   const navigate = useNavigate();
   const [{ data, fetching, error }, refetch] = useQuery({ query: ExecutionDocument, variables: { id } });
+  const [{ data: plan }] = useQuery({ query: ExecutionDefinitionDocument, variables: { id } });
   useSubscription({ query: ExecutionLiveDocument, variables: { executionId: id } });
   const [cancelState, cancel] = useMutation(CancelExecutionDocument);
   const [retryState, retry] = useMutation(RetryExecutionDocument);
@@ -132,7 +142,7 @@ export function ExecutionDetailPage() {
   if (!e) return <Empty>No such execution. <Link to="/executions">All executions</Link></Empty>;
   const canOperate = allows(viewer.role, 'OPERATOR');
   const zone = viewer.tenant.timezone;
-  const planned = plannedSteps(e.definition);
+  const planned = plannedSteps(plan?.execution?.definition);
 
   async function onCancel() {
     const res = await cancel({ id: e!.id });
