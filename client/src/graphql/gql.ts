@@ -30,6 +30,7 @@ type Documents = {
     "\n  mutation RotateApiKey($id: ID!) {\n    rotateApiKey(id: $id) {\n      __typename\n      ... on RotateApiKeyPayload {\n        key\n        apiKey {\n          id\n          name\n          prefix\n          role\n        }\n        previous {\n          id\n          revokedAt\n        }\n      }\n      ... on Error {\n        message\n      }\n    }\n  }\n": typeof types.RotateApiKeyDocument,
     "\n  fragment ExecutionDetail on Execution {\n    ...ExecutionSummary\n    workflowVersion\n    input\n    output\n    rangeStart\n    rangeEnd\n    idempotencyKey\n    retryOfId\n    stepRuns {\n      id\n      index\n      name\n      type\n      status\n      attempts\n      output\n      error\n      startedAt\n      finishedAt\n    }\n  }\n": typeof types.ExecutionDetailFragmentDoc,
     "\n  query Execution($id: ID!) {\n    execution(id: $id) {\n      ...ExecutionDetail\n    }\n  }\n": typeof types.ExecutionDocument,
+    "\n  query ExecutionDefinition($id: ID!) {\n    execution(id: $id) {\n      id\n      definition\n    }\n  }\n": typeof types.ExecutionDefinitionDocument,
     "\n  subscription ExecutionLive($executionId: ID!) {\n    executionUpdated(executionId: $executionId) {\n      ...ExecutionDetail\n    }\n  }\n": typeof types.ExecutionLiveDocument,
     "\n  mutation CancelExecution($id: ID!) {\n    cancelExecution(id: $id) {\n      __typename\n      ... on ExecutionPayload {\n        execution {\n          id\n          cancelRequestedAt\n        }\n      }\n      ... on Error {\n        message\n      }\n    }\n  }\n": typeof types.CancelExecutionDocument,
     "\n  mutation RetryExecution($id: ID!) {\n    retryExecution(id: $id) {\n      __typename\n      ... on ExecutionPayload {\n        execution {\n          id\n        }\n      }\n      ... on Error {\n        message\n      }\n    }\n  }\n": typeof types.RetryExecutionDocument,
@@ -64,6 +65,7 @@ const documents: Documents = {
     "\n  mutation RotateApiKey($id: ID!) {\n    rotateApiKey(id: $id) {\n      __typename\n      ... on RotateApiKeyPayload {\n        key\n        apiKey {\n          id\n          name\n          prefix\n          role\n        }\n        previous {\n          id\n          revokedAt\n        }\n      }\n      ... on Error {\n        message\n      }\n    }\n  }\n": types.RotateApiKeyDocument,
     "\n  fragment ExecutionDetail on Execution {\n    ...ExecutionSummary\n    workflowVersion\n    input\n    output\n    rangeStart\n    rangeEnd\n    idempotencyKey\n    retryOfId\n    stepRuns {\n      id\n      index\n      name\n      type\n      status\n      attempts\n      output\n      error\n      startedAt\n      finishedAt\n    }\n  }\n": types.ExecutionDetailFragmentDoc,
     "\n  query Execution($id: ID!) {\n    execution(id: $id) {\n      ...ExecutionDetail\n    }\n  }\n": types.ExecutionDocument,
+    "\n  query ExecutionDefinition($id: ID!) {\n    execution(id: $id) {\n      id\n      definition\n    }\n  }\n": types.ExecutionDefinitionDocument,
     "\n  subscription ExecutionLive($executionId: ID!) {\n    executionUpdated(executionId: $executionId) {\n      ...ExecutionDetail\n    }\n  }\n": types.ExecutionLiveDocument,
     "\n  mutation CancelExecution($id: ID!) {\n    cancelExecution(id: $id) {\n      __typename\n      ... on ExecutionPayload {\n        execution {\n          id\n          cancelRequestedAt\n        }\n      }\n      ... on Error {\n        message\n      }\n    }\n  }\n": types.CancelExecutionDocument,
     "\n  mutation RetryExecution($id: ID!) {\n    retryExecution(id: $id) {\n      __typename\n      ... on ExecutionPayload {\n        execution {\n          id\n        }\n      }\n      ... on Error {\n        message\n      }\n    }\n  }\n": types.RetryExecutionDocument,
@@ -160,6 +162,10 @@ export function graphql(source: "\n  fragment ExecutionDetail on Execution {\n  
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query Execution($id: ID!) {\n    execution(id: $id) {\n      ...ExecutionDetail\n    }\n  }\n"): (typeof documents)["\n  query Execution($id: ID!) {\n    execution(id: $id) {\n      ...ExecutionDetail\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ExecutionDefinition($id: ID!) {\n    execution(id: $id) {\n      id\n      definition\n    }\n  }\n"): (typeof documents)["\n  query ExecutionDefinition($id: ID!) {\n    execution(id: $id) {\n      id\n      definition\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -6,6 +6,7 @@ import { JsonView } from '../components/json-view.tsx';
 import { LogView } from '../components/log-view.tsx';
 import { Empty, ErrorState, Loading, errorMessage } from '../components/states.tsx';
 import { Progress, StatusBadge } from '../components/status.tsx';
+import { StepWaterfall, plannedSteps } from '../components/step-waterfall.tsx';
 import { durationBetween, formatDuration, formatInZone } from '../lib/format.ts';
 import { allows } from '../session.tsx';
 import { useViewer } from '../viewer.tsx';
@@ -39,6 +40,18 @@ const ExecutionDocument = graphql(`
   query Execution($id: ID!) {
     execution(id: $id) {
       ...ExecutionDetail
+    }
+  }
+`);
+
+// The steps the run will execute, for the waterfall's rows of steps not started yet. A run's
+// definition never changes, so it is read once: neither the live subscription nor the page's
+// periodic re-read while the run is active carries it.
+const ExecutionDefinitionDocument = graphql(`
+  query ExecutionDefinition($id: ID!) {
+    execution(id: $id) {
+      id
+      definition
     }
   }
 `);
@@ -108,6 +121,7 @@ export function ExecutionDetailPage() {
   const viewer = useViewer();
   const navigate = useNavigate();
   const [{ data, fetching, error }, refetch] = useQuery({ query: ExecutionDocument, variables: { id } });
+  const [{ data: plan }] = useQuery({ query: ExecutionDefinitionDocument, variables: { id } });
   useSubscription({ query: ExecutionLiveDocument, variables: { executionId: id } });
   const [cancelState, cancel] = useMutation(CancelExecutionDocument);
   const [retryState, retry] = useMutation(RetryExecutionDocument);
@@ -128,6 +142,7 @@ export function ExecutionDetailPage() {
   if (!e) return <Empty>No such execution. <Link to="/executions">All executions</Link></Empty>;
   const canOperate = allows(viewer.role, 'OPERATOR');
   const zone = viewer.tenant.timezone;
+  const planned = plannedSteps(plan?.execution?.definition);
 
   async function onCancel() {
     const res = await cancel({ id: e!.id });
@@ -224,13 +239,15 @@ export function ExecutionDetailPage() {
         </div>
       </div>
       <h2>Steps</h2>
+      <StepWaterfall run={e} stepRuns={e.stepRuns} planned={planned} stepsTotal={e.progress.stepsTotal} />
       {e.stepRuns.length === 0 ? (
         <Empty>No step has started yet.</Empty>
       ) : (
         <ol className="timeline" aria-label="Step timeline">
           {e.stepRuns.map((s) => (
             <li key={s.id} className={`step-${s.status.toLowerCase()}`} data-step={s.name ?? s.type}>
-              <strong>{s.name ?? `step ${s.index + 1}`}</strong> <code>{s.type}</code> <StatusBadge status={s.status} />{' '}
+              {/* Named like the waterfall's rows: the step's name, else its id in the definition. */}
+              <strong>{s.name ?? planned[s.index]?.label ?? `step ${s.index + 1}`}</strong> <code>{s.type}</code> <StatusBadge status={s.status} />{' '}
               <span className="muted">
                 {formatDuration(durationBetween(s.startedAt, s.finishedAt, now))}
                 {s.attempts > 1 && ` · ${s.attempts} attempts`}
