@@ -46,6 +46,10 @@ try {
 
   const { getDb } = await import('../db.ts');
   const seeded = await seedDemo(getDb());
+  if (seeded.history) {
+    const h = seeded.history;
+    say(`demo history: ${h.executions} runs, ${h.steps} step runs, ${h.logs} log lines over 14 days, generated in ${h.ms} ms (remove: npm run admin -- demo clear --tenant demo)`);
+  }
   // PORT=0 means "any free port": pick it now, so PUBLIC_URL (and every signed link built from
   // it) names the port the server really listens on.
   if (process.env.PORT === '0') process.env.PORT = String(await freePort());
