@@ -273,16 +273,21 @@ export function generateDemoHistory(opts: GenerateOptions): DemoHistory {
 }
 
 /**
- * Local wall-clock fields in the zone, from its UTC offset memoised per quarter hour (offsets
- * change on quarter-hour boundaries): a luxon DateTime per row would cost most of the seed time.
+ * Local wall-clock fields in the zone, from its UTC offset memoised per hour: a luxon DateTime
+ * per row would cost most of the seed time. An hour whose start and end offsets differ holds a
+ * transition, and its instants ask the zone itself.
  */
 function zoneClock(zone: string) {
   const z = IANAZone.create(zone);
-  const offsets = new Map<number, number>();
+  const byHour = new Map<number, number>();
+  const at = (hour: number) => {
+    let minutes = byHour.get(hour);
+    if (minutes === undefined) byHour.set(hour, (minutes = z.offset(hour * 3_600_000)));
+    return minutes;
+  };
   const local = (ms: number) => {
-    const k = Math.floor(ms / 900_000);
-    let minutes = offsets.get(k);
-    if (minutes === undefined) offsets.set(k, (minutes = z.offset(ms)));
+    const hour = Math.floor(ms / 3_600_000);
+    const minutes = at(hour) === at(hour + 1) ? at(hour) : z.offset(ms);
     return new Date(ms + minutes * 60_000);
   };
   return {
@@ -484,6 +489,8 @@ export interface InsertedCounts {
   executions: number;
   steps: number;
   logs: number;
+  /** Where the time went (the seed reports it; `npm start` must stay quick). */
+  timings: { partitionsMs: number; runsMs: number; logsMs: number };
 }
 
 /**
@@ -493,15 +500,19 @@ export interface InsertedCounts {
  * nothing half-seeded.
  */
 export async function insertDemoHistory(db: Sql, tenantId: string, history: DemoHistory): Promise<InsertedCounts> {
+  const t0 = performance.now();
   if (history.logs.length) {
     const days = history.logs.map((l) => l.createdAt.slice(0, 10)).sort();
     await db.$queryRawUnsafe('SELECT flowdeck_ensure_log_partitions($1::date, $2::date)', days[0], days.at(-1));
   }
+  const t1 = performance.now();
   const marker = JSON.stringify(DEMO_MARKER);
   const executions = await db.$executeRawUnsafe(INSERT_EXECUTIONS, JSON.stringify(history.executions), tenantId, marker);
   const steps = await db.$executeRawUnsafe(INSERT_STEPS, JSON.stringify(history.steps), tenantId);
+  const t2 = performance.now();
   const logs = await db.$executeRawUnsafe(INSERT_LOGS, JSON.stringify(history.logs), tenantId);
-  return { executions, steps, logs };
+  const t3 = performance.now();
+  return { executions, steps, logs, timings: { partitionsMs: Math.round(t1 - t0), runsMs: Math.round(t2 - t1), logsMs: Math.round(t3 - t2) } };
 }
 
 /** Deletes the tenant's demo history (runs marked input.demo, their step runs by cascade, and lines marked metadata.demo). */

@@ -125,7 +125,7 @@ export interface SeedResult {
   /** The demo admin key, only when this call created it. */
   apiKey?: string;
   /** What the generated history added, only when this call created the tenant. */
-  history?: InsertedCounts & { ms: number };
+  history?: Omit<InsertedCounts, 'timings'> & { timings: InsertedCounts['timings'] & { generateMs: number }; ms: number };
 }
 
 export async function seedDemo(db: PrismaClient, options: SeedOptions = {}): Promise<SeedResult> {
@@ -160,8 +160,9 @@ export async function seedDemo(db: PrismaClient, options: SeedOptions = {}): Pro
       if (options.history ?? true) {
         const t0 = performance.now();
         const generated = generateDemoHistory({ workflows, timezone: tenant.timezone, now: options.now });
+        const generateMs = Math.round(performance.now() - t0);
         const counts = await insertDemoHistory(tx, tenant.id, generated);
-        history = { ...counts, ms: Math.round(performance.now() - t0) };
+        history = { ...counts, timings: { generateMs, ...counts.timings }, ms: Math.round(performance.now() - t0) };
       }
       const { key } = await createApiKey(tx, { tenantId: tenant.id, name: 'demo admin', role: 'ADMIN' });
       return { tenantId: tenant.id, apiKey: key, history };
