@@ -51,7 +51,7 @@ try {
   const [seeded, { main, stopOnSignals }] = await Promise.all([seedDemo(getDb()), import('../main.ts')]);
   if (seeded.history) {
     const h = seeded.history;
-    say(`demo history: ${h.executions} runs, ${h.steps} step runs, ${h.logs} log lines over 14 days, written in ${h.ms} ms (remove: npm run admin -- demo clear --tenant demo)`);
+    say(`demo history: ${h.executions} runs, ${h.steps} step runs, ${h.logs} log lines over 14 days, written in ${h.ms} ms alongside the start-up (remove: npm run admin -- demo clear --tenant demo)`);
   }
   // PORT=0 means "any free port": pick it now, so PUBLIC_URL (and every signed link built from
   // it) names the port the server really listens on.
