@@ -52,7 +52,7 @@ describe('seedDemo on a fresh tenant', () => {
     expect(live.description).toMatch(/demo/i);
   });
 
-  it('seeds the live workflow enabled and the other scheduled one disabled', async () => {
+  it('seeds the live workflow enabled (off without the simulators) and the other scheduled one disabled', async () => {
     // A second tenant without history, left as seeded, to read `enabled` untouched.
     const other = await seedDemo(db, { slug: `${slug}-x`, history: false });
     try {
@@ -64,6 +64,13 @@ describe('seedDemo on a fresh tenant', () => {
       await db.workflow.updateMany({ where: { tenantId: other.tenantId }, data: { enabled: false } });
       await db.workflowExecution.deleteMany({ where: { tenantId: other.tenantId } });
       await db.tenant.delete({ where: { id: other.tenantId } });
+    }
+    // Without the simulators (start.ts passes USE_SIMULATORS) the live workflow would only fail: it ships off.
+    const quiet = await seedDemo(db, { slug: `${slug}-y`, history: false, live: false });
+    try {
+      expect(await db.workflow.count({ where: { tenantId: quiet.tenantId, enabled: true, schedule: { not: null } } })).toBe(0);
+    } finally {
+      await db.tenant.delete({ where: { id: quiet.tenantId } });
     }
   });
 

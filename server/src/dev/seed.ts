@@ -15,8 +15,6 @@ export interface DemoWorkflow {
   name: string;
   description: string;
   schedule?: string;
-  /** Default: on for manual workflows, off for scheduled ones (see seedDemo). */
-  enabled?: boolean;
   definition: WorkflowDefinition;
 }
 
@@ -25,7 +23,6 @@ export const DEMO_WORKFLOWS: DemoWorkflow[] = [
     name: DEMO_NAMES.live,
     description: `Demo: pulls yesterday’s Pancake POS orders from the built-in simulator every minute, so a fresh start always has a run going. ${HISTORY_NOTE}`,
     schedule: '* * * * *',
-    enabled: true,
     definition: {
       dateRange: { kind: 'rolling', offsetDays: 1 },
       steps: [{ id: 'pos', type: 'pos.orders.sync' }],
@@ -117,6 +114,11 @@ export interface SeedOptions {
   slug?: string;
   /** Write the generated history (default true). */
   history?: boolean;
+  /**
+   * Turn the live one-minute workflow on (default true). start.ts passes whether the simulators
+   * run: without them (and without integrations) it would only fail every minute.
+   */
+  live?: boolean;
   now?: Date;
 }
 
@@ -148,9 +150,9 @@ export async function seedDemo(db: PrismaClient, options: SeedOptions = {}): Pro
             description: wf.description,
             definition: wf.definition as object,
             schedule: wf.schedule ?? null,
-            // Scheduled demo workflows ship off unless they say otherwise: only the live one runs on
-            // its own, against the simulators (it only reads, and sends nothing).
-            enabled: wf.enabled ?? wf.schedule === undefined,
+            // Scheduled demo workflows ship off, except the live one (SeedOptions.live): it only
+            // reads from the simulators and sends nothing.
+            enabled: wf.name === DEMO_NAMES.live ? (options.live ?? true) : wf.schedule === undefined,
           },
         });
         workflows.push({ id: row.id, name: row.name, definition: wf.definition });

@@ -45,10 +45,12 @@ try {
   if (!applied.length) say('database schema is up to date');
 
   const { getDb } = await import('../db.ts');
+  const { getConfig } = await import('../config.ts');
   // The seed (on a first start it writes 14 days of demo history, ~0.5 s) runs while the app's
   // modules load (~2 s, no database needed), so the history costs the start next to nothing.
   // main() itself waits for the seed: its scheduler must find the live demo workflow.
-  const [seeded, { main, stopOnSignals }] = await Promise.all([seedDemo(getDb()), import('../main.ts')]);
+  const live = getConfig().connectors.useSimulators;
+  const [seeded, { main, stopOnSignals }] = await Promise.all([seedDemo(getDb(), { live }), import('../main.ts')]);
   if (seeded.history) {
     const h = seeded.history;
     say(`demo history: ${h.executions} runs, ${h.steps} step runs, ${h.logs} log lines over 14 days, written in ${h.ms} ms alongside the start-up (remove: npm run admin -- demo clear --tenant demo)`);
