@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { DateTime, IANAZone } from 'luxon';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { DEFAULT_STEP_ATTEMPTS } from '../engine/retry.ts';
 import { resolveDateRange } from '../workflows/date-range.ts';
 import type { WorkflowDefinition } from '../workflows/definition.ts';
 
@@ -204,13 +205,17 @@ export function generateDemoHistory(opts: GenerateOptions): DemoHistory {
       if (inOutage) {
         const msg = `Pancake POS answered HTTP 503 Service Unavailable (date ${date}, shop ${SHOP_ID})`;
         step = { ms: rng.around(7_400, 0.1), retries: [{ message: msg, waitMs: 2_000 }, { message: msg, waitMs: 4_000 }], fail: { message: msg, source: 'pos', date, code: 503, shopId: SHOP_ID, errorLine: `POS orders sync failed: ${msg}` } };
-      } else if (rng.chance(0.008)) {
+      } else if (rng.chance(0.002)) {
+        // Three timeouts in a row: the engine's three attempts (DEFAULT_STEP_ATTEMPTS) all fail.
         const msg = `Pancake POS request timed out after 30000 ms (date ${date}, shop ${SHOP_ID})`;
-        step = { ms: rng.around(30_400, 0.02), fail: { message: msg, source: 'pos', date, code: 'ETIMEDOUT', shopId: SHOP_ID, errorLine: `POS orders sync failed: ${msg}` } };
+        step = { ms: rng.around(93_500, 0.01), retries: [{ message: msg, waitMs: 1_000 }, { message: msg, waitMs: 2_000 }], fail: { message: msg, source: 'pos', date, code: 'ETIMEDOUT', shopId: SHOP_ID, errorLine: `POS orders sync failed: ${msg}` } };
       } else {
         const orders = 20;
+        // Now and then one request times out and the retry succeeds: a WARN line and a slow run.
+        const timedOut = rng.chance(0.01);
         step = {
-          ms: rng.around(1_050, 0.2),
+          ms: rng.around(1_050, 0.2) + (timedOut ? 31_000 : 0),
+          ...(timedOut ? { retries: [{ message: `Pancake POS request timed out after 30000 ms (date ${date}, shop ${SHOP_ID})`, waitMs: 1_000 }] } : {}),
           output: { orders, days: 1, shops: [SHOP_ID] },
           progress: { daysProcessed: 1, posFetched: orders },
           lines: [{ level: 'INFO', message: `POS orders synced: ${orders} over 1 day(s)`, metadata: { shops: 1 } }],
@@ -242,8 +247,8 @@ export function generateDemoHistory(opts: GenerateOptions): DemoHistory {
       const throttled = localDay(six) === DateTime.fromMillis(now, { zone }).minus({ days: 9 }).toISODate();
       const sales: StepPlan = throttled
         ? {
-            ms: rng.around(41_000, 0.05),
-            retries: [{ message: `(#80004) There have been too many calls to this ad-account. Wait a bit and try again. (date ${date}, account ${AD_ACCOUNT})`, waitMs: 15_000 }],
+            ms: rng.around(71_000, 0.05),
+            retries: [15_000, 30_000].map((waitMs) => ({ message: `(#80004) There have been too many calls to this ad-account. Wait a bit and try again. (date ${date}, account ${AD_ACCOUNT})`, waitMs })),
             fail: { message: `(#80004) There have been too many calls to this ad-account. Wait a bit and try again. (date ${date}, account ${AD_ACCOUNT})`, source: 'meta', date, code: 80004, accountId: AD_ACCOUNT },
           }
         : {
@@ -333,8 +338,10 @@ function visaRun(rng: Rng, workflow: DemoWorkflowRef, at: number, t: number): Ru
     const msg = 'No WhatsApp contact matches the recipient';
     notify.fail = { message: msg, source: 'whatsapp', code: 'CONTACT_NOT_FOUND', errorLine: `WhatsApp send failed: ${msg}` };
   } else if (roll < 0.048) {
-    certificate.ms = rng.around(30_200, 0.01);
-    certificate.fail = { message: 'PDF rendering timed out after 30000 ms', source: 'pdf', code: 'TIMEOUT' };
+    const msg = 'PDF rendering timed out after 30000 ms';
+    certificate.ms = rng.around(93_000, 0.01);
+    certificate.retries = [{ message: msg, waitMs: 1_000 }, { message: msg, waitMs: 2_000 }];
+    certificate.fail = { message: msg, source: 'pdf', code: 'TIMEOUT' };
   } else if (trigger === 'MANUAL' && roll > 0.92) {
     // An operator who clicked Run now on the wrong applicant cancels while the PDF renders.
     certificate.cancel = true;
@@ -390,7 +397,7 @@ function materialize(plans: RunPlan[], end: number, zone: string): DemoHistory {
       const stepEnd = stepStart + Math.max(1, Math.round(s.ms));
       (s.retries ?? []).forEach((r, i) => {
         const at = stepStart + ((i + 1) * (stepEnd - stepStart)) / ((s.retries?.length ?? 0) + 2);
-        log(at, 'WARN', `Attempt ${i + 1} of 3 failed: ${r.message}; retrying in ${r.waitMs} ms`, key, { attempt: i + 1, waitMs: r.waitMs });
+        log(at, 'WARN', `Attempt ${i + 1} of ${DEFAULT_STEP_ATTEMPTS} failed: ${r.message}; retrying in ${r.waitMs} ms`, key, { attempt: i + 1, waitMs: r.waitMs });
       });
       let stepStatus: StepStatus = 'COMPLETED';
       let stepError: Record<string, unknown> | null = null;
