@@ -155,7 +155,7 @@ async function runCommand(
       const tenant = await tenantBySlug(need(str('tenant'), 'tenant'));
       // The demo lives in server/src/dev, which the built CLI leaves out (as it does `npm start`).
       if (BUNDLED) throw new UsageError('demo clear runs from the sources: npm run admin -- demo clear --tenant SLUG');
-      const { clearDemoHistory } = await import('./dev/demo-history.ts');
+      const { clearDemoHistory } = await import('./dev/demo-history-sql.ts');
       const n = await clearDemoHistory(db, tenant.id);
       return out(`tenant ${tenant.slug}: deleted ${n.executions} demo run(s) with their step runs and ${n.logs} demo log line(s)`);
     }

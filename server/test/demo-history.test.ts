@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.ts';
-import { DEMO_HISTORY_DAYS, DEMO_NAMES, clearDemoHistory } from '../src/dev/demo-history.ts';
+import { DEMO_HISTORY_DAYS, DEMO_NAMES } from '../src/dev/demo-history.ts';
+import { clearDemoHistory } from '../src/dev/demo-history-sql.ts';
 import { seedDemo, type SeedResult } from '../src/dev/seed.ts';
 import { nextFireTimes } from '../src/engine/cron.ts';
 import { scheduleIntervalProblem, scheduleProblems } from '../src/workflows/schedule.ts';

@@ -4,7 +4,8 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { createApiKey } from '../auth/api-keys.ts';
 import { validateDefinition, type WorkflowDefinition } from '../workflows/definition.ts';
-import { DEMO_NAMES, generateDemoHistory, insertDemoHistory, type InsertedCounts } from './demo-history.ts';
+import { DEMO_NAMES, generateDemoHistory } from './demo-history.ts';
+import { insertDemoHistory, type InsertedCounts } from './demo-history-sql.ts';
 
 export const DEMO_TENANT_SLUG = 'demo';
 export const DEMO_TIMEZONE = 'Asia/Manila';
