@@ -46,8 +46,8 @@ try {
 
   const { getDb } = await import('../db.ts');
   const { getConfig } = await import('../config.ts');
-  // The seed (on a first start it writes 14 days of demo history, ~0.5 s) runs while the app's
-  // modules load (~2 s, no database needed), so the history costs the start next to nothing.
+  // The seed (on a first start it writes 14 days of demo history, 0.5–1 s) runs while the app's
+  // modules load (~2 s, no database needed): PostgreSQL's share of the work overlaps with ours.
   // main() itself waits for the seed: its scheduler must find the live demo workflow.
   const live = getConfig().connectors.useSimulators;
   const [seeded, { main, stopOnSignals }] = await Promise.all([seedDemo(getDb(), { live }), import('../main.ts')]);
