@@ -23,6 +23,8 @@ const USAGE = `Usage: npm run admin -- <command> [options]
   keys create --tenant SLUG --role ADMIN|OPERATOR|VIEWER [--name NAME] [--expires-days N] [--persisted-only]
   keys list --tenant SLUG
   keys revoke --prefix PREFIX
+  demo clear --tenant SLUG                 delete the generated demo history (runs and log lines
+                                           marked demo; from the sources only, like npm start)
 
 The full key is printed once by "keys create"; only its hash is stored.`;
 
@@ -148,6 +150,14 @@ async function runCommand(
         }
       }
       return out(`key ${prefix} revoked`);
+    }
+    case 'demo clear': {
+      const tenant = await tenantBySlug(need(str('tenant'), 'tenant'));
+      // The demo lives in server/src/dev, which the built CLI leaves out (as it does `npm start`).
+      if (BUNDLED) throw new UsageError('demo clear runs from the sources: npm run admin -- demo clear --tenant SLUG');
+      const { clearDemoHistory } = await import('./dev/demo-history-sql.ts');
+      const n = await clearDemoHistory(db, tenant.id);
+      return out(`tenant ${tenant.slug}: deleted ${n.executions} demo run(s) with their step runs and ${n.logs} demo log line(s)`);
     }
     default:
       throw new UsageError(`unknown command "${group} ${action ?? ''}"\n\n${USAGE}`);

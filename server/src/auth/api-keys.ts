@@ -60,7 +60,8 @@ export interface CreateApiKeyInput {
 }
 
 /** Creates a key and returns the full key string: the only time it is ever available. */
-export async function createApiKey(db: PrismaClient, input: CreateApiKeyInput) {
+/** `db` may be a transaction client (the demo seed creates its key with the tenant). */
+export async function createApiKey(db: Pick<PrismaClient, 'apiKey'>, input: CreateApiKeyInput) {
   const { key, prefix, secretHash } = generateApiKey();
   const row = await db.apiKey.create({
     data: {
