@@ -251,6 +251,25 @@ describe('logVolume', () => {
     }
   });
 
+  it('more than 5,000 matching lines: the newest 5,000 are counted, and it says from when', async () => {
+    const res = await app.graphql(
+      `query($from: DateTime!, $to: DateTime, $filter: LogFilterInput) { logVolume(from: $from, to: $to, bucket: DAY, filter: $filter) { exact countedFrom buckets { start total } totals { total } } }`,
+      { from: start.toISOString(), to: end.toISOString(), filter: { search: 'e' } },
+      t.keys.VIEWER,
+    );
+    expect(res.body.errors).toBeUndefined();
+    const v = res.body.data.logVolume;
+    const matching = lines.filter((l) => l.message.includes('e')).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+    expect(matching.length).toBeGreaterThan(5000);
+    const newest = matching.slice(0, 5000);
+    expect(v.exact).toBe(false);
+    expect(v.totals.total).toBe(5000);
+    expect(Date.parse(v.countedFrom)).toBe(newest.at(-1)!.createdAt.getTime());
+    for (const b of v.buckets) {
+      expect(b.total).toBe(newest.filter((l) => bucketOf(l.createdAt, 'DAY', 'Asia/Kolkata') === Date.parse(b.start)).length);
+    }
+  });
+
   it('an execution, MINUTE buckets', async () => {
     const execution = lines.find((l) => l.executionId)!.executionId!;
     const from = new Date(end.getTime() - 20 * 3_600_000);

@@ -42,7 +42,7 @@ it('concurrent batch updates over shared rollup rows neither deadlock nor lose a
   const results = await Promise.allSettled([0, 1, 2, 3].map(worker));
   expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
   const [counts] = await db.$queryRawUnsafe<{ done: number; pending: number; running: number }[]>(
-    `SELECT sum(completed + failed)::int AS done, sum(pending)::int AS pending, sum(running)::int AS running FROM "RunRollup" WHERE "tenantId" = $1::uuid AND grain = 'q'`,
+    `SELECT sum(completed + failed)::int AS done, sum(pending)::int AS pending, sum(running)::int AS running FROM "RunRollup" WHERE "tenantId" = $1::uuid AND grain = 'h'`,
     tenant.id,
   );
   expect(counts).toEqual({ done: 4000, pending: 0, running: 0 });

@@ -4,7 +4,7 @@
 import type { Db } from '../src/db.ts';
 
 const TABLES = {
-  RunRollup: `"grain", "slot", "workflowId", "pending", "running", "completed", "failed", "cancelled" FROM "RunRollup" WHERE (pending, running, completed, failed, cancelled) <> (0, 0, 0, 0, 0)`,
+  RunRollup: `"grain", "slot", "workflowId", "pending", "running", "completed", "failed", "cancelled", "p95Bin" FROM "RunRollup" WHERE (pending, running, completed, failed, cancelled) <> (0, 0, 0, 0, 0)`,
   DurationRollup: `"grain", "kind", "slot", "subject", "bin", "n" FROM "DurationRollup" WHERE n <> 0`,
   LogRollup: `"grain", "slot", "workflowId", "level", "n" FROM "LogRollup" WHERE n <> 0`,
 };

@@ -2,16 +2,19 @@
 -- statement-level triggers as rows are written, so a chart over 90 days reads a few thousand
 -- rollup rows instead of a million runs or ten million log lines.
 --
--- Two grains: 'q' = 15-minute UTC slots and 'd' = the tenant's local day (its start, as a
--- timestamptz). Every IANA zone's offset is a multiple of 15 minutes, so an hour in any zone is
--- exactly four 'q' slots; days get their own grain so a 90-day chart reads 90 slots, not 8,640.
--- A tenant's zone is fixed when it is created (no mutation changes it); flowdeck_rebuild_rollups
--- recomputes a tenant's rows should it ever change.
+-- Two grains, both cut in the tenant's zone: 'h' = a local hour and 'd' = a local day, each keyed
+-- by the instant it starts (in a DST fall-back the two 01:00 hours are two slots). A tenant's
+-- zone is fixed when it is created (no mutation changes it); flowdeck_rebuild_rollups recomputes
+-- a tenant's rows should it ever change.
 --
 -- Runs are counted in the slot of their createdAt, by current status (a status change moves one
 -- count). Durations (finished runs per workflow, finished steps per type, schedule lag per
 -- workflow) are kept as log-scale histograms: bin = floor(8 * log2(ms)), so a percentile read
--- back is within ±4.4 % of the exact one.
+-- back is within ±4.4 % of the exact one. A chart of p95 per workflow per bucket would have to
+-- read every bin of every (slot, workflow) — nearly one row per run at the hour grain — so each
+-- RunRollup row also keeps the p95 bin of its own runs (p95Bin), recomputed for the keys a
+-- statement touched. Schedule lag is also kept for all workflows together (subject '*'), for
+-- per-bucket lag percentiles.
 --
 -- Why statement-level triggers: the run worker finishes runs in batches (one UPDATE for many
 -- runs). A row-level trigger upserts rollup rows in the batch's row order, and two workers doing
@@ -28,12 +31,13 @@ CREATE TABLE "RunRollup" (
   "completed" INTEGER NOT NULL DEFAULT 0,
   "failed" INTEGER NOT NULL DEFAULT 0,
   "cancelled" INTEGER NOT NULL DEFAULT 0,
+  "p95Bin" INTEGER,
   CONSTRAINT "RunRollup_pkey" PRIMARY KEY ("tenantId", "grain", "slot", "workflowId"),
   CONSTRAINT "RunRollup_tenantId_fkey" FOREIGN KEY ("tenantId") REFERENCES "Tenant"("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- kind: 'w' run duration per workflow, 's' step duration per step type, 'l' schedule lag (slot →
--- start) per workflow. subject: the workflow id or the step type.
+-- start) per workflow. subject: the workflow id or the step type ('*' for lag: all workflows).
 CREATE TABLE "DurationRollup" (
   "tenantId" UUID NOT NULL,
   "grain" TEXT NOT NULL,
@@ -58,9 +62,10 @@ CREATE TABLE "LogRollup" (
   CONSTRAINT "LogRollup_tenantId_fkey" FOREIGN KEY ("tenantId") REFERENCES "Tenant"("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
-CREATE FUNCTION flowdeck_q_slot(ts TIMESTAMPTZ) RETURNS TIMESTAMPTZ
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  AS $$ SELECT date_bin('15 minutes', ts, TIMESTAMPTZ '2000-01-01 00:00:00+00') $$;
+-- The instant the local hour holding ts began: ts less its local minutes and seconds.
+CREATE FUNCTION flowdeck_hour_slot(ts TIMESTAMPTZ, tz TEXT) RETURNS TIMESTAMPTZ
+  LANGUAGE sql STABLE PARALLEL SAFE
+  AS $$ SELECT ts - ((ts AT TIME ZONE tz) - date_trunc('hour', ts AT TIME ZONE tz)) $$;
 
 CREATE FUNCTION flowdeck_day_slot(ts TIMESTAMPTZ, tz TEXT) RETURNS TIMESTAMPTZ
   LANGUAGE sql STABLE PARALLEL SAFE
@@ -77,14 +82,14 @@ BEGIN
   IF coalesce(cardinality(tenants), 0) = 0 THEN RETURN; END IF;
   INSERT INTO "RunRollup" AS r ("tenantId", "grain", "slot", "workflowId", "pending", "running", "completed", "failed", "cancelled")
   SELECT c.tenant, g.grain,
-         CASE g.grain WHEN 'q' THEN flowdeck_q_slot(c.created) ELSE flowdeck_day_slot(c.created, t."timezone") END AS slot,
+         CASE g.grain WHEN 'h' THEN flowdeck_hour_slot(c.created, t."timezone") ELSE flowdeck_day_slot(c.created, t."timezone") END AS slot,
          c.workflow,
          coalesce(sum(c.d) FILTER (WHERE c.status = 'PENDING'), 0), coalesce(sum(c.d) FILTER (WHERE c.status = 'RUNNING'), 0),
          coalesce(sum(c.d) FILTER (WHERE c.status = 'COMPLETED'), 0), coalesce(sum(c.d) FILTER (WHERE c.status = 'FAILED'), 0),
          coalesce(sum(c.d) FILTER (WHERE c.status = 'CANCELLED'), 0)
   FROM unnest(tenants, workflows, created, statuses, deltas) AS c(tenant, workflow, created, status, d)
   JOIN "Tenant" t ON t."id" = c.tenant
-  CROSS JOIN (VALUES ('q'), ('d')) AS g(grain)
+  CROSS JOIN (VALUES ('h'), ('d')) AS g(grain)
   GROUP BY 1, 2, 3, 4
   ORDER BY 1, 2, 3, 4
   ON CONFLICT ("tenantId", "grain", "slot", "workflowId") DO UPDATE SET
@@ -102,11 +107,11 @@ BEGIN
   IF coalesce(cardinality(tenants), 0) = 0 THEN RETURN; END IF;
   INSERT INTO "DurationRollup" AS r ("tenantId", "grain", "kind", "slot", "subject", "bin", "n")
   SELECT c.tenant, g.grain, k,
-         CASE g.grain WHEN 'q' THEN flowdeck_q_slot(c.created) ELSE flowdeck_day_slot(c.created, t."timezone") END AS slot,
+         CASE g.grain WHEN 'h' THEN flowdeck_hour_slot(c.created, t."timezone") ELSE flowdeck_day_slot(c.created, t."timezone") END AS slot,
          c.subject, flowdeck_duration_bin(c.ms) AS bin, sum(c.d)
   FROM unnest(tenants, subjects, created, ms, deltas) AS c(tenant, subject, created, ms, d)
   JOIN "Tenant" t ON t."id" = c.tenant
-  CROSS JOIN (VALUES ('q'), ('d')) AS g(grain)
+  CROSS JOIN (VALUES ('h'), ('d')) AS g(grain)
   GROUP BY 1, 2, 3, 4, 5, 6
   ORDER BY 1, 2, 3, 4, 5, 6
   ON CONFLICT ("tenantId", "grain", "kind", "slot", "subject", "bin") DO UPDATE SET "n" = r."n" + EXCLUDED."n";
@@ -118,11 +123,11 @@ BEGIN
   IF coalesce(cardinality(tenants), 0) = 0 THEN RETURN; END IF;
   INSERT INTO "LogRollup" AS r ("tenantId", "grain", "slot", "workflowId", "level", "n")
   SELECT c.tenant, g.grain,
-         CASE g.grain WHEN 'q' THEN flowdeck_q_slot(c.created) ELSE flowdeck_day_slot(c.created, t."timezone") END AS slot,
+         CASE g.grain WHEN 'h' THEN flowdeck_hour_slot(c.created, t."timezone") ELSE flowdeck_day_slot(c.created, t."timezone") END AS slot,
          coalesce(c.workflow, '00000000-0000-0000-0000-000000000000'), c.level, sum(c.d)
   FROM unnest(tenants, workflows, created, levels, deltas) AS c(tenant, workflow, created, level, d)
   JOIN "Tenant" t ON t."id" = c.tenant
-  CROSS JOIN (VALUES ('q'), ('d')) AS g(grain)
+  CROSS JOIN (VALUES ('h'), ('d')) AS g(grain)
   GROUP BY 1, 2, 3, 4, 5
   ORDER BY 1, 2, 3, 4, 5
   ON CONFLICT ("tenantId", "grain", "slot", "workflowId", "level") DO UPDATE SET "n" = r."n" + EXCLUDED."n";
@@ -149,10 +154,29 @@ BEGIN
     FROM unnest(tenants, workflows, created, statuses, started, finished, deltas) AS c(tenant, wf, created, status, st, fin, d)
    WHERE c.status IN ('COMPLETED', 'FAILED') AND c.st IS NOT NULL AND c.fin IS NOT NULL;
   PERFORM flowdeck_apply_duration_deltas('w', s_tenant, s_subject, s_created, s_ms, s_d);
+  IF cardinality(s_tenant) > 0 THEN
+    -- The p95 bin of each (slot, workflow) whose durations changed. Its RunRollup row was locked
+    -- above by the same run's status change, so this takes no new lock.
+    UPDATE "RunRollup" r SET "p95Bin" = (
+        SELECT h.bin FROM (
+          SELECT d.bin, sum(d.n) OVER (ORDER BY d.bin) AS cum, sum(d.n) OVER () AS total
+          FROM "DurationRollup" d
+          WHERE d."tenantId" = r."tenantId" AND d.grain = r.grain AND d.kind = 'w' AND d.slot = r.slot AND d.subject = r."workflowId"::text AND d.n <> 0
+        ) h WHERE h.cum >= greatest(1, ceil(0.95 * h.total)) ORDER BY h.bin LIMIT 1)
+      FROM (
+        SELECT DISTINCT k.tenant, g.grain,
+               CASE g.grain WHEN 'h' THEN flowdeck_hour_slot(k.created, t."timezone") ELSE flowdeck_day_slot(k.created, t."timezone") END AS slot, k.subject
+        FROM unnest(s_tenant, s_subject, s_created) AS k(tenant, subject, created)
+        JOIN "Tenant" t ON t."id" = k.tenant CROSS JOIN (VALUES ('h'), ('d')) AS g(grain)
+      ) k
+     WHERE r."tenantId" = k.tenant AND r.grain = k.grain AND r.slot = k.slot AND r."workflowId" = k.subject::uuid;
+  END IF;
 
-  SELECT coalesce(array_agg(c.tenant), '{}'), array_agg(c.wf::text), array_agg(c.created), array_agg(c.drift::double precision), array_agg(c.d)
+  -- Lag per workflow, and for all of them together ('*').
+  SELECT coalesce(array_agg(c.tenant), '{}'), array_agg(c.subject), array_agg(c.created), array_agg(c.drift::double precision), array_agg(c.d)
     INTO s_tenant, s_subject, s_created, s_ms, s_d
-    FROM unnest(tenants, workflows, created, drift, deltas) AS c(tenant, wf, created, drift, d)
+    FROM unnest(tenants, workflows, created, drift, deltas) AS u(tenant, wf, created, drift, d)
+    CROSS JOIN LATERAL (VALUES (u.tenant, u.wf::text, u.created, u.drift, u.d), (u.tenant, '*', u.created, u.drift, u.d)) AS c(tenant, subject, created, drift, d)
    WHERE c.drift IS NOT NULL;
   PERFORM flowdeck_apply_duration_deltas('l', s_tenant, s_subject, s_created, s_ms, s_d);
 END $$;

@@ -9,7 +9,7 @@ import { bucketWindow, type StatsBucket, type Window } from '../stats/buckets.ts
 import { percentiles, type Histogram, type Percentiles } from '../stats/histogram.ts';
 import { logVolume, type LevelCounts } from '../stats/log-volume.ts';
 import { allQueueDepths, tenantBacklog, type QueueDepth } from '../stats/queue-stats.ts';
-import { durationHistograms, merged, p95Series, runCounts, type DurationKind, type RunCounts, type StatsScope } from '../stats/run-stats.ts';
+import { bucketHistograms, emptyCounts, merged, p95Series, runCounts, windowHistograms, type DurationKind, type RunCounts, type StatsScope } from '../stats/run-stats.ts';
 import { builder } from './builder.ts';
 import { tenantOf, type GraphQLContext } from './context.ts';
 import { globalId, localId } from './ids.ts';
@@ -121,10 +121,11 @@ class StatsSource {
   counts() {
     return this.once('counts', () => runCounts(this.scope));
   }
-  histograms(kind: DurationKind, perBucket: boolean): ReturnType<typeof durationHistograms> {
-    // Per-bucket histograms hold the window's too; never load both.
-    if (!perBucket && this.memo.has(`${kind}:1`)) return this.histograms(kind, true);
-    return this.once(`${kind}:${perBucket ? 1 : 0}`, () => durationHistograms(this.scope, kind, perBucket));
+  windowHistograms(kind: DurationKind) {
+    return this.once(`window:${kind}`, () => windowHistograms(this.scope, kind));
+  }
+  bucketHistograms(kind: 'w' | 'l') {
+    return this.once(`buckets:${kind}`, () => bucketHistograms(this.scope, kind));
   }
 }
 
@@ -153,7 +154,7 @@ const RunStatsRef = builder.objectRef<StatsSource>('RunStats').implement({
       type: [StepTypeStatsRef],
       description: 'Per step type that finished in the window, by type.',
       resolve: async (s) => {
-        const { bySubject } = await s.histograms('s', false);
+        const bySubject = await s.windowHistograms('s');
         return [...bySubject].map(([type, duration]) => ({ type, duration })).sort((a, b) => a.type.localeCompare(b.type));
       },
     }),
@@ -161,26 +162,30 @@ const RunStatsRef = builder.objectRef<StatsSource>('RunStats').implement({
 });
 
 async function workflowStats(s: StatsSource, ctx: GraphQLContext, info: GraphQLResolveInfo) {
-  const wantCounts = selects(info, 'counts');
   const wantDurations = selects(info, 'duration');
   const wantSeries = selects(info, 'p95Series');
-  const [counts, durations] = await Promise.all([
-    wantCounts || !(wantDurations || wantSeries) ? s.counts() : undefined,
-    wantDurations || wantSeries ? s.histograms('w', wantSeries) : undefined,
+  const minute = s.window.bucket === 'MINUTE';
+  // Counts always: they say which workflows ran, and (HOUR, DAY) carry the p95 series.
+  const [counts, durations, minuteSeries] = await Promise.all([
+    s.counts(),
+    wantDurations ? s.windowHistograms('w') : undefined,
+    wantSeries && minute ? s.bucketHistograms('w') : undefined,
   ]);
-  const ids = new Set<string>([...(counts?.byWorkflow.keys() ?? []), ...(durations?.bySubject.keys() ?? [])]);
+  const ids = new Set<string>([...counts.byWorkflow.keys(), ...(durations?.keys() ?? [])]);
   const names = await workflowNames(ctx, [...ids]);
-  const length = s.window.starts.length;
-  const empty = { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+  const none = s.window.starts.map(() => null);
   const total = (c: RunCounts) => c.pending + c.running + c.completed + c.failed + c.cancelled;
   return [...ids]
-    .map((id) => ({
-      workflowId: id,
-      name: names.get(id) ?? null,
-      counts: counts?.byWorkflow.get(id) ?? empty,
-      duration: durations?.bySubject.get(id) ?? new Map(),
-      p95Series: p95Series(durations?.byBucket.get(id), length),
-    }))
+    .map((id) => {
+      const minuteHistograms = minuteSeries?.get(id);
+      return {
+        workflowId: id,
+        name: names.get(id) ?? null,
+        counts: counts.byWorkflow.get(id) ?? emptyCounts(),
+        duration: durations?.get(id) ?? new Map(),
+        p95Series: minute ? (minuteHistograms ? p95Series(minuteHistograms) : none) : counts.p95ByWorkflow.get(id) ?? none,
+      };
+    })
     .sort((a, b) => total(b.counts) - total(a.counts) || (a.name ?? '').localeCompare(b.name ?? ''));
 }
 
@@ -212,22 +217,20 @@ const SchedulerLagRef = builder.objectRef<StatsSource>('SchedulerLag').implement
       type: [LagBucketRef],
       description: 'Every bucket of the window, oldest first.',
       resolve: async (s) => {
-        const { byBucket } = await s.histograms('l', true);
-        const perBucket = s.window.starts.map((): Histogram[] => []);
-        for (const series of byBucket.values()) series.forEach((h, i) => perBucket[i]!.push(h));
-        return s.window.starts.map((start, i) => ({ start, lag: percentiles(merged(perBucket[i]!)) }));
+        const series = [...(await s.bucketHistograms('l')).values()][0];
+        return s.window.starts.map((start, i) => ({ start, lag: percentiles(series?.[i] ?? new Map()) }));
       },
     }),
     overall: t.field({
       type: DurationStatsRef,
       description: 'The whole window, every workflow.',
-      resolve: async (s) => percentiles(merged((await s.histograms('l', false)).bySubject.values())),
+      resolve: async (s) => percentiles(merged((await s.windowHistograms('l')).values())),
     }),
     workflows: t.field({
       type: [WorkflowLagRef],
       description: 'Per scheduled workflow, latest p95 first.',
       resolve: async (s, _args, ctx) => {
-        const { bySubject } = await s.histograms('l', false);
+        const bySubject = await s.windowHistograms('l');
         const names = await workflowNames(ctx, [...bySubject.keys()]);
         return [...bySubject]
           .map(([id, h]) => ({ workflowId: id, name: names.get(id) ?? null, lag: percentiles(h) }))
@@ -261,8 +264,15 @@ const LogVolumeRef = builder.objectRef<LogVolumeSource>('LogVolume').implement({
     from: t.field({ type: 'DateTime', description: 'Start of the first bucket.', resolve: (v) => v.window.from }),
     to: t.field({ type: 'DateTime', description: 'End of the last bucket.', resolve: (v) => v.window.to }),
     exact: t.boolean({
-      description: 'False when the filter (an execution, search words, or MINUTE buckets) was counted line by line and the count stopped at 200,000 lines.',
+      description:
+        'False when the filter (an execution, search words, or MINUTE buckets), counted line by line, matched more than 5,000 lines: then the newest 5,000 are counted, from countedFrom on.',
       resolve: (v) => v.exact,
+    }),
+    countedFrom: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When not exact: the counts cover the lines from this time to the end of the window; null when exact.',
+      resolve: (v) => v.countedFrom,
     }),
     buckets: t.field({
       type: [LogVolumeBucketRef],

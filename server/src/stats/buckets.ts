@@ -1,6 +1,6 @@
 // Time buckets in the tenant's zone. MINUTE buckets are read from the raw rows (windows up to a
-// day); HOUR buckets from the 15-minute rollup slots (an hour in any IANA zone is four of them,
-// as every offset is a multiple of 15 minutes); DAY buckets from the rollups' local-day slots.
+// day); HOUR and DAY buckets are the rollups' own slots ('h' and 'd'), which the triggers cut in
+// the tenant's zone and key by the instant they start.
 import { DateTime } from 'luxon';
 import { ValidationError } from '../errors.ts';
 
@@ -51,20 +51,28 @@ export function bucketIndex(window: Window): Map<number, number> {
   return new Map(window.starts.map((d, i) => [d.getTime(), i]));
 }
 
-/**
- * SQL for the bucket start of a rollup slot (or a raw timestamp for MINUTE), as a timestamptz.
- * $zone is the parameter holding the tenant's zone.
- */
-export function bucketSql(bucket: StatsBucket, column: string, zoneParam: string): string {
+/** SQL for the bucket start of a raw timestamp column; zoneParam is the parameter holding the zone. */
+export function rawBucketSql(bucket: StatsBucket, column: string, zoneParam: string): string {
   switch (bucket) {
     case 'MINUTE':
       return `date_bin('1 minute', ${column}, TIMESTAMPTZ '2000-01-01 00:00:00+00')`;
     case 'HOUR':
-      // The instant the slot's local hour began: the slot less its local minutes (0, 15, 30, 45).
-      return `(${column} - make_interval(mins => extract(minute FROM ${column} AT TIME ZONE ${zoneParam})::int))`;
+      return `flowdeck_hour_slot(${column}, ${zoneParam})`;
     case 'DAY':
-      return column; // 'd' slots are already local day starts
+      return `flowdeck_day_slot(${column}, ${zoneParam})`;
   }
 }
 
-export const GRAIN: Record<Exclude<StatsBucket, 'MINUTE'>, 'q' | 'd'> = { HOUR: 'q', DAY: 'd' };
+export const GRAIN: Record<Exclude<StatsBucket, 'MINUTE'>, 'h' | 'd'> = { HOUR: 'h', DAY: 'd' };
+
+/**
+ * The local days lying wholly inside [from, to), as [first, end) — or null when there is none.
+ * Window-wide percentiles read those from the day rollups and only the hours at the edges from
+ * the hour rollups (a 7-day window: 7 day slots and a few hours instead of 168 hour slots).
+ */
+export function wholeDays(window: Window): [Date, Date] | null {
+  let first = DateTime.fromJSDate(window.from, { zone: window.zone }).startOf('day');
+  if (first.toJSDate() < window.from) first = first.plus({ days: 1 });
+  const end = DateTime.fromJSDate(window.to, { zone: window.zone }).startOf('day');
+  return first < end ? [first.toJSDate(), end.toJSDate()] : null;
+}

@@ -4,8 +4,8 @@
 // buckets (windows up to a day) read the runs themselves through the (tenantId, createdAt) index.
 // Each part is one statement, run only when asked for.
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { bucketIndex, bucketSql, GRAIN, type Window } from './buckets.ts';
-import { addTo, percentiles, quantile, type Histogram, type Percentiles } from './histogram.ts';
+import { bucketIndex, GRAIN, rawBucketSql, wholeDays, type Window } from './buckets.ts';
+import { addTo, binValue, percentiles, quantile, type Histogram, type Percentiles } from './histogram.ts';
 import { sqlParams } from './sql-params.ts';
 
 export interface RunCounts {
@@ -36,13 +36,7 @@ export interface StatsScope {
 interface CountRow extends RunCounts {
   b: Date;
   wf: string;
-}
-
-interface BinRow {
-  b: Date | null;
-  subject: string;
-  bin: number;
-  n: number;
+  p95: number | null;
 }
 
 export interface RunCountsByTime {
@@ -50,6 +44,8 @@ export interface RunCountsByTime {
   buckets: RunCounts[];
   totals: RunCounts;
   byWorkflow: Map<string, RunCounts>;
+  /** HOUR and DAY: each workflow's p95 duration (ms) per bucket, from the rollups' p95 bins. */
+  p95ByWorkflow: Map<string, (number | null)[]>;
 }
 
 export async function runCounts(scope: StatsScope): Promise<RunCountsByTime> {
@@ -60,24 +56,22 @@ export async function runCounts(scope: StatsScope): Promise<RunCountsByTime> {
   const workflow = scope.workflowId ? `AND "workflowId" = ${p(scope.workflowId)}::uuid` : '';
   const sql =
     bucket === 'MINUTE'
-      ? `SELECT ${bucketSql('MINUTE', '"createdAt"', '')} AS b, "workflowId" AS wf,
+      ? `SELECT ${rawBucketSql('MINUTE', '"createdAt"', '')} AS b, "workflowId" AS wf, NULL::int AS p95,
            count(*) FILTER (WHERE "status" = 'PENDING')::int AS pending, count(*) FILTER (WHERE "status" = 'RUNNING')::int AS running,
            count(*) FILTER (WHERE "status" = 'COMPLETED')::int AS completed, count(*) FILTER (WHERE "status" = 'FAILED')::int AS failed,
            count(*) FILTER (WHERE "status" = 'CANCELLED')::int AS cancelled
          FROM "WorkflowExecution"
          WHERE "tenantId" = ${tenant}::uuid AND ${range('"createdAt"')} ${workflow}
          GROUP BY 1, 2`
-      : `SELECT ${bucketSql(bucket, 'slot', bucket === 'HOUR' ? p(scope.window.zone) : '')} AS b, "workflowId" AS wf,
-           sum(pending)::int AS pending, sum(running)::int AS running, sum(completed)::int AS completed,
-           sum(failed)::int AS failed, sum(cancelled)::int AS cancelled
+      : `SELECT slot AS b, "workflowId" AS wf, "p95Bin" AS p95, pending, running, completed, failed, cancelled
          FROM "RunRollup"
-         WHERE "tenantId" = ${tenant}::uuid AND grain = '${GRAIN[bucket]}' AND ${range('slot')} ${workflow}
-         GROUP BY 1, 2`;
+         WHERE "tenantId" = ${tenant}::uuid AND grain = '${GRAIN[bucket]}' AND ${range('slot')} ${workflow}`;
   const rows = await scope.db.$queryRawUnsafe<CountRow[]>(sql, ...values);
   const index = bucketIndex(scope.window);
   const buckets = scope.window.starts.map(emptyCounts);
   const totals = emptyCounts();
   const byWorkflow = new Map<string, RunCounts>();
+  const p95ByWorkflow = new Map<string, (number | null)[]>();
   for (const row of rows) {
     const i = index.get(row.b.getTime());
     if (i === undefined) continue;
@@ -86,72 +80,111 @@ export async function runCounts(scope: StatsScope): Promise<RunCountsByTime> {
     let wf = byWorkflow.get(row.wf);
     if (!wf) byWorkflow.set(row.wf, (wf = emptyCounts()));
     addCounts(wf, row);
+    if (row.p95 !== null) {
+      let series = p95ByWorkflow.get(row.wf);
+      if (!series) p95ByWorkflow.set(row.wf, (series = scope.window.starts.map(() => null)));
+      series[i] = binValue(row.p95);
+    }
   }
-  return { buckets, totals, byWorkflow };
+  return { buckets, totals, byWorkflow, p95ByWorkflow };
 }
 
+/** 'w' run durations per workflow, 's' step durations per type, 'l' schedule lag per workflow. */
 export type DurationKind = 'w' | 's' | 'l';
 
+interface BinRow {
+  b: Date | null;
+  subject: string;
+  bin: number;
+  n: number;
+}
+
+const RAW_MEASURE = {
+  w: { ms: `extract(epoch FROM "finishedAt" - "startedAt") * 1000`, where: `"status" IN ('COMPLETED', 'FAILED') AND "startedAt" IS NOT NULL AND "finishedAt" IS NOT NULL` },
+  l: { ms: `"driftMs"`, where: `"driftMs" IS NOT NULL` },
+};
+
 /**
- * Histograms of one kind ('w' run durations per workflow, 's' step durations per type, 'l'
- * schedule lag per workflow) over the window, per subject, and per bucket when `perBucket`.
- * MINUTE reads raw runs for 'w' and 'l'; steps have no time index of their own, so 's' always
- * reads the 15-minute slots covering the window.
+ * Histograms of one kind over the whole window, per subject. MINUTE windows read raw runs for
+ * 'w' and 'l'; steps have no time index of their own, so 's' reads the hour slots covering the
+ * window. HOUR and DAY windows read whole local days from the day rollups and the hours at the
+ * edges from the hour rollups. Lag's all-workflows subject ('*') is left out.
  */
-export async function durationHistograms(
-  scope: StatsScope,
-  kind: DurationKind,
-  perBucket: boolean,
-): Promise<{ bySubject: Map<string, Histogram>; byBucket: Map<string, Histogram[]> }> {
-  const { bucket } = scope.window;
+export async function windowHistograms(scope: StatsScope, kind: DurationKind): Promise<Map<string, Histogram>> {
+  const { window } = scope;
   const { p, values } = sqlParams();
   const tenant = p(scope.tenantId);
-  const workflow = scope.workflowId && kind !== 's' ? scope.workflowId : null;
+  const workflow = kind !== 's' ? scope.workflowId ?? null : null;
   let sql: string;
-  if (bucket === 'MINUTE' && kind !== 's') {
-    const ms = kind === 'w' ? `extract(epoch FROM "finishedAt" - "startedAt") * 1000` : `"driftMs"`;
-    const measured = kind === 'w' ? `"status" IN ('COMPLETED', 'FAILED') AND "startedAt" IS NOT NULL AND "finishedAt" IS NOT NULL` : `"driftMs" IS NOT NULL`;
-    sql = `SELECT ${perBucket ? bucketSql('MINUTE', '"createdAt"', '') : 'NULL::timestamptz'} AS b, "workflowId"::text AS subject,
-             flowdeck_duration_bin(${ms}) AS bin, count(*)::int AS n
+  if (window.bucket === 'MINUTE' && kind !== 's') {
+    sql = `SELECT NULL::timestamptz AS b, "workflowId"::text AS subject, flowdeck_duration_bin(${RAW_MEASURE[kind].ms}) AS bin, count(*)::int AS n
            FROM "WorkflowExecution"
-           WHERE "tenantId" = ${tenant}::uuid AND "createdAt" >= ${p(scope.window.from)} AND "createdAt" < ${p(scope.window.to)} AND ${measured}
+           WHERE "tenantId" = ${tenant}::uuid AND "createdAt" >= ${p(window.from)} AND "createdAt" < ${p(window.to)} AND ${RAW_MEASURE[kind].where}
              ${workflow ? `AND "workflowId" = ${p(workflow)}::uuid` : ''}
+           GROUP BY 2, 3`;
+  } else {
+    const days = window.bucket === 'MINUTE' ? null : wholeDays(window);
+    const from = window.bucket === 'MINUTE' ? `flowdeck_hour_slot(${p(window.from)}::timestamptz, ${p(window.zone)}::text)` : p(window.from);
+    const to = p(window.to);
+    let slots = `grain = 'h' AND slot >= ${from} AND slot < ${to}`;
+    if (days) {
+      const [first, end] = [p(days[0]), p(days[1])];
+      slots = `((grain = 'd' AND slot >= ${first} AND slot < ${end}) OR (grain = 'h' AND ((slot >= ${from} AND slot < ${first}) OR (slot >= ${end} AND slot < ${to}))))`;
+    }
+    sql = `SELECT NULL::timestamptz AS b, subject, bin, sum(n)::int AS n
+           FROM "DurationRollup"
+           WHERE "tenantId" = ${tenant}::uuid AND kind = '${kind}' AND ${slots}
+             ${workflow ? `AND subject = ${p(workflow)}` : kind === 'l' ? `AND subject <> '*'` : ''}
+           GROUP BY 2, 3`;
+  }
+  return toHistograms(await scope.db.$queryRawUnsafe<BinRow[]>(sql, ...values), scope.window, false).bySubject;
+}
+
+/**
+ * Histograms per bucket of one subject: a workflow's run durations ('w', MINUTE buckets only —
+ * HOUR and DAY p95 series come precomputed with the counts), or schedule lag ('l') of one
+ * workflow or of all ('*').
+ */
+export async function bucketHistograms(scope: StatsScope, kind: 'w' | 'l'): Promise<Map<string, Histogram[]>> {
+  const { window } = scope;
+  const { p, values } = sqlParams();
+  const tenant = p(scope.tenantId);
+  let sql: string;
+  if (window.bucket === 'MINUTE') {
+    sql = `SELECT ${rawBucketSql('MINUTE', '"createdAt"', '')} AS b, ${kind === 'l' && !scope.workflowId ? `'*'` : `"workflowId"::text`} AS subject,
+             flowdeck_duration_bin(${RAW_MEASURE[kind].ms}) AS bin, count(*)::int AS n
+           FROM "WorkflowExecution"
+           WHERE "tenantId" = ${tenant}::uuid AND "createdAt" >= ${p(window.from)} AND "createdAt" < ${p(window.to)} AND ${RAW_MEASURE[kind].where}
+             ${scope.workflowId ? `AND "workflowId" = ${p(scope.workflowId)}::uuid` : ''}
            GROUP BY 1, 2, 3`;
   } else {
-    // MINUTE step durations: steps have no time index of their own; the 15-minute slots covering
-    // the window answer instead.
-    const [from, to] = bucket === 'MINUTE' ? quarterCover(scope.window.from, scope.window.to) : [scope.window.from, scope.window.to];
-    const bucketExpr = !perBucket || bucket === 'MINUTE' ? 'NULL::timestamptz' : bucketSql(bucket, 'slot', bucket === 'HOUR' ? p(scope.window.zone) : '');
-    sql = `SELECT ${bucketExpr} AS b, subject, bin, sum(n)::int AS n
+    sql = `SELECT slot AS b, subject, bin, n
            FROM "DurationRollup"
-           WHERE "tenantId" = ${tenant}::uuid AND grain = '${bucket === 'DAY' ? 'd' : 'q'}' AND kind = '${kind}'
-             AND slot >= ${p(from)} AND slot < ${p(to)} ${workflow ? `AND subject = ${p(workflow)}` : ''}
-           GROUP BY 1, 2, 3`;
+           WHERE "tenantId" = ${tenant}::uuid AND grain = '${GRAIN[window.bucket]}' AND kind = '${kind}'
+             AND slot >= ${p(window.from)} AND slot < ${p(window.to)} AND subject = ${p(scope.workflowId ?? '*')} AND n <> 0`;
   }
-  const rows = await scope.db.$queryRawUnsafe<BinRow[]>(sql, ...values);
-  const index = bucketIndex(scope.window);
+  return toHistograms(await scope.db.$queryRawUnsafe<BinRow[]>(sql, ...values), window, true).byBucket;
+}
+
+function toHistograms(rows: BinRow[], window: Window, perBucket: boolean) {
+  const index = bucketIndex(window);
   const bySubject = new Map<string, Histogram>();
   const byBucket = new Map<string, Histogram[]>();
   for (const row of rows) {
     if (row.n === 0) continue;
-    let h = bySubject.get(row.subject);
-    if (!h) bySubject.set(row.subject, (h = new Map()));
-    addTo(h, row.bin, row.n);
-    if (perBucket && row.b) {
-      const i = index.get(row.b.getTime());
-      if (i === undefined) continue;
-      let series = byBucket.get(row.subject);
-      if (!series) byBucket.set(row.subject, (series = scope.window.starts.map(() => new Map())));
-      addTo(series[i]!, row.bin, row.n);
+    if (!perBucket) {
+      let h = bySubject.get(row.subject);
+      if (!h) bySubject.set(row.subject, (h = new Map()));
+      addTo(h, row.bin, row.n);
+      continue;
     }
+    const i = row.b ? index.get(row.b.getTime()) : undefined;
+    if (i === undefined) continue;
+    let series = byBucket.get(row.subject);
+    if (!series) byBucket.set(row.subject, (series = window.starts.map(() => new Map())));
+    addTo(series[i]!, row.bin, row.n);
   }
   return { bySubject, byBucket };
-}
-
-/** [from, to) widened to 15-minute boundaries. */
-function quarterCover(from: Date, to: Date): [Date, Date] {
-  const q = 15 * 60_000;
-  return [new Date(Math.floor(from.getTime() / q) * q), new Date(Math.ceil(to.getTime() / q) * q)];
 }
 
 /** One histogram merging every subject's. */
@@ -161,8 +194,8 @@ export function merged(hs: Iterable<Histogram>): Histogram {
   return out;
 }
 
-export function p95Series(series: Histogram[] | undefined, length: number): (number | null)[] {
-  return series ? series.map((h) => quantile(h, 0.95)) : Array.from({ length }, () => null);
+export function p95Series(series: Histogram[]): (number | null)[] {
+  return series.map((h) => quantile(h, 0.95));
 }
 
 export type { Percentiles };

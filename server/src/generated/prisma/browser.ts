@@ -123,8 +123,8 @@ export type AlertDelivery = Prisma.AlertDeliveryModel
 /**
  * Model RunRollup
  * Run counts by current status per workflow and slot, kept by statement-level triggers on
- * WorkflowExecution (migration 20261205090000_stats_rollups). grain 'q': 15-minute UTC slots;
- * 'd': the tenant's local days. Read by runStats.
+ * WorkflowExecution (migration 20261205090000_stats_rollups). grain 'h': the tenant's local
+ * hours; 'd': its local days; slot: when the hour or day starts. Read by runStats.
  */
 export type RunRollup = Prisma.RunRollupModel
 /**

@@ -2461,7 +2461,8 @@ export const RunRollupScalarFieldEnum = {
   running: 'running',
   completed: 'completed',
   failed: 'failed',
-  cancelled: 'cancelled'
+  cancelled: 'cancelled',
+  p95Bin: 'p95Bin'
 } as const
 
 export type RunRollupScalarFieldEnum = (typeof RunRollupScalarFieldEnum)[keyof typeof RunRollupScalarFieldEnum]

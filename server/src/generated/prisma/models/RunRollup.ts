@@ -15,8 +15,8 @@ import type * as Prisma from "../internal/prismaNamespace.ts"
 /**
  * Model RunRollup
  * Run counts by current status per workflow and slot, kept by statement-level triggers on
- * WorkflowExecution (migration 20261205090000_stats_rollups). grain 'q': 15-minute UTC slots;
- * 'd': the tenant's local days. Read by runStats.
+ * WorkflowExecution (migration 20261205090000_stats_rollups). grain 'h': the tenant's local
+ * hours; 'd': its local days; slot: when the hour or day starts. Read by runStats.
  */
 export type RunRollupModel = runtime.Types.Result.DefaultSelection<Prisma.$RunRollupPayload>
 
@@ -34,6 +34,7 @@ export type RunRollupAvgAggregateOutputType = {
   completed: number | null
   failed: number | null
   cancelled: number | null
+  p95Bin: number | null
 }
 
 export type RunRollupSumAggregateOutputType = {
@@ -42,6 +43,7 @@ export type RunRollupSumAggregateOutputType = {
   completed: number | null
   failed: number | null
   cancelled: number | null
+  p95Bin: number | null
 }
 
 export type RunRollupMinAggregateOutputType = {
@@ -54,6 +56,7 @@ export type RunRollupMinAggregateOutputType = {
   completed: number | null
   failed: number | null
   cancelled: number | null
+  p95Bin: number | null
 }
 
 export type RunRollupMaxAggregateOutputType = {
@@ -66,6 +69,7 @@ export type RunRollupMaxAggregateOutputType = {
   completed: number | null
   failed: number | null
   cancelled: number | null
+  p95Bin: number | null
 }
 
 export type RunRollupCountAggregateOutputType = {
@@ -78,6 +82,7 @@ export type RunRollupCountAggregateOutputType = {
   completed: number
   failed: number
   cancelled: number
+  p95Bin: number
   _all: number
 }
 
@@ -88,6 +93,7 @@ export type RunRollupAvgAggregateInputType = {
   completed?: true
   failed?: true
   cancelled?: true
+  p95Bin?: true
 }
 
 export type RunRollupSumAggregateInputType = {
@@ -96,6 +102,7 @@ export type RunRollupSumAggregateInputType = {
   completed?: true
   failed?: true
   cancelled?: true
+  p95Bin?: true
 }
 
 export type RunRollupMinAggregateInputType = {
@@ -108,6 +115,7 @@ export type RunRollupMinAggregateInputType = {
   completed?: true
   failed?: true
   cancelled?: true
+  p95Bin?: true
 }
 
 export type RunRollupMaxAggregateInputType = {
@@ -120,6 +128,7 @@ export type RunRollupMaxAggregateInputType = {
   completed?: true
   failed?: true
   cancelled?: true
+  p95Bin?: true
 }
 
 export type RunRollupCountAggregateInputType = {
@@ -132,6 +141,7 @@ export type RunRollupCountAggregateInputType = {
   completed?: true
   failed?: true
   cancelled?: true
+  p95Bin?: true
   _all?: true
 }
 
@@ -231,6 +241,7 @@ export type RunRollupGroupByOutputType = {
   completed: number
   failed: number
   cancelled: number
+  p95Bin: number | null
   _count: RunRollupCountAggregateOutputType | null
   _avg: RunRollupAvgAggregateOutputType | null
   _sum: RunRollupSumAggregateOutputType | null
@@ -266,6 +277,7 @@ export type RunRollupWhereInput = {
   completed?: Prisma.IntFilter<"RunRollup"> | number
   failed?: Prisma.IntFilter<"RunRollup"> | number
   cancelled?: Prisma.IntFilter<"RunRollup"> | number
+  p95Bin?: Prisma.IntNullableFilter<"RunRollup"> | number | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
 }
 
@@ -279,6 +291,7 @@ export type RunRollupOrderByWithRelationInput = {
   completed?: Prisma.SortOrder
   failed?: Prisma.SortOrder
   cancelled?: Prisma.SortOrder
+  p95Bin?: Prisma.SortOrderInput | Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
 }
 
@@ -296,6 +309,7 @@ export type RunRollupWhereUniqueInput = Prisma.AtLeast<{
   completed?: Prisma.IntFilter<"RunRollup"> | number
   failed?: Prisma.IntFilter<"RunRollup"> | number
   cancelled?: Prisma.IntFilter<"RunRollup"> | number
+  p95Bin?: Prisma.IntNullableFilter<"RunRollup"> | number | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
 }, "tenantId_grain_slot_workflowId">
 
@@ -309,6 +323,7 @@ export type RunRollupOrderByWithAggregationInput = {
   completed?: Prisma.SortOrder
   failed?: Prisma.SortOrder
   cancelled?: Prisma.SortOrder
+  p95Bin?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.RunRollupCountOrderByAggregateInput
   _avg?: Prisma.RunRollupAvgOrderByAggregateInput
   _max?: Prisma.RunRollupMaxOrderByAggregateInput
@@ -329,6 +344,7 @@ export type RunRollupScalarWhereWithAggregatesInput = {
   completed?: Prisma.IntWithAggregatesFilter<"RunRollup"> | number
   failed?: Prisma.IntWithAggregatesFilter<"RunRollup"> | number
   cancelled?: Prisma.IntWithAggregatesFilter<"RunRollup"> | number
+  p95Bin?: Prisma.IntNullableWithAggregatesFilter<"RunRollup"> | number | null
 }
 
 export type RunRollupCreateInput = {
@@ -340,6 +356,7 @@ export type RunRollupCreateInput = {
   completed?: number
   failed?: number
   cancelled?: number
+  p95Bin?: number | null
   tenant: Prisma.TenantCreateNestedOneWithoutRunRollupsInput
 }
 
@@ -353,6 +370,7 @@ export type RunRollupUncheckedCreateInput = {
   completed?: number
   failed?: number
   cancelled?: number
+  p95Bin?: number | null
 }
 
 export type RunRollupUpdateInput = {
@@ -364,6 +382,7 @@ export type RunRollupUpdateInput = {
   completed?: Prisma.IntFieldUpdateOperationsInput | number
   failed?: Prisma.IntFieldUpdateOperationsInput | number
   cancelled?: Prisma.IntFieldUpdateOperationsInput | number
+  p95Bin?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutRunRollupsNestedInput
 }
 
@@ -377,6 +396,7 @@ export type RunRollupUncheckedUpdateInput = {
   completed?: Prisma.IntFieldUpdateOperationsInput | number
   failed?: Prisma.IntFieldUpdateOperationsInput | number
   cancelled?: Prisma.IntFieldUpdateOperationsInput | number
+  p95Bin?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type RunRollupCreateManyInput = {
@@ -389,6 +409,7 @@ export type RunRollupCreateManyInput = {
   completed?: number
   failed?: number
   cancelled?: number
+  p95Bin?: number | null
 }
 
 export type RunRollupUpdateManyMutationInput = {
@@ -400,6 +421,7 @@ export type RunRollupUpdateManyMutationInput = {
   completed?: Prisma.IntFieldUpdateOperationsInput | number
   failed?: Prisma.IntFieldUpdateOperationsInput | number
   cancelled?: Prisma.IntFieldUpdateOperationsInput | number
+  p95Bin?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type RunRollupUncheckedUpdateManyInput = {
@@ -412,6 +434,7 @@ export type RunRollupUncheckedUpdateManyInput = {
   completed?: Prisma.IntFieldUpdateOperationsInput | number
   failed?: Prisma.IntFieldUpdateOperationsInput | number
   cancelled?: Prisma.IntFieldUpdateOperationsInput | number
+  p95Bin?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type RunRollupListRelationFilter = {
@@ -441,6 +464,7 @@ export type RunRollupCountOrderByAggregateInput = {
   completed?: Prisma.SortOrder
   failed?: Prisma.SortOrder
   cancelled?: Prisma.SortOrder
+  p95Bin?: Prisma.SortOrder
 }
 
 export type RunRollupAvgOrderByAggregateInput = {
@@ -449,6 +473,7 @@ export type RunRollupAvgOrderByAggregateInput = {
   completed?: Prisma.SortOrder
   failed?: Prisma.SortOrder
   cancelled?: Prisma.SortOrder
+  p95Bin?: Prisma.SortOrder
 }
 
 export type RunRollupMaxOrderByAggregateInput = {
@@ -461,6 +486,7 @@ export type RunRollupMaxOrderByAggregateInput = {
   completed?: Prisma.SortOrder
   failed?: Prisma.SortOrder
   cancelled?: Prisma.SortOrder
+  p95Bin?: Prisma.SortOrder
 }
 
 export type RunRollupMinOrderByAggregateInput = {
@@ -473,6 +499,7 @@ export type RunRollupMinOrderByAggregateInput = {
   completed?: Prisma.SortOrder
   failed?: Prisma.SortOrder
   cancelled?: Prisma.SortOrder
+  p95Bin?: Prisma.SortOrder
 }
 
 export type RunRollupSumOrderByAggregateInput = {
@@ -481,6 +508,7 @@ export type RunRollupSumOrderByAggregateInput = {
   completed?: Prisma.SortOrder
   failed?: Prisma.SortOrder
   cancelled?: Prisma.SortOrder
+  p95Bin?: Prisma.SortOrder
 }
 
 export type RunRollupCreateNestedManyWithoutTenantInput = {
@@ -534,6 +562,7 @@ export type RunRollupCreateWithoutTenantInput = {
   completed?: number
   failed?: number
   cancelled?: number
+  p95Bin?: number | null
 }
 
 export type RunRollupUncheckedCreateWithoutTenantInput = {
@@ -545,6 +574,7 @@ export type RunRollupUncheckedCreateWithoutTenantInput = {
   completed?: number
   failed?: number
   cancelled?: number
+  p95Bin?: number | null
 }
 
 export type RunRollupCreateOrConnectWithoutTenantInput = {
@@ -586,6 +616,7 @@ export type RunRollupScalarWhereInput = {
   completed?: Prisma.IntFilter<"RunRollup"> | number
   failed?: Prisma.IntFilter<"RunRollup"> | number
   cancelled?: Prisma.IntFilter<"RunRollup"> | number
+  p95Bin?: Prisma.IntNullableFilter<"RunRollup"> | number | null
 }
 
 export type RunRollupCreateManyTenantInput = {
@@ -597,6 +628,7 @@ export type RunRollupCreateManyTenantInput = {
   completed?: number
   failed?: number
   cancelled?: number
+  p95Bin?: number | null
 }
 
 export type RunRollupUpdateWithoutTenantInput = {
@@ -608,6 +640,7 @@ export type RunRollupUpdateWithoutTenantInput = {
   completed?: Prisma.IntFieldUpdateOperationsInput | number
   failed?: Prisma.IntFieldUpdateOperationsInput | number
   cancelled?: Prisma.IntFieldUpdateOperationsInput | number
+  p95Bin?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type RunRollupUncheckedUpdateWithoutTenantInput = {
@@ -619,6 +652,7 @@ export type RunRollupUncheckedUpdateWithoutTenantInput = {
   completed?: Prisma.IntFieldUpdateOperationsInput | number
   failed?: Prisma.IntFieldUpdateOperationsInput | number
   cancelled?: Prisma.IntFieldUpdateOperationsInput | number
+  p95Bin?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type RunRollupUncheckedUpdateManyWithoutTenantInput = {
@@ -630,6 +664,7 @@ export type RunRollupUncheckedUpdateManyWithoutTenantInput = {
   completed?: Prisma.IntFieldUpdateOperationsInput | number
   failed?: Prisma.IntFieldUpdateOperationsInput | number
   cancelled?: Prisma.IntFieldUpdateOperationsInput | number
+  p95Bin?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 
@@ -644,6 +679,7 @@ export type RunRollupSelect<ExtArgs extends runtime.Types.Extensions.InternalArg
   completed?: boolean
   failed?: boolean
   cancelled?: boolean
+  p95Bin?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["runRollup"]>
 
@@ -657,6 +693,7 @@ export type RunRollupSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ext
   completed?: boolean
   failed?: boolean
   cancelled?: boolean
+  p95Bin?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["runRollup"]>
 
@@ -670,6 +707,7 @@ export type RunRollupSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ext
   completed?: boolean
   failed?: boolean
   cancelled?: boolean
+  p95Bin?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["runRollup"]>
 
@@ -683,9 +721,10 @@ export type RunRollupSelectScalar = {
   completed?: boolean
   failed?: boolean
   cancelled?: boolean
+  p95Bin?: boolean
 }
 
-export type RunRollupOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "grain" | "slot" | "workflowId" | "pending" | "running" | "completed" | "failed" | "cancelled", ExtArgs["result"]["runRollup"]>
+export type RunRollupOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "grain" | "slot" | "workflowId" | "pending" | "running" | "completed" | "failed" | "cancelled" | "p95Bin", ExtArgs["result"]["runRollup"]>
 export type RunRollupInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }
@@ -711,6 +750,10 @@ export type $RunRollupPayload<ExtArgs extends runtime.Types.Extensions.InternalA
     completed: number
     failed: number
     cancelled: number
+    /**
+     * The p95 bin (DurationRollup's scale) of this slot's finished runs; null when none.
+     */
+    p95Bin: number | null
   }, ExtArgs["result"]["runRollup"]>
   composites: {}
 }
@@ -1144,6 +1187,7 @@ export interface RunRollupFieldRefs {
   readonly completed: Prisma.FieldRef<"RunRollup", 'Int'>
   readonly failed: Prisma.FieldRef<"RunRollup", 'Int'>
   readonly cancelled: Prisma.FieldRef<"RunRollup", 'Int'>
+  readonly p95Bin: Prisma.FieldRef<"RunRollup", 'Int'>
 }
     
 
