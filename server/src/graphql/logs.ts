@@ -67,7 +67,7 @@ const LogEntryRef = builder.prismaObject('LogEntry', {
   }),
 });
 
-const LogFilterInput = builder.inputType('LogFilterInput', {
+export const LogFilterInput = builder.inputType('LogFilterInput', {
   description: 'The Logs Explorer filter, shared by logs and logAdded.',
   fields: (t) => ({
     workflowId: t.id({ description: 'Only lines of this workflow (global id).' }),
@@ -89,7 +89,7 @@ interface LogFilterArg {
 }
 
 /** Global ids to row ids; an id that is not one of ours filters down to nothing. */
-function toLogFilter(arg: LogFilterArg | null | undefined): LogFilter {
+export function toLogFilter(arg: LogFilterArg | null | undefined): LogFilter {
   if (!arg) return {};
   return {
     workflowId: arg.workflowId == null ? null : (localId(String(arg.workflowId), 'Workflow') ?? NO_ROW),

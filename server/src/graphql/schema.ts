@@ -13,5 +13,6 @@ import './maintenance.ts';
 import './log-retention.ts';
 import './bulk-operations.ts';
 import './alert-destinations.ts';
+import './stats.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -8,6 +8,7 @@ import { cronPreview } from '../workflows/schedule.ts';
 import { nextFire } from '../engine/cron.ts';
 import { createWorkflow, deleteWorkflow, setWorkflowEnabled, updateWorkflow, type WorkflowServiceDeps } from '../workflows/service.ts';
 import { builder } from './builder.ts';
+import { tenantTimezone } from './tenant-zone.ts';
 import { CAPPED_COUNT_DESCRIPTION, checkPageArgs, keysetConnection, TOTAL_COUNT_CAP } from './connection.ts';
 import { firstExecutionsPage } from './workflow-executions.ts';
 import { tenantOf, type GraphQLContext } from './context.ts';
@@ -17,16 +18,6 @@ import { ExecutionFilterInput, ExecutionRef, executionsConnection, executionWher
 import { localId, requireLocalId } from './ids.ts';
 import { INPUT_LIMITS, textTooLong } from '../security/input-limits.ts';
 
-/** The caller's tenant's zone, read once per request however many workflows ask for it. */
-const tenantZones = new WeakMap<GraphQLContext, Promise<string>>();
-function tenantTimezone(ctx: GraphQLContext): Promise<string> {
-  let zone = tenantZones.get(ctx);
-  if (!zone) {
-    zone = ctx.db.tenant.findUniqueOrThrow({ where: { id: tenantOf(ctx) }, select: { timezone: true } }).then((t) => t.timezone);
-    tenantZones.set(ctx, zone);
-  }
-  return zone;
-}
 
 const WorkflowRef = builder.prismaNode('Workflow', {
   description: 'Recurring or on-demand work: steps run in order by a worker.',

@@ -65,7 +65,7 @@ function containsPattern(word: string): string {
   return `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-function checkFilter(filter: LogFilter): void {
+export function checkLogFilter(filter: LogFilter): void {
   const problems: { path: string; message: string }[] = [];
   for (const key of ['workflowId', 'executionId'] as const) {
     const v = filter[key];
@@ -142,21 +142,16 @@ function searchWindows(filter: LogFilter, cursorAt: Date | undefined): TimeWindo
 export function buildLogQuery(tenantId: string, filter: LogFilter, { first = 100, after }: { first?: number; after?: string | null } = {}, window: TimeWindow = {}): { sql: string; params: unknown[]; first: number } {
   if (!Number.isInteger(first) || first < 0 || first > 1000) throw new ValidationError([{ path: 'first', message: 'must be from 0 to 1000' }]);
   if (!UUID.test(tenantId)) throw new ValidationError([{ path: 'tenantId', message: 'is not a valid id' }]);
-  checkFilter(filter);
+  checkLogFilter(filter);
   const cursor = after ? decodeLogCursor(after) : undefined;
   const params: unknown[] = [tenantId];
   const p = (v: unknown, cast: string) => {
     params.push(v);
     return `$${params.length}::${cast}`;
   };
-  const conds = [`"tenantId" = $1::uuid`];
-  if (filter.workflowId) conds.push(`"workflowId" = ${p(filter.workflowId, 'uuid')}`);
-  if (filter.executionId) conds.push(`"executionId" = ${p(filter.executionId, 'uuid')}`);
-  if (filter.since) conds.push(`"createdAt" >= ${p(filter.since, 'timestamptz')}`);
-  if (filter.until) conds.push(`"createdAt" < ${p(filter.until, 'timestamptz')}`);
+  const conds = [`"tenantId" = $1::uuid`, ...logFilterConditions(filter, p)];
   if (window.from) conds.push(`"createdAt" >= ${p(window.from, 'timestamptz')}`);
   if (window.to) conds.push(`"createdAt" < ${p(window.to, 'timestamptz')}`);
-  for (const word of searchWords(filter)) conds.push(`"message" ILIKE ${p(containsPattern(word), 'text')}`);
   if (cursor) {
     const at = p(cursor.createdAt, 'timestamptz');
     conds.push(`"createdAt" <= ${at}`, `("createdAt", "id") < (${at}, ${p(cursor.id, 'uuid')})`);
@@ -174,6 +169,20 @@ export function buildLogQuery(tenantId: string, filter: LogFilter, { first = 100
     sql = `SELECT * FROM (${branches.join(' UNION ALL ')}) AS l ${order}`;
   }
   return { sql, params, first };
+}
+
+/**
+ * The WHERE conditions of a filter apart from tenant and levels (callers add those), with
+ * p(value, cast) adding a parameter. The filter must have passed checkLogFilter.
+ */
+export function logFilterConditions(filter: LogFilter, p: (value: unknown, cast: string) => string): string[] {
+  const conds: string[] = [];
+  if (filter.workflowId) conds.push(`"workflowId" = ${p(filter.workflowId, 'uuid')}`);
+  if (filter.executionId) conds.push(`"executionId" = ${p(filter.executionId, 'uuid')}`);
+  if (filter.since) conds.push(`"createdAt" >= ${p(filter.since, 'timestamptz')}`);
+  if (filter.until) conds.push(`"createdAt" < ${p(filter.until, 'timestamptz')}`);
+  for (const word of searchWords(filter)) conds.push(`"message" ILIKE ${p(containsPattern(word), 'text')}`);
+  return conds;
 }
 
 function searchWords(filter: LogFilter): string[] {

@@ -142,6 +142,9 @@ async function maintain({ db, defaultRetentionDays, partitionsAheadDays = 14, dr
       dryRun,
     );
     report.partitionsDropped = dropped.map((d) => ({ partition: d.partition_name, day: isoDay(d.day), rowEstimate: Number(d.row_estimate) }));
+    // A dropped partition fires no delete trigger: its lines' counts in the log-volume rollups
+    // (stats/log-volume.ts) go with it here.
+    if (!dryRun && dropped.length) await tx.$executeRawUnsafe(`DELETE FROM "LogRollup" WHERE "slot" < $1::date`, isoDay(cutoff));
   };
   await db.$transaction(partitionStep, { timeout: 120_000, maxWait: 30_000 });
 

@@ -42,6 +42,8 @@ const BENCHES: Record<string, (env: BenchEnv) => Promise<void>> = {
   logs: script('bench-logs.ts', { ownServices: true }),
   // Builds and deploys the product, then starts each role on services of its own.
   startup: script('startup.ts', { ownServices: true }),
+  // Keeps its 1-million-run, 10-million-line dataset under .data/bench-stats between runs.
+  stats: script('bench-stats.ts', { ownServices: true }),
 };
 
 const say = (msg: string) => process.stderr.write(`[flowdeck bench] ${msg}\n`);

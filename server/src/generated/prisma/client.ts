@@ -144,3 +144,23 @@ export type AlertDestination = Prisma.AlertDestinationModel
  * One alert sent (or being sent) to one destination, with the outcome of its latest attempt.
  */
 export type AlertDelivery = Prisma.AlertDeliveryModel
+/**
+ * Model RunRollup
+ * Run counts by current status per workflow and slot, kept by statement-level triggers on
+ * WorkflowExecution (migration 20261205090000_stats_rollups). grain 'h': the tenant's local
+ * hours; 'd': its local days; slot: when the hour or day starts. Read by runStats.
+ */
+export type RunRollup = Prisma.RunRollupModel
+/**
+ * Model DurationRollup
+ * Log-scale histograms (bin = floor(8·log2 ms)) of run durations per workflow (kind 'w'), step
+ * durations per step type ('s') and schedule lag per workflow ('l'), kept by triggers on
+ * WorkflowExecution and StepRun.
+ */
+export type DurationRollup = Prisma.DurationRollupModel
+/**
+ * Model LogRollup
+ * Log lines per level and workflow (the zero uuid for none) and slot, kept by triggers on
+ * LogEntry. Read by logVolume.
+ */
+export type LogRollup = Prisma.LogRollupModel

@@ -415,7 +415,10 @@ export const ModelName = {
   MaintenanceRun: 'MaintenanceRun',
   BulkOperation: 'BulkOperation',
   AlertDestination: 'AlertDestination',
-  AlertDelivery: 'AlertDelivery'
+  AlertDelivery: 'AlertDelivery',
+  RunRollup: 'RunRollup',
+  DurationRollup: 'DurationRollup',
+  LogRollup: 'LogRollup'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -431,7 +434,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "apiKey" | "integration" | "workflow" | "workflowRevision" | "workflowExecution" | "stepRun" | "logEntry" | "outboundMessage" | "document" | "metaAdAccount" | "metaAdInsight" | "posStore" | "posOrder" | "productCost" | "maintenanceRun" | "bulkOperation" | "alertDestination" | "alertDelivery"
+    modelProps: "tenant" | "apiKey" | "integration" | "workflow" | "workflowRevision" | "workflowExecution" | "stepRun" | "logEntry" | "outboundMessage" | "document" | "metaAdAccount" | "metaAdInsight" | "posStore" | "posOrder" | "productCost" | "maintenanceRun" | "bulkOperation" | "alertDestination" | "alertDelivery" | "runRollup" | "durationRollup" | "logRollup"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1841,6 +1844,228 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    RunRollup: {
+      payload: Prisma.$RunRollupPayload<ExtArgs>
+      fields: Prisma.RunRollupFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.RunRollupFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RunRollupPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.RunRollupFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RunRollupPayload>
+        }
+        findFirst: {
+          args: Prisma.RunRollupFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RunRollupPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.RunRollupFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RunRollupPayload>
+        }
+        findMany: {
+          args: Prisma.RunRollupFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RunRollupPayload>[]
+        }
+        create: {
+          args: Prisma.RunRollupCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RunRollupPayload>
+        }
+        createMany: {
+          args: Prisma.RunRollupCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.RunRollupCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RunRollupPayload>[]
+        }
+        delete: {
+          args: Prisma.RunRollupDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RunRollupPayload>
+        }
+        update: {
+          args: Prisma.RunRollupUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RunRollupPayload>
+        }
+        deleteMany: {
+          args: Prisma.RunRollupDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.RunRollupUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.RunRollupUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RunRollupPayload>[]
+        }
+        upsert: {
+          args: Prisma.RunRollupUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RunRollupPayload>
+        }
+        aggregate: {
+          args: Prisma.RunRollupAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateRunRollup>
+        }
+        groupBy: {
+          args: Prisma.RunRollupGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.RunRollupGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.RunRollupCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.RunRollupCountAggregateOutputType> | number
+        }
+      }
+    }
+    DurationRollup: {
+      payload: Prisma.$DurationRollupPayload<ExtArgs>
+      fields: Prisma.DurationRollupFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.DurationRollupFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DurationRollupPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.DurationRollupFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DurationRollupPayload>
+        }
+        findFirst: {
+          args: Prisma.DurationRollupFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DurationRollupPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.DurationRollupFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DurationRollupPayload>
+        }
+        findMany: {
+          args: Prisma.DurationRollupFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DurationRollupPayload>[]
+        }
+        create: {
+          args: Prisma.DurationRollupCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DurationRollupPayload>
+        }
+        createMany: {
+          args: Prisma.DurationRollupCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.DurationRollupCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DurationRollupPayload>[]
+        }
+        delete: {
+          args: Prisma.DurationRollupDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DurationRollupPayload>
+        }
+        update: {
+          args: Prisma.DurationRollupUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DurationRollupPayload>
+        }
+        deleteMany: {
+          args: Prisma.DurationRollupDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.DurationRollupUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.DurationRollupUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DurationRollupPayload>[]
+        }
+        upsert: {
+          args: Prisma.DurationRollupUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DurationRollupPayload>
+        }
+        aggregate: {
+          args: Prisma.DurationRollupAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateDurationRollup>
+        }
+        groupBy: {
+          args: Prisma.DurationRollupGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.DurationRollupGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.DurationRollupCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.DurationRollupCountAggregateOutputType> | number
+        }
+      }
+    }
+    LogRollup: {
+      payload: Prisma.$LogRollupPayload<ExtArgs>
+      fields: Prisma.LogRollupFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.LogRollupFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$LogRollupPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.LogRollupFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$LogRollupPayload>
+        }
+        findFirst: {
+          args: Prisma.LogRollupFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$LogRollupPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.LogRollupFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$LogRollupPayload>
+        }
+        findMany: {
+          args: Prisma.LogRollupFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$LogRollupPayload>[]
+        }
+        create: {
+          args: Prisma.LogRollupCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$LogRollupPayload>
+        }
+        createMany: {
+          args: Prisma.LogRollupCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.LogRollupCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$LogRollupPayload>[]
+        }
+        delete: {
+          args: Prisma.LogRollupDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$LogRollupPayload>
+        }
+        update: {
+          args: Prisma.LogRollupUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$LogRollupPayload>
+        }
+        deleteMany: {
+          args: Prisma.LogRollupDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.LogRollupUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.LogRollupUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$LogRollupPayload>[]
+        }
+        upsert: {
+          args: Prisma.LogRollupUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$LogRollupPayload>
+        }
+        aggregate: {
+          args: Prisma.LogRollupAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateLogRollup>
+        }
+        groupBy: {
+          args: Prisma.LogRollupGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.LogRollupGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.LogRollupCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.LogRollupCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -2225,6 +2450,47 @@ export const AlertDeliveryScalarFieldEnum = {
 } as const
 
 export type AlertDeliveryScalarFieldEnum = (typeof AlertDeliveryScalarFieldEnum)[keyof typeof AlertDeliveryScalarFieldEnum]
+
+
+export const RunRollupScalarFieldEnum = {
+  tenantId: 'tenantId',
+  grain: 'grain',
+  slot: 'slot',
+  workflowId: 'workflowId',
+  pending: 'pending',
+  running: 'running',
+  completed: 'completed',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  p95Bin: 'p95Bin'
+} as const
+
+export type RunRollupScalarFieldEnum = (typeof RunRollupScalarFieldEnum)[keyof typeof RunRollupScalarFieldEnum]
+
+
+export const DurationRollupScalarFieldEnum = {
+  tenantId: 'tenantId',
+  grain: 'grain',
+  kind: 'kind',
+  slot: 'slot',
+  subject: 'subject',
+  bin: 'bin',
+  n: 'n'
+} as const
+
+export type DurationRollupScalarFieldEnum = (typeof DurationRollupScalarFieldEnum)[keyof typeof DurationRollupScalarFieldEnum]
+
+
+export const LogRollupScalarFieldEnum = {
+  tenantId: 'tenantId',
+  grain: 'grain',
+  slot: 'slot',
+  workflowId: 'workflowId',
+  level: 'level',
+  n: 'n'
+} as const
+
+export type LogRollupScalarFieldEnum = (typeof LogRollupScalarFieldEnum)[keyof typeof LogRollupScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -2751,6 +3017,9 @@ export type GlobalOmitConfig = {
   bulkOperation?: Prisma.BulkOperationOmit
   alertDestination?: Prisma.AlertDestinationOmit
   alertDelivery?: Prisma.AlertDeliveryOmit
+  runRollup?: Prisma.RunRollupOmit
+  durationRollup?: Prisma.DurationRollupOmit
+  logRollup?: Prisma.LogRollupOmit
 }
 
 /* Types for Logging */

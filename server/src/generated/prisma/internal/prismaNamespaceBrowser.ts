@@ -69,7 +69,10 @@ export const ModelName = {
   MaintenanceRun: 'MaintenanceRun',
   BulkOperation: 'BulkOperation',
   AlertDestination: 'AlertDestination',
-  AlertDelivery: 'AlertDelivery'
+  AlertDelivery: 'AlertDelivery',
+  RunRollup: 'RunRollup',
+  DurationRollup: 'DurationRollup',
+  LogRollup: 'LogRollup'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -433,6 +436,47 @@ export const AlertDeliveryScalarFieldEnum = {
 } as const
 
 export type AlertDeliveryScalarFieldEnum = (typeof AlertDeliveryScalarFieldEnum)[keyof typeof AlertDeliveryScalarFieldEnum]
+
+
+export const RunRollupScalarFieldEnum = {
+  tenantId: 'tenantId',
+  grain: 'grain',
+  slot: 'slot',
+  workflowId: 'workflowId',
+  pending: 'pending',
+  running: 'running',
+  completed: 'completed',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  p95Bin: 'p95Bin'
+} as const
+
+export type RunRollupScalarFieldEnum = (typeof RunRollupScalarFieldEnum)[keyof typeof RunRollupScalarFieldEnum]
+
+
+export const DurationRollupScalarFieldEnum = {
+  tenantId: 'tenantId',
+  grain: 'grain',
+  kind: 'kind',
+  slot: 'slot',
+  subject: 'subject',
+  bin: 'bin',
+  n: 'n'
+} as const
+
+export type DurationRollupScalarFieldEnum = (typeof DurationRollupScalarFieldEnum)[keyof typeof DurationRollupScalarFieldEnum]
+
+
+export const LogRollupScalarFieldEnum = {
+  tenantId: 'tenantId',
+  grain: 'grain',
+  slot: 'slot',
+  workflowId: 'workflowId',
+  level: 'level',
+  n: 'n'
+} as const
+
+export type LogRollupScalarFieldEnum = (typeof LogRollupScalarFieldEnum)[keyof typeof LogRollupScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -260,6 +260,9 @@ export type TenantWhereInput = {
   posStores?: Prisma.PosStoreListRelationFilter
   posOrders?: Prisma.PosOrderListRelationFilter
   productCosts?: Prisma.ProductCostListRelationFilter
+  runRollups?: Prisma.RunRollupListRelationFilter
+  durationRollups?: Prisma.DurationRollupListRelationFilter
+  logRollups?: Prisma.LogRollupListRelationFilter
 }
 
 export type TenantOrderByWithRelationInput = {
@@ -288,6 +291,9 @@ export type TenantOrderByWithRelationInput = {
   posStores?: Prisma.PosStoreOrderByRelationAggregateInput
   posOrders?: Prisma.PosOrderOrderByRelationAggregateInput
   productCosts?: Prisma.ProductCostOrderByRelationAggregateInput
+  runRollups?: Prisma.RunRollupOrderByRelationAggregateInput
+  durationRollups?: Prisma.DurationRollupOrderByRelationAggregateInput
+  logRollups?: Prisma.LogRollupOrderByRelationAggregateInput
 }
 
 export type TenantWhereUniqueInput = Prisma.AtLeast<{
@@ -319,6 +325,9 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   posStores?: Prisma.PosStoreListRelationFilter
   posOrders?: Prisma.PosOrderListRelationFilter
   productCosts?: Prisma.ProductCostListRelationFilter
+  runRollups?: Prisma.RunRollupListRelationFilter
+  durationRollups?: Prisma.DurationRollupListRelationFilter
+  logRollups?: Prisma.LogRollupListRelationFilter
 }, "id" | "slug">
 
 export type TenantOrderByWithAggregationInput = {
@@ -379,6 +388,9 @@ export type TenantCreateInput = {
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateInput = {
@@ -407,6 +419,9 @@ export type TenantUncheckedCreateInput = {
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUpdateInput = {
@@ -435,6 +450,9 @@ export type TenantUpdateInput = {
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateInput = {
@@ -463,6 +481,9 @@ export type TenantUncheckedUpdateInput = {
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateManyInput = {
@@ -788,6 +809,48 @@ export type TenantUpdateOneRequiredWithoutAlertDeliveriesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutAlertDeliveriesInput, Prisma.TenantUpdateWithoutAlertDeliveriesInput>, Prisma.TenantUncheckedUpdateWithoutAlertDeliveriesInput>
 }
 
+export type TenantCreateNestedOneWithoutRunRollupsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutRunRollupsInput, Prisma.TenantUncheckedCreateWithoutRunRollupsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutRunRollupsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutRunRollupsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutRunRollupsInput, Prisma.TenantUncheckedCreateWithoutRunRollupsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutRunRollupsInput
+  upsert?: Prisma.TenantUpsertWithoutRunRollupsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutRunRollupsInput, Prisma.TenantUpdateWithoutRunRollupsInput>, Prisma.TenantUncheckedUpdateWithoutRunRollupsInput>
+}
+
+export type TenantCreateNestedOneWithoutDurationRollupsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutDurationRollupsInput, Prisma.TenantUncheckedCreateWithoutDurationRollupsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutDurationRollupsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutDurationRollupsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutDurationRollupsInput, Prisma.TenantUncheckedCreateWithoutDurationRollupsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutDurationRollupsInput
+  upsert?: Prisma.TenantUpsertWithoutDurationRollupsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutDurationRollupsInput, Prisma.TenantUpdateWithoutDurationRollupsInput>, Prisma.TenantUncheckedUpdateWithoutDurationRollupsInput>
+}
+
+export type TenantCreateNestedOneWithoutLogRollupsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutLogRollupsInput, Prisma.TenantUncheckedCreateWithoutLogRollupsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutLogRollupsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutLogRollupsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutLogRollupsInput, Prisma.TenantUncheckedCreateWithoutLogRollupsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutLogRollupsInput
+  upsert?: Prisma.TenantUpsertWithoutLogRollupsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutLogRollupsInput, Prisma.TenantUpdateWithoutLogRollupsInput>, Prisma.TenantUncheckedUpdateWithoutLogRollupsInput>
+}
+
 export type TenantCreateWithoutApiKeysInput = {
   id?: string
   name: string
@@ -813,6 +876,9 @@ export type TenantCreateWithoutApiKeysInput = {
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutApiKeysInput = {
@@ -840,6 +906,9 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutApiKeysInput = {
@@ -883,6 +952,9 @@ export type TenantUpdateWithoutApiKeysInput = {
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutApiKeysInput = {
@@ -910,6 +982,9 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutIntegrationsInput = {
@@ -937,6 +1012,9 @@ export type TenantCreateWithoutIntegrationsInput = {
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutIntegrationsInput = {
@@ -964,6 +1042,9 @@ export type TenantUncheckedCreateWithoutIntegrationsInput = {
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutIntegrationsInput = {
@@ -1007,6 +1088,9 @@ export type TenantUpdateWithoutIntegrationsInput = {
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutIntegrationsInput = {
@@ -1034,6 +1118,9 @@ export type TenantUncheckedUpdateWithoutIntegrationsInput = {
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutWorkflowsInput = {
@@ -1061,6 +1148,9 @@ export type TenantCreateWithoutWorkflowsInput = {
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutWorkflowsInput = {
@@ -1088,6 +1178,9 @@ export type TenantUncheckedCreateWithoutWorkflowsInput = {
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutWorkflowsInput = {
@@ -1131,6 +1224,9 @@ export type TenantUpdateWithoutWorkflowsInput = {
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutWorkflowsInput = {
@@ -1158,6 +1254,9 @@ export type TenantUncheckedUpdateWithoutWorkflowsInput = {
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutExecutionsInput = {
@@ -1185,6 +1284,9 @@ export type TenantCreateWithoutExecutionsInput = {
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutExecutionsInput = {
@@ -1212,6 +1314,9 @@ export type TenantUncheckedCreateWithoutExecutionsInput = {
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutExecutionsInput = {
@@ -1255,6 +1360,9 @@ export type TenantUpdateWithoutExecutionsInput = {
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutExecutionsInput = {
@@ -1282,6 +1390,9 @@ export type TenantUncheckedUpdateWithoutExecutionsInput = {
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutStepRunsInput = {
@@ -1309,6 +1420,9 @@ export type TenantCreateWithoutStepRunsInput = {
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutStepRunsInput = {
@@ -1336,6 +1450,9 @@ export type TenantUncheckedCreateWithoutStepRunsInput = {
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutStepRunsInput = {
@@ -1379,6 +1496,9 @@ export type TenantUpdateWithoutStepRunsInput = {
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutStepRunsInput = {
@@ -1406,6 +1526,9 @@ export type TenantUncheckedUpdateWithoutStepRunsInput = {
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutLogEntriesInput = {
@@ -1433,6 +1556,9 @@ export type TenantCreateWithoutLogEntriesInput = {
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutLogEntriesInput = {
@@ -1460,6 +1586,9 @@ export type TenantUncheckedCreateWithoutLogEntriesInput = {
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutLogEntriesInput = {
@@ -1503,6 +1632,9 @@ export type TenantUpdateWithoutLogEntriesInput = {
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutLogEntriesInput = {
@@ -1530,6 +1662,9 @@ export type TenantUncheckedUpdateWithoutLogEntriesInput = {
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutOutboundMessagesInput = {
@@ -1557,6 +1692,9 @@ export type TenantCreateWithoutOutboundMessagesInput = {
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutOutboundMessagesInput = {
@@ -1584,6 +1722,9 @@ export type TenantUncheckedCreateWithoutOutboundMessagesInput = {
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutOutboundMessagesInput = {
@@ -1627,6 +1768,9 @@ export type TenantUpdateWithoutOutboundMessagesInput = {
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutOutboundMessagesInput = {
@@ -1654,6 +1798,9 @@ export type TenantUncheckedUpdateWithoutOutboundMessagesInput = {
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutDocumentsInput = {
@@ -1681,6 +1828,9 @@ export type TenantCreateWithoutDocumentsInput = {
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutDocumentsInput = {
@@ -1708,6 +1858,9 @@ export type TenantUncheckedCreateWithoutDocumentsInput = {
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutDocumentsInput = {
@@ -1751,6 +1904,9 @@ export type TenantUpdateWithoutDocumentsInput = {
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutDocumentsInput = {
@@ -1778,6 +1934,9 @@ export type TenantUncheckedUpdateWithoutDocumentsInput = {
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutMetaAdAccountsInput = {
@@ -1805,6 +1964,9 @@ export type TenantCreateWithoutMetaAdAccountsInput = {
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutMetaAdAccountsInput = {
@@ -1832,6 +1994,9 @@ export type TenantUncheckedCreateWithoutMetaAdAccountsInput = {
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutMetaAdAccountsInput = {
@@ -1875,6 +2040,9 @@ export type TenantUpdateWithoutMetaAdAccountsInput = {
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutMetaAdAccountsInput = {
@@ -1902,6 +2070,9 @@ export type TenantUncheckedUpdateWithoutMetaAdAccountsInput = {
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutMetaAdInsightsInput = {
@@ -1929,6 +2100,9 @@ export type TenantCreateWithoutMetaAdInsightsInput = {
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutMetaAdInsightsInput = {
@@ -1956,6 +2130,9 @@ export type TenantUncheckedCreateWithoutMetaAdInsightsInput = {
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutMetaAdInsightsInput = {
@@ -1999,6 +2176,9 @@ export type TenantUpdateWithoutMetaAdInsightsInput = {
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutMetaAdInsightsInput = {
@@ -2026,6 +2206,9 @@ export type TenantUncheckedUpdateWithoutMetaAdInsightsInput = {
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutPosStoresInput = {
@@ -2053,6 +2236,9 @@ export type TenantCreateWithoutPosStoresInput = {
   metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutPosStoresInput = {
@@ -2080,6 +2266,9 @@ export type TenantUncheckedCreateWithoutPosStoresInput = {
   metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutPosStoresInput = {
@@ -2123,6 +2312,9 @@ export type TenantUpdateWithoutPosStoresInput = {
   metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutPosStoresInput = {
@@ -2150,6 +2342,9 @@ export type TenantUncheckedUpdateWithoutPosStoresInput = {
   metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutPosOrdersInput = {
@@ -2177,6 +2372,9 @@ export type TenantCreateWithoutPosOrdersInput = {
   metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutPosOrdersInput = {
@@ -2204,6 +2402,9 @@ export type TenantUncheckedCreateWithoutPosOrdersInput = {
   metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutPosOrdersInput = {
@@ -2247,6 +2448,9 @@ export type TenantUpdateWithoutPosOrdersInput = {
   metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutPosOrdersInput = {
@@ -2274,6 +2478,9 @@ export type TenantUncheckedUpdateWithoutPosOrdersInput = {
   metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutProductCostsInput = {
@@ -2301,6 +2508,9 @@ export type TenantCreateWithoutProductCostsInput = {
   metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutProductCostsInput = {
@@ -2328,6 +2538,9 @@ export type TenantUncheckedCreateWithoutProductCostsInput = {
   metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutProductCostsInput = {
@@ -2371,6 +2584,9 @@ export type TenantUpdateWithoutProductCostsInput = {
   metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutProductCostsInput = {
@@ -2398,6 +2614,9 @@ export type TenantUncheckedUpdateWithoutProductCostsInput = {
   metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutBulkOperationsInput = {
@@ -2425,6 +2644,9 @@ export type TenantCreateWithoutBulkOperationsInput = {
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutBulkOperationsInput = {
@@ -2452,6 +2674,9 @@ export type TenantUncheckedCreateWithoutBulkOperationsInput = {
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutBulkOperationsInput = {
@@ -2495,6 +2720,9 @@ export type TenantUpdateWithoutBulkOperationsInput = {
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutBulkOperationsInput = {
@@ -2522,6 +2750,9 @@ export type TenantUncheckedUpdateWithoutBulkOperationsInput = {
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutAlertDestinationsInput = {
@@ -2549,6 +2780,9 @@ export type TenantCreateWithoutAlertDestinationsInput = {
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutAlertDestinationsInput = {
@@ -2576,6 +2810,9 @@ export type TenantUncheckedCreateWithoutAlertDestinationsInput = {
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutAlertDestinationsInput = {
@@ -2619,6 +2856,9 @@ export type TenantUpdateWithoutAlertDestinationsInput = {
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutAlertDestinationsInput = {
@@ -2646,6 +2886,9 @@ export type TenantUncheckedUpdateWithoutAlertDestinationsInput = {
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutAlertDeliveriesInput = {
@@ -2673,6 +2916,9 @@ export type TenantCreateWithoutAlertDeliveriesInput = {
   posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutAlertDeliveriesInput = {
@@ -2700,6 +2946,9 @@ export type TenantUncheckedCreateWithoutAlertDeliveriesInput = {
   posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
   posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutAlertDeliveriesInput = {
@@ -2743,6 +2992,9 @@ export type TenantUpdateWithoutAlertDeliveriesInput = {
   posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutAlertDeliveriesInput = {
@@ -2770,6 +3022,417 @@ export type TenantUncheckedUpdateWithoutAlertDeliveriesInput = {
   posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
   posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutRunRollupsInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutRunRollupsInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationUncheckedCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowUncheckedCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutRunRollupsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutRunRollupsInput, Prisma.TenantUncheckedCreateWithoutRunRollupsInput>
+}
+
+export type TenantUpsertWithoutRunRollupsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutRunRollupsInput, Prisma.TenantUncheckedUpdateWithoutRunRollupsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutRunRollupsInput, Prisma.TenantUncheckedCreateWithoutRunRollupsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutRunRollupsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutRunRollupsInput, Prisma.TenantUncheckedUpdateWithoutRunRollupsInput>
+}
+
+export type TenantUpdateWithoutRunRollupsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutRunRollupsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUncheckedUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUncheckedUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutDurationRollupsInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutDurationRollupsInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationUncheckedCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowUncheckedCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutDurationRollupsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutDurationRollupsInput, Prisma.TenantUncheckedCreateWithoutDurationRollupsInput>
+}
+
+export type TenantUpsertWithoutDurationRollupsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutDurationRollupsInput, Prisma.TenantUncheckedUpdateWithoutDurationRollupsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutDurationRollupsInput, Prisma.TenantUncheckedCreateWithoutDurationRollupsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutDurationRollupsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutDurationRollupsInput, Prisma.TenantUncheckedUpdateWithoutDurationRollupsInput>
+}
+
+export type TenantUpdateWithoutDurationRollupsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutDurationRollupsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUncheckedUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUncheckedUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutLogRollupsInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutLogRollupsInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationUncheckedCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowUncheckedCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutLogRollupsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutLogRollupsInput, Prisma.TenantUncheckedCreateWithoutLogRollupsInput>
+}
+
+export type TenantUpsertWithoutLogRollupsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutLogRollupsInput, Prisma.TenantUncheckedUpdateWithoutLogRollupsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutLogRollupsInput, Prisma.TenantUncheckedCreateWithoutLogRollupsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutLogRollupsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutLogRollupsInput, Prisma.TenantUncheckedUpdateWithoutLogRollupsInput>
+}
+
+export type TenantUpdateWithoutLogRollupsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutLogRollupsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUncheckedUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUncheckedUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 
@@ -2794,6 +3457,9 @@ export type TenantCountOutputType = {
   posStores: number
   posOrders: number
   productCosts: number
+  runRollups: number
+  durationRollups: number
+  logRollups: number
 }
 
 export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2813,6 +3479,9 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   posStores?: boolean | TenantCountOutputTypeCountPosStoresArgs
   posOrders?: boolean | TenantCountOutputTypeCountPosOrdersArgs
   productCosts?: boolean | TenantCountOutputTypeCountProductCostsArgs
+  runRollups?: boolean | TenantCountOutputTypeCountRunRollupsArgs
+  durationRollups?: boolean | TenantCountOutputTypeCountDurationRollupsArgs
+  logRollups?: boolean | TenantCountOutputTypeCountLogRollupsArgs
 }
 
 /**
@@ -2937,6 +3606,27 @@ export type TenantCountOutputTypeCountProductCostsArgs<ExtArgs extends runtime.T
   where?: Prisma.ProductCostWhereInput
 }
 
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountRunRollupsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.RunRollupWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountDurationRollupsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.DurationRollupWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountLogRollupsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.LogRollupWhereInput
+}
+
 
 export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -2964,6 +3654,9 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   posStores?: boolean | Prisma.Tenant$posStoresArgs<ExtArgs>
   posOrders?: boolean | Prisma.Tenant$posOrdersArgs<ExtArgs>
   productCosts?: boolean | Prisma.Tenant$productCostsArgs<ExtArgs>
+  runRollups?: boolean | Prisma.Tenant$runRollupsArgs<ExtArgs>
+  durationRollups?: boolean | Prisma.Tenant$durationRollupsArgs<ExtArgs>
+  logRollups?: boolean | Prisma.Tenant$logRollupsArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["tenant"]>
 
@@ -3021,6 +3714,9 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   posStores?: boolean | Prisma.Tenant$posStoresArgs<ExtArgs>
   posOrders?: boolean | Prisma.Tenant$posOrdersArgs<ExtArgs>
   productCosts?: boolean | Prisma.Tenant$productCostsArgs<ExtArgs>
+  runRollups?: boolean | Prisma.Tenant$runRollupsArgs<ExtArgs>
+  durationRollups?: boolean | Prisma.Tenant$durationRollupsArgs<ExtArgs>
+  logRollups?: boolean | Prisma.Tenant$logRollupsArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TenantIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -3045,6 +3741,9 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     posStores: Prisma.$PosStorePayload<ExtArgs>[]
     posOrders: Prisma.$PosOrderPayload<ExtArgs>[]
     productCosts: Prisma.$ProductCostPayload<ExtArgs>[]
+    runRollups: Prisma.$RunRollupPayload<ExtArgs>[]
+    durationRollups: Prisma.$DurationRollupPayload<ExtArgs>[]
+    logRollups: Prisma.$LogRollupPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -3475,6 +4174,9 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   posStores<T extends Prisma.Tenant$posStoresArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$posStoresArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PosStorePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   posOrders<T extends Prisma.Tenant$posOrdersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$posOrdersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PosOrderPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   productCosts<T extends Prisma.Tenant$productCostsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$productCostsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ProductCostPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  runRollups<T extends Prisma.Tenant$runRollupsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$runRollupsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$RunRollupPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  durationRollups<T extends Prisma.Tenant$durationRollupsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$durationRollupsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DurationRollupPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  logRollups<T extends Prisma.Tenant$logRollupsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$logRollupsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$LogRollupPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -4287,6 +4989,78 @@ export type Tenant$productCostsArgs<ExtArgs extends runtime.Types.Extensions.Int
   take?: number
   skip?: number
   distinct?: Prisma.ProductCostScalarFieldEnum | Prisma.ProductCostScalarFieldEnum[]
+}
+
+/**
+ * Tenant.runRollups
+ */
+export type Tenant$runRollupsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the RunRollup
+   */
+  select?: Prisma.RunRollupSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the RunRollup
+   */
+  omit?: Prisma.RunRollupOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.RunRollupInclude<ExtArgs> | null
+  where?: Prisma.RunRollupWhereInput
+  orderBy?: Prisma.RunRollupOrderByWithRelationInput | Prisma.RunRollupOrderByWithRelationInput[]
+  cursor?: Prisma.RunRollupWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.RunRollupScalarFieldEnum | Prisma.RunRollupScalarFieldEnum[]
+}
+
+/**
+ * Tenant.durationRollups
+ */
+export type Tenant$durationRollupsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the DurationRollup
+   */
+  select?: Prisma.DurationRollupSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the DurationRollup
+   */
+  omit?: Prisma.DurationRollupOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DurationRollupInclude<ExtArgs> | null
+  where?: Prisma.DurationRollupWhereInput
+  orderBy?: Prisma.DurationRollupOrderByWithRelationInput | Prisma.DurationRollupOrderByWithRelationInput[]
+  cursor?: Prisma.DurationRollupWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.DurationRollupScalarFieldEnum | Prisma.DurationRollupScalarFieldEnum[]
+}
+
+/**
+ * Tenant.logRollups
+ */
+export type Tenant$logRollupsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the LogRollup
+   */
+  select?: Prisma.LogRollupSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the LogRollup
+   */
+  omit?: Prisma.LogRollupOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.LogRollupInclude<ExtArgs> | null
+  where?: Prisma.LogRollupWhereInput
+  orderBy?: Prisma.LogRollupOrderByWithRelationInput | Prisma.LogRollupOrderByWithRelationInput[]
+  cursor?: Prisma.LogRollupWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.LogRollupScalarFieldEnum | Prisma.LogRollupScalarFieldEnum[]
 }
 
 /**
