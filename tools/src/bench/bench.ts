@@ -39,6 +39,8 @@ const BENCHES: Record<string, (env: BenchEnv) => Promise<void>> = {
   logs: script('bench-logs.ts', { ownServices: true }),
   // Builds and deploys the product, then starts each role on services of its own.
   startup: script('startup.ts', { ownServices: true }),
+  // Builds a page per chart library and renders it in Chromium; needs no services.
+  charts: script('chart-libs.ts', { ownServices: true }),
 };
 
 const say = (msg: string) => process.stderr.write(`[flowdeck bench] ${msg}\n`);
