@@ -28,10 +28,10 @@ export function rowId(globalId: string): string {
 }
 
 /**
- * `count` log lines for the tenant, one per second going back from `newest`, cycling through
- * levels; every 7th mentions "invoice" so text search has something to find.
+ * `count` log lines for the tenant, one per second (or per `spacingSeconds`) going back from
+ * `newest`, cycling through levels; every 7th mentions "invoice" so text search has something to find.
  */
-export async function seedLogs(url: string, opts: { tenantId: string; workflowId: string; count: number; newest: Date; tag: string }): Promise<void> {
+export async function seedLogs(url: string, opts: { tenantId: string; workflowId: string; count: number; newest: Date; tag: string; spacingSeconds?: number }): Promise<void> {
   await withDb(url, (db) =>
     db.query(
       `INSERT INTO "LogEntry" (id, "tenantId", level, message, metadata, "workflowId", step, "piiRedacted", "createdAt")
@@ -40,9 +40,9 @@ export async function seedLogs(url: string, opts: { tenantId: string; workflowId
               CASE WHEN i % 7 = 3 THEN $4 || ' invoice ' || i || ' reconciled' ELSE $4 || ' line ' || i END,
               jsonb_build_object('seq', i, 'tag', $4, 'batch', i / 1000),
               $2::uuid, 'seed', true,
-              $3::timestamptz - make_interval(secs => i)
+              $3::timestamptz - make_interval(secs => i * $6::int)
        FROM generate_series(1, $5::int) AS i`,
-      [opts.tenantId, opts.workflowId, opts.newest.toISOString(), opts.tag, opts.count],
+      [opts.tenantId, opts.workflowId, opts.newest.toISOString(), opts.tag, opts.count, opts.spacingSeconds ?? 1],
     ),
   );
 }

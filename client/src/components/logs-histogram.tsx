@@ -114,7 +114,7 @@ export function LogsHistogram({ filter, onRange }: { filter: LogFilterInput; onR
           {approx}
           {t.total.toLocaleString('en-US')} lines ({t.error.toLocaleString('en-US')} errors, {t.warn.toLocaleString('en-US')} warnings) from {formatBucket(volume.from, bucket, zone)} to{' '}
           {formatBucket(volume.to, bucket, zone)}
-          {!filter.since && !filter.until && ' (last 24 hours)'}. Drag across the bars to pick a time range.
+          {!filter.since && !filter.until && ', the last 24 hours'} ({zone}). Drag across the bars to pick a time range.
           {!volume.exact && (
             <strong className="status-cancelled" data-testid="histogram-inexact">
               {' '}

@@ -30,6 +30,9 @@ const axis = (c: ChartColors, extra: Partial<uPlot.Axis> = {}): uPlot.Axis => ({
   ...extra,
 });
 
+/** Wide enough for the longest tick label (uPlot's fixed default cuts off "12,500"). */
+const fitLabels: uPlot.Axis.Size = (_u, values) => Math.max(36, 18 + 7.5 * Math.max(0, ...(values ?? []).map((v) => String(v).length)));
+
 /** Bars cover their bucket, so the x range ends one bucket after the last start. */
 const bucketRange: uPlot.Range.Function = (u, min, max) => {
   const xs = u.data[0];
@@ -47,11 +50,11 @@ export interface StackedBarsConfig {
 
 export function stackedBarsOptions(c: ChartColors, { layers, zone, onSelect, yLabel }: StackedBarsConfig): ChartOptions {
   const top = [...layers].reverse();
-  const bars = uPlot.paths.bars!({ size: [0.86, 80], align: 1, gap: 1 });
+  const bars = uPlot.paths.bars!({ size: [0.9, Infinity], align: 1, gap: 1 });
   return {
     tzDate: zoneDate(zone),
     scales: { x: { time: true, range: bucketRange }, y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] } },
-    axes: [axis(c), axis(c, { size: 44, label: yLabel, labelSize: yLabel ? 16 : 0, labelFont: '11px system-ui, sans-serif' })],
+    axes: [axis(c), axis(c, { size: fitLabels, label: yLabel, labelSize: yLabel ? 16 : 0, labelFont: '11px system-ui, sans-serif' })],
     legend: { live: true },
     cursor: { drag: { x: !!onSelect, y: false, setScale: false }, points: { show: false } },
     series: [
@@ -100,7 +103,7 @@ export function linesOptions(c: ChartColors, { series, zone, format, yMax }: { s
   return {
     tzDate: zoneDate(zone),
     scales: { x: { time: true, range: bucketRange }, y: { range: (_u, _min, max) => [0, yMax ?? (max > 0 ? max * 1.15 : 1)] } },
-    axes: [axis(c), axis(c, { size: 56, values: (_u, ticks) => ticks.map(format) })],
+    axes: [axis(c), axis(c, { size: fitLabels, values: (_u, ticks) => ticks.map(format) })],
     legend: { live: true },
     cursor: { drag: { x: false, y: false }, points: { size: 6 } },
     series: [
