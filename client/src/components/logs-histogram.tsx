@@ -4,11 +4,12 @@
 // hours; its length picks the bars' size (MINUTE up to 6 h, HOUR up to 14 days, DAY beyond).
 import { useCallback, useMemo, useRef } from 'react';
 import { graphql } from '../graphql';
-import type { LogFilterInput, StatsBucket } from '../graphql/graphql.ts';
+import type { LogFilterInput } from '../graphql/graphql.ts';
 import { ChartFigure } from './charts/chart-figure.tsx';
 import { levelColor, type ChartColors } from './charts/colors.ts';
 import { stackData, stackedBarsOptions } from './charts/options.ts';
 import { UplotChart } from './charts/uplot-chart.tsx';
+import { histogramWindow, snapToBuckets } from '../lib/chart-math.ts';
 import { formatBucket } from '../lib/format.ts';
 import { useLiveQuery } from '../lib/use-live-query.ts';
 import { useViewer } from '../viewer.tsx';
@@ -40,21 +41,6 @@ const LogVolumeDocument = graphql(`
   }
 `);
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-export const DEFAULT_WINDOW_MS = DAY;
-
-/** The histogram's window and bar size for a filter (now when it has no until). */
-export function histogramWindow(filter: Pick<LogFilterInput, 'since' | 'until'>, now = Date.now()): { from: Date; to: Date | null; bucket: StatsBucket } {
-  const to = filter.until ? Date.parse(String(filter.until)) : now;
-  let from = filter.since ? Date.parse(String(filter.since)) : to - DEFAULT_WINDOW_MS;
-  const span = to - from;
-  const bucket: StatsBucket = span <= 6 * HOUR ? 'MINUTE' : span <= 14 * DAY ? 'HOUR' : 'DAY';
-  // DAY buckets reach back 400 days at most.
-  if (bucket === 'DAY') from = Math.max(from, to - 399 * DAY);
-  return { from: new Date(from), to: filter.until ? new Date(to) : null, bucket };
-}
-
 type Level = 'debug' | 'info' | 'warn' | 'error';
 /** Bottom to top: errors on the baseline, where they are easiest to see. */
 const LEVELS: readonly Level[] = ['error', 'warn', 'info', 'debug'];
@@ -77,15 +63,8 @@ export function LogsHistogram({ filter, onRange }: { filter: LogFilterInput; onR
   const onRangeRef = useRef(onRange);
   onRangeRef.current = onRange;
   const onSelect = useCallback((fromSec: number, toSec: number) => {
-    const xs = starts.current;
-    if (xs.length === 0) return;
-    const step = xs.length > 1 ? xs[1]! - xs[0]! : 60;
-    let i = 0;
-    while (i + 1 < xs.length && xs[i + 1]! <= fromSec) i++;
-    let j = i;
-    while (j + 1 < xs.length && xs[j + 1]! < toSec) j++;
-    const end = j + 1 < xs.length ? xs[j + 1]! : xs[j]! + step;
-    onRangeRef.current(new Date(xs[i]! * 1000).toISOString(), new Date(end * 1000).toISOString());
+    const range = snapToBuckets(starts.current, fromSec, toSec);
+    if (range) onRangeRef.current(new Date(range.from * 1000).toISOString(), new Date(range.to * 1000).toISOString());
   }, []);
 
   const options = useCallback(

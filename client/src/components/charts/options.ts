@@ -2,6 +2,7 @@
 // by level) and lines (failure rate, durations, lag). Everything that changes with each refresh
 // is read from the chart's data, so the options stay stable and a refresh is only setData().
 import uPlot from 'uplot';
+import { runningTotals } from '../../lib/chart-math.ts';
 import type { ChartColors } from './colors.ts';
 import type { ChartOptions } from './uplot-chart.tsx';
 import { zoneDate } from './uplot-chart.tsx';
@@ -17,9 +18,7 @@ export interface Layer {
  * so each lower layer paints over the part of the bar it does not own.
  */
 export function stackData(xs: readonly number[], layers: readonly Layer[]): uPlot.AlignedData {
-  let run = xs.map(() => 0);
-  const totals = layers.map((l) => (run = run.map((r, i) => r + (l.values[i] ?? 0))));
-  return [Float64Array.from(xs), ...totals.reverse()];
+  return [Float64Array.from(xs), ...runningTotals(xs.length, layers.map((l) => l.values))];
 }
 
 const axis = (c: ChartColors, extra: Partial<uPlot.Axis> = {}): uPlot.Axis => ({

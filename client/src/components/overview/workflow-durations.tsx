@@ -3,25 +3,11 @@
 import { Link } from 'react-router-dom';
 import type { OverviewQuery } from '../../graphql/graphql.ts';
 import { Sparkline } from '../charts/sparkline.tsx';
+import { slowdown } from '../../lib/chart-math.ts';
 import { formatDuration, formatPercent } from '../../lib/format.ts';
 import { Empty } from '../states.tsx';
 
 type Daily = OverviewQuery['daily'];
-
-function median(values: readonly (number | null)[]): number | null {
-  const v = values.filter((x): x is number => x != null).sort((a, b) => a - b);
-  if (!v.length) return null;
-  const m = Math.floor(v.length / 2);
-  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
-}
-
-/** Relative change of the daily p95 from the first half of the window to the second; null without both. */
-export function slowdown(series: readonly (number | null)[]): number | null {
-  const half = Math.floor(series.length / 2);
-  const before = median(series.slice(0, half));
-  const after = median(series.slice(series.length - half));
-  return before && after != null ? after / before - 1 : null;
-}
 
 export function WorkflowDurations({ stats }: { stats: Daily }) {
   const days = stats.buckets.length;
