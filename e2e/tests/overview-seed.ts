@@ -9,14 +9,16 @@ import type { Stack } from './fixtures.ts';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
+const manilaDate = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Manila' }).format(d);
+
 export interface OverviewSeed {
   apiKey: string;
   tenantId: string;
   graphql: Stack['graphql'];
   ordersId: string;
   reportId: string;
-  /** The runs created in the last 24 hours, by status. */
-  last24h: { total: number; completed: number; failed: number; cancelled: number };
+  /** The runs created in the last 24 hours, by status, and those of them created today in Manila. */
+  last24h: { total: number; completed: number; failed: number; cancelled: number; today: number };
 }
 
 export async function seedOverview(stack: Stack): Promise<OverviewSeed> {
@@ -39,6 +41,7 @@ export async function seedOverview(stack: Stack): Promise<OverviewSeed> {
     completed: runs.filter((r) => r.status === 'COMPLETED').length,
     failed: runs.filter((r) => r.status === 'FAILED').length,
     cancelled: runs.filter((r) => r.status === 'CANCELLED').length,
+    today: runs.filter((r) => manilaDate(r.createdAt) === manilaDate(new Date(now))).length,
   };
   // Older than the 24-hour window (at least 27 h ago), one run a day per workflow.
   for (let d = 1; d <= 13; d++) {

@@ -31,6 +31,7 @@ test('the dashboard opens on the Overview; its numbers and text equivalents matc
 
   await expect(page.getByTestId('stat-runs').locator('.stat-value')).toHaveText(`${total}`);
   await expect(page.getByTestId('stat-runs')).toContainText(`${completed} completed · ${failed} failed · ${cancelled} cancelled`);
+  await expect(page.getByTestId('stat-runs-today')).toHaveText(`${seed.last24h.today} today (Asia/Manila)`);
   await expect(page.getByTestId('stat-failure-rate')).toContainText(percent(failed / (completed + failed + cancelled)));
   await expect(page.getByTestId('live-indicator')).toContainText(/Live · updated/);
 

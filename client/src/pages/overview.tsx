@@ -151,6 +151,10 @@ export function OverviewPage() {
   if (!d && live.error) return <ErrorState error={live.error} retry={refresh} />;
   if (!d) return <Loading label="Loading the overview…" />;
   const totals = d.hourly.totals;
+  // "Today" in the tenant's zone: the hourly buckets that start on its current date.
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone: d.hourly.timezone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const today = day.format(new Date());
+  const runsToday = d.hourly.buckets.filter((b) => day.format(new Date(b.start)) === today).reduce((n, b) => n + b.counts.total, 0);
   const oldestPending = d.queueStats.oldestPendingAt ? Date.now() - Date.parse(d.queueStats.oldestPendingAt) : null;
   return (
     <section aria-labelledby="overview-title" className="overview">
@@ -164,6 +168,9 @@ export function OverviewPage() {
           <strong className="stat-value">{totals.total.toLocaleString('en-US')}</strong>
           <span className="muted">
             {totals.completed} completed · {totals.failed} failed · {totals.cancelled} cancelled
+          </span>
+          <span className="muted" data-testid="stat-runs-today">
+            {runsToday.toLocaleString('en-US')} today ({d.hourly.timezone})
           </span>
         </li>
         <li data-testid="stat-failure-rate">
