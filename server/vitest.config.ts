@@ -11,8 +11,9 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    // tools/ (benchmarks, load test, build) is a package of its own; its few unit tests run here.
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', '../tools/src/**/*.test.ts'],
+    // tools/ (benchmarks, load test, build) is a package of its own; its few unit tests run here,
+    // and so do the dashboard's tests of plain logic (client/src/lib).
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', '../tools/src/**/*.test.ts', '../client/src/lib/**/*.test.ts'],
     // Whole-stack tests start servers, workers and Chromium: give them room on a 2-core box.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -8,6 +8,7 @@ import { ThemeToggle } from './theme.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { NotFoundPage, AdminOnly } from './pages/not-found.tsx';
 import { RawClientContext } from './raw-client.tsx';
+import { OverviewPage } from './pages/overview.tsx';
 import { WorkflowsPage } from './pages/workflows.tsx';
 import { WorkflowDetailPage } from './pages/workflow-detail.tsx';
 import { ExecutionsPage } from './pages/executions.tsx';
@@ -57,6 +58,7 @@ function Shell() {
       <header className="topbar">
         <span className="brand">Flowdeck</span>
         <nav aria-label="Main">
+          <NavLink to="/overview">Overview</NavLink>
           <NavLink to="/workflows">Workflows</NavLink>
           <NavLink to="/executions">Executions</NavLink>
           <NavLink to="/logs">Logs</NavLink>
@@ -76,7 +78,9 @@ function Shell() {
       </header>
       <main id="main" tabIndex={-1}>
         <Routes>
-          <Route path="/" element={<Navigate to="/workflows" replace />} />
+          {/* The dashboard opens on the Overview. */}
+          <Route path="/" element={<Navigate to="/overview" replace />} />
+          <Route path="/overview" element={<OverviewPage />} />
           <Route path="/workflows" element={<WorkflowsPage />} />
           <Route path="/workflows/:id" element={<WorkflowDetailPage />} />
           <Route path="/executions" element={<ExecutionsPage />} />

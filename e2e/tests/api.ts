@@ -50,3 +50,40 @@ export async function trigger(stack: Stack, id: string, context?: Record<string,
   if (!d.triggerWorkflow.execution) throw new Error(`triggerWorkflow: ${JSON.stringify(d.triggerWorkflow)}`);
   return d.triggerWorkflow.execution.id;
 }
+
+/**
+ * A tenant of its own with an ADMIN key, made with the operator CLI (npm run admin) against the
+ * stack's database: a page that shows tenant-wide numbers can then be checked against exactly
+ * what the test wrote, whatever other specs did in the demo tenant.
+ */
+export async function newTenant(stack: Stack, name: string, timezone = 'Asia/Manila'): Promise<{ apiKey: string; tenantId: string; graphql: Stack['graphql'] }> {
+  const { spawnSync } = await import('node:child_process');
+  const path = await import('node:path');
+  const root = path.resolve(import.meta.dirname, '..', '..');
+  const slug = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${Date.now().toString(36)}`;
+  const cli = (...args: string[]) => {
+    const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'src', 'cli.ts'), ...args], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: stack.databaseUrl },
+      encoding: 'utf8',
+    });
+    if (res.status !== 0) throw new Error(`admin ${args.join(' ')}: ${res.stderr}`);
+    return res.stdout;
+  };
+  const tenantId = /\(id ([0-9a-f-]{36})/.exec(cli('tenants', 'create', '--name', name, '--slug', slug, '--timezone', timezone))![1]!;
+  const apiKey = /^(fd_\S+)$/m.exec(cli('keys', 'create', '--tenant', slug, '--role', 'ADMIN', '--name', 'e2e'))![1]!;
+  return {
+    apiKey,
+    tenantId,
+    async graphql(query, variables) {
+      const res = await fetch(`${stack.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, 'x-graphql-yoga-csrf': '1' },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as { data?: unknown; errors?: { message: string }[] };
+      if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
+      return body.data as never;
+    },
+  };
+}

@@ -24,7 +24,7 @@ test('the dashboard works with a key restricted to persisted documents, which re
   await page.goto('/workflows');
   await expect(page.getByRole('heading', { name: 'Workflows' })).toBeVisible();
   await expect(page.locator('tr').nth(1)).toBeVisible();
-  for (const [path, heading] of [['/executions', 'Executions'], ['/logs', 'Logs'], ['/keys', 'API keys']] as const) {
+  for (const [path, heading] of [['/overview', 'Overview'], ['/executions', 'Executions'], ['/logs', 'Log lines per hour'], ['/keys', 'API keys']] as const) {
     await page.goto(path);
     await expect(page.getByRole('heading', { name: heading })).toBeVisible();
   }

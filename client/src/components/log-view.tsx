@@ -261,6 +261,7 @@ export function LogView({ filter, liveByDefault = false, height }: LogViewProps)
                   style={{ transform: `translateY(${item.start}px)` }}
                   onClick={() => setSelectedId(r.id === selectedId ? null : r.id)}
                   data-level={r.level}
+                  data-created-at={r.createdAt}
                 >
                   <span>{formatLogTime(r.createdAt)}</span>
                   <span className={`level-${r.level.toLowerCase()}`}>{r.level}</span>

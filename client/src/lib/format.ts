@@ -49,3 +49,26 @@ export function isoToLocalInput(iso: string | null | undefined): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
+
+/** A 0–1 rate as a percentage; "—" when there is none (nothing finished). */
+export function formatPercent(rate: number | null | undefined): string {
+  if (rate == null || !Number.isFinite(rate)) return '—';
+  const p = rate * 100;
+  return `${p === 0 || p >= 10 ? p.toFixed(0) : p.toFixed(1)} %`;
+}
+
+/** How long ago (or, for a future time, how long until), roughly: "45 s", "12 min", "3 h", "2 d". */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  if (s < 86_400 * 2) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
+}
+
+/** A bucket's start in the tenant's zone, as precise as the bucket. */
+export function formatBucket(iso: string, bucket: 'MINUTE' | 'HOUR' | 'DAY', timeZone: string): string {
+  const opts: Intl.DateTimeFormatOptions =
+    bucket === 'DAY' ? { month: 'short', day: 'numeric', weekday: 'short' } : { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+  return new Intl.DateTimeFormat('en-US', { ...opts, timeZone }).format(new Date(iso));
+}

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { LogFilterInput, LogLevel } from '../graphql/graphql.ts';
 import { LogView } from '../components/log-view.tsx';
+import { LogsHistogram } from '../components/logs-histogram.tsx';
 import { WorkflowSelect } from '../components/workflow-select.tsx';
 import { isoToLocalInput, localInputToIso } from '../lib/format.ts';
 import { useUrlState } from '../lib/url-state.ts';
@@ -121,7 +122,13 @@ export function LogsPage() {
           <input id="log-search" type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="words in the message" />
         </div>
         <button type="submit">Search</button>
+        {(f.since || f.until) && (
+          <button type="button" onClick={() => setF({ since: null, until: null })}>
+            Clear time range
+          </button>
+        )}
       </form>
+      <LogsHistogram filter={filter} onRange={(since, until) => setF({ since, until })} />
       <LogView filter={filter} />
     </section>
   );

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useSubscription } from 'urql';
 import { graphql } from '../graphql';
 import { ExecutionsLiveDocument } from '../fragments.ts';
 import { ExecutionsTable } from '../components/executions-table.tsx';
+import { WorkflowCharts } from '../components/workflow-charts.tsx';
 import { Empty, ErrorState, Loading, errorMessage } from '../components/states.tsx';
 import { describeCron } from '../lib/cron-words.ts';
 import { formatInZone } from '../lib/format.ts';
@@ -138,6 +139,7 @@ export function WorkflowDetailPage() {
           {message.text}
         </p>
       )}
+      <WorkflowCharts workflowId={wf.id} />
       {/* Keyed by version: a saved change (here or elsewhere) resets the editor to what is stored. */}
       <DefinitionEditor key={wf.version} workflow={wf} tenantZone={viewer.tenant.timezone} canEdit={allows(viewer.role, 'ADMIN')} />
       <h2>

@@ -44,6 +44,8 @@ const BENCHES: Record<string, (env: BenchEnv) => Promise<void>> = {
   startup: script('startup.ts', { ownServices: true }),
   // Keeps its 1-million-run, 10-million-line dataset under .data/bench-stats between runs.
   stats: script('bench-stats.ts', { ownServices: true }),
+  // Builds a page per chart library and renders it in Chromium; needs no services.
+  charts: script('chart-libs.ts', { ownServices: true }),
 };
 
 const say = (msg: string) => process.stderr.write(`[flowdeck bench] ${msg}\n`);
