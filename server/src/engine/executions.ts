@@ -46,6 +46,8 @@ export interface TriggerInput {
   /** Start no earlier than this (the run job is delayed until then). */
   runAt?: Date;
   retryOfId?: string;
+  /** The event that started the run (trigger EVENT). */
+  eventId?: string;
 }
 
 export interface TriggerResult {
@@ -157,6 +159,7 @@ function newExecutionRow(deps: EngineDeps, input: TriggerInput, workflow: Trigge
     rangeEnd: range?.until ?? null,
     stepsTotal: definition.steps.length,
     retryOfId: input.retryOfId ?? null,
+    eventId: input.eventId ?? null,
     createdAt,
     revision: { updatedAt: workflow.updatedAt, zone: workflow.zone },
   };

@@ -51,6 +51,8 @@ export const TriggerKindEnum = builder.enumType(TriggerKind, { name: 'TriggerKin
   MANUAL: 'A person, from the dashboard.',
   SCHEDULE: "The workflow's cron schedule.",
   API: 'triggerWorkflow through the API.',
+  WEBHOOK: 'A signed request to one of its webhook triggers (POST /hooks/<token>); the payload is the input.',
+  EVENT: 'An event its event trigger matched (sendEvent or POST /events); the payload is the input.',
 }) });
 export const AlertEventEnum = builder.enumType(AlertEvent, { name: 'AlertEvent', description: 'What an alert destination can be told about.', values: described(AlertEvent, {
   RUN_FAILED: 'A run ended FAILED.',

@@ -5,6 +5,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import schema from './definition.schema.json' with { type: 'json' };
 import { INPUT_LIMITS, jsonTooLarge } from '../security/input-limits.ts';
+import { checkExpression } from './expression.ts';
 
 export type StepType = 'whatsapp.send' | 'pdf.generate' | 'meta.insights.sync' | 'pos.orders.sync' | 'sales.daily.sync' | 'delay' | 'log';
 
@@ -27,6 +28,13 @@ export interface WorkflowDefinition {
   variables?: Record<string, unknown>;
   dateRange?: DateRangeSpec;
   steps: StepDefinition[];
+  triggers?: { events?: EventTriggerDefinition[] };
+}
+
+/** Starts a run when an event of this name arrives and `filter` (over `event`) holds. */
+export interface EventTriggerDefinition {
+  name: string;
+  filter?: string;
 }
 
 export interface DefinitionProblem {
@@ -132,6 +140,11 @@ function extraChecks(def: WorkflowDefinition): DefinitionProblem[] {
   if (def.dateRange?.kind === 'absolute' && def.dateRange.since > def.dateRange.until) {
     problems.push({ path: '/dateRange/until', message: 'must not be before since' });
   }
+  // Event filters read only the event (the run does not exist yet when they are evaluated).
+  def.triggers?.events?.forEach((t, i) => {
+    const problem = t.filter === undefined ? null : checkExpression(t.filter, ['event']);
+    if (problem) problems.push({ path: `/triggers/events/${i}/filter`, message: problem });
+  });
   return problems;
 }
 

@@ -42,7 +42,9 @@ export type ExecutionStatus = (typeof ExecutionStatus)[keyof typeof ExecutionSta
 export const TriggerKind = {
   MANUAL: 'MANUAL',
   SCHEDULE: 'SCHEDULE',
-  API: 'API'
+  API: 'API',
+  WEBHOOK: 'WEBHOOK',
+  EVENT: 'EVENT'
 } as const
 
 export type TriggerKind = (typeof TriggerKind)[keyof typeof TriggerKind]

@@ -418,7 +418,10 @@ export const ModelName = {
   AlertDelivery: 'AlertDelivery',
   RunRollup: 'RunRollup',
   DurationRollup: 'DurationRollup',
-  LogRollup: 'LogRollup'
+  LogRollup: 'LogRollup',
+  WebhookTrigger: 'WebhookTrigger',
+  Event: 'Event',
+  WorkflowEventTrigger: 'WorkflowEventTrigger'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -434,7 +437,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "apiKey" | "integration" | "workflow" | "workflowRevision" | "workflowExecution" | "stepRun" | "logEntry" | "outboundMessage" | "document" | "metaAdAccount" | "metaAdInsight" | "posStore" | "posOrder" | "productCost" | "maintenanceRun" | "bulkOperation" | "alertDestination" | "alertDelivery" | "runRollup" | "durationRollup" | "logRollup"
+    modelProps: "tenant" | "apiKey" | "integration" | "workflow" | "workflowRevision" | "workflowExecution" | "stepRun" | "logEntry" | "outboundMessage" | "document" | "metaAdAccount" | "metaAdInsight" | "posStore" | "posOrder" | "productCost" | "maintenanceRun" | "bulkOperation" | "alertDestination" | "alertDelivery" | "runRollup" | "durationRollup" | "logRollup" | "webhookTrigger" | "event" | "workflowEventTrigger"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -2066,6 +2069,228 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    WebhookTrigger: {
+      payload: Prisma.$WebhookTriggerPayload<ExtArgs>
+      fields: Prisma.WebhookTriggerFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.WebhookTriggerFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.WebhookTriggerFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload>
+        }
+        findFirst: {
+          args: Prisma.WebhookTriggerFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.WebhookTriggerFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload>
+        }
+        findMany: {
+          args: Prisma.WebhookTriggerFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload>[]
+        }
+        create: {
+          args: Prisma.WebhookTriggerCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload>
+        }
+        createMany: {
+          args: Prisma.WebhookTriggerCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.WebhookTriggerCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload>[]
+        }
+        delete: {
+          args: Prisma.WebhookTriggerDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload>
+        }
+        update: {
+          args: Prisma.WebhookTriggerUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload>
+        }
+        deleteMany: {
+          args: Prisma.WebhookTriggerDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.WebhookTriggerUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.WebhookTriggerUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload>[]
+        }
+        upsert: {
+          args: Prisma.WebhookTriggerUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload>
+        }
+        aggregate: {
+          args: Prisma.WebhookTriggerAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateWebhookTrigger>
+        }
+        groupBy: {
+          args: Prisma.WebhookTriggerGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WebhookTriggerGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.WebhookTriggerCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WebhookTriggerCountAggregateOutputType> | number
+        }
+      }
+    }
+    Event: {
+      payload: Prisma.$EventPayload<ExtArgs>
+      fields: Prisma.EventFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.EventFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.EventFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload>
+        }
+        findFirst: {
+          args: Prisma.EventFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.EventFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload>
+        }
+        findMany: {
+          args: Prisma.EventFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload>[]
+        }
+        create: {
+          args: Prisma.EventCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload>
+        }
+        createMany: {
+          args: Prisma.EventCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.EventCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload>[]
+        }
+        delete: {
+          args: Prisma.EventDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload>
+        }
+        update: {
+          args: Prisma.EventUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload>
+        }
+        deleteMany: {
+          args: Prisma.EventDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.EventUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.EventUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload>[]
+        }
+        upsert: {
+          args: Prisma.EventUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload>
+        }
+        aggregate: {
+          args: Prisma.EventAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateEvent>
+        }
+        groupBy: {
+          args: Prisma.EventGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.EventGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.EventCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.EventCountAggregateOutputType> | number
+        }
+      }
+    }
+    WorkflowEventTrigger: {
+      payload: Prisma.$WorkflowEventTriggerPayload<ExtArgs>
+      fields: Prisma.WorkflowEventTriggerFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.WorkflowEventTriggerFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.WorkflowEventTriggerFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload>
+        }
+        findFirst: {
+          args: Prisma.WorkflowEventTriggerFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.WorkflowEventTriggerFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload>
+        }
+        findMany: {
+          args: Prisma.WorkflowEventTriggerFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload>[]
+        }
+        create: {
+          args: Prisma.WorkflowEventTriggerCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload>
+        }
+        createMany: {
+          args: Prisma.WorkflowEventTriggerCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.WorkflowEventTriggerCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload>[]
+        }
+        delete: {
+          args: Prisma.WorkflowEventTriggerDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload>
+        }
+        update: {
+          args: Prisma.WorkflowEventTriggerUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload>
+        }
+        deleteMany: {
+          args: Prisma.WorkflowEventTriggerDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.WorkflowEventTriggerUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.WorkflowEventTriggerUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload>[]
+        }
+        upsert: {
+          args: Prisma.WorkflowEventTriggerUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload>
+        }
+        aggregate: {
+          args: Prisma.WorkflowEventTriggerAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateWorkflowEventTrigger>
+        }
+        groupBy: {
+          args: Prisma.WorkflowEventTriggerGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WorkflowEventTriggerGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.WorkflowEventTriggerCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WorkflowEventTriggerCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -2209,7 +2434,8 @@ export const WorkflowExecutionScalarFieldEnum = {
   createdAt: 'createdAt',
   startedAt: 'startedAt',
   finishedAt: 'finishedAt',
-  updatedAt: 'updatedAt'
+  updatedAt: 'updatedAt',
+  eventId: 'eventId'
 } as const
 
 export type WorkflowExecutionScalarFieldEnum = (typeof WorkflowExecutionScalarFieldEnum)[keyof typeof WorkflowExecutionScalarFieldEnum]
@@ -2491,6 +2717,50 @@ export const LogRollupScalarFieldEnum = {
 } as const
 
 export type LogRollupScalarFieldEnum = (typeof LogRollupScalarFieldEnum)[keyof typeof LogRollupScalarFieldEnum]
+
+
+export const WebhookTriggerScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  workflowId: 'workflowId',
+  name: 'name',
+  token: 'token',
+  secret: 'secret',
+  previousSecret: 'previousSecret',
+  previousSecretExpiresAt: 'previousSecretExpiresAt',
+  payloadSchema: 'payloadSchema',
+  idempotencyKeyHeader: 'idempotencyKeyHeader',
+  idempotencyKeyPath: 'idempotencyKeyPath',
+  rateLimitPerMinute: 'rateLimitPerMinute',
+  enabled: 'enabled',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type WebhookTriggerScalarFieldEnum = (typeof WebhookTriggerScalarFieldEnum)[keyof typeof WebhookTriggerScalarFieldEnum]
+
+
+export const EventScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  name: 'name',
+  payload: 'payload',
+  idempotencyKey: 'idempotencyKey',
+  createdAt: 'createdAt'
+} as const
+
+export type EventScalarFieldEnum = (typeof EventScalarFieldEnum)[keyof typeof EventScalarFieldEnum]
+
+
+export const WorkflowEventTriggerScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  workflowId: 'workflowId',
+  eventName: 'eventName',
+  filter: 'filter'
+} as const
+
+export type WorkflowEventTriggerScalarFieldEnum = (typeof WorkflowEventTriggerScalarFieldEnum)[keyof typeof WorkflowEventTriggerScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -3020,6 +3290,9 @@ export type GlobalOmitConfig = {
   runRollup?: Prisma.RunRollupOmit
   durationRollup?: Prisma.DurationRollupOmit
   logRollup?: Prisma.LogRollupOmit
+  webhookTrigger?: Prisma.WebhookTriggerOmit
+  event?: Prisma.EventOmit
+  workflowEventTrigger?: Prisma.WorkflowEventTriggerOmit
 }
 
 /* Types for Logging */

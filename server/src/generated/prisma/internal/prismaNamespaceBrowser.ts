@@ -72,7 +72,10 @@ export const ModelName = {
   AlertDelivery: 'AlertDelivery',
   RunRollup: 'RunRollup',
   DurationRollup: 'DurationRollup',
-  LogRollup: 'LogRollup'
+  LogRollup: 'LogRollup',
+  WebhookTrigger: 'WebhookTrigger',
+  Event: 'Event',
+  WorkflowEventTrigger: 'WorkflowEventTrigger'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -195,7 +198,8 @@ export const WorkflowExecutionScalarFieldEnum = {
   createdAt: 'createdAt',
   startedAt: 'startedAt',
   finishedAt: 'finishedAt',
-  updatedAt: 'updatedAt'
+  updatedAt: 'updatedAt',
+  eventId: 'eventId'
 } as const
 
 export type WorkflowExecutionScalarFieldEnum = (typeof WorkflowExecutionScalarFieldEnum)[keyof typeof WorkflowExecutionScalarFieldEnum]
@@ -477,6 +481,50 @@ export const LogRollupScalarFieldEnum = {
 } as const
 
 export type LogRollupScalarFieldEnum = (typeof LogRollupScalarFieldEnum)[keyof typeof LogRollupScalarFieldEnum]
+
+
+export const WebhookTriggerScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  workflowId: 'workflowId',
+  name: 'name',
+  token: 'token',
+  secret: 'secret',
+  previousSecret: 'previousSecret',
+  previousSecretExpiresAt: 'previousSecretExpiresAt',
+  payloadSchema: 'payloadSchema',
+  idempotencyKeyHeader: 'idempotencyKeyHeader',
+  idempotencyKeyPath: 'idempotencyKeyPath',
+  rateLimitPerMinute: 'rateLimitPerMinute',
+  enabled: 'enabled',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type WebhookTriggerScalarFieldEnum = (typeof WebhookTriggerScalarFieldEnum)[keyof typeof WebhookTriggerScalarFieldEnum]
+
+
+export const EventScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  name: 'name',
+  payload: 'payload',
+  idempotencyKey: 'idempotencyKey',
+  createdAt: 'createdAt'
+} as const
+
+export type EventScalarFieldEnum = (typeof EventScalarFieldEnum)[keyof typeof EventScalarFieldEnum]
+
+
+export const WorkflowEventTriggerScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  workflowId: 'workflowId',
+  eventName: 'eventName',
+  filter: 'filter'
+} as const
+
+export type WorkflowEventTriggerScalarFieldEnum = (typeof WorkflowEventTriggerScalarFieldEnum)[keyof typeof WorkflowEventTriggerScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -63,6 +63,7 @@ export type WorkflowExecutionMinAggregateOutputType = {
   startedAt: Date | null
   finishedAt: Date | null
   updatedAt: Date | null
+  eventId: string | null
 }
 
 export type WorkflowExecutionMaxAggregateOutputType = {
@@ -86,6 +87,7 @@ export type WorkflowExecutionMaxAggregateOutputType = {
   startedAt: Date | null
   finishedAt: Date | null
   updatedAt: Date | null
+  eventId: string | null
 }
 
 export type WorkflowExecutionCountAggregateOutputType = {
@@ -114,6 +116,7 @@ export type WorkflowExecutionCountAggregateOutputType = {
   startedAt: number
   finishedAt: number
   updatedAt: number
+  eventId: number
   _all: number
 }
 
@@ -155,6 +158,7 @@ export type WorkflowExecutionMinAggregateInputType = {
   startedAt?: true
   finishedAt?: true
   updatedAt?: true
+  eventId?: true
 }
 
 export type WorkflowExecutionMaxAggregateInputType = {
@@ -178,6 +182,7 @@ export type WorkflowExecutionMaxAggregateInputType = {
   startedAt?: true
   finishedAt?: true
   updatedAt?: true
+  eventId?: true
 }
 
 export type WorkflowExecutionCountAggregateInputType = {
@@ -206,6 +211,7 @@ export type WorkflowExecutionCountAggregateInputType = {
   startedAt?: true
   finishedAt?: true
   updatedAt?: true
+  eventId?: true
   _all?: true
 }
 
@@ -321,6 +327,7 @@ export type WorkflowExecutionGroupByOutputType = {
   startedAt: Date | null
   finishedAt: Date | null
   updatedAt: Date
+  eventId: string | null
   _count: WorkflowExecutionCountAggregateOutputType | null
   _avg: WorkflowExecutionAvgAggregateOutputType | null
   _sum: WorkflowExecutionSumAggregateOutputType | null
@@ -372,9 +379,11 @@ export type WorkflowExecutionWhereInput = {
   startedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   updatedAt?: Prisma.DateTimeFilter<"WorkflowExecution"> | Date | string
+  eventId?: Prisma.UuidNullableFilter<"WorkflowExecution"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   workflow?: Prisma.XOR<Prisma.WorkflowScalarRelationFilter, Prisma.WorkflowWhereInput>
   stepRuns?: Prisma.StepRunListRelationFilter
+  event?: Prisma.XOR<Prisma.EventNullableScalarRelationFilter, Prisma.EventWhereInput> | null
 }
 
 export type WorkflowExecutionOrderByWithRelationInput = {
@@ -403,9 +412,11 @@ export type WorkflowExecutionOrderByWithRelationInput = {
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  eventId?: Prisma.SortOrderInput | Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
   workflow?: Prisma.WorkflowOrderByWithRelationInput
   stepRuns?: Prisma.StepRunOrderByRelationAggregateInput
+  event?: Prisma.EventOrderByWithRelationInput
 }
 
 export type WorkflowExecutionWhereUniqueInput = Prisma.AtLeast<{
@@ -438,9 +449,11 @@ export type WorkflowExecutionWhereUniqueInput = Prisma.AtLeast<{
   startedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   updatedAt?: Prisma.DateTimeFilter<"WorkflowExecution"> | Date | string
+  eventId?: Prisma.UuidNullableFilter<"WorkflowExecution"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   workflow?: Prisma.XOR<Prisma.WorkflowScalarRelationFilter, Prisma.WorkflowWhereInput>
   stepRuns?: Prisma.StepRunListRelationFilter
+  event?: Prisma.XOR<Prisma.EventNullableScalarRelationFilter, Prisma.EventWhereInput> | null
 }, "id" | "tenantId_idempotencyKey">
 
 export type WorkflowExecutionOrderByWithAggregationInput = {
@@ -469,6 +482,7 @@ export type WorkflowExecutionOrderByWithAggregationInput = {
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  eventId?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.WorkflowExecutionCountOrderByAggregateInput
   _avg?: Prisma.WorkflowExecutionAvgOrderByAggregateInput
   _max?: Prisma.WorkflowExecutionMaxOrderByAggregateInput
@@ -505,6 +519,7 @@ export type WorkflowExecutionScalarWhereWithAggregatesInput = {
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"WorkflowExecution"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"WorkflowExecution"> | Date | string | null
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"WorkflowExecution"> | Date | string
+  eventId?: Prisma.UuidNullableWithAggregatesFilter<"WorkflowExecution"> | string | null
 }
 
 export type WorkflowExecutionCreateInput = {
@@ -534,6 +549,7 @@ export type WorkflowExecutionCreateInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
+  event?: Prisma.EventCreateNestedOneWithoutExecutionsInput
 }
 
 export type WorkflowExecutionUncheckedCreateInput = {
@@ -562,6 +578,7 @@ export type WorkflowExecutionUncheckedCreateInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  eventId?: string | null
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
 }
 
@@ -592,6 +609,7 @@ export type WorkflowExecutionUpdateInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
+  event?: Prisma.EventUpdateOneWithoutExecutionsNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateInput = {
@@ -620,6 +638,7 @@ export type WorkflowExecutionUncheckedUpdateInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
@@ -649,6 +668,7 @@ export type WorkflowExecutionCreateManyInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  eventId?: string | null
 }
 
 export type WorkflowExecutionUpdateManyMutationInput = {
@@ -703,6 +723,7 @@ export type WorkflowExecutionUncheckedUpdateManyInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type WorkflowExecutionListRelationFilter = {
@@ -746,6 +767,7 @@ export type WorkflowExecutionCountOrderByAggregateInput = {
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  eventId?: Prisma.SortOrder
 }
 
 export type WorkflowExecutionAvgOrderByAggregateInput = {
@@ -777,6 +799,7 @@ export type WorkflowExecutionMaxOrderByAggregateInput = {
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  eventId?: Prisma.SortOrder
 }
 
 export type WorkflowExecutionMinOrderByAggregateInput = {
@@ -800,6 +823,7 @@ export type WorkflowExecutionMinOrderByAggregateInput = {
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  eventId?: Prisma.SortOrder
 }
 
 export type WorkflowExecutionSumOrderByAggregateInput = {
@@ -929,6 +953,48 @@ export type WorkflowExecutionUpdateOneRequiredWithoutStepRunsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.WorkflowExecutionUpdateToOneWithWhereWithoutStepRunsInput, Prisma.WorkflowExecutionUpdateWithoutStepRunsInput>, Prisma.WorkflowExecutionUncheckedUpdateWithoutStepRunsInput>
 }
 
+export type WorkflowExecutionCreateNestedManyWithoutEventInput = {
+  create?: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutEventInput, Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput> | Prisma.WorkflowExecutionCreateWithoutEventInput[] | Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput[]
+  connectOrCreate?: Prisma.WorkflowExecutionCreateOrConnectWithoutEventInput | Prisma.WorkflowExecutionCreateOrConnectWithoutEventInput[]
+  createMany?: Prisma.WorkflowExecutionCreateManyEventInputEnvelope
+  connect?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+}
+
+export type WorkflowExecutionUncheckedCreateNestedManyWithoutEventInput = {
+  create?: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutEventInput, Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput> | Prisma.WorkflowExecutionCreateWithoutEventInput[] | Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput[]
+  connectOrCreate?: Prisma.WorkflowExecutionCreateOrConnectWithoutEventInput | Prisma.WorkflowExecutionCreateOrConnectWithoutEventInput[]
+  createMany?: Prisma.WorkflowExecutionCreateManyEventInputEnvelope
+  connect?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+}
+
+export type WorkflowExecutionUpdateManyWithoutEventNestedInput = {
+  create?: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutEventInput, Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput> | Prisma.WorkflowExecutionCreateWithoutEventInput[] | Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput[]
+  connectOrCreate?: Prisma.WorkflowExecutionCreateOrConnectWithoutEventInput | Prisma.WorkflowExecutionCreateOrConnectWithoutEventInput[]
+  upsert?: Prisma.WorkflowExecutionUpsertWithWhereUniqueWithoutEventInput | Prisma.WorkflowExecutionUpsertWithWhereUniqueWithoutEventInput[]
+  createMany?: Prisma.WorkflowExecutionCreateManyEventInputEnvelope
+  set?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+  disconnect?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+  delete?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+  connect?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+  update?: Prisma.WorkflowExecutionUpdateWithWhereUniqueWithoutEventInput | Prisma.WorkflowExecutionUpdateWithWhereUniqueWithoutEventInput[]
+  updateMany?: Prisma.WorkflowExecutionUpdateManyWithWhereWithoutEventInput | Prisma.WorkflowExecutionUpdateManyWithWhereWithoutEventInput[]
+  deleteMany?: Prisma.WorkflowExecutionScalarWhereInput | Prisma.WorkflowExecutionScalarWhereInput[]
+}
+
+export type WorkflowExecutionUncheckedUpdateManyWithoutEventNestedInput = {
+  create?: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutEventInput, Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput> | Prisma.WorkflowExecutionCreateWithoutEventInput[] | Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput[]
+  connectOrCreate?: Prisma.WorkflowExecutionCreateOrConnectWithoutEventInput | Prisma.WorkflowExecutionCreateOrConnectWithoutEventInput[]
+  upsert?: Prisma.WorkflowExecutionUpsertWithWhereUniqueWithoutEventInput | Prisma.WorkflowExecutionUpsertWithWhereUniqueWithoutEventInput[]
+  createMany?: Prisma.WorkflowExecutionCreateManyEventInputEnvelope
+  set?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+  disconnect?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+  delete?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+  connect?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+  update?: Prisma.WorkflowExecutionUpdateWithWhereUniqueWithoutEventInput | Prisma.WorkflowExecutionUpdateWithWhereUniqueWithoutEventInput[]
+  updateMany?: Prisma.WorkflowExecutionUpdateManyWithWhereWithoutEventInput | Prisma.WorkflowExecutionUpdateManyWithWhereWithoutEventInput[]
+  deleteMany?: Prisma.WorkflowExecutionScalarWhereInput | Prisma.WorkflowExecutionScalarWhereInput[]
+}
+
 export type WorkflowExecutionCreateWithoutTenantInput = {
   id?: string
   workflowVersion: number
@@ -955,6 +1021,7 @@ export type WorkflowExecutionCreateWithoutTenantInput = {
   updatedAt?: Date | string
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
+  event?: Prisma.EventCreateNestedOneWithoutExecutionsInput
 }
 
 export type WorkflowExecutionUncheckedCreateWithoutTenantInput = {
@@ -982,6 +1049,7 @@ export type WorkflowExecutionUncheckedCreateWithoutTenantInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  eventId?: string | null
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
 }
 
@@ -1040,6 +1108,7 @@ export type WorkflowExecutionScalarWhereInput = {
   startedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   updatedAt?: Prisma.DateTimeFilter<"WorkflowExecution"> | Date | string
+  eventId?: Prisma.UuidNullableFilter<"WorkflowExecution"> | string | null
 }
 
 export type WorkflowExecutionCreateWithoutWorkflowInput = {
@@ -1068,6 +1137,7 @@ export type WorkflowExecutionCreateWithoutWorkflowInput = {
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
+  event?: Prisma.EventCreateNestedOneWithoutExecutionsInput
 }
 
 export type WorkflowExecutionUncheckedCreateWithoutWorkflowInput = {
@@ -1095,6 +1165,7 @@ export type WorkflowExecutionUncheckedCreateWithoutWorkflowInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  eventId?: string | null
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
 }
 
@@ -1150,6 +1221,7 @@ export type WorkflowExecutionCreateWithoutStepRunsInput = {
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
+  event?: Prisma.EventCreateNestedOneWithoutExecutionsInput
 }
 
 export type WorkflowExecutionUncheckedCreateWithoutStepRunsInput = {
@@ -1178,6 +1250,7 @@ export type WorkflowExecutionUncheckedCreateWithoutStepRunsInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  eventId?: string | null
 }
 
 export type WorkflowExecutionCreateOrConnectWithoutStepRunsInput = {
@@ -1222,6 +1295,7 @@ export type WorkflowExecutionUpdateWithoutStepRunsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
+  event?: Prisma.EventUpdateOneWithoutExecutionsNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateWithoutStepRunsInput = {
@@ -1250,6 +1324,91 @@ export type WorkflowExecutionUncheckedUpdateWithoutStepRunsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+}
+
+export type WorkflowExecutionCreateWithoutEventInput = {
+  id?: string
+  workflowVersion: number
+  status?: $Enums.ExecutionStatus
+  trigger: $Enums.TriggerKind
+  scheduledFor?: Date | string | null
+  driftMs?: number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Date | string | null
+  rangeEnd?: Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: number
+  stepsCompleted?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Date | string | null
+  idempotencyKey?: string | null
+  attempts?: number
+  retryOfId?: string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
+  workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
+  stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
+}
+
+export type WorkflowExecutionUncheckedCreateWithoutEventInput = {
+  id?: string
+  tenantId: string
+  workflowId: string
+  workflowVersion: number
+  status?: $Enums.ExecutionStatus
+  trigger: $Enums.TriggerKind
+  scheduledFor?: Date | string | null
+  driftMs?: number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Date | string | null
+  rangeEnd?: Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: number
+  stepsCompleted?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Date | string | null
+  idempotencyKey?: string | null
+  attempts?: number
+  retryOfId?: string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  updatedAt?: Date | string
+  stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
+}
+
+export type WorkflowExecutionCreateOrConnectWithoutEventInput = {
+  where: Prisma.WorkflowExecutionWhereUniqueInput
+  create: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutEventInput, Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput>
+}
+
+export type WorkflowExecutionCreateManyEventInputEnvelope = {
+  data: Prisma.WorkflowExecutionCreateManyEventInput | Prisma.WorkflowExecutionCreateManyEventInput[]
+  skipDuplicates?: boolean
+}
+
+export type WorkflowExecutionUpsertWithWhereUniqueWithoutEventInput = {
+  where: Prisma.WorkflowExecutionWhereUniqueInput
+  update: Prisma.XOR<Prisma.WorkflowExecutionUpdateWithoutEventInput, Prisma.WorkflowExecutionUncheckedUpdateWithoutEventInput>
+  create: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutEventInput, Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput>
+}
+
+export type WorkflowExecutionUpdateWithWhereUniqueWithoutEventInput = {
+  where: Prisma.WorkflowExecutionWhereUniqueInput
+  data: Prisma.XOR<Prisma.WorkflowExecutionUpdateWithoutEventInput, Prisma.WorkflowExecutionUncheckedUpdateWithoutEventInput>
+}
+
+export type WorkflowExecutionUpdateManyWithWhereWithoutEventInput = {
+  where: Prisma.WorkflowExecutionScalarWhereInput
+  data: Prisma.XOR<Prisma.WorkflowExecutionUpdateManyMutationInput, Prisma.WorkflowExecutionUncheckedUpdateManyWithoutEventInput>
 }
 
 export type WorkflowExecutionCreateManyTenantInput = {
@@ -1277,6 +1436,7 @@ export type WorkflowExecutionCreateManyTenantInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  eventId?: string | null
 }
 
 export type WorkflowExecutionUpdateWithoutTenantInput = {
@@ -1305,6 +1465,7 @@ export type WorkflowExecutionUpdateWithoutTenantInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
+  event?: Prisma.EventUpdateOneWithoutExecutionsNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateWithoutTenantInput = {
@@ -1332,6 +1493,7 @@ export type WorkflowExecutionUncheckedUpdateWithoutTenantInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
@@ -1360,6 +1522,7 @@ export type WorkflowExecutionUncheckedUpdateManyWithoutTenantInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type WorkflowExecutionCreateManyWorkflowInput = {
@@ -1387,6 +1550,7 @@ export type WorkflowExecutionCreateManyWorkflowInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  eventId?: string | null
 }
 
 export type WorkflowExecutionUpdateWithoutWorkflowInput = {
@@ -1415,6 +1579,7 @@ export type WorkflowExecutionUpdateWithoutWorkflowInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
+  event?: Prisma.EventUpdateOneWithoutExecutionsNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateWithoutWorkflowInput = {
@@ -1442,12 +1607,128 @@ export type WorkflowExecutionUncheckedUpdateWithoutWorkflowInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateManyWithoutWorkflowInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  status?: Prisma.EnumExecutionStatusFieldUpdateOperationsInput | $Enums.ExecutionStatus
+  trigger?: Prisma.EnumTriggerKindFieldUpdateOperationsInput | $Enums.TriggerKind
+  scheduledFor?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  driftMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  rangeEnd?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: Prisma.IntFieldUpdateOperationsInput | number
+  stepsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  retryOfId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+}
+
+export type WorkflowExecutionCreateManyEventInput = {
+  id?: string
+  tenantId: string
+  workflowId: string
+  workflowVersion: number
+  status?: $Enums.ExecutionStatus
+  trigger: $Enums.TriggerKind
+  scheduledFor?: Date | string | null
+  driftMs?: number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Date | string | null
+  rangeEnd?: Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: number
+  stepsCompleted?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Date | string | null
+  idempotencyKey?: string | null
+  attempts?: number
+  retryOfId?: string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  updatedAt?: Date | string
+}
+
+export type WorkflowExecutionUpdateWithoutEventInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  status?: Prisma.EnumExecutionStatusFieldUpdateOperationsInput | $Enums.ExecutionStatus
+  trigger?: Prisma.EnumTriggerKindFieldUpdateOperationsInput | $Enums.TriggerKind
+  scheduledFor?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  driftMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  rangeEnd?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: Prisma.IntFieldUpdateOperationsInput | number
+  stepsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  retryOfId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
+  workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
+  stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
+}
+
+export type WorkflowExecutionUncheckedUpdateWithoutEventInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowId?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  status?: Prisma.EnumExecutionStatusFieldUpdateOperationsInput | $Enums.ExecutionStatus
+  trigger?: Prisma.EnumTriggerKindFieldUpdateOperationsInput | $Enums.TriggerKind
+  scheduledFor?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  driftMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  rangeEnd?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: Prisma.IntFieldUpdateOperationsInput | number
+  stepsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  retryOfId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
+}
+
+export type WorkflowExecutionUncheckedUpdateManyWithoutEventInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowId?: Prisma.StringFieldUpdateOperationsInput | string
   workflowVersion?: Prisma.IntFieldUpdateOperationsInput | number
   status?: Prisma.EnumExecutionStatusFieldUpdateOperationsInput | $Enums.ExecutionStatus
   trigger?: Prisma.EnumTriggerKindFieldUpdateOperationsInput | $Enums.TriggerKind
@@ -1529,9 +1810,11 @@ export type WorkflowExecutionSelect<ExtArgs extends runtime.Types.Extensions.Int
   startedAt?: boolean
   finishedAt?: boolean
   updatedAt?: boolean
+  eventId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
   stepRuns?: boolean | Prisma.WorkflowExecution$stepRunsArgs<ExtArgs>
+  event?: boolean | Prisma.WorkflowExecution$eventArgs<ExtArgs>
   _count?: boolean | Prisma.WorkflowExecutionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["workflowExecution"]>
 
@@ -1561,8 +1844,10 @@ export type WorkflowExecutionSelectCreateManyAndReturn<ExtArgs extends runtime.T
   startedAt?: boolean
   finishedAt?: boolean
   updatedAt?: boolean
+  eventId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
+  event?: boolean | Prisma.WorkflowExecution$eventArgs<ExtArgs>
 }, ExtArgs["result"]["workflowExecution"]>
 
 export type WorkflowExecutionSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1591,8 +1876,10 @@ export type WorkflowExecutionSelectUpdateManyAndReturn<ExtArgs extends runtime.T
   startedAt?: boolean
   finishedAt?: boolean
   updatedAt?: boolean
+  eventId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
+  event?: boolean | Prisma.WorkflowExecution$eventArgs<ExtArgs>
 }, ExtArgs["result"]["workflowExecution"]>
 
 export type WorkflowExecutionSelectScalar = {
@@ -1621,22 +1908,26 @@ export type WorkflowExecutionSelectScalar = {
   startedAt?: boolean
   finishedAt?: boolean
   updatedAt?: boolean
+  eventId?: boolean
 }
 
-export type WorkflowExecutionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "workflowId" | "workflowVersion" | "status" | "trigger" | "scheduledFor" | "driftMs" | "dateRange" | "rangeStart" | "rangeEnd" | "input" | "stepsTotal" | "stepsCompleted" | "progress" | "output" | "error" | "cancelRequestedAt" | "idempotencyKey" | "attempts" | "retryOfId" | "createdAt" | "startedAt" | "finishedAt" | "updatedAt", ExtArgs["result"]["workflowExecution"]>
+export type WorkflowExecutionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "workflowId" | "workflowVersion" | "status" | "trigger" | "scheduledFor" | "driftMs" | "dateRange" | "rangeStart" | "rangeEnd" | "input" | "stepsTotal" | "stepsCompleted" | "progress" | "output" | "error" | "cancelRequestedAt" | "idempotencyKey" | "attempts" | "retryOfId" | "createdAt" | "startedAt" | "finishedAt" | "updatedAt" | "eventId", ExtArgs["result"]["workflowExecution"]>
 export type WorkflowExecutionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
   stepRuns?: boolean | Prisma.WorkflowExecution$stepRunsArgs<ExtArgs>
+  event?: boolean | Prisma.WorkflowExecution$eventArgs<ExtArgs>
   _count?: boolean | Prisma.WorkflowExecutionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type WorkflowExecutionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
+  event?: boolean | Prisma.WorkflowExecution$eventArgs<ExtArgs>
 }
 export type WorkflowExecutionIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
+  event?: boolean | Prisma.WorkflowExecution$eventArgs<ExtArgs>
 }
 
 export type $WorkflowExecutionPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1645,6 +1936,7 @@ export type $WorkflowExecutionPayload<ExtArgs extends runtime.Types.Extensions.I
     tenant: Prisma.$TenantPayload<ExtArgs>
     workflow: Prisma.$WorkflowPayload<ExtArgs>
     stepRuns: Prisma.$StepRunPayload<ExtArgs>[]
+    event: Prisma.$EventPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1688,6 +1980,10 @@ export type $WorkflowExecutionPayload<ExtArgs extends runtime.Types.Extensions.I
     startedAt: Date | null
     finishedAt: Date | null
     updatedAt: Date
+    /**
+     * The event that started this run (trigger EVENT).
+     */
+    eventId: string | null
   }, ExtArgs["result"]["workflowExecution"]>
   composites: {}
 }
@@ -2085,6 +2381,7 @@ export interface Prisma__WorkflowExecutionClient<T, Null = never, ExtArgs extend
   tenant<T extends Prisma.TenantDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TenantDefaultArgs<ExtArgs>>): Prisma.Prisma__TenantClient<runtime.Types.Result.GetResult<Prisma.$TenantPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   workflow<T extends Prisma.WorkflowDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.WorkflowDefaultArgs<ExtArgs>>): Prisma.Prisma__WorkflowClient<runtime.Types.Result.GetResult<Prisma.$WorkflowPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   stepRuns<T extends Prisma.WorkflowExecution$stepRunsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.WorkflowExecution$stepRunsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StepRunPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  event<T extends Prisma.WorkflowExecution$eventArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.WorkflowExecution$eventArgs<ExtArgs>>): Prisma.Prisma__EventClient<runtime.Types.Result.GetResult<Prisma.$EventPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2139,6 +2436,7 @@ export interface WorkflowExecutionFieldRefs {
   readonly startedAt: Prisma.FieldRef<"WorkflowExecution", 'DateTime'>
   readonly finishedAt: Prisma.FieldRef<"WorkflowExecution", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"WorkflowExecution", 'DateTime'>
+  readonly eventId: Prisma.FieldRef<"WorkflowExecution", 'String'>
 }
     
 
@@ -2561,6 +2859,25 @@ export type WorkflowExecution$stepRunsArgs<ExtArgs extends runtime.Types.Extensi
   take?: number
   skip?: number
   distinct?: Prisma.StepRunScalarFieldEnum | Prisma.StepRunScalarFieldEnum[]
+}
+
+/**
+ * WorkflowExecution.event
+ */
+export type WorkflowExecution$eventArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Event
+   */
+  select?: Prisma.EventSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Event
+   */
+  omit?: Prisma.EventOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.EventInclude<ExtArgs> | null
+  where?: Prisma.EventWhereInput
 }
 
 /**
