@@ -64,9 +64,13 @@ export async function sendEvent(deps: EngineDeps, tenantId: string, input: SendE
     RETURNING *`;
   if (!inserted) {
     // The key's first event (a retry, or a concurrent send that won): the same answer as then.
-    const event = await deps.db.event.findUniqueOrThrow({ where: { tenantId_idempotencyKey: { tenantId, idempotencyKey: key! } }, include: { executions: { select: { id: true }, orderBy: { id: 'asc' } } } });
-    const { executions, ...row } = event;
-    return { event: row, duplicate: true, executionIds: executions.map((e) => e.id) };
+    // One statement for the event and its runs (Prisma would load the relation with a second).
+    const [found] = await deps.db.$queryRaw<(Event & { executionIds: string[] })[]>`
+      SELECT e.*, ARRAY(SELECT x.id::text FROM "WorkflowExecution" x WHERE x."eventId" = e.id AND x."tenantId" = e."tenantId" ORDER BY x.id) AS "executionIds"
+      FROM "Event" e WHERE e."tenantId" = ${tenantId}::uuid AND e."idempotencyKey" = ${key}`;
+    if (!found) throw new Error('the event holding the idempotency key vanished');
+    const { executionIds, ...row } = found;
+    return { event: row, duplicate: true, executionIds };
   }
   const executionIds = await onEventRecorded(deps, tenantId, { id: inserted.id, name: inserted.name, payload });
   return { event: inserted, duplicate: false, executionIds };
