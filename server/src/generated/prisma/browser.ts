@@ -140,3 +140,10 @@ export type DurationRollup = Prisma.DurationRollupModel
  * LogEntry. Read by logVolume.
  */
 export type LogRollup = Prisma.LogRollupModel
+/**
+ * Model Waitpoint
+ * Where a run waits (engine/waits/): one per wait.approval / wait.event step run. The run holds
+ * no worker while it is OPEN; resolving it (exactly once: a conditional UPDATE from OPEN)
+ * enqueues the run again at the next step.
+ */
+export type Waitpoint = Prisma.WaitpointModel

@@ -72,7 +72,8 @@ export const ModelName = {
   AlertDelivery: 'AlertDelivery',
   RunRollup: 'RunRollup',
   DurationRollup: 'DurationRollup',
-  LogRollup: 'LogRollup'
+  LogRollup: 'LogRollup',
+  Waitpoint: 'Waitpoint'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -477,6 +478,34 @@ export const LogRollupScalarFieldEnum = {
 } as const
 
 export type LogRollupScalarFieldEnum = (typeof LogRollupScalarFieldEnum)[keyof typeof LogRollupScalarFieldEnum]
+
+
+export const WaitpointScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  executionId: 'executionId',
+  stepRunId: 'stepRunId',
+  stepIndex: 'stepIndex',
+  kind: 'kind',
+  status: 'status',
+  title: 'title',
+  message: 'message',
+  approverRole: 'approverRole',
+  eventName: 'eventName',
+  match: 'match',
+  timeoutAt: 'timeoutAt',
+  onTimeout: 'onTimeout',
+  decision: 'decision',
+  decidedByKeyId: 'decidedByKeyId',
+  decidedByName: 'decidedByName',
+  comment: 'comment',
+  event: 'event',
+  resolvedAt: 'resolvedAt',
+  alertedAt: 'alertedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type WaitpointScalarFieldEnum = (typeof WaitpointScalarFieldEnum)[keyof typeof WaitpointScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -263,6 +263,7 @@ export type TenantWhereInput = {
   runRollups?: Prisma.RunRollupListRelationFilter
   durationRollups?: Prisma.DurationRollupListRelationFilter
   logRollups?: Prisma.LogRollupListRelationFilter
+  waitpoints?: Prisma.WaitpointListRelationFilter
 }
 
 export type TenantOrderByWithRelationInput = {
@@ -294,6 +295,7 @@ export type TenantOrderByWithRelationInput = {
   runRollups?: Prisma.RunRollupOrderByRelationAggregateInput
   durationRollups?: Prisma.DurationRollupOrderByRelationAggregateInput
   logRollups?: Prisma.LogRollupOrderByRelationAggregateInput
+  waitpoints?: Prisma.WaitpointOrderByRelationAggregateInput
 }
 
 export type TenantWhereUniqueInput = Prisma.AtLeast<{
@@ -328,6 +330,7 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   runRollups?: Prisma.RunRollupListRelationFilter
   durationRollups?: Prisma.DurationRollupListRelationFilter
   logRollups?: Prisma.LogRollupListRelationFilter
+  waitpoints?: Prisma.WaitpointListRelationFilter
 }, "id" | "slug">
 
 export type TenantOrderByWithAggregationInput = {
@@ -391,6 +394,7 @@ export type TenantCreateInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateInput = {
@@ -422,6 +426,7 @@ export type TenantUncheckedCreateInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUpdateInput = {
@@ -453,6 +458,7 @@ export type TenantUpdateInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateInput = {
@@ -484,6 +490,7 @@ export type TenantUncheckedUpdateInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateManyInput = {
@@ -851,6 +858,20 @@ export type TenantUpdateOneRequiredWithoutLogRollupsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutLogRollupsInput, Prisma.TenantUpdateWithoutLogRollupsInput>, Prisma.TenantUncheckedUpdateWithoutLogRollupsInput>
 }
 
+export type TenantCreateNestedOneWithoutWaitpointsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutWaitpointsInput, Prisma.TenantUncheckedCreateWithoutWaitpointsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutWaitpointsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutWaitpointsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutWaitpointsInput, Prisma.TenantUncheckedCreateWithoutWaitpointsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutWaitpointsInput
+  upsert?: Prisma.TenantUpsertWithoutWaitpointsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutWaitpointsInput, Prisma.TenantUpdateWithoutWaitpointsInput>, Prisma.TenantUncheckedUpdateWithoutWaitpointsInput>
+}
+
 export type TenantCreateWithoutApiKeysInput = {
   id?: string
   name: string
@@ -879,6 +900,7 @@ export type TenantCreateWithoutApiKeysInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutApiKeysInput = {
@@ -909,6 +931,7 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutApiKeysInput = {
@@ -955,6 +978,7 @@ export type TenantUpdateWithoutApiKeysInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutApiKeysInput = {
@@ -985,6 +1009,7 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutIntegrationsInput = {
@@ -1015,6 +1040,7 @@ export type TenantCreateWithoutIntegrationsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutIntegrationsInput = {
@@ -1045,6 +1071,7 @@ export type TenantUncheckedCreateWithoutIntegrationsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutIntegrationsInput = {
@@ -1091,6 +1118,7 @@ export type TenantUpdateWithoutIntegrationsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutIntegrationsInput = {
@@ -1121,6 +1149,7 @@ export type TenantUncheckedUpdateWithoutIntegrationsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutWorkflowsInput = {
@@ -1151,6 +1180,7 @@ export type TenantCreateWithoutWorkflowsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutWorkflowsInput = {
@@ -1181,6 +1211,7 @@ export type TenantUncheckedCreateWithoutWorkflowsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutWorkflowsInput = {
@@ -1227,6 +1258,7 @@ export type TenantUpdateWithoutWorkflowsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutWorkflowsInput = {
@@ -1257,6 +1289,7 @@ export type TenantUncheckedUpdateWithoutWorkflowsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutExecutionsInput = {
@@ -1287,6 +1320,7 @@ export type TenantCreateWithoutExecutionsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutExecutionsInput = {
@@ -1317,6 +1351,7 @@ export type TenantUncheckedCreateWithoutExecutionsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutExecutionsInput = {
@@ -1363,6 +1398,7 @@ export type TenantUpdateWithoutExecutionsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutExecutionsInput = {
@@ -1393,6 +1429,7 @@ export type TenantUncheckedUpdateWithoutExecutionsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutStepRunsInput = {
@@ -1423,6 +1460,7 @@ export type TenantCreateWithoutStepRunsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutStepRunsInput = {
@@ -1453,6 +1491,7 @@ export type TenantUncheckedCreateWithoutStepRunsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutStepRunsInput = {
@@ -1499,6 +1538,7 @@ export type TenantUpdateWithoutStepRunsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutStepRunsInput = {
@@ -1529,6 +1569,7 @@ export type TenantUncheckedUpdateWithoutStepRunsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutLogEntriesInput = {
@@ -1559,6 +1600,7 @@ export type TenantCreateWithoutLogEntriesInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutLogEntriesInput = {
@@ -1589,6 +1631,7 @@ export type TenantUncheckedCreateWithoutLogEntriesInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutLogEntriesInput = {
@@ -1635,6 +1678,7 @@ export type TenantUpdateWithoutLogEntriesInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutLogEntriesInput = {
@@ -1665,6 +1709,7 @@ export type TenantUncheckedUpdateWithoutLogEntriesInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutOutboundMessagesInput = {
@@ -1695,6 +1740,7 @@ export type TenantCreateWithoutOutboundMessagesInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutOutboundMessagesInput = {
@@ -1725,6 +1771,7 @@ export type TenantUncheckedCreateWithoutOutboundMessagesInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutOutboundMessagesInput = {
@@ -1771,6 +1818,7 @@ export type TenantUpdateWithoutOutboundMessagesInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutOutboundMessagesInput = {
@@ -1801,6 +1849,7 @@ export type TenantUncheckedUpdateWithoutOutboundMessagesInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutDocumentsInput = {
@@ -1831,6 +1880,7 @@ export type TenantCreateWithoutDocumentsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutDocumentsInput = {
@@ -1861,6 +1911,7 @@ export type TenantUncheckedCreateWithoutDocumentsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutDocumentsInput = {
@@ -1907,6 +1958,7 @@ export type TenantUpdateWithoutDocumentsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutDocumentsInput = {
@@ -1937,6 +1989,7 @@ export type TenantUncheckedUpdateWithoutDocumentsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutMetaAdAccountsInput = {
@@ -1967,6 +2020,7 @@ export type TenantCreateWithoutMetaAdAccountsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutMetaAdAccountsInput = {
@@ -1997,6 +2051,7 @@ export type TenantUncheckedCreateWithoutMetaAdAccountsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutMetaAdAccountsInput = {
@@ -2043,6 +2098,7 @@ export type TenantUpdateWithoutMetaAdAccountsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutMetaAdAccountsInput = {
@@ -2073,6 +2129,7 @@ export type TenantUncheckedUpdateWithoutMetaAdAccountsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutMetaAdInsightsInput = {
@@ -2103,6 +2160,7 @@ export type TenantCreateWithoutMetaAdInsightsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutMetaAdInsightsInput = {
@@ -2133,6 +2191,7 @@ export type TenantUncheckedCreateWithoutMetaAdInsightsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutMetaAdInsightsInput = {
@@ -2179,6 +2238,7 @@ export type TenantUpdateWithoutMetaAdInsightsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutMetaAdInsightsInput = {
@@ -2209,6 +2269,7 @@ export type TenantUncheckedUpdateWithoutMetaAdInsightsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutPosStoresInput = {
@@ -2239,6 +2300,7 @@ export type TenantCreateWithoutPosStoresInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutPosStoresInput = {
@@ -2269,6 +2331,7 @@ export type TenantUncheckedCreateWithoutPosStoresInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutPosStoresInput = {
@@ -2315,6 +2378,7 @@ export type TenantUpdateWithoutPosStoresInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutPosStoresInput = {
@@ -2345,6 +2409,7 @@ export type TenantUncheckedUpdateWithoutPosStoresInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutPosOrdersInput = {
@@ -2375,6 +2440,7 @@ export type TenantCreateWithoutPosOrdersInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutPosOrdersInput = {
@@ -2405,6 +2471,7 @@ export type TenantUncheckedCreateWithoutPosOrdersInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutPosOrdersInput = {
@@ -2451,6 +2518,7 @@ export type TenantUpdateWithoutPosOrdersInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutPosOrdersInput = {
@@ -2481,6 +2549,7 @@ export type TenantUncheckedUpdateWithoutPosOrdersInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutProductCostsInput = {
@@ -2511,6 +2580,7 @@ export type TenantCreateWithoutProductCostsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutProductCostsInput = {
@@ -2541,6 +2611,7 @@ export type TenantUncheckedCreateWithoutProductCostsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutProductCostsInput = {
@@ -2587,6 +2658,7 @@ export type TenantUpdateWithoutProductCostsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutProductCostsInput = {
@@ -2617,6 +2689,7 @@ export type TenantUncheckedUpdateWithoutProductCostsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutBulkOperationsInput = {
@@ -2647,6 +2720,7 @@ export type TenantCreateWithoutBulkOperationsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutBulkOperationsInput = {
@@ -2677,6 +2751,7 @@ export type TenantUncheckedCreateWithoutBulkOperationsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutBulkOperationsInput = {
@@ -2723,6 +2798,7 @@ export type TenantUpdateWithoutBulkOperationsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutBulkOperationsInput = {
@@ -2753,6 +2829,7 @@ export type TenantUncheckedUpdateWithoutBulkOperationsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutAlertDestinationsInput = {
@@ -2783,6 +2860,7 @@ export type TenantCreateWithoutAlertDestinationsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutAlertDestinationsInput = {
@@ -2813,6 +2891,7 @@ export type TenantUncheckedCreateWithoutAlertDestinationsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutAlertDestinationsInput = {
@@ -2859,6 +2938,7 @@ export type TenantUpdateWithoutAlertDestinationsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutAlertDestinationsInput = {
@@ -2889,6 +2969,7 @@ export type TenantUncheckedUpdateWithoutAlertDestinationsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutAlertDeliveriesInput = {
@@ -2919,6 +3000,7 @@ export type TenantCreateWithoutAlertDeliveriesInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutAlertDeliveriesInput = {
@@ -2949,6 +3031,7 @@ export type TenantUncheckedCreateWithoutAlertDeliveriesInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutAlertDeliveriesInput = {
@@ -2995,6 +3078,7 @@ export type TenantUpdateWithoutAlertDeliveriesInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutAlertDeliveriesInput = {
@@ -3025,6 +3109,7 @@ export type TenantUncheckedUpdateWithoutAlertDeliveriesInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutRunRollupsInput = {
@@ -3055,6 +3140,7 @@ export type TenantCreateWithoutRunRollupsInput = {
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutRunRollupsInput = {
@@ -3085,6 +3171,7 @@ export type TenantUncheckedCreateWithoutRunRollupsInput = {
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutRunRollupsInput = {
@@ -3131,6 +3218,7 @@ export type TenantUpdateWithoutRunRollupsInput = {
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutRunRollupsInput = {
@@ -3161,6 +3249,7 @@ export type TenantUncheckedUpdateWithoutRunRollupsInput = {
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutDurationRollupsInput = {
@@ -3191,6 +3280,7 @@ export type TenantCreateWithoutDurationRollupsInput = {
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutDurationRollupsInput = {
@@ -3221,6 +3311,7 @@ export type TenantUncheckedCreateWithoutDurationRollupsInput = {
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutDurationRollupsInput = {
@@ -3267,6 +3358,7 @@ export type TenantUpdateWithoutDurationRollupsInput = {
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutDurationRollupsInput = {
@@ -3297,6 +3389,7 @@ export type TenantUncheckedUpdateWithoutDurationRollupsInput = {
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutLogRollupsInput = {
@@ -3327,6 +3420,7 @@ export type TenantCreateWithoutLogRollupsInput = {
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutLogRollupsInput = {
@@ -3357,6 +3451,7 @@ export type TenantUncheckedCreateWithoutLogRollupsInput = {
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutLogRollupsInput = {
@@ -3403,6 +3498,7 @@ export type TenantUpdateWithoutLogRollupsInput = {
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutLogRollupsInput = {
@@ -3433,6 +3529,147 @@ export type TenantUncheckedUpdateWithoutLogRollupsInput = {
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutWaitpointsInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutWaitpointsInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationUncheckedCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowUncheckedCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutWaitpointsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutWaitpointsInput, Prisma.TenantUncheckedCreateWithoutWaitpointsInput>
+}
+
+export type TenantUpsertWithoutWaitpointsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutWaitpointsInput, Prisma.TenantUncheckedUpdateWithoutWaitpointsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutWaitpointsInput, Prisma.TenantUncheckedCreateWithoutWaitpointsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutWaitpointsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutWaitpointsInput, Prisma.TenantUncheckedUpdateWithoutWaitpointsInput>
+}
+
+export type TenantUpdateWithoutWaitpointsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutWaitpointsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUncheckedUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUncheckedUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 
@@ -3460,6 +3697,7 @@ export type TenantCountOutputType = {
   runRollups: number
   durationRollups: number
   logRollups: number
+  waitpoints: number
 }
 
 export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3482,6 +3720,7 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   runRollups?: boolean | TenantCountOutputTypeCountRunRollupsArgs
   durationRollups?: boolean | TenantCountOutputTypeCountDurationRollupsArgs
   logRollups?: boolean | TenantCountOutputTypeCountLogRollupsArgs
+  waitpoints?: boolean | TenantCountOutputTypeCountWaitpointsArgs
 }
 
 /**
@@ -3627,6 +3866,13 @@ export type TenantCountOutputTypeCountLogRollupsArgs<ExtArgs extends runtime.Typ
   where?: Prisma.LogRollupWhereInput
 }
 
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountWaitpointsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WaitpointWhereInput
+}
+
 
 export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -3657,6 +3903,7 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   runRollups?: boolean | Prisma.Tenant$runRollupsArgs<ExtArgs>
   durationRollups?: boolean | Prisma.Tenant$durationRollupsArgs<ExtArgs>
   logRollups?: boolean | Prisma.Tenant$logRollupsArgs<ExtArgs>
+  waitpoints?: boolean | Prisma.Tenant$waitpointsArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["tenant"]>
 
@@ -3717,6 +3964,7 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   runRollups?: boolean | Prisma.Tenant$runRollupsArgs<ExtArgs>
   durationRollups?: boolean | Prisma.Tenant$durationRollupsArgs<ExtArgs>
   logRollups?: boolean | Prisma.Tenant$logRollupsArgs<ExtArgs>
+  waitpoints?: boolean | Prisma.Tenant$waitpointsArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TenantIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -3744,6 +3992,7 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     runRollups: Prisma.$RunRollupPayload<ExtArgs>[]
     durationRollups: Prisma.$DurationRollupPayload<ExtArgs>[]
     logRollups: Prisma.$LogRollupPayload<ExtArgs>[]
+    waitpoints: Prisma.$WaitpointPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -4177,6 +4426,7 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   runRollups<T extends Prisma.Tenant$runRollupsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$runRollupsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$RunRollupPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   durationRollups<T extends Prisma.Tenant$durationRollupsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$durationRollupsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DurationRollupPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   logRollups<T extends Prisma.Tenant$logRollupsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$logRollupsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$LogRollupPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  waitpoints<T extends Prisma.Tenant$waitpointsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$waitpointsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WaitpointPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -5061,6 +5311,30 @@ export type Tenant$logRollupsArgs<ExtArgs extends runtime.Types.Extensions.Inter
   take?: number
   skip?: number
   distinct?: Prisma.LogRollupScalarFieldEnum | Prisma.LogRollupScalarFieldEnum[]
+}
+
+/**
+ * Tenant.waitpoints
+ */
+export type Tenant$waitpointsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Waitpoint
+   */
+  select?: Prisma.WaitpointSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Waitpoint
+   */
+  omit?: Prisma.WaitpointOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WaitpointInclude<ExtArgs> | null
+  where?: Prisma.WaitpointWhereInput
+  orderBy?: Prisma.WaitpointOrderByWithRelationInput | Prisma.WaitpointOrderByWithRelationInput[]
+  cursor?: Prisma.WaitpointWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WaitpointScalarFieldEnum | Prisma.WaitpointScalarFieldEnum[]
 }
 
 /**

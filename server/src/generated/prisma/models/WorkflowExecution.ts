@@ -375,6 +375,7 @@ export type WorkflowExecutionWhereInput = {
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   workflow?: Prisma.XOR<Prisma.WorkflowScalarRelationFilter, Prisma.WorkflowWhereInput>
   stepRuns?: Prisma.StepRunListRelationFilter
+  waitpoints?: Prisma.WaitpointListRelationFilter
 }
 
 export type WorkflowExecutionOrderByWithRelationInput = {
@@ -406,6 +407,7 @@ export type WorkflowExecutionOrderByWithRelationInput = {
   tenant?: Prisma.TenantOrderByWithRelationInput
   workflow?: Prisma.WorkflowOrderByWithRelationInput
   stepRuns?: Prisma.StepRunOrderByRelationAggregateInput
+  waitpoints?: Prisma.WaitpointOrderByRelationAggregateInput
 }
 
 export type WorkflowExecutionWhereUniqueInput = Prisma.AtLeast<{
@@ -441,6 +443,7 @@ export type WorkflowExecutionWhereUniqueInput = Prisma.AtLeast<{
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   workflow?: Prisma.XOR<Prisma.WorkflowScalarRelationFilter, Prisma.WorkflowWhereInput>
   stepRuns?: Prisma.StepRunListRelationFilter
+  waitpoints?: Prisma.WaitpointListRelationFilter
 }, "id" | "tenantId_idempotencyKey">
 
 export type WorkflowExecutionOrderByWithAggregationInput = {
@@ -534,6 +537,7 @@ export type WorkflowExecutionCreateInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionUncheckedCreateInput = {
@@ -563,6 +567,7 @@ export type WorkflowExecutionUncheckedCreateInput = {
   finishedAt?: Date | string | null
   updatedAt?: Date | string
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionUpdateInput = {
@@ -592,6 +597,7 @@ export type WorkflowExecutionUpdateInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateInput = {
@@ -621,6 +627,7 @@ export type WorkflowExecutionUncheckedUpdateInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionCreateManyInput = {
@@ -929,6 +936,20 @@ export type WorkflowExecutionUpdateOneRequiredWithoutStepRunsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.WorkflowExecutionUpdateToOneWithWhereWithoutStepRunsInput, Prisma.WorkflowExecutionUpdateWithoutStepRunsInput>, Prisma.WorkflowExecutionUncheckedUpdateWithoutStepRunsInput>
 }
 
+export type WorkflowExecutionCreateNestedOneWithoutWaitpointsInput = {
+  create?: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutWaitpointsInput, Prisma.WorkflowExecutionUncheckedCreateWithoutWaitpointsInput>
+  connectOrCreate?: Prisma.WorkflowExecutionCreateOrConnectWithoutWaitpointsInput
+  connect?: Prisma.WorkflowExecutionWhereUniqueInput
+}
+
+export type WorkflowExecutionUpdateOneRequiredWithoutWaitpointsNestedInput = {
+  create?: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutWaitpointsInput, Prisma.WorkflowExecutionUncheckedCreateWithoutWaitpointsInput>
+  connectOrCreate?: Prisma.WorkflowExecutionCreateOrConnectWithoutWaitpointsInput
+  upsert?: Prisma.WorkflowExecutionUpsertWithoutWaitpointsInput
+  connect?: Prisma.WorkflowExecutionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.WorkflowExecutionUpdateToOneWithWhereWithoutWaitpointsInput, Prisma.WorkflowExecutionUpdateWithoutWaitpointsInput>, Prisma.WorkflowExecutionUncheckedUpdateWithoutWaitpointsInput>
+}
+
 export type WorkflowExecutionCreateWithoutTenantInput = {
   id?: string
   workflowVersion: number
@@ -955,6 +976,7 @@ export type WorkflowExecutionCreateWithoutTenantInput = {
   updatedAt?: Date | string
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionUncheckedCreateWithoutTenantInput = {
@@ -983,6 +1005,7 @@ export type WorkflowExecutionUncheckedCreateWithoutTenantInput = {
   finishedAt?: Date | string | null
   updatedAt?: Date | string
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionCreateOrConnectWithoutTenantInput = {
@@ -1068,6 +1091,7 @@ export type WorkflowExecutionCreateWithoutWorkflowInput = {
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionUncheckedCreateWithoutWorkflowInput = {
@@ -1096,6 +1120,7 @@ export type WorkflowExecutionUncheckedCreateWithoutWorkflowInput = {
   finishedAt?: Date | string | null
   updatedAt?: Date | string
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionCreateOrConnectWithoutWorkflowInput = {
@@ -1150,6 +1175,7 @@ export type WorkflowExecutionCreateWithoutStepRunsInput = {
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionUncheckedCreateWithoutStepRunsInput = {
@@ -1178,6 +1204,7 @@ export type WorkflowExecutionUncheckedCreateWithoutStepRunsInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionCreateOrConnectWithoutStepRunsInput = {
@@ -1222,6 +1249,7 @@ export type WorkflowExecutionUpdateWithoutStepRunsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateWithoutStepRunsInput = {
@@ -1250,6 +1278,139 @@ export type WorkflowExecutionUncheckedUpdateWithoutStepRunsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
+}
+
+export type WorkflowExecutionCreateWithoutWaitpointsInput = {
+  id?: string
+  workflowVersion: number
+  status?: $Enums.ExecutionStatus
+  trigger: $Enums.TriggerKind
+  scheduledFor?: Date | string | null
+  driftMs?: number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Date | string | null
+  rangeEnd?: Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: number
+  stepsCompleted?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Date | string | null
+  idempotencyKey?: string | null
+  attempts?: number
+  retryOfId?: string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
+  workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
+  stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
+}
+
+export type WorkflowExecutionUncheckedCreateWithoutWaitpointsInput = {
+  id?: string
+  tenantId: string
+  workflowId: string
+  workflowVersion: number
+  status?: $Enums.ExecutionStatus
+  trigger: $Enums.TriggerKind
+  scheduledFor?: Date | string | null
+  driftMs?: number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Date | string | null
+  rangeEnd?: Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: number
+  stepsCompleted?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Date | string | null
+  idempotencyKey?: string | null
+  attempts?: number
+  retryOfId?: string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  updatedAt?: Date | string
+  stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
+}
+
+export type WorkflowExecutionCreateOrConnectWithoutWaitpointsInput = {
+  where: Prisma.WorkflowExecutionWhereUniqueInput
+  create: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutWaitpointsInput, Prisma.WorkflowExecutionUncheckedCreateWithoutWaitpointsInput>
+}
+
+export type WorkflowExecutionUpsertWithoutWaitpointsInput = {
+  update: Prisma.XOR<Prisma.WorkflowExecutionUpdateWithoutWaitpointsInput, Prisma.WorkflowExecutionUncheckedUpdateWithoutWaitpointsInput>
+  create: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutWaitpointsInput, Prisma.WorkflowExecutionUncheckedCreateWithoutWaitpointsInput>
+  where?: Prisma.WorkflowExecutionWhereInput
+}
+
+export type WorkflowExecutionUpdateToOneWithWhereWithoutWaitpointsInput = {
+  where?: Prisma.WorkflowExecutionWhereInput
+  data: Prisma.XOR<Prisma.WorkflowExecutionUpdateWithoutWaitpointsInput, Prisma.WorkflowExecutionUncheckedUpdateWithoutWaitpointsInput>
+}
+
+export type WorkflowExecutionUpdateWithoutWaitpointsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  status?: Prisma.EnumExecutionStatusFieldUpdateOperationsInput | $Enums.ExecutionStatus
+  trigger?: Prisma.EnumTriggerKindFieldUpdateOperationsInput | $Enums.TriggerKind
+  scheduledFor?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  driftMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  rangeEnd?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: Prisma.IntFieldUpdateOperationsInput | number
+  stepsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  retryOfId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
+  workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
+  stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
+}
+
+export type WorkflowExecutionUncheckedUpdateWithoutWaitpointsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowId?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  status?: Prisma.EnumExecutionStatusFieldUpdateOperationsInput | $Enums.ExecutionStatus
+  trigger?: Prisma.EnumTriggerKindFieldUpdateOperationsInput | $Enums.TriggerKind
+  scheduledFor?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  driftMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  rangeEnd?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: Prisma.IntFieldUpdateOperationsInput | number
+  stepsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  retryOfId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionCreateManyTenantInput = {
@@ -1305,6 +1466,7 @@ export type WorkflowExecutionUpdateWithoutTenantInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateWithoutTenantInput = {
@@ -1333,6 +1495,7 @@ export type WorkflowExecutionUncheckedUpdateWithoutTenantInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateManyWithoutTenantInput = {
@@ -1415,6 +1578,7 @@ export type WorkflowExecutionUpdateWithoutWorkflowInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateWithoutWorkflowInput = {
@@ -1443,6 +1607,7 @@ export type WorkflowExecutionUncheckedUpdateWithoutWorkflowInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateManyWithoutWorkflowInput = {
@@ -1479,10 +1644,12 @@ export type WorkflowExecutionUncheckedUpdateManyWithoutWorkflowInput = {
 
 export type WorkflowExecutionCountOutputType = {
   stepRuns: number
+  waitpoints: number
 }
 
 export type WorkflowExecutionCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   stepRuns?: boolean | WorkflowExecutionCountOutputTypeCountStepRunsArgs
+  waitpoints?: boolean | WorkflowExecutionCountOutputTypeCountWaitpointsArgs
 }
 
 /**
@@ -1500,6 +1667,13 @@ export type WorkflowExecutionCountOutputTypeDefaultArgs<ExtArgs extends runtime.
  */
 export type WorkflowExecutionCountOutputTypeCountStepRunsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.StepRunWhereInput
+}
+
+/**
+ * WorkflowExecutionCountOutputType without action
+ */
+export type WorkflowExecutionCountOutputTypeCountWaitpointsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WaitpointWhereInput
 }
 
 
@@ -1532,6 +1706,7 @@ export type WorkflowExecutionSelect<ExtArgs extends runtime.Types.Extensions.Int
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
   stepRuns?: boolean | Prisma.WorkflowExecution$stepRunsArgs<ExtArgs>
+  waitpoints?: boolean | Prisma.WorkflowExecution$waitpointsArgs<ExtArgs>
   _count?: boolean | Prisma.WorkflowExecutionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["workflowExecution"]>
 
@@ -1628,6 +1803,7 @@ export type WorkflowExecutionInclude<ExtArgs extends runtime.Types.Extensions.In
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
   stepRuns?: boolean | Prisma.WorkflowExecution$stepRunsArgs<ExtArgs>
+  waitpoints?: boolean | Prisma.WorkflowExecution$waitpointsArgs<ExtArgs>
   _count?: boolean | Prisma.WorkflowExecutionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type WorkflowExecutionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1645,6 +1821,7 @@ export type $WorkflowExecutionPayload<ExtArgs extends runtime.Types.Extensions.I
     tenant: Prisma.$TenantPayload<ExtArgs>
     workflow: Prisma.$WorkflowPayload<ExtArgs>
     stepRuns: Prisma.$StepRunPayload<ExtArgs>[]
+    waitpoints: Prisma.$WaitpointPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -2085,6 +2262,7 @@ export interface Prisma__WorkflowExecutionClient<T, Null = never, ExtArgs extend
   tenant<T extends Prisma.TenantDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TenantDefaultArgs<ExtArgs>>): Prisma.Prisma__TenantClient<runtime.Types.Result.GetResult<Prisma.$TenantPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   workflow<T extends Prisma.WorkflowDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.WorkflowDefaultArgs<ExtArgs>>): Prisma.Prisma__WorkflowClient<runtime.Types.Result.GetResult<Prisma.$WorkflowPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   stepRuns<T extends Prisma.WorkflowExecution$stepRunsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.WorkflowExecution$stepRunsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StepRunPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  waitpoints<T extends Prisma.WorkflowExecution$waitpointsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.WorkflowExecution$waitpointsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WaitpointPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2561,6 +2739,30 @@ export type WorkflowExecution$stepRunsArgs<ExtArgs extends runtime.Types.Extensi
   take?: number
   skip?: number
   distinct?: Prisma.StepRunScalarFieldEnum | Prisma.StepRunScalarFieldEnum[]
+}
+
+/**
+ * WorkflowExecution.waitpoints
+ */
+export type WorkflowExecution$waitpointsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Waitpoint
+   */
+  select?: Prisma.WaitpointSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Waitpoint
+   */
+  omit?: Prisma.WaitpointOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WaitpointInclude<ExtArgs> | null
+  where?: Prisma.WaitpointWhereInput
+  orderBy?: Prisma.WaitpointOrderByWithRelationInput | Prisma.WaitpointOrderByWithRelationInput[]
+  cursor?: Prisma.WaitpointWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WaitpointScalarFieldEnum | Prisma.WaitpointScalarFieldEnum[]
 }
 
 /**
