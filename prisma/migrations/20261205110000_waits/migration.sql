@@ -22,6 +22,7 @@ CREATE TABLE "Waitpoint" (
   "approverRole" "ApiKeyRole",
   "eventName" TEXT,
   "match" TEXT,
+  "scope" JSONB,
   "timeoutAt" TIMESTAMPTZ(3),
   "onTimeout" TEXT NOT NULL,
   "decision" "ApprovalDecision",

@@ -66,8 +66,8 @@ export const AlertDeliveryStatusEnum = builder.enumType(AlertDeliveryStatus, { n
   DELIVERED: 'The destination answered 2xx.',
   FAILED: 'Every attempt failed; see lastError.',
 }) });
-export const BulkOperationKindEnum = builder.enumType(BulkOperationKind, { name: 'BulkOperationKind', description: 'CANCEL applies to PENDING and RUNNING executions; RETRY to FAILED and CANCELLED ones.', values: described(BulkOperationKind, {
-  CANCEL: 'Cancel every matching PENDING or RUNNING execution.',
+export const BulkOperationKindEnum = builder.enumType(BulkOperationKind, { name: 'BulkOperationKind', description: 'CANCEL applies to PENDING, RUNNING and WAITING executions; RETRY to FAILED and CANCELLED ones.', values: described(BulkOperationKind, {
+  CANCEL: 'Cancel every matching PENDING, RUNNING or WAITING execution.',
   RETRY: 'Retry every matching FAILED or CANCELLED execution, once each.',
 }) });
 export const BulkOperationStatusEnum = builder.enumType(BulkOperationStatus, { name: 'BulkOperationStatus', description: 'Where a background bulk operation is.', values: described(BulkOperationStatus, {

@@ -493,6 +493,7 @@ export const WaitpointScalarFieldEnum = {
   approverRole: 'approverRole',
   eventName: 'eventName',
   match: 'match',
+  scope: 'scope',
   timeoutAt: 'timeoutAt',
   onTimeout: 'onTimeout',
   decision: 'decision',

@@ -97,6 +97,7 @@ export type WaitpointCountAggregateOutputType = {
   approverRole: number
   eventName: number
   match: number
+  scope: number
   timeoutAt: number
   onTimeout: number
   decision: number
@@ -180,6 +181,7 @@ export type WaitpointCountAggregateInputType = {
   approverRole?: true
   eventName?: true
   match?: true
+  scope?: true
   timeoutAt?: true
   onTimeout?: true
   decision?: true
@@ -292,6 +294,7 @@ export type WaitpointGroupByOutputType = {
   approverRole: $Enums.ApiKeyRole | null
   eventName: string | null
   match: string | null
+  scope: runtime.JsonValue | null
   timeoutAt: Date | null
   onTimeout: string
   decision: $Enums.ApprovalDecision | null
@@ -340,6 +343,7 @@ export type WaitpointWhereInput = {
   approverRole?: Prisma.EnumApiKeyRoleNullableFilter<"Waitpoint"> | $Enums.ApiKeyRole | null
   eventName?: Prisma.StringNullableFilter<"Waitpoint"> | string | null
   match?: Prisma.StringNullableFilter<"Waitpoint"> | string | null
+  scope?: Prisma.JsonNullableFilter<"Waitpoint">
   timeoutAt?: Prisma.DateTimeNullableFilter<"Waitpoint"> | Date | string | null
   onTimeout?: Prisma.StringFilter<"Waitpoint"> | string
   decision?: Prisma.EnumApprovalDecisionNullableFilter<"Waitpoint"> | $Enums.ApprovalDecision | null
@@ -368,6 +372,7 @@ export type WaitpointOrderByWithRelationInput = {
   approverRole?: Prisma.SortOrderInput | Prisma.SortOrder
   eventName?: Prisma.SortOrderInput | Prisma.SortOrder
   match?: Prisma.SortOrderInput | Prisma.SortOrder
+  scope?: Prisma.SortOrderInput | Prisma.SortOrder
   timeoutAt?: Prisma.SortOrderInput | Prisma.SortOrder
   onTimeout?: Prisma.SortOrder
   decision?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -400,6 +405,7 @@ export type WaitpointWhereUniqueInput = Prisma.AtLeast<{
   approverRole?: Prisma.EnumApiKeyRoleNullableFilter<"Waitpoint"> | $Enums.ApiKeyRole | null
   eventName?: Prisma.StringNullableFilter<"Waitpoint"> | string | null
   match?: Prisma.StringNullableFilter<"Waitpoint"> | string | null
+  scope?: Prisma.JsonNullableFilter<"Waitpoint">
   timeoutAt?: Prisma.DateTimeNullableFilter<"Waitpoint"> | Date | string | null
   onTimeout?: Prisma.StringFilter<"Waitpoint"> | string
   decision?: Prisma.EnumApprovalDecisionNullableFilter<"Waitpoint"> | $Enums.ApprovalDecision | null
@@ -428,6 +434,7 @@ export type WaitpointOrderByWithAggregationInput = {
   approverRole?: Prisma.SortOrderInput | Prisma.SortOrder
   eventName?: Prisma.SortOrderInput | Prisma.SortOrder
   match?: Prisma.SortOrderInput | Prisma.SortOrder
+  scope?: Prisma.SortOrderInput | Prisma.SortOrder
   timeoutAt?: Prisma.SortOrderInput | Prisma.SortOrder
   onTimeout?: Prisma.SortOrder
   decision?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -461,6 +468,7 @@ export type WaitpointScalarWhereWithAggregatesInput = {
   approverRole?: Prisma.EnumApiKeyRoleNullableWithAggregatesFilter<"Waitpoint"> | $Enums.ApiKeyRole | null
   eventName?: Prisma.StringNullableWithAggregatesFilter<"Waitpoint"> | string | null
   match?: Prisma.StringNullableWithAggregatesFilter<"Waitpoint"> | string | null
+  scope?: Prisma.JsonNullableWithAggregatesFilter<"Waitpoint">
   timeoutAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Waitpoint"> | Date | string | null
   onTimeout?: Prisma.StringWithAggregatesFilter<"Waitpoint"> | string
   decision?: Prisma.EnumApprovalDecisionNullableWithAggregatesFilter<"Waitpoint"> | $Enums.ApprovalDecision | null
@@ -483,6 +491,7 @@ export type WaitpointCreateInput = {
   approverRole?: $Enums.ApiKeyRole | null
   eventName?: string | null
   match?: string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Date | string | null
   onTimeout: string
   decision?: $Enums.ApprovalDecision | null
@@ -511,6 +520,7 @@ export type WaitpointUncheckedCreateInput = {
   approverRole?: $Enums.ApiKeyRole | null
   eventName?: string | null
   match?: string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Date | string | null
   onTimeout: string
   decision?: $Enums.ApprovalDecision | null
@@ -533,6 +543,7 @@ export type WaitpointUpdateInput = {
   approverRole?: Prisma.NullableEnumApiKeyRoleFieldUpdateOperationsInput | $Enums.ApiKeyRole | null
   eventName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   match?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   onTimeout?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableEnumApprovalDecisionFieldUpdateOperationsInput | $Enums.ApprovalDecision | null
@@ -561,6 +572,7 @@ export type WaitpointUncheckedUpdateInput = {
   approverRole?: Prisma.NullableEnumApiKeyRoleFieldUpdateOperationsInput | $Enums.ApiKeyRole | null
   eventName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   match?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   onTimeout?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableEnumApprovalDecisionFieldUpdateOperationsInput | $Enums.ApprovalDecision | null
@@ -586,6 +598,7 @@ export type WaitpointCreateManyInput = {
   approverRole?: $Enums.ApiKeyRole | null
   eventName?: string | null
   match?: string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Date | string | null
   onTimeout: string
   decision?: $Enums.ApprovalDecision | null
@@ -608,6 +621,7 @@ export type WaitpointUpdateManyMutationInput = {
   approverRole?: Prisma.NullableEnumApiKeyRoleFieldUpdateOperationsInput | $Enums.ApiKeyRole | null
   eventName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   match?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   onTimeout?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableEnumApprovalDecisionFieldUpdateOperationsInput | $Enums.ApprovalDecision | null
@@ -633,6 +647,7 @@ export type WaitpointUncheckedUpdateManyInput = {
   approverRole?: Prisma.NullableEnumApiKeyRoleFieldUpdateOperationsInput | $Enums.ApiKeyRole | null
   eventName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   match?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   onTimeout?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableEnumApprovalDecisionFieldUpdateOperationsInput | $Enums.ApprovalDecision | null
@@ -678,6 +693,7 @@ export type WaitpointCountOrderByAggregateInput = {
   approverRole?: Prisma.SortOrder
   eventName?: Prisma.SortOrder
   match?: Prisma.SortOrder
+  scope?: Prisma.SortOrder
   timeoutAt?: Prisma.SortOrder
   onTimeout?: Prisma.SortOrder
   decision?: Prisma.SortOrder
@@ -888,6 +904,7 @@ export type WaitpointCreateWithoutTenantInput = {
   approverRole?: $Enums.ApiKeyRole | null
   eventName?: string | null
   match?: string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Date | string | null
   onTimeout: string
   decision?: $Enums.ApprovalDecision | null
@@ -914,6 +931,7 @@ export type WaitpointUncheckedCreateWithoutTenantInput = {
   approverRole?: $Enums.ApiKeyRole | null
   eventName?: string | null
   match?: string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Date | string | null
   onTimeout: string
   decision?: $Enums.ApprovalDecision | null
@@ -968,6 +986,7 @@ export type WaitpointScalarWhereInput = {
   approverRole?: Prisma.EnumApiKeyRoleNullableFilter<"Waitpoint"> | $Enums.ApiKeyRole | null
   eventName?: Prisma.StringNullableFilter<"Waitpoint"> | string | null
   match?: Prisma.StringNullableFilter<"Waitpoint"> | string | null
+  scope?: Prisma.JsonNullableFilter<"Waitpoint">
   timeoutAt?: Prisma.DateTimeNullableFilter<"Waitpoint"> | Date | string | null
   onTimeout?: Prisma.StringFilter<"Waitpoint"> | string
   decision?: Prisma.EnumApprovalDecisionNullableFilter<"Waitpoint"> | $Enums.ApprovalDecision | null
@@ -990,6 +1009,7 @@ export type WaitpointCreateWithoutExecutionInput = {
   approverRole?: $Enums.ApiKeyRole | null
   eventName?: string | null
   match?: string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Date | string | null
   onTimeout: string
   decision?: $Enums.ApprovalDecision | null
@@ -1016,6 +1036,7 @@ export type WaitpointUncheckedCreateWithoutExecutionInput = {
   approverRole?: $Enums.ApiKeyRole | null
   eventName?: string | null
   match?: string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Date | string | null
   onTimeout: string
   decision?: $Enums.ApprovalDecision | null
@@ -1064,6 +1085,7 @@ export type WaitpointCreateWithoutStepRunInput = {
   approverRole?: $Enums.ApiKeyRole | null
   eventName?: string | null
   match?: string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Date | string | null
   onTimeout: string
   decision?: $Enums.ApprovalDecision | null
@@ -1090,6 +1112,7 @@ export type WaitpointUncheckedCreateWithoutStepRunInput = {
   approverRole?: $Enums.ApiKeyRole | null
   eventName?: string | null
   match?: string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Date | string | null
   onTimeout: string
   decision?: $Enums.ApprovalDecision | null
@@ -1128,6 +1151,7 @@ export type WaitpointUpdateWithoutStepRunInput = {
   approverRole?: Prisma.NullableEnumApiKeyRoleFieldUpdateOperationsInput | $Enums.ApiKeyRole | null
   eventName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   match?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   onTimeout?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableEnumApprovalDecisionFieldUpdateOperationsInput | $Enums.ApprovalDecision | null
@@ -1154,6 +1178,7 @@ export type WaitpointUncheckedUpdateWithoutStepRunInput = {
   approverRole?: Prisma.NullableEnumApiKeyRoleFieldUpdateOperationsInput | $Enums.ApiKeyRole | null
   eventName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   match?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   onTimeout?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableEnumApprovalDecisionFieldUpdateOperationsInput | $Enums.ApprovalDecision | null
@@ -1178,6 +1203,7 @@ export type WaitpointCreateManyTenantInput = {
   approverRole?: $Enums.ApiKeyRole | null
   eventName?: string | null
   match?: string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Date | string | null
   onTimeout: string
   decision?: $Enums.ApprovalDecision | null
@@ -1200,6 +1226,7 @@ export type WaitpointUpdateWithoutTenantInput = {
   approverRole?: Prisma.NullableEnumApiKeyRoleFieldUpdateOperationsInput | $Enums.ApiKeyRole | null
   eventName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   match?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   onTimeout?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableEnumApprovalDecisionFieldUpdateOperationsInput | $Enums.ApprovalDecision | null
@@ -1226,6 +1253,7 @@ export type WaitpointUncheckedUpdateWithoutTenantInput = {
   approverRole?: Prisma.NullableEnumApiKeyRoleFieldUpdateOperationsInput | $Enums.ApiKeyRole | null
   eventName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   match?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   onTimeout?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableEnumApprovalDecisionFieldUpdateOperationsInput | $Enums.ApprovalDecision | null
@@ -1250,6 +1278,7 @@ export type WaitpointUncheckedUpdateManyWithoutTenantInput = {
   approverRole?: Prisma.NullableEnumApiKeyRoleFieldUpdateOperationsInput | $Enums.ApiKeyRole | null
   eventName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   match?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   onTimeout?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableEnumApprovalDecisionFieldUpdateOperationsInput | $Enums.ApprovalDecision | null
@@ -1274,6 +1303,7 @@ export type WaitpointCreateManyExecutionInput = {
   approverRole?: $Enums.ApiKeyRole | null
   eventName?: string | null
   match?: string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Date | string | null
   onTimeout: string
   decision?: $Enums.ApprovalDecision | null
@@ -1296,6 +1326,7 @@ export type WaitpointUpdateWithoutExecutionInput = {
   approverRole?: Prisma.NullableEnumApiKeyRoleFieldUpdateOperationsInput | $Enums.ApiKeyRole | null
   eventName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   match?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   onTimeout?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableEnumApprovalDecisionFieldUpdateOperationsInput | $Enums.ApprovalDecision | null
@@ -1322,6 +1353,7 @@ export type WaitpointUncheckedUpdateWithoutExecutionInput = {
   approverRole?: Prisma.NullableEnumApiKeyRoleFieldUpdateOperationsInput | $Enums.ApiKeyRole | null
   eventName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   match?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   onTimeout?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableEnumApprovalDecisionFieldUpdateOperationsInput | $Enums.ApprovalDecision | null
@@ -1346,6 +1378,7 @@ export type WaitpointUncheckedUpdateManyWithoutExecutionInput = {
   approverRole?: Prisma.NullableEnumApiKeyRoleFieldUpdateOperationsInput | $Enums.ApiKeyRole | null
   eventName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   match?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  scope?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   timeoutAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   onTimeout?: Prisma.StringFieldUpdateOperationsInput | string
   decision?: Prisma.NullableEnumApprovalDecisionFieldUpdateOperationsInput | $Enums.ApprovalDecision | null
@@ -1373,6 +1406,7 @@ export type WaitpointSelect<ExtArgs extends runtime.Types.Extensions.InternalArg
   approverRole?: boolean
   eventName?: boolean
   match?: boolean
+  scope?: boolean
   timeoutAt?: boolean
   onTimeout?: boolean
   decision?: boolean
@@ -1401,6 +1435,7 @@ export type WaitpointSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ext
   approverRole?: boolean
   eventName?: boolean
   match?: boolean
+  scope?: boolean
   timeoutAt?: boolean
   onTimeout?: boolean
   decision?: boolean
@@ -1429,6 +1464,7 @@ export type WaitpointSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ext
   approverRole?: boolean
   eventName?: boolean
   match?: boolean
+  scope?: boolean
   timeoutAt?: boolean
   onTimeout?: boolean
   decision?: boolean
@@ -1457,6 +1493,7 @@ export type WaitpointSelectScalar = {
   approverRole?: boolean
   eventName?: boolean
   match?: boolean
+  scope?: boolean
   timeoutAt?: boolean
   onTimeout?: boolean
   decision?: boolean
@@ -1469,7 +1506,7 @@ export type WaitpointSelectScalar = {
   createdAt?: boolean
 }
 
-export type WaitpointOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "executionId" | "stepRunId" | "stepIndex" | "kind" | "status" | "title" | "message" | "approverRole" | "eventName" | "match" | "timeoutAt" | "onTimeout" | "decision" | "decidedByKeyId" | "decidedByName" | "comment" | "event" | "resolvedAt" | "alertedAt" | "createdAt", ExtArgs["result"]["waitpoint"]>
+export type WaitpointOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "executionId" | "stepRunId" | "stepIndex" | "kind" | "status" | "title" | "message" | "approverRole" | "eventName" | "match" | "scope" | "timeoutAt" | "onTimeout" | "decision" | "decidedByKeyId" | "decidedByName" | "comment" | "event" | "resolvedAt" | "alertedAt" | "createdAt", ExtArgs["result"]["waitpoint"]>
 export type WaitpointInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   execution?: boolean | Prisma.WorkflowExecutionDefaultArgs<ExtArgs>
@@ -1515,6 +1552,10 @@ export type $WaitpointPayload<ExtArgs extends runtime.Types.Extensions.InternalA
      */
     eventName: string | null
     match: string | null
+    /**
+     * wait.event: what match reads besides the event, fixed when the run reached the step: {input, steps}.
+     */
+    scope: runtime.JsonValue | null
     timeoutAt: Date | null
     /**
      * approve | reject | fail (approval), fail | continue (event).
@@ -1972,6 +2013,7 @@ export interface WaitpointFieldRefs {
   readonly approverRole: Prisma.FieldRef<"Waitpoint", 'ApiKeyRole'>
   readonly eventName: Prisma.FieldRef<"Waitpoint", 'String'>
   readonly match: Prisma.FieldRef<"Waitpoint", 'String'>
+  readonly scope: Prisma.FieldRef<"Waitpoint", 'Json'>
   readonly timeoutAt: Prisma.FieldRef<"Waitpoint", 'DateTime'>
   readonly onTimeout: Prisma.FieldRef<"Waitpoint", 'String'>
   readonly decision: Prisma.FieldRef<"Waitpoint", 'ApprovalDecision'>
