@@ -14,5 +14,6 @@ import './log-retention.ts';
 import './bulk-operations.ts';
 import './alert-destinations.ts';
 import './stats.ts';
+import './approvals.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });
