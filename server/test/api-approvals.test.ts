@@ -91,7 +91,7 @@ describe('approvals', () => {
     // Another tenant's inbox is empty.
     expect((await app.graphql(APPROVALS, {}, b.keys.ADMIN)).body.data.approvals).toMatchObject({ totalCount: 0, edges: [] });
     const bad = await app.graphql(APPROVALS, { after: 'bm9wZQ' }, a.keys.VIEWER);
-    expect(bad.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(bad.body.errors![0].extensions.code).toBe('BAD_USER_INPUT');
   });
 
   it('decideApproval: FORBIDDEN below approverRole, NOT_FOUND for other tenants, then APPROVE once', async () => {
