@@ -4,7 +4,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cancelExecution, triggerExecution } from '../src/engine/executions.ts';
 import { RunWorker } from '../src/engine/run-worker.ts';
-import { resumeJobId, subscribeWhenReady } from '../src/engine/queues.ts';
+import { resumeJobId, subscribeWhenReady, waitTimeoutJobId } from '../src/engine/queues.ts';
+import { MaintenanceWorker } from '../src/engine/maintenance.ts';
 import { createBuiltinRegistry } from '../src/engine/steps/builtin.ts';
 import { decideApproval, resumeWaitsForEvent, timeoutWaitpoint, type WaitDeps } from '../src/engine/waits/resolve.ts';
 import { sweepWaits } from '../src/engine/waits/sweep.ts';
@@ -110,6 +111,8 @@ describe('wait.approval', () => {
     expect(await deps.queues.runs.getActiveCount()).toBe(0);
     await waitFor(async () => events.some((e) => e.executionId === id && e.status === 'WAITING'), 5000, 'a WAITING event');
 
+    // No timeout, no timeout job.
+    expect(await deps.queues.maintenance.getJob(waitTimeoutJobId(wp.id))).toBeUndefined();
     await decideApproval(waitDeps, viewers.OPERATOR!, wp.id, 'APPROVE', '  looks right  ');
     const done = await finished(id);
     expect(done.status).toBe('COMPLETED');
@@ -139,6 +142,16 @@ describe('wait.approval', () => {
     expect(done.stepRuns[1]!.output).toMatchObject({ decision: 'REJECT', by: { name: 'admin key' }, comment: 'wrong visa type' });
     expect(alerts.some((a) => a.event === 'RUN_FAILED' && a.data.executionId === id)).toBe(true);
     expect(await deps.queues.runs.getJob(resumeJobId(wp.id))).toBeUndefined();
+  });
+
+  it('a decision removes the pending timeout job', async () => {
+    await startWorker();
+    const id = await start(await workflow(approvalFlow({ timeout: '1d' })), { name: 'Gus' });
+    const wp = await openWaitpoint(id);
+    expect(await deps.queues.maintenance.getJob(waitTimeoutJobId(wp.id))).toBeTruthy();
+    await decideApproval(waitDeps, viewers.OPERATOR!, wp.id, 'APPROVE');
+    expect(await deps.queues.maintenance.getJob(waitTimeoutJobId(wp.id))).toBeUndefined();
+    expect((await finished(id)).status).toBe('COMPLETED');
   });
 
   it('refuses a role below approverRole, an unknown id and another tenant, writing nothing', async () => {
@@ -279,6 +292,24 @@ describe('wait.event', () => {
     expect(done.output).toMatchObject({ step1: { timedOut: true } });
   });
 
+  it('times out on time through the delayed wait-timeout job, without waiting for a sweep', async () => {
+    await startWorker();
+    const maintenance = new MaintenanceWorker({ ...waitDeps, logger: quietLogger, sweepIntervalMs: 3_600_000, pendingAfterMs: 3_600_000, sweepTenantId: tenantId });
+    await maintenance.start();
+    try {
+      const id = await start(await workflow(eventFlow({ timeout: '1s', onTimeout: 'continue' })), { applicantId: 'J-1' });
+      const wp = await openWaitpoint(id);
+      const job = await deps.queues.maintenance.getJob(waitTimeoutJobId(wp.id));
+      expect(job?.opts.delay).toBeGreaterThan(0);
+      const done = await finished(id);
+      expect(done.status).toBe('COMPLETED');
+      expect(done.waitpoints[0]!.status).toBe('TIMED_OUT');
+      expect(done.stepRuns[1]!.output).toEqual({ timedOut: true });
+    } finally {
+      await maintenance.stop();
+    }
+  });
+
   it('times out with onTimeout fail as WAIT_TIMED_OUT', async () => {
     await startWorker();
     const id = await start(await workflow(eventFlow({ timeout: '2h' })), { applicantId: 'F-1' });
@@ -318,6 +349,11 @@ describe('waiting runs', () => {
     const wf = await workflow(approvalFlow());
     const parked = await Promise.all([1, 2, 3].map((n) => start(wf, { name: `n${n}` })));
     for (const id of parked) await waiting(id);
+    // The stats rollups count a waiting run as running (the migration's flowdeck_apply_run_deltas).
+    const [rollup] = await db.$queryRaw<{ running: number }[]>`SELECT coalesce(sum(running), 0)::int AS running FROM "RunRollup" WHERE "tenantId" = ${tenantId}::uuid AND grain = 'h'`;
+    const active = await db.workflowExecution.count({ where: { tenantId, status: { in: ['RUNNING', 'WAITING'] } } });
+    expect(active).toBeGreaterThanOrEqual(3);
+    expect(rollup!.running).toBe(active);
     const other = await start(await workflow({ steps: [{ type: 'log', config: { message: 'unblocked' } }] }));
     expect((await finished(other)).status).toBe('COMPLETED');
     // And they all continue once approved, one worker slot between them.
