@@ -35,7 +35,7 @@ const until = (id: string, statuses: string[]) => waitFor(async () => {
 }, 15_000, `execution to be ${statuses.join('/')}`);
 
 beforeAll(async () => {
-  app = await startTestApp(['api', 'worker'], { REDIS_PREFIX: `approvals-${process.pid}-${Date.now()}`, SWEEP_INTERVAL_MS: '3600000' });
+  app = await startTestApp(['api', 'worker'], { REDIS_PREFIX: `approvals-${process.pid}-${Date.now()}`, SWEEP_INTERVAL_MS: '3600000', SWEEP_PENDING_AFTER_MS: '86400000' });
   [a, b] = [await tenantWithKeys(app.db), await tenantWithKeys(app.db)];
   const wf = await app.db.workflow.create({
     data: {

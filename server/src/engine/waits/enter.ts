@@ -7,7 +7,7 @@ import type { LogSink } from '../../logs/types.ts';
 import type { StepDefinition } from '../../workflows/definition.ts';
 import { render } from '../../workflows/template.ts';
 import { waitTimeoutJobId, type Queues } from '../queues.ts';
-import { StepError } from '../steps/types.ts';
+import { StepError, type StepRunner } from '../steps/types.ts';
 import { DurationError, parseDuration } from './duration.ts';
 
 export const WAIT_STEP_TYPES = ['wait.approval', 'wait.event'] as const;
@@ -130,3 +130,15 @@ export async function enterWait(deps: EnterWaitDeps, w: EnterWait): Promise<{ ou
   });
   return { outcome: 'WAITING', waitpointId: parked.id };
 }
+
+/**
+ * Registry entries for the wait steps, so the registry names every type a definition may use.
+ * The engine parks a run at these steps itself (enterWait) and never calls run().
+ */
+export const waitStepRunners: StepRunner[] = WAIT_STEP_TYPES.map((type) => ({
+  type,
+  retrySafe: false,
+  run: async () => {
+    throw new StepError(`${type} is run by the engine, not through the registry`, { retryable: false, source: 'engine' });
+  },
+}));
