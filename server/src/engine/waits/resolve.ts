@@ -211,19 +211,25 @@ export async function resumeWaitsForEvent(deps: WaitDeps, tenantId: string, even
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     take: MAX_WAITS_PER_EVENT,
   });
-  const resumed: string[] = [];
   const shown = { id: event.id, name: event.name, payload: event.payload ?? null };
-  for (const wp of open) {
+  const matching = open.filter((wp) => {
     const scope = { ...((wp.scope ?? {}) as Record<string, unknown>), event: shown };
     // A stored match was checked when its definition was saved; one that no longer compiles matches nothing.
-    let ok = true;
     try {
-      ok = wp.match === null || matches(expression(wp.match), scope);
+      return wp.match === null || matches(expression(wp.match), scope);
     } catch {
-      ok = false;
+      return false;
     }
-    if (!ok) continue;
-    if (await resolveWaitpoint(deps, wp.id, { status: 'RESOLVED', output: shown, event: shown }, tenantId)) resumed.push(wp.id);
+  });
+  // Each resolution is its own short transaction on its own rows; a few at a time (oldest
+  // first) so one event that resumes hundreds of runs does not take a transaction each in turn.
+  const resumed: string[] = [];
+  for (let i = 0; i < matching.length; i += RESOLVE_PARALLEL) {
+    const batch = matching.slice(i, i + RESOLVE_PARALLEL);
+    const won = await Promise.all(batch.map((wp) => resolveWaitpoint(deps, wp.id, { status: 'RESOLVED', output: shown, event: shown }, tenantId)));
+    batch.forEach((wp, j) => won[j] && resumed.push(wp.id));
   }
   return resumed;
 }
+
+const RESOLVE_PARALLEL = 4;
