@@ -361,6 +361,29 @@ describe('waiting runs', () => {
     for (const id of parked) expect((await finished(id)).status).toBe('COMPLETED');
   });
 
+  it('the sweep re-enqueues a continuation that was lost after the decision committed', async () => {
+    await startWorker();
+    const id = await start(await workflow(approvalFlow()), { name: 'Hal' });
+    const wp = await openWaitpoint(id);
+    // No worker takes the continuation: stop it, decide, then lose the job (as a crash between
+    // the commit and the enqueue would).
+    await worker!.stop();
+    worker = undefined;
+    await decideApproval(waitDeps, viewers.OPERATOR!, wp.id, 'APPROVE');
+    expect(await deps.queues.runs.remove(resumeJobId(wp.id))).toBe(1);
+    expect((await load(id)).status).toBe('RUNNING');
+    // Too recent to judge: the enqueue may still be on its way.
+    expect((await sweepWaits(waitDeps, { tenantId })).repaired).toBe(0);
+    const later = new Date(Date.now() + 60_000);
+    expect((await sweepWaits({ ...waitDeps, now: () => later }, { tenantId })).repaired).toBe(1);
+    // Its job exists now, so another sweep leaves it alone.
+    expect((await sweepWaits({ ...waitDeps, now: () => later }, { tenantId })).repaired).toBe(0);
+    await startWorker();
+    const done = await finished(id);
+    expect(done.status).toBe('COMPLETED');
+    expect(done.stepsCompleted).toBe(3);
+  });
+
   it('a run with two waits parks twice and resumes past each', async () => {
     await startWorker();
     const id = await start(await workflow({
