@@ -35,6 +35,8 @@ export class RunWorker {
   private worker: Worker<RunJobData> | undefined;
   private subscriber: Redis | undefined;
   private connection: Redis | undefined;
+  /** Job ids of the runs this worker holds: a run resumed after a wait runs under `resume-<waitpointId>`, not its execution id. */
+  private readonly jobIds = new Map<string, string>();
 
   constructor(private readonly opts: RunWorkerOptions) {}
 
@@ -48,7 +50,7 @@ export class RunWorker {
       if (channel !== cancelChannel) return;
       try {
         const { executionId } = JSON.parse(message) as CancelEvent;
-        this.worker?.cancelJob(executionId, CANCEL_REASON);
+        this.worker?.cancelJob(this.jobIds.get(executionId) ?? executionId, CANCEL_REASON);
       } catch (err) {
         opts.logger.warn({ err }, 'bad cancel message');
       }
@@ -71,6 +73,7 @@ export class RunWorker {
 
   private async process(job: Job<RunJobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<RunOutcome> {
     let outcome: RunOutcome;
+    if (job.id) this.jobIds.set(job.data.executionId, job.id);
     try {
       outcome = await this.run(job, signal ?? new AbortController().signal);
     } catch (err) {
@@ -81,6 +84,8 @@ export class RunWorker {
       this.opts.logger.warn({ executionId: job.data.executionId, err: { message: (err as Error).message } }, `database unavailable; the run continues in ${DB_UNAVAILABLE_RETRY_MS} ms`);
       await job.moveToDelayed(Date.now() + DB_UNAVAILABLE_RETRY_MS, token);
       throw new DelayedError();
+    } finally {
+      this.jobIds.delete(job.data.executionId);
     }
     if (outcome === 'INTERRUPTED') {
       await job.moveToWait(token);

@@ -16,5 +16,6 @@ import './alert-destinations.ts';
 import './stats.ts';
 import './webhook-triggers.ts';
 import './events.ts';
+import './approvals.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

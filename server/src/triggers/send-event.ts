@@ -1,6 +1,7 @@
 // Events: sendEvent (GraphQL) and POST /events record an event once per idempotency key and start
 // every enabled workflow of the same tenant whose event trigger matches it, with the payload as
-// input (trigger EVENT, WorkflowExecution.eventId = the event).
+// input (trigger EVENT, WorkflowExecution.eventId = the event), and resumes the tenant's runs parked at a
+// wait.event step whose match holds for it.
 //
 // Exactly once: the event row is inserted with ON CONFLICT DO NOTHING on (tenantId,
 // idempotencyKey), so of two concurrent sends with one key only one records it and goes on to
@@ -9,6 +10,7 @@
 // not start a workflow twice for one event.
 import type { Event } from '../generated/prisma/client.ts';
 import { triggerExecution, type EngineDeps } from '../engine/executions.ts';
+import { resumeWaitsForEvent } from '../engine/waits/resolve.ts';
 import { ValidationError, type InputProblem } from '../errors.ts';
 import { INPUT_LIMITS, jsonTooLarge } from '../security/input-limits.ts';
 import { compileExpression, matches, type Expression } from '../workflows/expression.ts';
@@ -77,12 +79,14 @@ export async function sendEvent(deps: EngineDeps, tenantId: string, input: SendE
 }
 
 /**
- * The single hook point after a NEW event is recorded (never for a duplicate). Today it starts
- * the matching workflows; the waits feature adds resuming the runs waiting for this event here.
- * Returns the ids of the runs it started.
+ * The single hook point after a NEW event is recorded (never for a duplicate): it starts the
+ * matching workflows and resumes the runs parked at a wait.event step for it (engine/waits/). A
+ * duplicate does neither, so a retried delivery cannot resume a second wait. Returns the ids of
+ * the runs it started.
  */
 export async function onEventRecorded(deps: EngineDeps, tenantId: string, event: RecordedEvent): Promise<string[]> {
-  return startMatchingWorkflows(deps, tenantId, event);
+  const [started] = await Promise.all([startMatchingWorkflows(deps, tenantId, event), resumeWaitsForEvent(deps, tenantId, event)]);
+  return started;
 }
 
 const compiled = new Map<string, Expression>();

@@ -160,3 +160,10 @@ export type Event = Prisma.EventModel
  * write of the workflow so sendEvent finds matching workflows by (tenantId, eventName).
  */
 export type WorkflowEventTrigger = Prisma.WorkflowEventTriggerModel
+/**
+ * Model Waitpoint
+ * Where a run waits (engine/waits/): one per wait.approval / wait.event step run. The run holds
+ * no worker while it is OPEN; resolving it (exactly once: a conditional UPDATE from OPEN)
+ * enqueues the run again at the next step.
+ */
+export type Waitpoint = Prisma.WaitpointModel

@@ -421,7 +421,8 @@ export const ModelName = {
   LogRollup: 'LogRollup',
   WebhookTrigger: 'WebhookTrigger',
   Event: 'Event',
-  WorkflowEventTrigger: 'WorkflowEventTrigger'
+  WorkflowEventTrigger: 'WorkflowEventTrigger',
+  Waitpoint: 'Waitpoint'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -437,7 +438,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "apiKey" | "integration" | "workflow" | "workflowRevision" | "workflowExecution" | "stepRun" | "logEntry" | "outboundMessage" | "document" | "metaAdAccount" | "metaAdInsight" | "posStore" | "posOrder" | "productCost" | "maintenanceRun" | "bulkOperation" | "alertDestination" | "alertDelivery" | "runRollup" | "durationRollup" | "logRollup" | "webhookTrigger" | "event" | "workflowEventTrigger"
+    modelProps: "tenant" | "apiKey" | "integration" | "workflow" | "workflowRevision" | "workflowExecution" | "stepRun" | "logEntry" | "outboundMessage" | "document" | "metaAdAccount" | "metaAdInsight" | "posStore" | "posOrder" | "productCost" | "maintenanceRun" | "bulkOperation" | "alertDestination" | "alertDelivery" | "runRollup" | "durationRollup" | "logRollup" | "webhookTrigger" | "event" | "workflowEventTrigger" | "waitpoint"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -2291,6 +2292,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    Waitpoint: {
+      payload: Prisma.$WaitpointPayload<ExtArgs>
+      fields: Prisma.WaitpointFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.WaitpointFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.WaitpointFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload>
+        }
+        findFirst: {
+          args: Prisma.WaitpointFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.WaitpointFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload>
+        }
+        findMany: {
+          args: Prisma.WaitpointFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload>[]
+        }
+        create: {
+          args: Prisma.WaitpointCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload>
+        }
+        createMany: {
+          args: Prisma.WaitpointCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.WaitpointCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload>[]
+        }
+        delete: {
+          args: Prisma.WaitpointDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload>
+        }
+        update: {
+          args: Prisma.WaitpointUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload>
+        }
+        deleteMany: {
+          args: Prisma.WaitpointDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.WaitpointUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.WaitpointUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload>[]
+        }
+        upsert: {
+          args: Prisma.WaitpointUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload>
+        }
+        aggregate: {
+          args: Prisma.WaitpointAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateWaitpoint>
+        }
+        groupBy: {
+          args: Prisma.WaitpointGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WaitpointGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.WaitpointCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WaitpointCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -2763,6 +2838,35 @@ export const WorkflowEventTriggerScalarFieldEnum = {
 export type WorkflowEventTriggerScalarFieldEnum = (typeof WorkflowEventTriggerScalarFieldEnum)[keyof typeof WorkflowEventTriggerScalarFieldEnum]
 
 
+export const WaitpointScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  executionId: 'executionId',
+  stepRunId: 'stepRunId',
+  stepIndex: 'stepIndex',
+  kind: 'kind',
+  status: 'status',
+  title: 'title',
+  message: 'message',
+  approverRole: 'approverRole',
+  eventName: 'eventName',
+  match: 'match',
+  scope: 'scope',
+  timeoutAt: 'timeoutAt',
+  onTimeout: 'onTimeout',
+  decision: 'decision',
+  decidedByKeyId: 'decidedByKeyId',
+  decidedByName: 'decidedByName',
+  comment: 'comment',
+  event: 'event',
+  resolvedAt: 'resolvedAt',
+  alertedAt: 'alertedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type WaitpointScalarFieldEnum = (typeof WaitpointScalarFieldEnum)[keyof typeof WaitpointScalarFieldEnum]
+
+
 export const SortOrder = {
   asc: 'asc',
   desc: 'desc'
@@ -3105,6 +3209,48 @@ export type ListEnumAlertDeliveryStatusFieldRefInput<$PrismaModel> = FieldRefInp
 
 
 /**
+ * Reference to a field of type 'WaitpointKind'
+ */
+export type EnumWaitpointKindFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'WaitpointKind'>
+    
+
+
+/**
+ * Reference to a field of type 'WaitpointKind[]'
+ */
+export type ListEnumWaitpointKindFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'WaitpointKind[]'>
+    
+
+
+/**
+ * Reference to a field of type 'WaitpointStatus'
+ */
+export type EnumWaitpointStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'WaitpointStatus'>
+    
+
+
+/**
+ * Reference to a field of type 'WaitpointStatus[]'
+ */
+export type ListEnumWaitpointStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'WaitpointStatus[]'>
+    
+
+
+/**
+ * Reference to a field of type 'ApprovalDecision'
+ */
+export type EnumApprovalDecisionFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'ApprovalDecision'>
+    
+
+
+/**
+ * Reference to a field of type 'ApprovalDecision[]'
+ */
+export type ListEnumApprovalDecisionFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'ApprovalDecision[]'>
+    
+
+
+/**
  * Reference to a field of type 'Float'
  */
 export type FloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Float'>
@@ -3293,6 +3439,7 @@ export type GlobalOmitConfig = {
   webhookTrigger?: Prisma.WebhookTriggerOmit
   event?: Prisma.EventOmit
   workflowEventTrigger?: Prisma.WorkflowEventTriggerOmit
+  waitpoint?: Prisma.WaitpointOmit
 }
 
 /* Types for Logging */

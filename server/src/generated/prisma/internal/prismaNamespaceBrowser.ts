@@ -75,7 +75,8 @@ export const ModelName = {
   LogRollup: 'LogRollup',
   WebhookTrigger: 'WebhookTrigger',
   Event: 'Event',
-  WorkflowEventTrigger: 'WorkflowEventTrigger'
+  WorkflowEventTrigger: 'WorkflowEventTrigger',
+  Waitpoint: 'Waitpoint'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -525,6 +526,35 @@ export const WorkflowEventTriggerScalarFieldEnum = {
 } as const
 
 export type WorkflowEventTriggerScalarFieldEnum = (typeof WorkflowEventTriggerScalarFieldEnum)[keyof typeof WorkflowEventTriggerScalarFieldEnum]
+
+
+export const WaitpointScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  executionId: 'executionId',
+  stepRunId: 'stepRunId',
+  stepIndex: 'stepIndex',
+  kind: 'kind',
+  status: 'status',
+  title: 'title',
+  message: 'message',
+  approverRole: 'approverRole',
+  eventName: 'eventName',
+  match: 'match',
+  scope: 'scope',
+  timeoutAt: 'timeoutAt',
+  onTimeout: 'onTimeout',
+  decision: 'decision',
+  decidedByKeyId: 'decidedByKeyId',
+  decidedByName: 'decidedByName',
+  comment: 'comment',
+  event: 'event',
+  resolvedAt: 'resolvedAt',
+  alertedAt: 'alertedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type WaitpointScalarFieldEnum = (typeof WaitpointScalarFieldEnum)[keyof typeof WaitpointScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -282,6 +282,7 @@ export type StepRunWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"StepRun"> | Date | string
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   execution?: Prisma.XOR<Prisma.WorkflowExecutionScalarRelationFilter, Prisma.WorkflowExecutionWhereInput>
+  wait?: Prisma.XOR<Prisma.WaitpointNullableScalarRelationFilter, Prisma.WaitpointWhereInput> | null
 }
 
 export type StepRunOrderByWithRelationInput = {
@@ -301,6 +302,7 @@ export type StepRunOrderByWithRelationInput = {
   createdAt?: Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
   execution?: Prisma.WorkflowExecutionOrderByWithRelationInput
+  wait?: Prisma.WaitpointOrderByWithRelationInput
 }
 
 export type StepRunWhereUniqueInput = Prisma.AtLeast<{
@@ -324,6 +326,7 @@ export type StepRunWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"StepRun"> | Date | string
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   execution?: Prisma.XOR<Prisma.WorkflowExecutionScalarRelationFilter, Prisma.WorkflowExecutionWhereInput>
+  wait?: Prisma.XOR<Prisma.WaitpointNullableScalarRelationFilter, Prisma.WaitpointWhereInput> | null
 }, "id" | "executionId_index">
 
 export type StepRunOrderByWithAggregationInput = {
@@ -383,6 +386,7 @@ export type StepRunCreateInput = {
   createdAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutStepRunsInput
   execution: Prisma.WorkflowExecutionCreateNestedOneWithoutStepRunsInput
+  wait?: Prisma.WaitpointCreateNestedOneWithoutStepRunInput
 }
 
 export type StepRunUncheckedCreateInput = {
@@ -400,6 +404,7 @@ export type StepRunUncheckedCreateInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  wait?: Prisma.WaitpointUncheckedCreateNestedOneWithoutStepRunInput
 }
 
 export type StepRunUpdateInput = {
@@ -417,6 +422,7 @@ export type StepRunUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutStepRunsNestedInput
   execution?: Prisma.WorkflowExecutionUpdateOneRequiredWithoutStepRunsNestedInput
+  wait?: Prisma.WaitpointUpdateOneWithoutStepRunNestedInput
 }
 
 export type StepRunUncheckedUpdateInput = {
@@ -434,6 +440,7 @@ export type StepRunUncheckedUpdateInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  wait?: Prisma.WaitpointUncheckedUpdateOneWithoutStepRunNestedInput
 }
 
 export type StepRunCreateManyInput = {
@@ -555,6 +562,11 @@ export type StepRunSumOrderByAggregateInput = {
   attempts?: Prisma.SortOrder
 }
 
+export type StepRunScalarRelationFilter = {
+  is?: Prisma.StepRunWhereInput
+  isNot?: Prisma.StepRunWhereInput
+}
+
 export type StepRunCreateNestedManyWithoutTenantInput = {
   create?: Prisma.XOR<Prisma.StepRunCreateWithoutTenantInput, Prisma.StepRunUncheckedCreateWithoutTenantInput> | Prisma.StepRunCreateWithoutTenantInput[] | Prisma.StepRunUncheckedCreateWithoutTenantInput[]
   connectOrCreate?: Prisma.StepRunCreateOrConnectWithoutTenantInput | Prisma.StepRunCreateOrConnectWithoutTenantInput[]
@@ -643,6 +655,20 @@ export type EnumStepStatusFieldUpdateOperationsInput = {
   set?: $Enums.StepStatus
 }
 
+export type StepRunCreateNestedOneWithoutWaitInput = {
+  create?: Prisma.XOR<Prisma.StepRunCreateWithoutWaitInput, Prisma.StepRunUncheckedCreateWithoutWaitInput>
+  connectOrCreate?: Prisma.StepRunCreateOrConnectWithoutWaitInput
+  connect?: Prisma.StepRunWhereUniqueInput
+}
+
+export type StepRunUpdateOneRequiredWithoutWaitNestedInput = {
+  create?: Prisma.XOR<Prisma.StepRunCreateWithoutWaitInput, Prisma.StepRunUncheckedCreateWithoutWaitInput>
+  connectOrCreate?: Prisma.StepRunCreateOrConnectWithoutWaitInput
+  upsert?: Prisma.StepRunUpsertWithoutWaitInput
+  connect?: Prisma.StepRunWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.StepRunUpdateToOneWithWhereWithoutWaitInput, Prisma.StepRunUpdateWithoutWaitInput>, Prisma.StepRunUncheckedUpdateWithoutWaitInput>
+}
+
 export type StepRunCreateWithoutTenantInput = {
   id?: string
   index: number
@@ -657,6 +683,7 @@ export type StepRunCreateWithoutTenantInput = {
   finishedAt?: Date | string | null
   createdAt?: Date | string
   execution: Prisma.WorkflowExecutionCreateNestedOneWithoutStepRunsInput
+  wait?: Prisma.WaitpointCreateNestedOneWithoutStepRunInput
 }
 
 export type StepRunUncheckedCreateWithoutTenantInput = {
@@ -673,6 +700,7 @@ export type StepRunUncheckedCreateWithoutTenantInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  wait?: Prisma.WaitpointUncheckedCreateNestedOneWithoutStepRunInput
 }
 
 export type StepRunCreateOrConnectWithoutTenantInput = {
@@ -735,6 +763,7 @@ export type StepRunCreateWithoutExecutionInput = {
   finishedAt?: Date | string | null
   createdAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutStepRunsInput
+  wait?: Prisma.WaitpointCreateNestedOneWithoutStepRunInput
 }
 
 export type StepRunUncheckedCreateWithoutExecutionInput = {
@@ -751,6 +780,7 @@ export type StepRunUncheckedCreateWithoutExecutionInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  wait?: Prisma.WaitpointUncheckedCreateNestedOneWithoutStepRunInput
 }
 
 export type StepRunCreateOrConnectWithoutExecutionInput = {
@@ -777,6 +807,90 @@ export type StepRunUpdateWithWhereUniqueWithoutExecutionInput = {
 export type StepRunUpdateManyWithWhereWithoutExecutionInput = {
   where: Prisma.StepRunScalarWhereInput
   data: Prisma.XOR<Prisma.StepRunUpdateManyMutationInput, Prisma.StepRunUncheckedUpdateManyWithoutExecutionInput>
+}
+
+export type StepRunCreateWithoutWaitInput = {
+  id?: string
+  index: number
+  name?: string | null
+  type: string
+  status?: $Enums.StepStatus
+  attempts?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  createdAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutStepRunsInput
+  execution: Prisma.WorkflowExecutionCreateNestedOneWithoutStepRunsInput
+}
+
+export type StepRunUncheckedCreateWithoutWaitInput = {
+  id?: string
+  tenantId: string
+  executionId: string
+  index: number
+  name?: string | null
+  type: string
+  status?: $Enums.StepStatus
+  attempts?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  createdAt?: Date | string
+}
+
+export type StepRunCreateOrConnectWithoutWaitInput = {
+  where: Prisma.StepRunWhereUniqueInput
+  create: Prisma.XOR<Prisma.StepRunCreateWithoutWaitInput, Prisma.StepRunUncheckedCreateWithoutWaitInput>
+}
+
+export type StepRunUpsertWithoutWaitInput = {
+  update: Prisma.XOR<Prisma.StepRunUpdateWithoutWaitInput, Prisma.StepRunUncheckedUpdateWithoutWaitInput>
+  create: Prisma.XOR<Prisma.StepRunCreateWithoutWaitInput, Prisma.StepRunUncheckedCreateWithoutWaitInput>
+  where?: Prisma.StepRunWhereInput
+}
+
+export type StepRunUpdateToOneWithWhereWithoutWaitInput = {
+  where?: Prisma.StepRunWhereInput
+  data: Prisma.XOR<Prisma.StepRunUpdateWithoutWaitInput, Prisma.StepRunUncheckedUpdateWithoutWaitInput>
+}
+
+export type StepRunUpdateWithoutWaitInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  index?: Prisma.IntFieldUpdateOperationsInput | number
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumStepStatusFieldUpdateOperationsInput | $Enums.StepStatus
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutStepRunsNestedInput
+  execution?: Prisma.WorkflowExecutionUpdateOneRequiredWithoutStepRunsNestedInput
+}
+
+export type StepRunUncheckedUpdateWithoutWaitInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  executionId?: Prisma.StringFieldUpdateOperationsInput | string
+  index?: Prisma.IntFieldUpdateOperationsInput | number
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumStepStatusFieldUpdateOperationsInput | $Enums.StepStatus
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type StepRunCreateManyTenantInput = {
@@ -809,6 +923,7 @@ export type StepRunUpdateWithoutTenantInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   execution?: Prisma.WorkflowExecutionUpdateOneRequiredWithoutStepRunsNestedInput
+  wait?: Prisma.WaitpointUpdateOneWithoutStepRunNestedInput
 }
 
 export type StepRunUncheckedUpdateWithoutTenantInput = {
@@ -825,6 +940,7 @@ export type StepRunUncheckedUpdateWithoutTenantInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  wait?: Prisma.WaitpointUncheckedUpdateOneWithoutStepRunNestedInput
 }
 
 export type StepRunUncheckedUpdateManyWithoutTenantInput = {
@@ -873,6 +989,7 @@ export type StepRunUpdateWithoutExecutionInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutStepRunsNestedInput
+  wait?: Prisma.WaitpointUpdateOneWithoutStepRunNestedInput
 }
 
 export type StepRunUncheckedUpdateWithoutExecutionInput = {
@@ -889,6 +1006,7 @@ export type StepRunUncheckedUpdateWithoutExecutionInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  wait?: Prisma.WaitpointUncheckedUpdateOneWithoutStepRunNestedInput
 }
 
 export type StepRunUncheckedUpdateManyWithoutExecutionInput = {
@@ -926,6 +1044,7 @@ export type StepRunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   createdAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   execution?: boolean | Prisma.WorkflowExecutionDefaultArgs<ExtArgs>
+  wait?: boolean | Prisma.StepRun$waitArgs<ExtArgs>
 }, ExtArgs["result"]["stepRun"]>
 
 export type StepRunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -987,6 +1106,7 @@ export type StepRunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
 export type StepRunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   execution?: boolean | Prisma.WorkflowExecutionDefaultArgs<ExtArgs>
+  wait?: boolean | Prisma.StepRun$waitArgs<ExtArgs>
 }
 export type StepRunIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
@@ -1002,6 +1122,7 @@ export type $StepRunPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
   objects: {
     tenant: Prisma.$TenantPayload<ExtArgs>
     execution: Prisma.$WorkflowExecutionPayload<ExtArgs>
+    wait: Prisma.$WaitpointPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1418,6 +1539,7 @@ export interface Prisma__StepRunClient<T, Null = never, ExtArgs extends runtime.
   readonly [Symbol.toStringTag]: "PrismaPromise"
   tenant<T extends Prisma.TenantDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TenantDefaultArgs<ExtArgs>>): Prisma.Prisma__TenantClient<runtime.Types.Result.GetResult<Prisma.$TenantPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   execution<T extends Prisma.WorkflowExecutionDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.WorkflowExecutionDefaultArgs<ExtArgs>>): Prisma.Prisma__WorkflowExecutionClient<runtime.Types.Result.GetResult<Prisma.$WorkflowExecutionPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  wait<T extends Prisma.StepRun$waitArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.StepRun$waitArgs<ExtArgs>>): Prisma.Prisma__WaitpointClient<runtime.Types.Result.GetResult<Prisma.$WaitpointPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1859,6 +1981,25 @@ export type StepRunDeleteManyArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * Limit how many StepRuns to delete.
    */
   limit?: number
+}
+
+/**
+ * StepRun.wait
+ */
+export type StepRun$waitArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Waitpoint
+   */
+  select?: Prisma.WaitpointSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Waitpoint
+   */
+  omit?: Prisma.WaitpointOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WaitpointInclude<ExtArgs> | null
+  where?: Prisma.WaitpointWhereInput
 }
 
 /**

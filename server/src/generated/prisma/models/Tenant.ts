@@ -266,6 +266,7 @@ export type TenantWhereInput = {
   webhookTriggers?: Prisma.WebhookTriggerListRelationFilter
   events?: Prisma.EventListRelationFilter
   eventTriggers?: Prisma.WorkflowEventTriggerListRelationFilter
+  waitpoints?: Prisma.WaitpointListRelationFilter
 }
 
 export type TenantOrderByWithRelationInput = {
@@ -300,6 +301,7 @@ export type TenantOrderByWithRelationInput = {
   webhookTriggers?: Prisma.WebhookTriggerOrderByRelationAggregateInput
   events?: Prisma.EventOrderByRelationAggregateInput
   eventTriggers?: Prisma.WorkflowEventTriggerOrderByRelationAggregateInput
+  waitpoints?: Prisma.WaitpointOrderByRelationAggregateInput
 }
 
 export type TenantWhereUniqueInput = Prisma.AtLeast<{
@@ -337,6 +339,7 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   webhookTriggers?: Prisma.WebhookTriggerListRelationFilter
   events?: Prisma.EventListRelationFilter
   eventTriggers?: Prisma.WorkflowEventTriggerListRelationFilter
+  waitpoints?: Prisma.WaitpointListRelationFilter
 }, "id" | "slug">
 
 export type TenantOrderByWithAggregationInput = {
@@ -403,6 +406,7 @@ export type TenantCreateInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateInput = {
@@ -437,6 +441,7 @@ export type TenantUncheckedCreateInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUpdateInput = {
@@ -471,6 +476,7 @@ export type TenantUpdateInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateInput = {
@@ -505,6 +511,7 @@ export type TenantUncheckedUpdateInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateManyInput = {
@@ -914,6 +921,20 @@ export type TenantUpdateOneRequiredWithoutEventTriggersNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutEventTriggersInput, Prisma.TenantUpdateWithoutEventTriggersInput>, Prisma.TenantUncheckedUpdateWithoutEventTriggersInput>
 }
 
+export type TenantCreateNestedOneWithoutWaitpointsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutWaitpointsInput, Prisma.TenantUncheckedCreateWithoutWaitpointsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutWaitpointsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutWaitpointsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutWaitpointsInput, Prisma.TenantUncheckedCreateWithoutWaitpointsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutWaitpointsInput
+  upsert?: Prisma.TenantUpsertWithoutWaitpointsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutWaitpointsInput, Prisma.TenantUpdateWithoutWaitpointsInput>, Prisma.TenantUncheckedUpdateWithoutWaitpointsInput>
+}
+
 export type TenantCreateWithoutApiKeysInput = {
   id?: string
   name: string
@@ -945,6 +966,7 @@ export type TenantCreateWithoutApiKeysInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutApiKeysInput = {
@@ -978,6 +1000,7 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutApiKeysInput = {
@@ -1027,6 +1050,7 @@ export type TenantUpdateWithoutApiKeysInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutApiKeysInput = {
@@ -1060,6 +1084,7 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutIntegrationsInput = {
@@ -1093,6 +1118,7 @@ export type TenantCreateWithoutIntegrationsInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutIntegrationsInput = {
@@ -1126,6 +1152,7 @@ export type TenantUncheckedCreateWithoutIntegrationsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutIntegrationsInput = {
@@ -1175,6 +1202,7 @@ export type TenantUpdateWithoutIntegrationsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutIntegrationsInput = {
@@ -1208,6 +1236,7 @@ export type TenantUncheckedUpdateWithoutIntegrationsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutWorkflowsInput = {
@@ -1241,6 +1270,7 @@ export type TenantCreateWithoutWorkflowsInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutWorkflowsInput = {
@@ -1274,6 +1304,7 @@ export type TenantUncheckedCreateWithoutWorkflowsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutWorkflowsInput = {
@@ -1323,6 +1354,7 @@ export type TenantUpdateWithoutWorkflowsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutWorkflowsInput = {
@@ -1356,6 +1388,7 @@ export type TenantUncheckedUpdateWithoutWorkflowsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutExecutionsInput = {
@@ -1389,6 +1422,7 @@ export type TenantCreateWithoutExecutionsInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutExecutionsInput = {
@@ -1422,6 +1456,7 @@ export type TenantUncheckedCreateWithoutExecutionsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutExecutionsInput = {
@@ -1471,6 +1506,7 @@ export type TenantUpdateWithoutExecutionsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutExecutionsInput = {
@@ -1504,6 +1540,7 @@ export type TenantUncheckedUpdateWithoutExecutionsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutStepRunsInput = {
@@ -1537,6 +1574,7 @@ export type TenantCreateWithoutStepRunsInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutStepRunsInput = {
@@ -1570,6 +1608,7 @@ export type TenantUncheckedCreateWithoutStepRunsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutStepRunsInput = {
@@ -1619,6 +1658,7 @@ export type TenantUpdateWithoutStepRunsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutStepRunsInput = {
@@ -1652,6 +1692,7 @@ export type TenantUncheckedUpdateWithoutStepRunsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutLogEntriesInput = {
@@ -1685,6 +1726,7 @@ export type TenantCreateWithoutLogEntriesInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutLogEntriesInput = {
@@ -1718,6 +1760,7 @@ export type TenantUncheckedCreateWithoutLogEntriesInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutLogEntriesInput = {
@@ -1767,6 +1810,7 @@ export type TenantUpdateWithoutLogEntriesInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutLogEntriesInput = {
@@ -1800,6 +1844,7 @@ export type TenantUncheckedUpdateWithoutLogEntriesInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutOutboundMessagesInput = {
@@ -1833,6 +1878,7 @@ export type TenantCreateWithoutOutboundMessagesInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutOutboundMessagesInput = {
@@ -1866,6 +1912,7 @@ export type TenantUncheckedCreateWithoutOutboundMessagesInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutOutboundMessagesInput = {
@@ -1915,6 +1962,7 @@ export type TenantUpdateWithoutOutboundMessagesInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutOutboundMessagesInput = {
@@ -1948,6 +1996,7 @@ export type TenantUncheckedUpdateWithoutOutboundMessagesInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutDocumentsInput = {
@@ -1981,6 +2030,7 @@ export type TenantCreateWithoutDocumentsInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutDocumentsInput = {
@@ -2014,6 +2064,7 @@ export type TenantUncheckedCreateWithoutDocumentsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutDocumentsInput = {
@@ -2063,6 +2114,7 @@ export type TenantUpdateWithoutDocumentsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutDocumentsInput = {
@@ -2096,6 +2148,7 @@ export type TenantUncheckedUpdateWithoutDocumentsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutMetaAdAccountsInput = {
@@ -2129,6 +2182,7 @@ export type TenantCreateWithoutMetaAdAccountsInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutMetaAdAccountsInput = {
@@ -2162,6 +2216,7 @@ export type TenantUncheckedCreateWithoutMetaAdAccountsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutMetaAdAccountsInput = {
@@ -2211,6 +2266,7 @@ export type TenantUpdateWithoutMetaAdAccountsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutMetaAdAccountsInput = {
@@ -2244,6 +2300,7 @@ export type TenantUncheckedUpdateWithoutMetaAdAccountsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutMetaAdInsightsInput = {
@@ -2277,6 +2334,7 @@ export type TenantCreateWithoutMetaAdInsightsInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutMetaAdInsightsInput = {
@@ -2310,6 +2368,7 @@ export type TenantUncheckedCreateWithoutMetaAdInsightsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutMetaAdInsightsInput = {
@@ -2359,6 +2418,7 @@ export type TenantUpdateWithoutMetaAdInsightsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutMetaAdInsightsInput = {
@@ -2392,6 +2452,7 @@ export type TenantUncheckedUpdateWithoutMetaAdInsightsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutPosStoresInput = {
@@ -2425,6 +2486,7 @@ export type TenantCreateWithoutPosStoresInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutPosStoresInput = {
@@ -2458,6 +2520,7 @@ export type TenantUncheckedCreateWithoutPosStoresInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutPosStoresInput = {
@@ -2507,6 +2570,7 @@ export type TenantUpdateWithoutPosStoresInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutPosStoresInput = {
@@ -2540,6 +2604,7 @@ export type TenantUncheckedUpdateWithoutPosStoresInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutPosOrdersInput = {
@@ -2573,6 +2638,7 @@ export type TenantCreateWithoutPosOrdersInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutPosOrdersInput = {
@@ -2606,6 +2672,7 @@ export type TenantUncheckedCreateWithoutPosOrdersInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutPosOrdersInput = {
@@ -2655,6 +2722,7 @@ export type TenantUpdateWithoutPosOrdersInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutPosOrdersInput = {
@@ -2688,6 +2756,7 @@ export type TenantUncheckedUpdateWithoutPosOrdersInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutProductCostsInput = {
@@ -2721,6 +2790,7 @@ export type TenantCreateWithoutProductCostsInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutProductCostsInput = {
@@ -2754,6 +2824,7 @@ export type TenantUncheckedCreateWithoutProductCostsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutProductCostsInput = {
@@ -2803,6 +2874,7 @@ export type TenantUpdateWithoutProductCostsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutProductCostsInput = {
@@ -2836,6 +2908,7 @@ export type TenantUncheckedUpdateWithoutProductCostsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutBulkOperationsInput = {
@@ -2869,6 +2942,7 @@ export type TenantCreateWithoutBulkOperationsInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutBulkOperationsInput = {
@@ -2902,6 +2976,7 @@ export type TenantUncheckedCreateWithoutBulkOperationsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutBulkOperationsInput = {
@@ -2951,6 +3026,7 @@ export type TenantUpdateWithoutBulkOperationsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutBulkOperationsInput = {
@@ -2984,6 +3060,7 @@ export type TenantUncheckedUpdateWithoutBulkOperationsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutAlertDestinationsInput = {
@@ -3017,6 +3094,7 @@ export type TenantCreateWithoutAlertDestinationsInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutAlertDestinationsInput = {
@@ -3050,6 +3128,7 @@ export type TenantUncheckedCreateWithoutAlertDestinationsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutAlertDestinationsInput = {
@@ -3099,6 +3178,7 @@ export type TenantUpdateWithoutAlertDestinationsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutAlertDestinationsInput = {
@@ -3132,6 +3212,7 @@ export type TenantUncheckedUpdateWithoutAlertDestinationsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutAlertDeliveriesInput = {
@@ -3165,6 +3246,7 @@ export type TenantCreateWithoutAlertDeliveriesInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutAlertDeliveriesInput = {
@@ -3198,6 +3280,7 @@ export type TenantUncheckedCreateWithoutAlertDeliveriesInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutAlertDeliveriesInput = {
@@ -3247,6 +3330,7 @@ export type TenantUpdateWithoutAlertDeliveriesInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutAlertDeliveriesInput = {
@@ -3280,6 +3364,7 @@ export type TenantUncheckedUpdateWithoutAlertDeliveriesInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutRunRollupsInput = {
@@ -3313,6 +3398,7 @@ export type TenantCreateWithoutRunRollupsInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutRunRollupsInput = {
@@ -3346,6 +3432,7 @@ export type TenantUncheckedCreateWithoutRunRollupsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutRunRollupsInput = {
@@ -3395,6 +3482,7 @@ export type TenantUpdateWithoutRunRollupsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutRunRollupsInput = {
@@ -3428,6 +3516,7 @@ export type TenantUncheckedUpdateWithoutRunRollupsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutDurationRollupsInput = {
@@ -3461,6 +3550,7 @@ export type TenantCreateWithoutDurationRollupsInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutDurationRollupsInput = {
@@ -3494,6 +3584,7 @@ export type TenantUncheckedCreateWithoutDurationRollupsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutDurationRollupsInput = {
@@ -3543,6 +3634,7 @@ export type TenantUpdateWithoutDurationRollupsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutDurationRollupsInput = {
@@ -3576,6 +3668,7 @@ export type TenantUncheckedUpdateWithoutDurationRollupsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutLogRollupsInput = {
@@ -3609,6 +3702,7 @@ export type TenantCreateWithoutLogRollupsInput = {
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutLogRollupsInput = {
@@ -3642,6 +3736,7 @@ export type TenantUncheckedCreateWithoutLogRollupsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutLogRollupsInput = {
@@ -3691,6 +3786,7 @@ export type TenantUpdateWithoutLogRollupsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutLogRollupsInput = {
@@ -3724,6 +3820,7 @@ export type TenantUncheckedUpdateWithoutLogRollupsInput = {
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutWebhookTriggersInput = {
@@ -3757,6 +3854,7 @@ export type TenantCreateWithoutWebhookTriggersInput = {
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutWebhookTriggersInput = {
@@ -3790,6 +3888,7 @@ export type TenantUncheckedCreateWithoutWebhookTriggersInput = {
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutWebhookTriggersInput = {
@@ -3839,6 +3938,7 @@ export type TenantUpdateWithoutWebhookTriggersInput = {
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutWebhookTriggersInput = {
@@ -3872,6 +3972,7 @@ export type TenantUncheckedUpdateWithoutWebhookTriggersInput = {
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutEventsInput = {
@@ -3905,6 +4006,7 @@ export type TenantCreateWithoutEventsInput = {
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutEventsInput = {
@@ -3938,6 +4040,7 @@ export type TenantUncheckedCreateWithoutEventsInput = {
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutEventsInput = {
@@ -3987,6 +4090,7 @@ export type TenantUpdateWithoutEventsInput = {
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutEventsInput = {
@@ -4020,6 +4124,7 @@ export type TenantUncheckedUpdateWithoutEventsInput = {
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutEventTriggersInput = {
@@ -4053,6 +4158,7 @@ export type TenantCreateWithoutEventTriggersInput = {
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
   webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutEventTriggersInput = {
@@ -4086,6 +4192,7 @@ export type TenantUncheckedCreateWithoutEventTriggersInput = {
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
   webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutEventTriggersInput = {
@@ -4135,6 +4242,7 @@ export type TenantUpdateWithoutEventTriggersInput = {
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
   webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutEventTriggersInput = {
@@ -4168,6 +4276,159 @@ export type TenantUncheckedUpdateWithoutEventTriggersInput = {
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
   webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutWaitpointsInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutWaitpointsInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationUncheckedCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowUncheckedCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutWaitpointsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutWaitpointsInput, Prisma.TenantUncheckedCreateWithoutWaitpointsInput>
+}
+
+export type TenantUpsertWithoutWaitpointsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutWaitpointsInput, Prisma.TenantUncheckedUpdateWithoutWaitpointsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutWaitpointsInput, Prisma.TenantUncheckedCreateWithoutWaitpointsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutWaitpointsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutWaitpointsInput, Prisma.TenantUncheckedUpdateWithoutWaitpointsInput>
+}
+
+export type TenantUpdateWithoutWaitpointsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutWaitpointsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUncheckedUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUncheckedUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 
@@ -4198,6 +4459,7 @@ export type TenantCountOutputType = {
   webhookTriggers: number
   events: number
   eventTriggers: number
+  waitpoints: number
 }
 
 export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -4223,6 +4485,7 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   webhookTriggers?: boolean | TenantCountOutputTypeCountWebhookTriggersArgs
   events?: boolean | TenantCountOutputTypeCountEventsArgs
   eventTriggers?: boolean | TenantCountOutputTypeCountEventTriggersArgs
+  waitpoints?: boolean | TenantCountOutputTypeCountWaitpointsArgs
 }
 
 /**
@@ -4389,6 +4652,13 @@ export type TenantCountOutputTypeCountEventTriggersArgs<ExtArgs extends runtime.
   where?: Prisma.WorkflowEventTriggerWhereInput
 }
 
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountWaitpointsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WaitpointWhereInput
+}
+
 
 export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -4422,6 +4692,7 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   webhookTriggers?: boolean | Prisma.Tenant$webhookTriggersArgs<ExtArgs>
   events?: boolean | Prisma.Tenant$eventsArgs<ExtArgs>
   eventTriggers?: boolean | Prisma.Tenant$eventTriggersArgs<ExtArgs>
+  waitpoints?: boolean | Prisma.Tenant$waitpointsArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["tenant"]>
 
@@ -4485,6 +4756,7 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   webhookTriggers?: boolean | Prisma.Tenant$webhookTriggersArgs<ExtArgs>
   events?: boolean | Prisma.Tenant$eventsArgs<ExtArgs>
   eventTriggers?: boolean | Prisma.Tenant$eventTriggersArgs<ExtArgs>
+  waitpoints?: boolean | Prisma.Tenant$waitpointsArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TenantIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -4515,6 +4787,7 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     webhookTriggers: Prisma.$WebhookTriggerPayload<ExtArgs>[]
     events: Prisma.$EventPayload<ExtArgs>[]
     eventTriggers: Prisma.$WorkflowEventTriggerPayload<ExtArgs>[]
+    waitpoints: Prisma.$WaitpointPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -4951,6 +5224,7 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   webhookTriggers<T extends Prisma.Tenant$webhookTriggersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$webhookTriggersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WebhookTriggerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   events<T extends Prisma.Tenant$eventsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$eventsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$EventPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   eventTriggers<T extends Prisma.Tenant$eventTriggersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$eventTriggersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WorkflowEventTriggerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  waitpoints<T extends Prisma.Tenant$waitpointsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$waitpointsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WaitpointPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -5907,6 +6181,30 @@ export type Tenant$eventTriggersArgs<ExtArgs extends runtime.Types.Extensions.In
   take?: number
   skip?: number
   distinct?: Prisma.WorkflowEventTriggerScalarFieldEnum | Prisma.WorkflowEventTriggerScalarFieldEnum[]
+}
+
+/**
+ * Tenant.waitpoints
+ */
+export type Tenant$waitpointsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Waitpoint
+   */
+  select?: Prisma.WaitpointSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Waitpoint
+   */
+  omit?: Prisma.WaitpointOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WaitpointInclude<ExtArgs> | null
+  where?: Prisma.WaitpointWhereInput
+  orderBy?: Prisma.WaitpointOrderByWithRelationInput | Prisma.WaitpointOrderByWithRelationInput[]
+  cursor?: Prisma.WaitpointWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WaitpointScalarFieldEnum | Prisma.WaitpointScalarFieldEnum[]
 }
 
 /**

@@ -384,6 +384,7 @@ export type WorkflowExecutionWhereInput = {
   workflow?: Prisma.XOR<Prisma.WorkflowScalarRelationFilter, Prisma.WorkflowWhereInput>
   stepRuns?: Prisma.StepRunListRelationFilter
   event?: Prisma.XOR<Prisma.EventNullableScalarRelationFilter, Prisma.EventWhereInput> | null
+  waitpoints?: Prisma.WaitpointListRelationFilter
 }
 
 export type WorkflowExecutionOrderByWithRelationInput = {
@@ -417,6 +418,7 @@ export type WorkflowExecutionOrderByWithRelationInput = {
   workflow?: Prisma.WorkflowOrderByWithRelationInput
   stepRuns?: Prisma.StepRunOrderByRelationAggregateInput
   event?: Prisma.EventOrderByWithRelationInput
+  waitpoints?: Prisma.WaitpointOrderByRelationAggregateInput
 }
 
 export type WorkflowExecutionWhereUniqueInput = Prisma.AtLeast<{
@@ -454,6 +456,7 @@ export type WorkflowExecutionWhereUniqueInput = Prisma.AtLeast<{
   workflow?: Prisma.XOR<Prisma.WorkflowScalarRelationFilter, Prisma.WorkflowWhereInput>
   stepRuns?: Prisma.StepRunListRelationFilter
   event?: Prisma.XOR<Prisma.EventNullableScalarRelationFilter, Prisma.EventWhereInput> | null
+  waitpoints?: Prisma.WaitpointListRelationFilter
 }, "id" | "tenantId_idempotencyKey">
 
 export type WorkflowExecutionOrderByWithAggregationInput = {
@@ -550,6 +553,7 @@ export type WorkflowExecutionCreateInput = {
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
   event?: Prisma.EventCreateNestedOneWithoutExecutionsInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionUncheckedCreateInput = {
@@ -580,6 +584,7 @@ export type WorkflowExecutionUncheckedCreateInput = {
   updatedAt?: Date | string
   eventId?: string | null
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionUpdateInput = {
@@ -610,6 +615,7 @@ export type WorkflowExecutionUpdateInput = {
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
   event?: Prisma.EventUpdateOneWithoutExecutionsNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateInput = {
@@ -640,6 +646,7 @@ export type WorkflowExecutionUncheckedUpdateInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionCreateManyInput = {
@@ -995,6 +1002,20 @@ export type WorkflowExecutionUncheckedUpdateManyWithoutEventNestedInput = {
   deleteMany?: Prisma.WorkflowExecutionScalarWhereInput | Prisma.WorkflowExecutionScalarWhereInput[]
 }
 
+export type WorkflowExecutionCreateNestedOneWithoutWaitpointsInput = {
+  create?: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutWaitpointsInput, Prisma.WorkflowExecutionUncheckedCreateWithoutWaitpointsInput>
+  connectOrCreate?: Prisma.WorkflowExecutionCreateOrConnectWithoutWaitpointsInput
+  connect?: Prisma.WorkflowExecutionWhereUniqueInput
+}
+
+export type WorkflowExecutionUpdateOneRequiredWithoutWaitpointsNestedInput = {
+  create?: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutWaitpointsInput, Prisma.WorkflowExecutionUncheckedCreateWithoutWaitpointsInput>
+  connectOrCreate?: Prisma.WorkflowExecutionCreateOrConnectWithoutWaitpointsInput
+  upsert?: Prisma.WorkflowExecutionUpsertWithoutWaitpointsInput
+  connect?: Prisma.WorkflowExecutionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.WorkflowExecutionUpdateToOneWithWhereWithoutWaitpointsInput, Prisma.WorkflowExecutionUpdateWithoutWaitpointsInput>, Prisma.WorkflowExecutionUncheckedUpdateWithoutWaitpointsInput>
+}
+
 export type WorkflowExecutionCreateWithoutTenantInput = {
   id?: string
   workflowVersion: number
@@ -1022,6 +1043,7 @@ export type WorkflowExecutionCreateWithoutTenantInput = {
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
   event?: Prisma.EventCreateNestedOneWithoutExecutionsInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionUncheckedCreateWithoutTenantInput = {
@@ -1051,6 +1073,7 @@ export type WorkflowExecutionUncheckedCreateWithoutTenantInput = {
   updatedAt?: Date | string
   eventId?: string | null
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionCreateOrConnectWithoutTenantInput = {
@@ -1138,6 +1161,7 @@ export type WorkflowExecutionCreateWithoutWorkflowInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
   event?: Prisma.EventCreateNestedOneWithoutExecutionsInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionUncheckedCreateWithoutWorkflowInput = {
@@ -1167,6 +1191,7 @@ export type WorkflowExecutionUncheckedCreateWithoutWorkflowInput = {
   updatedAt?: Date | string
   eventId?: string | null
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionCreateOrConnectWithoutWorkflowInput = {
@@ -1222,6 +1247,7 @@ export type WorkflowExecutionCreateWithoutStepRunsInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
   event?: Prisma.EventCreateNestedOneWithoutExecutionsInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionUncheckedCreateWithoutStepRunsInput = {
@@ -1251,6 +1277,7 @@ export type WorkflowExecutionUncheckedCreateWithoutStepRunsInput = {
   finishedAt?: Date | string | null
   updatedAt?: Date | string
   eventId?: string | null
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionCreateOrConnectWithoutStepRunsInput = {
@@ -1296,6 +1323,7 @@ export type WorkflowExecutionUpdateWithoutStepRunsInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
   event?: Prisma.EventUpdateOneWithoutExecutionsNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateWithoutStepRunsInput = {
@@ -1325,6 +1353,7 @@ export type WorkflowExecutionUncheckedUpdateWithoutStepRunsInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionCreateWithoutEventInput = {
@@ -1354,6 +1383,7 @@ export type WorkflowExecutionCreateWithoutEventInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionUncheckedCreateWithoutEventInput = {
@@ -1383,6 +1413,7 @@ export type WorkflowExecutionUncheckedCreateWithoutEventInput = {
   finishedAt?: Date | string | null
   updatedAt?: Date | string
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionCreateOrConnectWithoutEventInput = {
@@ -1409,6 +1440,142 @@ export type WorkflowExecutionUpdateWithWhereUniqueWithoutEventInput = {
 export type WorkflowExecutionUpdateManyWithWhereWithoutEventInput = {
   where: Prisma.WorkflowExecutionScalarWhereInput
   data: Prisma.XOR<Prisma.WorkflowExecutionUpdateManyMutationInput, Prisma.WorkflowExecutionUncheckedUpdateManyWithoutEventInput>
+}
+
+export type WorkflowExecutionCreateWithoutWaitpointsInput = {
+  id?: string
+  workflowVersion: number
+  status?: $Enums.ExecutionStatus
+  trigger: $Enums.TriggerKind
+  scheduledFor?: Date | string | null
+  driftMs?: number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Date | string | null
+  rangeEnd?: Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: number
+  stepsCompleted?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Date | string | null
+  idempotencyKey?: string | null
+  attempts?: number
+  retryOfId?: string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
+  workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
+  stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
+  event?: Prisma.EventCreateNestedOneWithoutExecutionsInput
+}
+
+export type WorkflowExecutionUncheckedCreateWithoutWaitpointsInput = {
+  id?: string
+  tenantId: string
+  workflowId: string
+  workflowVersion: number
+  status?: $Enums.ExecutionStatus
+  trigger: $Enums.TriggerKind
+  scheduledFor?: Date | string | null
+  driftMs?: number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Date | string | null
+  rangeEnd?: Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: number
+  stepsCompleted?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Date | string | null
+  idempotencyKey?: string | null
+  attempts?: number
+  retryOfId?: string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  updatedAt?: Date | string
+  eventId?: string | null
+  stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
+}
+
+export type WorkflowExecutionCreateOrConnectWithoutWaitpointsInput = {
+  where: Prisma.WorkflowExecutionWhereUniqueInput
+  create: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutWaitpointsInput, Prisma.WorkflowExecutionUncheckedCreateWithoutWaitpointsInput>
+}
+
+export type WorkflowExecutionUpsertWithoutWaitpointsInput = {
+  update: Prisma.XOR<Prisma.WorkflowExecutionUpdateWithoutWaitpointsInput, Prisma.WorkflowExecutionUncheckedUpdateWithoutWaitpointsInput>
+  create: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutWaitpointsInput, Prisma.WorkflowExecutionUncheckedCreateWithoutWaitpointsInput>
+  where?: Prisma.WorkflowExecutionWhereInput
+}
+
+export type WorkflowExecutionUpdateToOneWithWhereWithoutWaitpointsInput = {
+  where?: Prisma.WorkflowExecutionWhereInput
+  data: Prisma.XOR<Prisma.WorkflowExecutionUpdateWithoutWaitpointsInput, Prisma.WorkflowExecutionUncheckedUpdateWithoutWaitpointsInput>
+}
+
+export type WorkflowExecutionUpdateWithoutWaitpointsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  status?: Prisma.EnumExecutionStatusFieldUpdateOperationsInput | $Enums.ExecutionStatus
+  trigger?: Prisma.EnumTriggerKindFieldUpdateOperationsInput | $Enums.TriggerKind
+  scheduledFor?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  driftMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  rangeEnd?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: Prisma.IntFieldUpdateOperationsInput | number
+  stepsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  retryOfId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
+  workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
+  stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
+  event?: Prisma.EventUpdateOneWithoutExecutionsNestedInput
+}
+
+export type WorkflowExecutionUncheckedUpdateWithoutWaitpointsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowId?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  status?: Prisma.EnumExecutionStatusFieldUpdateOperationsInput | $Enums.ExecutionStatus
+  trigger?: Prisma.EnumTriggerKindFieldUpdateOperationsInput | $Enums.TriggerKind
+  scheduledFor?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  driftMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  rangeEnd?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: Prisma.IntFieldUpdateOperationsInput | number
+  stepsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  retryOfId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionCreateManyTenantInput = {
@@ -1466,6 +1633,7 @@ export type WorkflowExecutionUpdateWithoutTenantInput = {
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
   event?: Prisma.EventUpdateOneWithoutExecutionsNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateWithoutTenantInput = {
@@ -1495,6 +1663,7 @@ export type WorkflowExecutionUncheckedUpdateWithoutTenantInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateManyWithoutTenantInput = {
@@ -1580,6 +1749,7 @@ export type WorkflowExecutionUpdateWithoutWorkflowInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
   event?: Prisma.EventUpdateOneWithoutExecutionsNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateWithoutWorkflowInput = {
@@ -1609,6 +1779,7 @@ export type WorkflowExecutionUncheckedUpdateWithoutWorkflowInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateManyWithoutWorkflowInput = {
@@ -1694,6 +1865,7 @@ export type WorkflowExecutionUpdateWithoutEventInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateWithoutEventInput = {
@@ -1723,6 +1895,7 @@ export type WorkflowExecutionUncheckedUpdateWithoutEventInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateManyWithoutEventInput = {
@@ -1760,10 +1933,12 @@ export type WorkflowExecutionUncheckedUpdateManyWithoutEventInput = {
 
 export type WorkflowExecutionCountOutputType = {
   stepRuns: number
+  waitpoints: number
 }
 
 export type WorkflowExecutionCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   stepRuns?: boolean | WorkflowExecutionCountOutputTypeCountStepRunsArgs
+  waitpoints?: boolean | WorkflowExecutionCountOutputTypeCountWaitpointsArgs
 }
 
 /**
@@ -1781,6 +1956,13 @@ export type WorkflowExecutionCountOutputTypeDefaultArgs<ExtArgs extends runtime.
  */
 export type WorkflowExecutionCountOutputTypeCountStepRunsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.StepRunWhereInput
+}
+
+/**
+ * WorkflowExecutionCountOutputType without action
+ */
+export type WorkflowExecutionCountOutputTypeCountWaitpointsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WaitpointWhereInput
 }
 
 
@@ -1815,6 +1997,7 @@ export type WorkflowExecutionSelect<ExtArgs extends runtime.Types.Extensions.Int
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
   stepRuns?: boolean | Prisma.WorkflowExecution$stepRunsArgs<ExtArgs>
   event?: boolean | Prisma.WorkflowExecution$eventArgs<ExtArgs>
+  waitpoints?: boolean | Prisma.WorkflowExecution$waitpointsArgs<ExtArgs>
   _count?: boolean | Prisma.WorkflowExecutionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["workflowExecution"]>
 
@@ -1917,6 +2100,7 @@ export type WorkflowExecutionInclude<ExtArgs extends runtime.Types.Extensions.In
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
   stepRuns?: boolean | Prisma.WorkflowExecution$stepRunsArgs<ExtArgs>
   event?: boolean | Prisma.WorkflowExecution$eventArgs<ExtArgs>
+  waitpoints?: boolean | Prisma.WorkflowExecution$waitpointsArgs<ExtArgs>
   _count?: boolean | Prisma.WorkflowExecutionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type WorkflowExecutionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1937,6 +2121,7 @@ export type $WorkflowExecutionPayload<ExtArgs extends runtime.Types.Extensions.I
     workflow: Prisma.$WorkflowPayload<ExtArgs>
     stepRuns: Prisma.$StepRunPayload<ExtArgs>[]
     event: Prisma.$EventPayload<ExtArgs> | null
+    waitpoints: Prisma.$WaitpointPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -2382,6 +2567,7 @@ export interface Prisma__WorkflowExecutionClient<T, Null = never, ExtArgs extend
   workflow<T extends Prisma.WorkflowDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.WorkflowDefaultArgs<ExtArgs>>): Prisma.Prisma__WorkflowClient<runtime.Types.Result.GetResult<Prisma.$WorkflowPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   stepRuns<T extends Prisma.WorkflowExecution$stepRunsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.WorkflowExecution$stepRunsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StepRunPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   event<T extends Prisma.WorkflowExecution$eventArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.WorkflowExecution$eventArgs<ExtArgs>>): Prisma.Prisma__EventClient<runtime.Types.Result.GetResult<Prisma.$EventPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  waitpoints<T extends Prisma.WorkflowExecution$waitpointsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.WorkflowExecution$waitpointsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WaitpointPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2878,6 +3064,30 @@ export type WorkflowExecution$eventArgs<ExtArgs extends runtime.Types.Extensions
    */
   include?: Prisma.EventInclude<ExtArgs> | null
   where?: Prisma.EventWhereInput
+}
+
+/**
+ * WorkflowExecution.waitpoints
+ */
+export type WorkflowExecution$waitpointsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Waitpoint
+   */
+  select?: Prisma.WaitpointSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Waitpoint
+   */
+  omit?: Prisma.WaitpointOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WaitpointInclude<ExtArgs> | null
+  where?: Prisma.WaitpointWhereInput
+  orderBy?: Prisma.WaitpointOrderByWithRelationInput | Prisma.WaitpointOrderByWithRelationInput[]
+  cursor?: Prisma.WaitpointWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WaitpointScalarFieldEnum | Prisma.WaitpointScalarFieldEnum[]
 }
 
 /**
