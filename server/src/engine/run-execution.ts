@@ -20,6 +20,10 @@ import { addProgress, takeBackStepProgress } from './progress.ts';
 import { uuidv7 } from '../uuid7.ts';
 import { isDatabaseUnavailable } from '../db.ts';
 import { inSpan, setActiveSpanAttributes, tracingEnabled } from '../tracing/tracing.ts';
+import { promoteWaiting, takeSlot } from './concurrency.ts';
+import { promotionEnqueuer } from './executions.ts';
+import type { Queues } from './queues.ts';
+import { reuseEarlierSteps } from './resume.ts';
 
 /** The abort reason of a cancel request; any other reason (shutdown) hands the run back. */
 export const CANCEL_REASON = 'cancel';
@@ -39,6 +43,8 @@ export interface RunDeps {
   alerts?: AlertEmitter;
   /** Counts finished runs and steps for /metrics (metrics/metrics.ts). */
   metrics?: RunMetrics;
+  /** Where runs waiting for a concurrency slot are enqueued when one frees (engine/concurrency.ts). */
+  queues?: Queues;
   now?: () => Date;
 }
 
@@ -55,7 +61,7 @@ export interface RunMetrics {
  * finishing; the caller hands the job back so another worker continues it. QUEUED: a scheduled
  * run of a QUEUE-policy workflow whose previous run is still going; the caller retries later.
  */
-export type RunOutcome = 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'INTERRUPTED' | 'NOOP' | 'QUEUED';
+export type RunOutcome = 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'INTERRUPTED' | 'NOOP' | 'QUEUED' | 'PARKED';
 
 export interface ExecutionError {
   message: string;
@@ -143,9 +149,22 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     if (res.count === 1) {
       finished(status);
       publish(status);
+      await releaseSlot();
       if (status === 'FAILED') await deps.alerts?.emit(tenantId, 'RUN_FAILED', { executionId, workflowId, error: data.error ?? null });
     }
     return status;
+  };
+  // The definition of the revision this run was triggered with (validated once per revision).
+  const revision = () => validateRevision(`${execution.workflowId}#${execution.workflowVersion}`, execution.revisionAt, () => JSON.parse(execution.definition));
+  /** A finished run of a limited workflow lets the next ones in line start (engine/concurrency.ts). */
+  const releaseSlot = async () => {
+    if (execution.concurrencyKey === null) return;
+    const v = revision();
+    if (!v.ok || !v.definition.concurrency) return;
+    await promoteWaiting({ db, enqueue: deps.queues ? promotionEnqueuer(deps.queues) : undefined }, execution, v.definition.concurrency).catch((err: unknown) =>
+      // The maintenance sweep (promoteStaleWaiting) promotes them later.
+      log().warn({ err }, 'could not promote runs waiting for a concurrency slot'),
+    );
   };
 
   if (execution.cancelRequestedAt || (signal.aborted && signal.reason === CANCEL_REASON)) return finish('CANCELLED');
@@ -155,10 +174,11 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   const markRunning = (client: Prisma.TransactionClient | PrismaClient) =>
     client.workflowExecution.updateMany({
       where: { id: executionId, status: { in: ['PENDING', 'RUNNING'] } },
-      data: { status: 'RUNNING', startedAt, driftMs, attempts: { increment: 1 } },
+      data: { status: 'RUNNING', startedAt, driftMs, attempts: { increment: 1 }, parkedAt: null },
     });
   let marked = execution.marked ? 1 : 0;
-  if (!marked && execution.status === 'PENDING' && execution.trigger === 'SCHEDULE' && execution.overlapPolicy === 'QUEUE') {
+  // A concurrency limit queues the runs of its workflow itself, QUEUE-policy slots included.
+  if (!marked && execution.status === 'PENDING' && execution.trigger === 'SCHEDULE' && execution.overlapPolicy === 'QUEUE' && execution.concurrencyKey === null) {
     // One at a time per workflow, in slot order: the advisory lock makes "none running and no
     // earlier slot waiting? then start" atomic.
     const slot = execution.scheduledFor!;
@@ -183,6 +203,22 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     if (started === -1) return 'QUEUED';
     marked = started;
   }
+  if (!marked && execution.status === 'PENDING' && execution.concurrencyKey !== null) {
+    const v = revision();
+    const spec = v.ok ? v.definition.concurrency : undefined;
+    // An invalid revision runs (and fails below) without a slot.
+    if (!spec) marked = (await markRunning(db)).count;
+    else {
+      startedAt = execution.startedAt ?? now();
+      const run = { ...execution, concurrencyKey: execution.concurrencyKey };
+      const decision = await takeSlot(db, run, spec, async (tx) => (await markRunning(tx)).count, startedAt);
+      if (decision.outcome === 'PARKED') {
+        if (decision.promote) await releaseSlot();
+        return 'PARKED';
+      }
+      marked = decision.outcome === 'TAKEN' ? 1 : 0;
+    }
+  }
   if (marked === 0) return 'NOOP';
   publish('RUNNING');
   if (driftMs !== null && !execution.startedAt) {
@@ -201,7 +237,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     if (late) await deps.alerts?.emit(tenantId, 'DRIFT_EXCEEDED', { executionId, workflowId, scheduledFor: slot, driftMs, thresholdMs: deps.driftWarnMs });
   }
 
-  const validation = validateRevision(`${execution.workflowId}#${execution.workflowVersion}`, execution.revisionAt, () => JSON.parse(execution.definition));
+  const validation = revision();
   if (!validation.ok) {
     // The claim started the first step from the stored JSON; it never ran.
     if (execution.firstStepStarted) await db.stepRun.updateMany({ where: { executionId, status: 'RUNNING' }, data: { status: 'SKIPPED', startedAt: null } });
@@ -219,7 +255,9 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   );
   const input = (execution.input ?? {}) as Record<string, unknown>;
   const dates = datesBetween(execution.rangeStart, execution.rangeEnd);
-  const outputs: Record<string, unknown> = {};
+  // A retry from the failed step (resume.ts) starts there, with the earlier steps' recorded outputs.
+  const { startIndex, priorOutputs } = execution.resumeFromIndex === null ? { startIndex: 0, priorOutputs: {} } : await reuseEarlierSteps(db, execution, steps);
+  const outputs: Record<string, unknown> = { ...priorOutputs };
   let cancelRequested = false;
   // On a first attempt the claim started step 0, and each completion starts the next step.
   let startedAlready = firstAttempt && execution.firstStepStarted;
@@ -231,7 +269,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   const setStep = (index: number, status: StepStatus, data: Prisma.StepRunUpdateManyMutationInput = {}) =>
     db.stepRun.update({ where: { executionId_index: { executionId, index } }, data: { status, ...data } });
 
-  for (let index = 0; index < steps.length; index++) {
+  for (let index = startIndex; index < steps.length; index++) {
     const step = steps[index]!;
     const key = stepKey(step, index);
     const previous = done.get(index);
@@ -280,6 +318,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
       else if (res.status === 'COMPLETED') {
         finished('COMPLETED');
         publish('COMPLETED');
+        await releaseSlot();
         return 'COMPLETED';
       }
     } catch (err) {

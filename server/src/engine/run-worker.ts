@@ -11,6 +11,8 @@ import { CANCEL_REASON, executeRun, type RunDeps, type RunOutcome } from './run-
 import { FINISHED_STATUSES, publishExecution } from './executions.ts';
 import { isDatabaseUnavailable } from '../db.ts';
 import { extractTraceContext, inSpan, SpanKind } from '../tracing/tracing.ts';
+import { promoteAfterFinish } from './concurrency.ts';
+import { promotionEnqueuer } from './executions.ts';
 
 export const SHUTDOWN_REASON = 'shutdown';
 /** How long a QUEUE-policy run waits before looking again whether the previous run finished. */
@@ -35,6 +37,11 @@ export class RunWorker {
   private worker: Worker<RunJobData> | undefined;
   private subscriber: Redis | undefined;
   private connection: Redis | undefined;
+  /**
+   * Job id by execution id of the jobs running here: a run promoted after waiting for a
+   * concurrency slot runs under a job id of its own (concurrency.ts promotionJobId).
+   */
+  private readonly jobIds = new Map<string, string>();
 
   constructor(private readonly opts: RunWorkerOptions) {}
 
@@ -48,7 +55,7 @@ export class RunWorker {
       if (channel !== cancelChannel) return;
       try {
         const { executionId } = JSON.parse(message) as CancelEvent;
-        this.worker?.cancelJob(executionId, CANCEL_REASON);
+        this.worker?.cancelJob(this.jobIds.get(executionId) ?? executionId, CANCEL_REASON);
       } catch (err) {
         opts.logger.warn({ err }, 'bad cancel message');
       }
@@ -71,6 +78,8 @@ export class RunWorker {
 
   private async process(job: Job<RunJobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<RunOutcome> {
     let outcome: RunOutcome;
+    const { executionId } = job.data;
+    if (job.id && job.id !== executionId) this.jobIds.set(executionId, job.id);
     try {
       outcome = await this.run(job, signal ?? new AbortController().signal);
     } catch (err) {
@@ -81,6 +90,8 @@ export class RunWorker {
       this.opts.logger.warn({ executionId: job.data.executionId, err: { message: (err as Error).message } }, `database unavailable; the run continues in ${DB_UNAVAILABLE_RETRY_MS} ms`);
       await job.moveToDelayed(Date.now() + DB_UNAVAILABLE_RETRY_MS, token);
       throw new DelayedError();
+    } finally {
+      if (this.jobIds.get(executionId) === job.id) this.jobIds.delete(executionId);
     }
     if (outcome === 'INTERRUPTED') {
       await job.moveToWait(token);
@@ -122,6 +133,7 @@ export class RunWorker {
       });
       if (res.count === 1) {
         await publishExecution(this.opts, { tenantId: execution.tenantId, executionId, workflowId: execution.workflowId, status: 'FAILED' });
+        if (this.opts.queues) await promoteAfterFinish({ db, enqueue: promotionEnqueuer(this.opts.queues) }, execution);
         await this.opts.alerts?.emit(execution.tenantId, 'RUN_FAILED', { executionId, workflowId: execution.workflowId, error: { message: err.message, source: 'engine' } });
       }
       logger.error({ err, executionId }, 'run job failed outside its steps');

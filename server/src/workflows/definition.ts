@@ -5,6 +5,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import schema from './definition.schema.json' with { type: 'json' };
 import { INPUT_LIMITS, jsonTooLarge } from '../security/input-limits.ts';
+import { checkExpression } from './expression.ts';
 
 export type StepType = 'whatsapp.send' | 'pdf.generate' | 'meta.insights.sync' | 'pos.orders.sync' | 'sales.daily.sync' | 'delay' | 'log';
 
@@ -27,6 +28,16 @@ export interface WorkflowDefinition {
   variables?: Record<string, unknown>;
   dateRange?: DateRangeSpec;
   steps: StepDefinition[];
+  concurrency?: ConcurrencySpec;
+}
+
+/** How many runs may run at once (engine/concurrency.ts). */
+export interface ConcurrencySpec {
+  limit: number;
+  /** An expression over `input` whose value groups runs. */
+  key?: string;
+  /** Runs per key value at once; default 1. */
+  keyLimit?: number;
 }
 
 export interface DefinitionProblem {
@@ -132,10 +143,19 @@ function extraChecks(def: WorkflowDefinition): DefinitionProblem[] {
   if (def.dateRange?.kind === 'absolute' && def.dateRange.since > def.dateRange.until) {
     problems.push({ path: '/dateRange/until', message: 'must not be before since' });
   }
+  problems.push(...concurrencyProblems(def.concurrency));
   return problems;
 }
 
 /** A step's stable key within its workflow: its id, or its position. */
 export function stepKey(step: StepDefinition, index: number): string {
   return step.id ?? `step${index}`;
+}
+
+/** A concurrency key reads the run's input only; keyLimit means nothing without a key. */
+function concurrencyProblems(spec: ConcurrencySpec | undefined): DefinitionProblem[] {
+  if (!spec) return [];
+  if (spec.key === undefined) return spec.keyLimit === undefined ? [] : [{ path: '/concurrency/keyLimit', message: 'needs a key' }];
+  const problem = checkExpression(spec.key, ['input']);
+  return problem ? [{ path: '/concurrency/key', message: problem }] : [];
 }

@@ -195,7 +195,11 @@ export const WorkflowExecutionScalarFieldEnum = {
   createdAt: 'createdAt',
   startedAt: 'startedAt',
   finishedAt: 'finishedAt',
-  updatedAt: 'updatedAt'
+  updatedAt: 'updatedAt',
+  concurrencyKey: 'concurrencyKey',
+  parkedAt: 'parkedAt',
+  attemptNumber: 'attemptNumber',
+  resumeFromIndex: 'resumeFromIndex'
 } as const
 
 export type WorkflowExecutionScalarFieldEnum = (typeof WorkflowExecutionScalarFieldEnum)[keyof typeof WorkflowExecutionScalarFieldEnum]
@@ -215,7 +219,8 @@ export const StepRunScalarFieldEnum = {
   error: 'error',
   startedAt: 'startedAt',
   finishedAt: 'finishedAt',
-  createdAt: 'createdAt'
+  createdAt: 'createdAt',
+  reusedFromStepRunId: 'reusedFromStepRunId'
 } as const
 
 export type StepRunScalarFieldEnum = (typeof StepRunScalarFieldEnum)[keyof typeof StepRunScalarFieldEnum]

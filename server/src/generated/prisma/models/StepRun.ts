@@ -48,6 +48,7 @@ export type StepRunMinAggregateOutputType = {
   startedAt: Date | null
   finishedAt: Date | null
   createdAt: Date | null
+  reusedFromStepRunId: string | null
 }
 
 export type StepRunMaxAggregateOutputType = {
@@ -62,6 +63,7 @@ export type StepRunMaxAggregateOutputType = {
   startedAt: Date | null
   finishedAt: Date | null
   createdAt: Date | null
+  reusedFromStepRunId: string | null
 }
 
 export type StepRunCountAggregateOutputType = {
@@ -79,6 +81,7 @@ export type StepRunCountAggregateOutputType = {
   startedAt: number
   finishedAt: number
   createdAt: number
+  reusedFromStepRunId: number
   _all: number
 }
 
@@ -105,6 +108,7 @@ export type StepRunMinAggregateInputType = {
   startedAt?: true
   finishedAt?: true
   createdAt?: true
+  reusedFromStepRunId?: true
 }
 
 export type StepRunMaxAggregateInputType = {
@@ -119,6 +123,7 @@ export type StepRunMaxAggregateInputType = {
   startedAt?: true
   finishedAt?: true
   createdAt?: true
+  reusedFromStepRunId?: true
 }
 
 export type StepRunCountAggregateInputType = {
@@ -136,6 +141,7 @@ export type StepRunCountAggregateInputType = {
   startedAt?: true
   finishedAt?: true
   createdAt?: true
+  reusedFromStepRunId?: true
   _all?: true
 }
 
@@ -240,6 +246,7 @@ export type StepRunGroupByOutputType = {
   startedAt: Date | null
   finishedAt: Date | null
   createdAt: Date
+  reusedFromStepRunId: string | null
   _count: StepRunCountAggregateOutputType | null
   _avg: StepRunAvgAggregateOutputType | null
   _sum: StepRunSumAggregateOutputType | null
@@ -280,6 +287,7 @@ export type StepRunWhereInput = {
   startedAt?: Prisma.DateTimeNullableFilter<"StepRun"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"StepRun"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"StepRun"> | Date | string
+  reusedFromStepRunId?: Prisma.UuidNullableFilter<"StepRun"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   execution?: Prisma.XOR<Prisma.WorkflowExecutionScalarRelationFilter, Prisma.WorkflowExecutionWhereInput>
 }
@@ -299,6 +307,7 @@ export type StepRunOrderByWithRelationInput = {
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  reusedFromStepRunId?: Prisma.SortOrderInput | Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
   execution?: Prisma.WorkflowExecutionOrderByWithRelationInput
 }
@@ -322,6 +331,7 @@ export type StepRunWhereUniqueInput = Prisma.AtLeast<{
   startedAt?: Prisma.DateTimeNullableFilter<"StepRun"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"StepRun"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"StepRun"> | Date | string
+  reusedFromStepRunId?: Prisma.UuidNullableFilter<"StepRun"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   execution?: Prisma.XOR<Prisma.WorkflowExecutionScalarRelationFilter, Prisma.WorkflowExecutionWhereInput>
 }, "id" | "executionId_index">
@@ -341,6 +351,7 @@ export type StepRunOrderByWithAggregationInput = {
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  reusedFromStepRunId?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.StepRunCountOrderByAggregateInput
   _avg?: Prisma.StepRunAvgOrderByAggregateInput
   _max?: Prisma.StepRunMaxOrderByAggregateInput
@@ -366,6 +377,7 @@ export type StepRunScalarWhereWithAggregatesInput = {
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"StepRun"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"StepRun"> | Date | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"StepRun"> | Date | string
+  reusedFromStepRunId?: Prisma.UuidNullableWithAggregatesFilter<"StepRun"> | string | null
 }
 
 export type StepRunCreateInput = {
@@ -381,6 +393,7 @@ export type StepRunCreateInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutStepRunsInput
   execution: Prisma.WorkflowExecutionCreateNestedOneWithoutStepRunsInput
 }
@@ -400,6 +413,7 @@ export type StepRunUncheckedCreateInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
 }
 
 export type StepRunUpdateInput = {
@@ -415,6 +429,7 @@ export type StepRunUpdateInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutStepRunsNestedInput
   execution?: Prisma.WorkflowExecutionUpdateOneRequiredWithoutStepRunsNestedInput
 }
@@ -434,6 +449,7 @@ export type StepRunUncheckedUpdateInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type StepRunCreateManyInput = {
@@ -451,6 +467,7 @@ export type StepRunCreateManyInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
 }
 
 export type StepRunUpdateManyMutationInput = {
@@ -466,6 +483,7 @@ export type StepRunUpdateManyMutationInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type StepRunUncheckedUpdateManyInput = {
@@ -483,6 +501,7 @@ export type StepRunUncheckedUpdateManyInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type StepRunListRelationFilter = {
@@ -515,6 +534,7 @@ export type StepRunCountOrderByAggregateInput = {
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  reusedFromStepRunId?: Prisma.SortOrder
 }
 
 export type StepRunAvgOrderByAggregateInput = {
@@ -534,6 +554,7 @@ export type StepRunMaxOrderByAggregateInput = {
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  reusedFromStepRunId?: Prisma.SortOrder
 }
 
 export type StepRunMinOrderByAggregateInput = {
@@ -548,6 +569,7 @@ export type StepRunMinOrderByAggregateInput = {
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  reusedFromStepRunId?: Prisma.SortOrder
 }
 
 export type StepRunSumOrderByAggregateInput = {
@@ -656,6 +678,7 @@ export type StepRunCreateWithoutTenantInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
   execution: Prisma.WorkflowExecutionCreateNestedOneWithoutStepRunsInput
 }
 
@@ -673,6 +696,7 @@ export type StepRunUncheckedCreateWithoutTenantInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
 }
 
 export type StepRunCreateOrConnectWithoutTenantInput = {
@@ -719,6 +743,7 @@ export type StepRunScalarWhereInput = {
   startedAt?: Prisma.DateTimeNullableFilter<"StepRun"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"StepRun"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"StepRun"> | Date | string
+  reusedFromStepRunId?: Prisma.UuidNullableFilter<"StepRun"> | string | null
 }
 
 export type StepRunCreateWithoutExecutionInput = {
@@ -734,6 +759,7 @@ export type StepRunCreateWithoutExecutionInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutStepRunsInput
 }
 
@@ -751,6 +777,7 @@ export type StepRunUncheckedCreateWithoutExecutionInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
 }
 
 export type StepRunCreateOrConnectWithoutExecutionInput = {
@@ -793,6 +820,7 @@ export type StepRunCreateManyTenantInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
 }
 
 export type StepRunUpdateWithoutTenantInput = {
@@ -808,6 +836,7 @@ export type StepRunUpdateWithoutTenantInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   execution?: Prisma.WorkflowExecutionUpdateOneRequiredWithoutStepRunsNestedInput
 }
 
@@ -825,6 +854,7 @@ export type StepRunUncheckedUpdateWithoutTenantInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type StepRunUncheckedUpdateManyWithoutTenantInput = {
@@ -841,6 +871,7 @@ export type StepRunUncheckedUpdateManyWithoutTenantInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type StepRunCreateManyExecutionInput = {
@@ -857,6 +888,7 @@ export type StepRunCreateManyExecutionInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
 }
 
 export type StepRunUpdateWithoutExecutionInput = {
@@ -872,6 +904,7 @@ export type StepRunUpdateWithoutExecutionInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutStepRunsNestedInput
 }
 
@@ -889,6 +922,7 @@ export type StepRunUncheckedUpdateWithoutExecutionInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type StepRunUncheckedUpdateManyWithoutExecutionInput = {
@@ -905,6 +939,7 @@ export type StepRunUncheckedUpdateManyWithoutExecutionInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 
@@ -924,6 +959,7 @@ export type StepRunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   startedAt?: boolean
   finishedAt?: boolean
   createdAt?: boolean
+  reusedFromStepRunId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   execution?: boolean | Prisma.WorkflowExecutionDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["stepRun"]>
@@ -943,6 +979,7 @@ export type StepRunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   startedAt?: boolean
   finishedAt?: boolean
   createdAt?: boolean
+  reusedFromStepRunId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   execution?: boolean | Prisma.WorkflowExecutionDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["stepRun"]>
@@ -962,6 +999,7 @@ export type StepRunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   startedAt?: boolean
   finishedAt?: boolean
   createdAt?: boolean
+  reusedFromStepRunId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   execution?: boolean | Prisma.WorkflowExecutionDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["stepRun"]>
@@ -981,9 +1019,10 @@ export type StepRunSelectScalar = {
   startedAt?: boolean
   finishedAt?: boolean
   createdAt?: boolean
+  reusedFromStepRunId?: boolean
 }
 
-export type StepRunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "executionId" | "index" | "name" | "type" | "status" | "attempts" | "progress" | "output" | "error" | "startedAt" | "finishedAt" | "createdAt", ExtArgs["result"]["stepRun"]>
+export type StepRunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "executionId" | "index" | "name" | "type" | "status" | "attempts" | "progress" | "output" | "error" | "startedAt" | "finishedAt" | "createdAt" | "reusedFromStepRunId", ExtArgs["result"]["stepRun"]>
 export type StepRunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   execution?: boolean | Prisma.WorkflowExecutionDefaultArgs<ExtArgs>
@@ -1022,6 +1061,11 @@ export type $StepRunPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     startedAt: Date | null
     finishedAt: Date | null
     createdAt: Date
+    /**
+     * Set on a step of a retry from the failed step that was copied, with its output, from the
+     * previous attempt instead of running again.
+     */
+    reusedFromStepRunId: string | null
   }, ExtArgs["result"]["stepRun"]>
   composites: {}
 }
@@ -1461,6 +1505,7 @@ export interface StepRunFieldRefs {
   readonly startedAt: Prisma.FieldRef<"StepRun", 'DateTime'>
   readonly finishedAt: Prisma.FieldRef<"StepRun", 'DateTime'>
   readonly createdAt: Prisma.FieldRef<"StepRun", 'DateTime'>
+  readonly reusedFromStepRunId: Prisma.FieldRef<"StepRun", 'String'>
 }
     
 

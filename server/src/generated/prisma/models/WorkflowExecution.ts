@@ -32,6 +32,8 @@ export type WorkflowExecutionAvgAggregateOutputType = {
   stepsTotal: number | null
   stepsCompleted: number | null
   attempts: number | null
+  attemptNumber: number | null
+  resumeFromIndex: number | null
 }
 
 export type WorkflowExecutionSumAggregateOutputType = {
@@ -40,6 +42,8 @@ export type WorkflowExecutionSumAggregateOutputType = {
   stepsTotal: number | null
   stepsCompleted: number | null
   attempts: number | null
+  attemptNumber: number | null
+  resumeFromIndex: number | null
 }
 
 export type WorkflowExecutionMinAggregateOutputType = {
@@ -63,6 +67,10 @@ export type WorkflowExecutionMinAggregateOutputType = {
   startedAt: Date | null
   finishedAt: Date | null
   updatedAt: Date | null
+  concurrencyKey: string | null
+  parkedAt: Date | null
+  attemptNumber: number | null
+  resumeFromIndex: number | null
 }
 
 export type WorkflowExecutionMaxAggregateOutputType = {
@@ -86,6 +94,10 @@ export type WorkflowExecutionMaxAggregateOutputType = {
   startedAt: Date | null
   finishedAt: Date | null
   updatedAt: Date | null
+  concurrencyKey: string | null
+  parkedAt: Date | null
+  attemptNumber: number | null
+  resumeFromIndex: number | null
 }
 
 export type WorkflowExecutionCountAggregateOutputType = {
@@ -114,6 +126,10 @@ export type WorkflowExecutionCountAggregateOutputType = {
   startedAt: number
   finishedAt: number
   updatedAt: number
+  concurrencyKey: number
+  parkedAt: number
+  attemptNumber: number
+  resumeFromIndex: number
   _all: number
 }
 
@@ -124,6 +140,8 @@ export type WorkflowExecutionAvgAggregateInputType = {
   stepsTotal?: true
   stepsCompleted?: true
   attempts?: true
+  attemptNumber?: true
+  resumeFromIndex?: true
 }
 
 export type WorkflowExecutionSumAggregateInputType = {
@@ -132,6 +150,8 @@ export type WorkflowExecutionSumAggregateInputType = {
   stepsTotal?: true
   stepsCompleted?: true
   attempts?: true
+  attemptNumber?: true
+  resumeFromIndex?: true
 }
 
 export type WorkflowExecutionMinAggregateInputType = {
@@ -155,6 +175,10 @@ export type WorkflowExecutionMinAggregateInputType = {
   startedAt?: true
   finishedAt?: true
   updatedAt?: true
+  concurrencyKey?: true
+  parkedAt?: true
+  attemptNumber?: true
+  resumeFromIndex?: true
 }
 
 export type WorkflowExecutionMaxAggregateInputType = {
@@ -178,6 +202,10 @@ export type WorkflowExecutionMaxAggregateInputType = {
   startedAt?: true
   finishedAt?: true
   updatedAt?: true
+  concurrencyKey?: true
+  parkedAt?: true
+  attemptNumber?: true
+  resumeFromIndex?: true
 }
 
 export type WorkflowExecutionCountAggregateInputType = {
@@ -206,6 +234,10 @@ export type WorkflowExecutionCountAggregateInputType = {
   startedAt?: true
   finishedAt?: true
   updatedAt?: true
+  concurrencyKey?: true
+  parkedAt?: true
+  attemptNumber?: true
+  resumeFromIndex?: true
   _all?: true
 }
 
@@ -321,6 +353,10 @@ export type WorkflowExecutionGroupByOutputType = {
   startedAt: Date | null
   finishedAt: Date | null
   updatedAt: Date
+  concurrencyKey: string | null
+  parkedAt: Date | null
+  attemptNumber: number
+  resumeFromIndex: number | null
   _count: WorkflowExecutionCountAggregateOutputType | null
   _avg: WorkflowExecutionAvgAggregateOutputType | null
   _sum: WorkflowExecutionSumAggregateOutputType | null
@@ -372,6 +408,10 @@ export type WorkflowExecutionWhereInput = {
   startedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   updatedAt?: Prisma.DateTimeFilter<"WorkflowExecution"> | Date | string
+  concurrencyKey?: Prisma.StringNullableFilter<"WorkflowExecution"> | string | null
+  parkedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
+  attemptNumber?: Prisma.IntFilter<"WorkflowExecution"> | number
+  resumeFromIndex?: Prisma.IntNullableFilter<"WorkflowExecution"> | number | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   workflow?: Prisma.XOR<Prisma.WorkflowScalarRelationFilter, Prisma.WorkflowWhereInput>
   stepRuns?: Prisma.StepRunListRelationFilter
@@ -403,6 +443,10 @@ export type WorkflowExecutionOrderByWithRelationInput = {
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  concurrencyKey?: Prisma.SortOrderInput | Prisma.SortOrder
+  parkedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  attemptNumber?: Prisma.SortOrder
+  resumeFromIndex?: Prisma.SortOrderInput | Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
   workflow?: Prisma.WorkflowOrderByWithRelationInput
   stepRuns?: Prisma.StepRunOrderByRelationAggregateInput
@@ -438,6 +482,10 @@ export type WorkflowExecutionWhereUniqueInput = Prisma.AtLeast<{
   startedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   updatedAt?: Prisma.DateTimeFilter<"WorkflowExecution"> | Date | string
+  concurrencyKey?: Prisma.StringNullableFilter<"WorkflowExecution"> | string | null
+  parkedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
+  attemptNumber?: Prisma.IntFilter<"WorkflowExecution"> | number
+  resumeFromIndex?: Prisma.IntNullableFilter<"WorkflowExecution"> | number | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   workflow?: Prisma.XOR<Prisma.WorkflowScalarRelationFilter, Prisma.WorkflowWhereInput>
   stepRuns?: Prisma.StepRunListRelationFilter
@@ -469,6 +517,10 @@ export type WorkflowExecutionOrderByWithAggregationInput = {
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  concurrencyKey?: Prisma.SortOrderInput | Prisma.SortOrder
+  parkedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  attemptNumber?: Prisma.SortOrder
+  resumeFromIndex?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.WorkflowExecutionCountOrderByAggregateInput
   _avg?: Prisma.WorkflowExecutionAvgOrderByAggregateInput
   _max?: Prisma.WorkflowExecutionMaxOrderByAggregateInput
@@ -505,6 +557,10 @@ export type WorkflowExecutionScalarWhereWithAggregatesInput = {
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"WorkflowExecution"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"WorkflowExecution"> | Date | string | null
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"WorkflowExecution"> | Date | string
+  concurrencyKey?: Prisma.StringNullableWithAggregatesFilter<"WorkflowExecution"> | string | null
+  parkedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"WorkflowExecution"> | Date | string | null
+  attemptNumber?: Prisma.IntWithAggregatesFilter<"WorkflowExecution"> | number
+  resumeFromIndex?: Prisma.IntNullableWithAggregatesFilter<"WorkflowExecution"> | number | null
 }
 
 export type WorkflowExecutionCreateInput = {
@@ -531,6 +587,10 @@ export type WorkflowExecutionCreateInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
@@ -562,6 +622,10 @@ export type WorkflowExecutionUncheckedCreateInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
 }
 
@@ -589,6 +653,10 @@ export type WorkflowExecutionUpdateInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
@@ -620,6 +688,10 @@ export type WorkflowExecutionUncheckedUpdateInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
@@ -649,6 +721,10 @@ export type WorkflowExecutionCreateManyInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
 }
 
 export type WorkflowExecutionUpdateManyMutationInput = {
@@ -675,6 +751,10 @@ export type WorkflowExecutionUpdateManyMutationInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type WorkflowExecutionUncheckedUpdateManyInput = {
@@ -703,6 +783,10 @@ export type WorkflowExecutionUncheckedUpdateManyInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type WorkflowExecutionListRelationFilter = {
@@ -746,6 +830,10 @@ export type WorkflowExecutionCountOrderByAggregateInput = {
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  concurrencyKey?: Prisma.SortOrder
+  parkedAt?: Prisma.SortOrder
+  attemptNumber?: Prisma.SortOrder
+  resumeFromIndex?: Prisma.SortOrder
 }
 
 export type WorkflowExecutionAvgOrderByAggregateInput = {
@@ -754,6 +842,8 @@ export type WorkflowExecutionAvgOrderByAggregateInput = {
   stepsTotal?: Prisma.SortOrder
   stepsCompleted?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
+  attemptNumber?: Prisma.SortOrder
+  resumeFromIndex?: Prisma.SortOrder
 }
 
 export type WorkflowExecutionMaxOrderByAggregateInput = {
@@ -777,6 +867,10 @@ export type WorkflowExecutionMaxOrderByAggregateInput = {
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  concurrencyKey?: Prisma.SortOrder
+  parkedAt?: Prisma.SortOrder
+  attemptNumber?: Prisma.SortOrder
+  resumeFromIndex?: Prisma.SortOrder
 }
 
 export type WorkflowExecutionMinOrderByAggregateInput = {
@@ -800,6 +894,10 @@ export type WorkflowExecutionMinOrderByAggregateInput = {
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  concurrencyKey?: Prisma.SortOrder
+  parkedAt?: Prisma.SortOrder
+  attemptNumber?: Prisma.SortOrder
+  resumeFromIndex?: Prisma.SortOrder
 }
 
 export type WorkflowExecutionSumOrderByAggregateInput = {
@@ -808,6 +906,8 @@ export type WorkflowExecutionSumOrderByAggregateInput = {
   stepsTotal?: Prisma.SortOrder
   stepsCompleted?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
+  attemptNumber?: Prisma.SortOrder
+  resumeFromIndex?: Prisma.SortOrder
 }
 
 export type WorkflowExecutionScalarRelationFilter = {
@@ -953,6 +1053,10 @@ export type WorkflowExecutionCreateWithoutTenantInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
 }
@@ -982,6 +1086,10 @@ export type WorkflowExecutionUncheckedCreateWithoutTenantInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
 }
 
@@ -1040,6 +1148,10 @@ export type WorkflowExecutionScalarWhereInput = {
   startedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   updatedAt?: Prisma.DateTimeFilter<"WorkflowExecution"> | Date | string
+  concurrencyKey?: Prisma.StringNullableFilter<"WorkflowExecution"> | string | null
+  parkedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
+  attemptNumber?: Prisma.IntFilter<"WorkflowExecution"> | number
+  resumeFromIndex?: Prisma.IntNullableFilter<"WorkflowExecution"> | number | null
 }
 
 export type WorkflowExecutionCreateWithoutWorkflowInput = {
@@ -1066,6 +1178,10 @@ export type WorkflowExecutionCreateWithoutWorkflowInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
 }
@@ -1095,6 +1211,10 @@ export type WorkflowExecutionUncheckedCreateWithoutWorkflowInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
 }
 
@@ -1148,6 +1268,10 @@ export type WorkflowExecutionCreateWithoutStepRunsInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
 }
@@ -1178,6 +1302,10 @@ export type WorkflowExecutionUncheckedCreateWithoutStepRunsInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
 }
 
 export type WorkflowExecutionCreateOrConnectWithoutStepRunsInput = {
@@ -1220,6 +1348,10 @@ export type WorkflowExecutionUpdateWithoutStepRunsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
 }
@@ -1250,6 +1382,10 @@ export type WorkflowExecutionUncheckedUpdateWithoutStepRunsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type WorkflowExecutionCreateManyTenantInput = {
@@ -1277,6 +1413,10 @@ export type WorkflowExecutionCreateManyTenantInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
 }
 
 export type WorkflowExecutionUpdateWithoutTenantInput = {
@@ -1303,6 +1443,10 @@ export type WorkflowExecutionUpdateWithoutTenantInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
 }
@@ -1332,6 +1476,10 @@ export type WorkflowExecutionUncheckedUpdateWithoutTenantInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
@@ -1360,6 +1508,10 @@ export type WorkflowExecutionUncheckedUpdateManyWithoutTenantInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type WorkflowExecutionCreateManyWorkflowInput = {
@@ -1387,6 +1539,10 @@ export type WorkflowExecutionCreateManyWorkflowInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
 }
 
 export type WorkflowExecutionUpdateWithoutWorkflowInput = {
@@ -1413,6 +1569,10 @@ export type WorkflowExecutionUpdateWithoutWorkflowInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
 }
@@ -1442,6 +1602,10 @@ export type WorkflowExecutionUncheckedUpdateWithoutWorkflowInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
@@ -1470,6 +1634,10 @@ export type WorkflowExecutionUncheckedUpdateManyWithoutWorkflowInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 
@@ -1529,6 +1697,10 @@ export type WorkflowExecutionSelect<ExtArgs extends runtime.Types.Extensions.Int
   startedAt?: boolean
   finishedAt?: boolean
   updatedAt?: boolean
+  concurrencyKey?: boolean
+  parkedAt?: boolean
+  attemptNumber?: boolean
+  resumeFromIndex?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
   stepRuns?: boolean | Prisma.WorkflowExecution$stepRunsArgs<ExtArgs>
@@ -1561,6 +1733,10 @@ export type WorkflowExecutionSelectCreateManyAndReturn<ExtArgs extends runtime.T
   startedAt?: boolean
   finishedAt?: boolean
   updatedAt?: boolean
+  concurrencyKey?: boolean
+  parkedAt?: boolean
+  attemptNumber?: boolean
+  resumeFromIndex?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["workflowExecution"]>
@@ -1591,6 +1767,10 @@ export type WorkflowExecutionSelectUpdateManyAndReturn<ExtArgs extends runtime.T
   startedAt?: boolean
   finishedAt?: boolean
   updatedAt?: boolean
+  concurrencyKey?: boolean
+  parkedAt?: boolean
+  attemptNumber?: boolean
+  resumeFromIndex?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["workflowExecution"]>
@@ -1621,9 +1801,13 @@ export type WorkflowExecutionSelectScalar = {
   startedAt?: boolean
   finishedAt?: boolean
   updatedAt?: boolean
+  concurrencyKey?: boolean
+  parkedAt?: boolean
+  attemptNumber?: boolean
+  resumeFromIndex?: boolean
 }
 
-export type WorkflowExecutionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "workflowId" | "workflowVersion" | "status" | "trigger" | "scheduledFor" | "driftMs" | "dateRange" | "rangeStart" | "rangeEnd" | "input" | "stepsTotal" | "stepsCompleted" | "progress" | "output" | "error" | "cancelRequestedAt" | "idempotencyKey" | "attempts" | "retryOfId" | "createdAt" | "startedAt" | "finishedAt" | "updatedAt", ExtArgs["result"]["workflowExecution"]>
+export type WorkflowExecutionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "workflowId" | "workflowVersion" | "status" | "trigger" | "scheduledFor" | "driftMs" | "dateRange" | "rangeStart" | "rangeEnd" | "input" | "stepsTotal" | "stepsCompleted" | "progress" | "output" | "error" | "cancelRequestedAt" | "idempotencyKey" | "attempts" | "retryOfId" | "createdAt" | "startedAt" | "finishedAt" | "updatedAt" | "concurrencyKey" | "parkedAt" | "attemptNumber" | "resumeFromIndex", ExtArgs["result"]["workflowExecution"]>
 export type WorkflowExecutionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
@@ -1688,6 +1872,23 @@ export type $WorkflowExecutionPayload<ExtArgs extends runtime.Types.Extensions.I
     startedAt: Date | null
     finishedAt: Date | null
     updatedAt: Date
+    /**
+     * Concurrency (engine/concurrency.ts): the run's key value, '' for a workflow-wide limit
+     * without a key, null when the workflow has no limit.
+     */
+    concurrencyKey: string | null
+    /**
+     * Set while the run waits for a concurrency slot without a job.
+     */
+    parkedAt: Date | null
+    /**
+     * 1 for a first run; a retry is attempt (retried run's attempt) + 1 (engine/resume.ts).
+     */
+    attemptNumber: number
+    /**
+     * A retry from the failed step starts at this step index; earlier steps are reused.
+     */
+    resumeFromIndex: number | null
   }, ExtArgs["result"]["workflowExecution"]>
   composites: {}
 }
@@ -2139,6 +2340,10 @@ export interface WorkflowExecutionFieldRefs {
   readonly startedAt: Prisma.FieldRef<"WorkflowExecution", 'DateTime'>
   readonly finishedAt: Prisma.FieldRef<"WorkflowExecution", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"WorkflowExecution", 'DateTime'>
+  readonly concurrencyKey: Prisma.FieldRef<"WorkflowExecution", 'String'>
+  readonly parkedAt: Prisma.FieldRef<"WorkflowExecution", 'DateTime'>
+  readonly attemptNumber: Prisma.FieldRef<"WorkflowExecution", 'Int'>
+  readonly resumeFromIndex: Prisma.FieldRef<"WorkflowExecution", 'Int'>
 }
     
 
