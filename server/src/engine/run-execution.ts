@@ -209,9 +209,12 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     // An invalid revision runs (and fails below) without a slot.
     if (!spec) marked = (await markRunning(db)).count;
     else {
-      startedAt = execution.startedAt ?? now();
       const run = { ...execution, concurrencyKey: execution.concurrencyKey };
-      const decision = await takeSlot(db, run, spec, async (tx) => (await markRunning(tx)).count, startedAt);
+      const decision = await takeSlot(db, run, spec, async (tx) => {
+        // It starts when it got its slot (after the run it waited for finished), not at pickup.
+        startedAt = execution.startedAt ?? now();
+        return (await markRunning(tx)).count;
+      }, now());
       if (decision.outcome === 'PARKED') {
         if (decision.promote) await releaseSlot();
         return 'PARKED';
