@@ -21,6 +21,12 @@ const ExecutionDetailFragment = graphql(`
     rangeEnd
     idempotencyKey
     retryOfId
+    attemptNumber
+    attempts {
+      id
+      attemptNumber
+      status
+    }
     stepRuns {
       id
       index
@@ -28,6 +34,7 @@ const ExecutionDetailFragment = graphql(`
       type
       status
       attempts
+      reused
       output
       error
       startedAt
@@ -86,8 +93,8 @@ const CancelExecutionDocument = graphql(`
 `);
 
 const RetryExecutionDocument = graphql(`
-  mutation RetryExecution($id: ID!) {
-    retryExecution(id: $id) {
+  mutation RetryExecution($id: ID!, $fromStep: RetryFrom) {
+    retryExecution(id: $id, fromStep: $fromStep) {
       __typename
       ... on ExecutionPayload {
         execution {
@@ -149,8 +156,8 @@ export function ExecutionDetailPage() {
     const r = res.data?.cancelExecution;
     setProblem(res.error ? errorMessage(res.error) : r && r.__typename !== 'ExecutionPayload' && 'message' in r ? r.message : null);
   }
-  async function onRetry() {
-    const res = await retry({ id: e!.id });
+  async function onRetry(fromStep: 'START' | 'FAILED' = 'START') {
+    const res = await retry({ id: e!.id, fromStep });
     const r = res.data?.retryExecution;
     if (res.error) return setProblem(errorMessage(res.error));
     if (r?.__typename === 'ExecutionPayload') navigate(`/executions/${encodeURIComponent(r.execution.id)}`);
@@ -172,12 +179,37 @@ export function ExecutionDetailPage() {
             </button>
           )}
           {RETRYABLE.has(e.status) && (
-            <button type="button" onClick={onRetry} disabled={!canOperate || retryState.fetching} title={canOperate ? undefined : 'Needs the OPERATOR role'}>
+            <button type="button" onClick={() => onRetry('START')} disabled={!canOperate || retryState.fetching} title={canOperate ? undefined : 'Needs the OPERATOR role'}>
               Retry
+            </button>
+          )}
+          {e.status === 'FAILED' && (
+            <button
+              type="button"
+              onClick={() => onRetry('FAILED')}
+              disabled={!canOperate || retryState.fetching}
+              title={canOperate ? 'A new attempt that reuses the outputs of the steps that succeeded and starts at the failed step' : 'Needs the OPERATOR role'}
+            >
+              Retry from failed step
             </button>
           )}
         </div>
       </div>
+      {e.attempts.length > 1 && (
+        <nav className="attempts-strip" aria-label="Attempts">
+          {e.attempts.map((a) =>
+            a.id === e.id ? (
+              <span key={a.id} className="attempt current" aria-current="page">
+                Attempt {a.attemptNumber} <StatusBadge status={a.status} />
+              </span>
+            ) : (
+              <Link key={a.id} className="attempt" to={`/executions/${encodeURIComponent(a.id)}`}>
+                Attempt {a.attemptNumber} <StatusBadge status={a.status} />
+              </Link>
+            ),
+          )}
+        </nav>
+      )}
       {problem && (
         <p className="field-error" role="alert">
           {problem}
@@ -248,6 +280,11 @@ export function ExecutionDetailPage() {
             <li key={s.id} className={`step-${s.status.toLowerCase()}`} data-step={s.name ?? s.type}>
               {/* Named like the waterfall's rows: the step's name, else its id in the definition. */}
               <strong>{s.name ?? planned[s.index]?.label ?? `step ${s.index + 1}`}</strong> <code>{s.type}</code> <StatusBadge status={s.status} />{' '}
+              {s.reused && (
+                <span className="badge reused" title="Reused from the previous attempt: its recorded output, the step did not run again">
+                  reused
+                </span>
+              )}{' '}
               <span className="muted">
                 {formatDuration(durationBetween(s.startedAt, s.finishedAt, now))}
                 {s.attempts > 1 && ` · ${s.attempts} attempts`}
