@@ -71,7 +71,8 @@ describe('concurrency limits across worker processes', () => {
       for (const r of records) groups.set(r.key, [...(groups.get(r.key) ?? []), r]);
       expect(groups.size).toBe(30);
       for (const [key, group] of groups) expect(maxOverlap(group), `key ${key}`).toBe(1);
-      expect(await deps.queues.runs.getJobCounts('wait', 'active', 'delayed', 'prioritized')).toEqual({ wait: 0, active: 0, delayed: 0, prioritized: 0 });
+      const idle = { wait: 0, active: 0, delayed: 0, prioritized: 0 };
+      await waitFor(async () => JSON.stringify(await deps.queues.runs.getJobCounts('wait', 'active', 'delayed', 'prioritized')) === JSON.stringify(idle), 5000, 'the queue to empty');
     } finally {
       victim.child.kill('SIGKILL');
       survivor.child.kill('SIGTERM');

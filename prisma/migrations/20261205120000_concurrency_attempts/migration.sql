@@ -5,10 +5,13 @@
 -- slot with no job of its own; a promotion enqueues it under a job id derived from it.
 ALTER TABLE "WorkflowExecution" ADD COLUMN "concurrencyKey" TEXT;
 ALTER TABLE "WorkflowExecution" ADD COLUMN "parkedAt" TIMESTAMPTZ(3);
-CREATE INDEX "WorkflowExecution_workflowId_concurrencyKey_status_createdAt_id_idx"
-  ON "WorkflowExecution" ("workflowId", "concurrencyKey", "status", "createdAt", "id")
+-- Status before key: "slots held in the workflow" is a range of RUNNING entries, whatever the
+-- number of finished runs; "older runs in this key's line" is a range of PENDING ones.
+CREATE INDEX "WorkflowExecution_workflowId_status_concurrencyKey_createdAt_id_idx"
+  ON "WorkflowExecution" ("workflowId", "status", "concurrencyKey", "createdAt", "id")
   WHERE "concurrencyKey" IS NOT NULL;
--- The promotion sweep looks for parked runs of any workflow.
+-- Parked runs, per workflow (promotion) and across workflows (the stale sweep).
+CREATE INDEX "WorkflowExecution_workflowId_parkedAt_idx" ON "WorkflowExecution" ("workflowId", "parkedAt") WHERE "parkedAt" IS NOT NULL;
 CREATE INDEX "WorkflowExecution_parkedAt_idx" ON "WorkflowExecution" ("parkedAt") WHERE "parkedAt" IS NOT NULL;
 
 -- Attempts (engine/resume.ts): a retry is a new execution linked by retryOfId; attemptNumber

@@ -88,27 +88,40 @@ const lockKey = (workflowId: string, key?: string) => (key === undefined ? `conc
  * finishing never miss each other. `mark` marks the run RUNNING and returns the rows it changed.
  */
 export async function takeSlot(db: PrismaClient, run: SlotRun, spec: ConcurrencySpec, mark: (tx: Tx) => Promise<number>, now: Date): Promise<SlotDecision> {
+  const limit = groupLimit(spec, run.concurrencyKey);
   return db.$transaction(async (tx) => {
     if (run.concurrencyKey !== '') await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey(run.workflowId, run.concurrencyKey)}, 0))`;
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey(run.workflowId)}, 0))`;
+    // Each count is a range of the (workflowId, status, concurrencyKey, createdAt, id) index; the
+    // line ahead is counted only as far as it matters.
     const [c] = await tx.$queryRaw<{ holdersAll: number; holdersKey: number; ahead: number }[]>`
-      SELECT count(*) FILTER (WHERE status::text = ANY(${SLOT_HOLDING_STATUSES as string[]}::text[]))::int AS "holdersAll",
-             count(*) FILTER (WHERE status::text = ANY(${SLOT_HOLDING_STATUSES as string[]}::text[]) AND "concurrencyKey" = ${run.concurrencyKey})::int AS "holdersKey",
-             count(*) FILTER (WHERE status = 'PENDING' AND "concurrencyKey" = ${run.concurrencyKey} AND "cancelRequestedAt" IS NULL
-                              AND ("createdAt", id) < (${run.createdAt}::timestamptz, ${run.id}::uuid))::int AS ahead
-      FROM "WorkflowExecution"
-      WHERE "workflowId" = ${run.workflowId}::uuid AND "tenantId" = ${run.tenantId}::uuid AND "concurrencyKey" IS NOT NULL
-        AND (status = 'PENDING' OR status::text = ANY(${SLOT_HOLDING_STATUSES as string[]}::text[]))`;
-    const keyFree = c!.holdersKey < groupLimit(spec, run.concurrencyKey);
+      SELECT (SELECT count(*) FROM "WorkflowExecution" WHERE "workflowId" = ${run.workflowId}::uuid AND "tenantId" = ${run.tenantId}::uuid
+                AND status = ANY(${HOLDING}::"ExecutionStatus"[]) AND "concurrencyKey" IS NOT NULL)::int AS "holdersAll",
+             (SELECT count(*) FROM "WorkflowExecution" WHERE "workflowId" = ${run.workflowId}::uuid AND "tenantId" = ${run.tenantId}::uuid
+                AND status = ANY(${HOLDING}::"ExecutionStatus"[]) AND "concurrencyKey" = ${run.concurrencyKey})::int AS "holdersKey",
+             (SELECT count(*) FROM (SELECT 1 FROM "WorkflowExecution" WHERE "workflowId" = ${run.workflowId}::uuid AND "tenantId" = ${run.tenantId}::uuid
+                AND status = 'PENDING' AND "concurrencyKey" = ${run.concurrencyKey} AND "cancelRequestedAt" IS NULL
+                AND ("createdAt", id) < (${run.createdAt}::timestamptz, ${run.id}::uuid) LIMIT ${limit}::int) line)::int AS ahead`;
+    const keyFree = c!.holdersKey < limit;
     const workflowFree = c!.holdersAll < spec.limit;
-    if (keyFree && workflowFree && c!.holdersKey + c!.ahead < groupLimit(spec, run.concurrencyKey)) {
+    if (keyFree && workflowFree && c!.holdersKey + c!.ahead < limit) {
       return (await mark(tx)) === 1 ? { outcome: 'TAKEN' } : { outcome: 'GONE' };
     }
     const parked = await tx.workflowExecution.updateMany({ where: { id: run.id, status: 'PENDING', cancelRequestedAt: null }, data: { parkedAt: now } });
     if (parked.count === 0) return { outcome: 'GONE' };
     return { outcome: 'PARKED', promote: keyFree && workflowFree };
-  });
+  }, SLOT_TX);
 }
+
+/**
+ * The slot transactions wait for their advisory locks and, with as many runs as a worker's
+ * concurrency, for a pooled connection: Prisma's defaults (2 s to start, 5 s to finish) would
+ * fail runs of a busy workflow instead of letting them wait their turn.
+ */
+const SLOT_TX = { maxWait: 60_000, timeout: 60_000 };
+
+/** SLOT_HOLDING_STATUSES as a query parameter. */
+const HOLDING = SLOT_HOLDING_STATUSES as string[];
 
 export interface PromoteDeps {
   db: PrismaClient;
@@ -121,31 +134,39 @@ export type PromotionEnqueue = (run: { executionId: string; tenantId: string; tr
 /**
  * Enqueues the parked runs of a workflow that may start now: per key the oldest runs in line up
  * to the key's free slots, then the oldest of those up to the workflow's free slots. Only parked
- * runs get a job here (the others in line still have their own). Returns the promoted ids.
+ * runs get a job here (the others in line still have their own). `run.concurrencyKey` narrows
+ * the pass to that key's line, unless the workflow is (or just was) at its own limit, when a
+ * freed slot may belong to any key's line; null looks at every key. Returns the promoted ids.
  */
-export async function promoteWaiting(deps: PromoteDeps, run: { tenantId: string; workflowId: string }, spec: ConcurrencySpec): Promise<string[]> {
+export async function promoteWaiting(deps: PromoteDeps, run: { tenantId: string; workflowId: string; concurrencyKey: string | null }, spec: ConcurrencySpec): Promise<string[]> {
   const rows = await deps.db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey(run.workflowId)}, 0))`;
     return tx.$queryRaw<{ id: string; parkedAt: Date | null; trigger: string }[]>`
-      WITH mine AS (
-        SELECT id, "concurrencyKey" AS k, status::text AS status, "createdAt", "parkedAt", trigger::text AS trigger, "cancelRequestedAt"
-        FROM "WorkflowExecution"
-        WHERE "workflowId" = ${run.workflowId}::uuid AND "tenantId" = ${run.tenantId}::uuid AND "concurrencyKey" IS NOT NULL
-          AND (status = 'PENDING' OR status::text = ANY(${SLOT_HOLDING_STATUSES as string[]}::text[]))
-      ), holders AS (
-        SELECT k, count(*)::int AS n FROM mine WHERE status <> 'PENDING' GROUP BY k
-      ), line AS (
-        SELECT id, k, "createdAt", "parkedAt", trigger, row_number() OVER (PARTITION BY k ORDER BY "createdAt", id) - 1 AS place
-        FROM mine WHERE status = 'PENDING' AND "cancelRequestedAt" IS NULL
+      WITH holders AS (
+        SELECT "concurrencyKey" AS k, count(*)::int AS n FROM "WorkflowExecution"
+        WHERE "workflowId" = ${run.workflowId}::uuid AND "tenantId" = ${run.tenantId}::uuid
+          AND status = ANY(${HOLDING}::"ExecutionStatus"[]) AND "concurrencyKey" IS NOT NULL
+        GROUP BY 1
+      ), held AS (
+        SELECT COALESCE(sum(n), 0)::int AS n FROM holders
+      ), keys AS (
+        SELECT DISTINCT "concurrencyKey" AS k FROM "WorkflowExecution"
+        WHERE "workflowId" = ${run.workflowId}::uuid AND "tenantId" = ${run.tenantId}::uuid AND status = 'PENDING' AND "parkedAt" IS NOT NULL
+          AND (${run.concurrencyKey}::text IS NULL OR "concurrencyKey" = ${run.concurrencyKey}::text OR (SELECT n FROM held) >= ${spec.limit}::int - 1)
       ), firsts AS (
-        SELECT line.* FROM line LEFT JOIN holders h ON h.k = line.k
-        WHERE line.place + COALESCE(h.n, 0) < CASE WHEN line.k = '' THEN ${spec.limit}::int ELSE ${spec.keyLimit ?? 1}::int END
-        ORDER BY line."createdAt", line.id
-        LIMIT GREATEST(0, ${spec.limit}::int - (SELECT COALESCE(sum(n), 0) FROM holders)::int)
+        SELECT c.* FROM keys LEFT JOIN holders h ON h.k = keys.k
+        CROSS JOIN LATERAL (
+          SELECT e.id, e."createdAt", e."parkedAt", e.trigger::text AS trigger FROM "WorkflowExecution" e
+          WHERE e."workflowId" = ${run.workflowId}::uuid AND e.status = 'PENDING' AND e."concurrencyKey" = keys.k AND e."cancelRequestedAt" IS NULL
+          ORDER BY e."createdAt", e.id
+          LIMIT GREATEST(0, (CASE WHEN keys.k = '' THEN ${spec.limit}::int ELSE ${spec.keyLimit ?? 1}::int END) - COALESCE(h.n, 0))
+        ) c
+      ), starting AS (
+        SELECT * FROM firsts ORDER BY "createdAt", id LIMIT GREATEST(0, ${spec.limit}::int - (SELECT n FROM held))
       )
-      SELECT id, "parkedAt", trigger FROM firsts WHERE "parkedAt" IS NOT NULL`;
-  });
-  if (!deps.enqueue) return [];
+      SELECT id, "parkedAt", trigger FROM starting WHERE "parkedAt" IS NOT NULL`;
+  }, SLOT_TX);
+  if (!deps.enqueue || rows.length === 0) return [];
   await Promise.all(rows.map((r) => deps.enqueue!({ executionId: r.id, tenantId: run.tenantId, trigger: r.trigger as TriggerKind }, promotionJobId(r.id, r.parkedAt!))));
   return rows.map((r) => r.id);
 }
@@ -191,7 +212,7 @@ export async function promoteStaleWaiting(deps: PromoteDeps & { now?: () => Date
   const promoted: string[] = [];
   for (const run of stale) {
     const spec = await revisionSpec(deps.db, run);
-    if (spec) promoted.push(...(await promoteWaiting(deps, run, spec)));
+    if (spec) promoted.push(...(await promoteWaiting(deps, { ...run, concurrencyKey: null }, spec)));
   }
   return promoted;
 }
