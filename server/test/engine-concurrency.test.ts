@@ -175,10 +175,9 @@ describe('concurrency limits', () => {
     // Rows only (no worker): both are PENDING and first in line of their own view.
     const a = await trigger(wf, 'same');
     const b = await trigger(wf, 'other');
-    const mark = (id: string) => async (tx: Parameters<Parameters<typeof takeSlot>[3]>[0]) => (await tx.workflowExecution.updateMany({ where: { id, status: 'PENDING' }, data: { status: 'RUNNING' } })).count;
     const [da, db2] = await Promise.all([
-      takeSlot(db, { ...a, concurrencyKey: a.concurrencyKey! }, spec, mark(a.id), new Date()),
-      takeSlot(db, { ...b, concurrencyKey: b.concurrencyKey! }, spec, mark(b.id), new Date()),
+      takeSlot(db, { ...a, concurrencyKey: a.concurrencyKey! }, spec, new Date()),
+      takeSlot(db, { ...b, concurrencyKey: b.concurrencyKey! }, spec, new Date()),
     ]);
     // Different keys, but the workflow-wide limit of 1 allows one of them.
     expect([da.outcome, db2.outcome].sort()).toEqual(['PARKED', 'TAKEN']);

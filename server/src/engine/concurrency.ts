@@ -70,55 +70,29 @@ export interface SlotRun {
 }
 
 export type SlotDecision =
-  /** The run holds a slot now (marked RUNNING in the same transaction by `mark`). */
-  | { outcome: 'TAKEN' }
+  /** The run holds a slot now: marked RUNNING (attempts + 1) in the same statement, started at startedAt. */
+  | { outcome: 'TAKEN'; startedAt: Date }
   /** No slot: parked; `promote` when the slot was free but older runs are first in line. */
   | { outcome: 'PARKED'; promote: boolean }
   /** The run is no longer PENDING (cancelled, or taken by another job): nothing to do. */
   | { outcome: 'GONE' };
 
-type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
-
-const lockKey = (workflowId: string, key?: string) => (key === undefined ? `concurrency:${workflowId}` : `concurrency:${workflowId}:${key}`);
-
 /**
- * Takes a slot for a PENDING run, or parks it. The key's lock serialises the runs of one key;
- * the workflow's lock (always second, so no two transactions wait on each other in a cycle) makes
- * the workflow-wide count exact and is what promoteWaiting takes, so a run parking and a run
- * finishing never miss each other. `mark` marks the run RUNNING and returns the rows it changed.
+ * Takes a slot for a PENDING run, or parks it: one call of flowdeck_take_slot (see the
+ * migration 20261205120000_concurrency_attempts). Under the key's advisory lock, then the
+ * workflow's (always in that order, so no two calls wait on each other in a cycle), it starts the
+ * run if its key has a free slot that no older PENDING run of the key is in line for and the
+ * workflow is under its limit; otherwise it sets parkedAt. promoteWaiting takes the workflow's
+ * lock too, so a run parking and a run finishing never miss each other.
  */
-export async function takeSlot(db: PrismaClient, run: SlotRun, spec: ConcurrencySpec, mark: (tx: Tx) => Promise<number>, now: Date): Promise<SlotDecision> {
-  const limit = groupLimit(spec, run.concurrencyKey);
-  return db.$transaction(async (tx) => {
-    if (run.concurrencyKey !== '') await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey(run.workflowId, run.concurrencyKey)}, 0))`;
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey(run.workflowId)}, 0))`;
-    // Each count is a range of the (workflowId, status, concurrencyKey, createdAt, id) index; the
-    // line ahead is counted only as far as it matters.
-    const [c] = await tx.$queryRaw<{ holdersAll: number; holdersKey: number; ahead: number }[]>`
-      SELECT (SELECT count(*) FROM "WorkflowExecution" WHERE "workflowId" = ${run.workflowId}::uuid AND "tenantId" = ${run.tenantId}::uuid
-                AND status = ANY(${HOLDING}::"ExecutionStatus"[]) AND "concurrencyKey" IS NOT NULL)::int AS "holdersAll",
-             (SELECT count(*) FROM "WorkflowExecution" WHERE "workflowId" = ${run.workflowId}::uuid AND "tenantId" = ${run.tenantId}::uuid
-                AND status = ANY(${HOLDING}::"ExecutionStatus"[]) AND "concurrencyKey" = ${run.concurrencyKey})::int AS "holdersKey",
-             (SELECT count(*) FROM (SELECT 1 FROM "WorkflowExecution" WHERE "workflowId" = ${run.workflowId}::uuid AND "tenantId" = ${run.tenantId}::uuid
-                AND status = 'PENDING' AND "concurrencyKey" = ${run.concurrencyKey} AND "cancelRequestedAt" IS NULL
-                AND ("createdAt", id) < (${run.createdAt}::timestamptz, ${run.id}::uuid) LIMIT ${limit}::int) line)::int AS ahead`;
-    const keyFree = c!.holdersKey < limit;
-    const workflowFree = c!.holdersAll < spec.limit;
-    if (keyFree && workflowFree && c!.holdersKey + c!.ahead < limit) {
-      return (await mark(tx)) === 1 ? { outcome: 'TAKEN' } : { outcome: 'GONE' };
-    }
-    const parked = await tx.workflowExecution.updateMany({ where: { id: run.id, status: 'PENDING', cancelRequestedAt: null }, data: { parkedAt: now } });
-    if (parked.count === 0) return { outcome: 'GONE' };
-    return { outcome: 'PARKED', promote: keyFree && workflowFree };
-  }, SLOT_TX);
+export async function takeSlot(db: PrismaClient, run: SlotRun, spec: ConcurrencySpec, now: Date): Promise<SlotDecision> {
+  const [r] = await db.$queryRaw<{ out_outcome: 'TAKEN' | 'PARKED' | 'GONE'; out_promote: boolean; out_started_at: Date | null }[]>`
+    SELECT * FROM flowdeck_take_slot(${run.id}::uuid, ${run.tenantId}::uuid, ${run.workflowId}::uuid, ${run.concurrencyKey}::text, ${run.createdAt}::timestamptz,
+                                     ${groupLimit(spec, run.concurrencyKey)}::int, ${spec.limit}::int, ${HOLDING}::text[], ${now}::timestamptz)`;
+  if (r!.out_outcome === 'TAKEN') return { outcome: 'TAKEN', startedAt: r!.out_started_at! };
+  if (r!.out_outcome === 'PARKED') return { outcome: 'PARKED', promote: r!.out_promote };
+  return { outcome: 'GONE' };
 }
-
-/**
- * The slot transactions wait for their advisory locks and, with as many runs as a worker's
- * concurrency, for a pooled connection: Prisma's defaults (2 s to start, 5 s to finish) would
- * fail runs of a busy workflow instead of letting them wait their turn.
- */
-const SLOT_TX = { maxWait: 60_000, timeout: 60_000 };
 
 /** SLOT_HOLDING_STATUSES as a query parameter. */
 const HOLDING = SLOT_HOLDING_STATUSES as string[];
@@ -139,36 +113,11 @@ export type PromotionEnqueue = (run: { executionId: string; tenantId: string; tr
  * freed slot may belong to any key's line; null looks at every key. Returns the promoted ids.
  */
 export async function promoteWaiting(deps: PromoteDeps, run: { tenantId: string; workflowId: string; concurrencyKey: string | null }, spec: ConcurrencySpec): Promise<string[]> {
-  const rows = await deps.db.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey(run.workflowId)}, 0))`;
-    return tx.$queryRaw<{ id: string; parkedAt: Date | null; trigger: string }[]>`
-      WITH holders AS (
-        SELECT "concurrencyKey" AS k, count(*)::int AS n FROM "WorkflowExecution"
-        WHERE "workflowId" = ${run.workflowId}::uuid AND "tenantId" = ${run.tenantId}::uuid
-          AND status = ANY(${HOLDING}::"ExecutionStatus"[]) AND "concurrencyKey" IS NOT NULL
-        GROUP BY 1
-      ), held AS (
-        SELECT COALESCE(sum(n), 0)::int AS n FROM holders
-      ), keys AS (
-        SELECT DISTINCT "concurrencyKey" AS k FROM "WorkflowExecution"
-        WHERE "workflowId" = ${run.workflowId}::uuid AND "tenantId" = ${run.tenantId}::uuid AND status = 'PENDING' AND "parkedAt" IS NOT NULL
-          AND (${run.concurrencyKey}::text IS NULL OR "concurrencyKey" = ${run.concurrencyKey}::text OR (SELECT n FROM held) >= ${spec.limit}::int - 1)
-      ), firsts AS (
-        SELECT c.* FROM keys LEFT JOIN holders h ON h.k = keys.k
-        CROSS JOIN LATERAL (
-          SELECT e.id, e."createdAt", e."parkedAt", e.trigger::text AS trigger FROM "WorkflowExecution" e
-          WHERE e."workflowId" = ${run.workflowId}::uuid AND e.status = 'PENDING' AND e."concurrencyKey" = keys.k AND e."cancelRequestedAt" IS NULL
-          ORDER BY e."createdAt", e.id
-          LIMIT GREATEST(0, (CASE WHEN keys.k = '' THEN ${spec.limit}::int ELSE ${spec.keyLimit ?? 1}::int END) - COALESCE(h.n, 0))
-        ) c
-      ), starting AS (
-        SELECT * FROM firsts ORDER BY "createdAt", id LIMIT GREATEST(0, ${spec.limit}::int - (SELECT n FROM held))
-      )
-      SELECT id, "parkedAt", trigger FROM starting WHERE "parkedAt" IS NOT NULL`;
-  }, SLOT_TX);
+  const rows = await deps.db.$queryRaw<{ out_id: string; out_parked_at: Date; out_trigger: TriggerKind }[]>`
+    SELECT * FROM flowdeck_promote_waiting(${run.tenantId}::uuid, ${run.workflowId}::uuid, ${run.concurrencyKey}::text, ${spec.limit}::int, ${spec.keyLimit ?? 1}::int, ${HOLDING}::text[])`;
   if (!deps.enqueue || rows.length === 0) return [];
-  await Promise.all(rows.map((r) => deps.enqueue!({ executionId: r.id, tenantId: run.tenantId, trigger: r.trigger as TriggerKind }, promotionJobId(r.id, r.parkedAt!))));
-  return rows.map((r) => r.id);
+  await Promise.all(rows.map((r) => deps.enqueue!({ executionId: r.out_id, tenantId: run.tenantId, trigger: r.out_trigger }, promotionJobId(r.out_id, r.out_parked_at))));
+  return rows.map((r) => r.out_id);
 }
 
 /** One job per parking: promoting the same parked run twice adds one job. */

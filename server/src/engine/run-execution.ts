@@ -209,17 +209,17 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     // An invalid revision runs (and fails below) without a slot.
     if (!spec) marked = (await markRunning(db)).count;
     else {
-      const run = { ...execution, concurrencyKey: execution.concurrencyKey };
-      const decision = await takeSlot(db, run, spec, async (tx) => {
-        // It starts when it got its slot (after the run it waited for finished), not at pickup.
-        startedAt = execution.startedAt ?? now();
-        return (await markRunning(tx)).count;
-      }, now());
+      // Marked RUNNING by the same statement when it gets a slot, started then (not at pickup).
+      const decision = await takeSlot(db, { ...execution, concurrencyKey: execution.concurrencyKey }, spec, now());
       if (decision.outcome === 'PARKED') {
         if (decision.promote) await releaseSlot();
         return 'PARKED';
       }
-      marked = decision.outcome === 'TAKEN' ? 1 : 0;
+      if (decision.outcome === 'TAKEN') {
+        startedAt = decision.startedAt;
+        driftMs = execution.scheduledFor ? startedAt.getTime() - execution.scheduledFor.getTime() : null;
+        marked = 1;
+      }
     }
   }
   if (marked === 0) return 'NOOP';
