@@ -31,43 +31,51 @@ CREATE FUNCTION flowdeck_take_slot(p_id UUID, p_tenant UUID, p_workflow UUID, p_
                                    p_group_limit INT, p_limit INT, p_holding TEXT[], p_now TIMESTAMPTZ)
 RETURNS TABLE (out_outcome TEXT, out_promote BOOLEAN, out_started_at TIMESTAMPTZ) LANGUAGE plpgsql AS $$
 DECLARE
-  holders_all INT;
+  holders_all INT := 0;
   holders_key INT;
-  ahead INT;
+  ahead INT := 0;
   changed INT;
   started TIMESTAMPTZ;
 BEGIN
-  IF p_key <> '' THEN
-    PERFORM pg_advisory_xact_lock(hashtextextended('concurrency:' || p_workflow || ':' || p_key, 0));
-  END IF;
-  PERFORM pg_advisory_xact_lock(hashtextextended('concurrency:' || p_workflow, 0));
-  SELECT count(*) INTO holders_all FROM "WorkflowExecution"
-   WHERE "workflowId" = p_workflow AND "tenantId" = p_tenant AND status = ANY(p_holding::"ExecutionStatus"[]) AND "concurrencyKey" IS NOT NULL;
+  -- A key's line is decided under the key's lock alone ('' = the whole workflow: its own lock);
+  -- only a run whose key has room also takes the workflow's lock, for the workflow-wide count.
+  PERFORM pg_advisory_xact_lock(hashtextextended('concurrency:' || p_workflow || ':' || p_key, 0));
   SELECT count(*) INTO holders_key FROM "WorkflowExecution"
-   WHERE "workflowId" = p_workflow AND "tenantId" = p_tenant AND status = ANY(p_holding::"ExecutionStatus"[]) AND "concurrencyKey" = p_key;
-  -- Older runs of the key still in line (counted only as far as it matters).
-  SELECT count(*) INTO ahead FROM (
-    SELECT 1 FROM "WorkflowExecution"
-     WHERE "workflowId" = p_workflow AND "tenantId" = p_tenant AND status = 'PENDING' AND "concurrencyKey" = p_key
-       AND "cancelRequestedAt" IS NULL AND ("createdAt", id) < (p_created, p_id)
-     LIMIT p_group_limit) line;
-  IF holders_key + ahead < p_group_limit AND holders_all < p_limit THEN
-    -- It starts now, after the run it may have waited for finished.
-    started := clock_timestamp();
-    UPDATE "WorkflowExecution" SET status = 'RUNNING', attempts = attempts + 1, "parkedAt" = NULL, "updatedAt" = now(),
-           "startedAt" = COALESCE("startedAt", started),
-           "driftMs" = CASE WHEN "scheduledFor" IS NULL THEN NULL
-                       ELSE round(extract(epoch FROM COALESCE("startedAt", started) - "scheduledFor") * 1000)::int END
-     WHERE id = p_id AND status = 'PENDING' AND "cancelRequestedAt" IS NULL
-    RETURNING "startedAt" INTO started;
-    GET DIAGNOSTICS changed = ROW_COUNT;
-    RETURN QUERY SELECT CASE WHEN changed = 1 THEN 'TAKEN' ELSE 'GONE' END, false, started;
-    RETURN;
+   WHERE "workflowId" = p_workflow AND status = ANY(p_holding::"ExecutionStatus"[]) AND "concurrencyKey" = p_key;
+  IF holders_key < p_group_limit THEN
+    -- Older runs of the key still in line, counted only as far as the free slots go.
+    SELECT count(*) INTO ahead FROM (
+      SELECT 1 FROM "WorkflowExecution"
+       WHERE "workflowId" = p_workflow AND status = 'PENDING' AND "concurrencyKey" = p_key
+         AND "cancelRequestedAt" IS NULL AND ("createdAt", id) < (p_created, p_id)
+       LIMIT p_group_limit - holders_key) line;
+    IF holders_key + ahead < p_group_limit THEN
+      IF p_key <> '' THEN
+        PERFORM pg_advisory_xact_lock(hashtextextended('concurrency:' || p_workflow, 0));
+        SELECT count(*) INTO holders_all FROM "WorkflowExecution"
+         WHERE "workflowId" = p_workflow AND status = ANY(p_holding::"ExecutionStatus"[]) AND "concurrencyKey" IS NOT NULL;
+      ELSE
+        holders_all := holders_key;
+      END IF;
+      IF holders_all < p_limit THEN
+        -- It starts now, after the run it may have waited for finished.
+        started := clock_timestamp();
+        UPDATE "WorkflowExecution" SET status = 'RUNNING', attempts = attempts + 1, "parkedAt" = NULL, "updatedAt" = now(),
+               "startedAt" = COALESCE("startedAt", started),
+               "driftMs" = CASE WHEN "scheduledFor" IS NULL THEN NULL
+                           ELSE round(extract(epoch FROM COALESCE("startedAt", started) - "scheduledFor") * 1000)::int END
+         WHERE id = p_id AND "tenantId" = p_tenant AND status = 'PENDING' AND "cancelRequestedAt" IS NULL
+        RETURNING "startedAt" INTO started;
+        GET DIAGNOSTICS changed = ROW_COUNT;
+        RETURN QUERY SELECT CASE WHEN changed = 1 THEN 'TAKEN' ELSE 'GONE' END, false, started;
+        RETURN;
+      END IF;
+    END IF;
   END IF;
-  UPDATE "WorkflowExecution" SET "parkedAt" = p_now WHERE id = p_id AND status = 'PENDING' AND "cancelRequestedAt" IS NULL;
+  UPDATE "WorkflowExecution" SET "parkedAt" = p_now WHERE id = p_id AND "tenantId" = p_tenant AND status = 'PENDING' AND "cancelRequestedAt" IS NULL;
   GET DIAGNOSTICS changed = ROW_COUNT;
   RETURN QUERY SELECT CASE WHEN changed = 1 THEN 'PARKED' ELSE 'GONE' END,
-                      holders_key < p_group_limit AND holders_all < p_limit, NULL::TIMESTAMPTZ;
+                      holders_key < p_group_limit AND holders_all < p_limit AND ahead > 0, NULL::TIMESTAMPTZ;
 END $$;
 
 -- The parked runs that may start now: per key the oldest in line up to its free slots, then the
@@ -75,29 +83,46 @@ END $$;
 -- workflow is (or just was) at its limit; NULL looks at every key.
 CREATE FUNCTION flowdeck_promote_waiting(p_tenant UUID, p_workflow UUID, p_key TEXT, p_limit INT, p_key_limit INT, p_holding TEXT[])
 RETURNS TABLE (out_id UUID, out_parked_at TIMESTAMPTZ, out_trigger TEXT) LANGUAGE plpgsql AS $$
+DECLARE
+  held INT;
+  lines TEXT[];
 BEGIN
+  -- The key's lock serialises this with the key's takers (a run parking in this line is seen, or
+  -- sees the slot free); the workflow's lock, with every taker that got past its key's line.
+  IF p_key IS NOT NULL THEN
+    PERFORM pg_advisory_xact_lock(hashtextextended('concurrency:' || p_workflow || ':' || p_key, 0));
+  END IF;
   PERFORM pg_advisory_xact_lock(hashtextextended('concurrency:' || p_workflow, 0));
+  SELECT count(*) INTO held FROM "WorkflowExecution"
+   WHERE "workflowId" = p_workflow AND "tenantId" = p_tenant AND status = ANY(p_holding::"ExecutionStatus"[]) AND "concurrencyKey" IS NOT NULL;
+  IF held >= p_limit THEN
+    RETURN;
+  END IF;
+  -- Only the key that freed a slot, unless the workflow limit may have held up other keys.
+  IF p_key IS NOT NULL AND held < p_limit - 1 THEN
+    lines := ARRAY[p_key];
+  ELSE
+    SELECT array_agg(DISTINCT e."concurrencyKey") INTO lines FROM "WorkflowExecution" e
+     WHERE e."workflowId" = p_workflow AND e."parkedAt" IS NOT NULL AND e.status = 'PENDING';
+  END IF;
+  IF lines IS NULL THEN
+    RETURN;
+  END IF;
   RETURN QUERY
     WITH holders AS (
       SELECT e."concurrencyKey" AS k, count(*)::int AS n FROM "WorkflowExecution" e
-       WHERE e."workflowId" = p_workflow AND e."tenantId" = p_tenant AND e.status = ANY(p_holding::"ExecutionStatus"[]) AND e."concurrencyKey" IS NOT NULL
+       WHERE e."workflowId" = p_workflow AND e.status = ANY(p_holding::"ExecutionStatus"[]) AND e."concurrencyKey" = ANY(lines)
        GROUP BY 1
-    ), held AS (
-      SELECT COALESCE(sum(h.n), 0)::int AS n FROM holders h
-    ), keys AS (
-      SELECT DISTINCT e."concurrencyKey" AS k FROM "WorkflowExecution" e
-       WHERE e."workflowId" = p_workflow AND e."tenantId" = p_tenant AND e.status = 'PENDING' AND e."parkedAt" IS NOT NULL
-         AND (p_key IS NULL OR e."concurrencyKey" = p_key OR (SELECT held.n FROM held) >= p_limit - 1)
     ), firsts AS (
-      SELECT c.* FROM keys LEFT JOIN holders h ON h.k = keys.k
+      SELECT c.* FROM unnest(lines) AS l(k) LEFT JOIN holders h ON h.k = l.k
       CROSS JOIN LATERAL (
         SELECT e.id, e."createdAt", e."parkedAt", e.trigger::text AS trigger FROM "WorkflowExecution" e
-         WHERE e."workflowId" = p_workflow AND e.status = 'PENDING' AND e."concurrencyKey" = keys.k AND e."cancelRequestedAt" IS NULL
+         WHERE e."workflowId" = p_workflow AND e.status = 'PENDING' AND e."concurrencyKey" = l.k AND e."cancelRequestedAt" IS NULL
          ORDER BY e."createdAt", e.id
-         LIMIT GREATEST(0, (CASE WHEN keys.k = '' THEN p_limit ELSE p_key_limit END) - COALESCE(h.n, 0))
+         LIMIT GREATEST(0, (CASE WHEN l.k = '' THEN p_limit ELSE p_key_limit END) - COALESCE(h.n, 0))
       ) c
     ), starting AS (
-      SELECT f.* FROM firsts f ORDER BY f."createdAt", f.id LIMIT GREATEST(0, p_limit - (SELECT held.n FROM held))
+      SELECT f.* FROM firsts f ORDER BY f."createdAt", f.id LIMIT GREATEST(0, p_limit - held)
     )
     SELECT s.id, s."parkedAt", s.trigger FROM starting s WHERE s."parkedAt" IS NOT NULL;
 END $$;

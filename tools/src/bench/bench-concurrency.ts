@@ -95,6 +95,12 @@ export async function benchConcurrency(env: BenchEnv): Promise<void> {
       }
     }
     gaps.sort((a, b) => a - b);
+    // Where a handoff's time goes: promotion job added → picked up by a worker.
+    const jobs = await queues.runs.getJobs(['completed'], 0, 20_000);
+    const pickup = jobs.filter((j) => j.id?.includes('-p')).map((j) => (j.processedOn ?? 0) - j.timestamp).sort((a, b) => a - b);
+    const outcomes = new Map<string, number>();
+    for (const j of jobs) outcomes.set(String(j.returnvalue), (outcomes.get(String(j.returnvalue)) ?? 0) + 1);
+    env.say(`concurrency: ${jobs.length} jobs ${JSON.stringify([...outcomes])}; promotion jobs ${pickup.length}, added → picked up p50 ${percentile(pickup, 50)} ms, p95 ${percentile(pickup, 95)} ms`);
     const notOnce = rows.filter((r) => r.status !== 'COMPLETED' || r.attempts !== 1).length;
 
     env.say(`concurrency: what unlimited runs pay — ${COST_RUNS} runs without a limit, then with a limit never reached…`);
