@@ -17,6 +17,7 @@ import { LogsPage } from './pages/logs.tsx';
 import { IntegrationsPage } from './pages/integrations.tsx';
 import { ApiKeysPage } from './pages/api-keys.tsx';
 import { AlertsPage } from './pages/alerts.tsx';
+import { ApprovalsBadge, ApprovalsPage } from './pages/approvals.tsx';
 
 export function App() {
   const { apiKey, signOut } = useSession();
@@ -62,6 +63,9 @@ function Shell() {
           <NavLink to="/workflows">Workflows</NavLink>
           <NavLink to="/executions">Executions</NavLink>
           <NavLink to="/logs">Logs</NavLink>
+          <NavLink to="/approvals">
+            Approvals <ApprovalsBadge />
+          </NavLink>
           {admin && <NavLink to="/integrations">Integrations</NavLink>}
           {admin && <NavLink to="/keys">API keys</NavLink>}
           {admin && <NavLink to="/alerts">Alerts</NavLink>}
@@ -86,6 +90,7 @@ function Shell() {
           <Route path="/executions" element={<ExecutionsPage />} />
           <Route path="/executions/:id" element={<ExecutionDetailPage />} />
           <Route path="/logs" element={<LogsPage />} />
+          <Route path="/approvals" element={<ApprovalsPage />} />
           <Route path="/integrations" element={admin ? <IntegrationsPage /> : <AdminOnly />} />
           <Route path="/keys" element={admin ? <ApiKeysPage /> : <AdminOnly />} />
           <Route path="/alerts" element={admin ? <AlertsPage /> : <AdminOnly />} />

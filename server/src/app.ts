@@ -28,6 +28,8 @@ import { Metrics } from './metrics/metrics.ts';
 import { createMetricsRoute } from './metrics/route.ts';
 import { collectConnections, collectDbPool, collectLogService, collectQueueJobs } from './metrics/collectors.ts';
 import { poolOf } from './db.ts';
+import { createWebhookRoute } from './triggers/webhook-route.ts';
+import { createEventsRoute } from './triggers/events-route.ts';
 
 export type { Component };
 
@@ -86,9 +88,13 @@ export async function startApp(deps: AppDeps): Promise<RunningApp> {
       graphiql: config.nodeEnv !== 'production' || config.graphql.introspection,
       metrics,
     });
+    const engine = { db, queues, redis, redisPrefix: config.redisPrefix };
     const routes = [
       metricsRoute,
       createLogExportRoute({ db, authenticator }),
+      // Inbound webhooks (POST /hooks/<token>) and events (POST /events): issue 18.
+      createWebhookRoute({ engine, encryptionKey: config.encryptionKey }),
+      createEventsRoute({ engine, authenticator }),
       ...(config.storage.driver === 'local' ? [createFilesRoute({ root: config.storage.localDir, signingSecret: config.signingSecret })] : []),
     ];
     // The dashboard's SPA fallback answers any unclaimed GET for HTML, so it stays the last route.

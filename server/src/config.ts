@@ -55,6 +55,8 @@ export interface Config {
     sweepIntervalMs: number;
     /** Age after which a PENDING run without a job is enqueued by the sweeper. */
     sweepPendingAfterMs: number;
+    /** An approval waiting longer than this raises APPROVAL_WAITING, once (engine/waits/sweep.ts). */
+    approvalAlertAfterMs: number;
   };
   schedule: { driftWarnMs: number; misfireGraceMs: number };
   /** Admission control of the api's GraphQL requests (http/admission.ts). */
@@ -326,6 +328,7 @@ export function loadConfig(env: Env = process.env): Config {
       stepRetryBackoffMs: e.int('STEP_RETRY_BACKOFF_MS', 1_000, { min: 0, max: 600_000 }),
       sweepIntervalMs: e.int('SWEEP_INTERVAL_MS', 30_000, { min: 100 }),
       sweepPendingAfterMs: e.int('SWEEP_PENDING_AFTER_MS', 60_000, { min: 0 }),
+      approvalAlertAfterMs: e.int('APPROVAL_ALERT_AFTER_MS', 3_600_000, { min: 1_000 }),
     },
     schedule: {
       driftWarnMs: e.int('SCHEDULE_DRIFT_WARN_MS', 5_000, { min: 0 }),

@@ -55,3 +55,21 @@ export class ServiceUnavailableError extends FlowdeckError {
     this.name = 'ServiceUnavailableError';
   }
 }
+
+/** The caller's role is below what this object asks for (e.g. an approval's approverRole). Nothing was written. */
+export class ForbiddenError extends FlowdeckError {
+  readonly code = 'FORBIDDEN';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ForbiddenError';
+  }
+}
+
+/** An approval (or other waitpoint) was already decided, timed out or cancelled; the first outcome stands. */
+export class AlreadyDecidedError extends FlowdeckError {
+  readonly code = 'ALREADY_DECIDED';
+  constructor(readonly status: string) {
+    super(`This approval was already decided (${status})`);
+    this.name = 'AlreadyDecidedError';
+  }
+}

@@ -194,7 +194,7 @@ describe('bulk operations', () => {
 
     const started = await app.graphql(CANCEL, { f: { workflowId: wf.gid } }, t.keys.OPERATOR);
     const op = started.body.data.bulkCancelExecutions.bulkOperation;
-    expect(op).toMatchObject({ kind: 'CANCEL', total: 1, filter: { statuses: ['PENDING', 'RUNNING'] } });
+    expect(op).toMatchObject({ kind: 'CANCEL', total: 1, filter: { statuses: ['PENDING', 'RUNNING', 'WAITING'] } });
     expect(code((await app.graphql(STOP, { id: op.id }, t.keys.VIEWER)).body)).toBe('FORBIDDEN');
     const stopped = await app.graphql(STOP, { id: op.id }, t.keys.OPERATOR);
     expect(stopped.body.data.stopBulkOperation.bulkOperation.stopRequestedAt).not.toBeNull();

@@ -107,6 +107,7 @@ const STATUS_WORDS: Record<string, string> = {
   CANCELLED: 'cancelled',
   PENDING: 'not started',
   SKIPPED: 'skipped',
+  WAITING: 'waiting',
 };
 const statusWord = (r: Row) => (r.status === 'PENDING' && r.start !== null ? 'waiting to resume' : (STATUS_WORDS[r.status] ?? r.status.toLowerCase()));
 const offset = (ms: number) => `+${formatDuration(ms)}`;

@@ -9,6 +9,7 @@ import { Progress, StatusBadge } from '../components/status.tsx';
 import { StepWaterfall, plannedSteps } from '../components/step-waterfall.tsx';
 import { durationBetween, formatDuration, formatInZone } from '../lib/format.ts';
 import { allows } from '../session.tsx';
+import type { ExecutionQuery } from '../graphql/graphql.ts';
 import { useViewer } from '../viewer.tsx';
 
 const ExecutionDetailFragment = graphql(`
@@ -39,6 +40,20 @@ const ExecutionDetailFragment = graphql(`
       error
       startedAt
       finishedAt
+      wait {
+        id
+        kind
+        status
+        title
+        message
+        eventName
+        match
+        timeoutAt
+        onTimeout
+        decision
+        decidedBy
+        comment
+      }
     }
   }
 `);
@@ -108,7 +123,7 @@ const RetryExecutionDocument = graphql(`
   }
 `);
 
-const ACTIVE = new Set(['PENDING', 'RUNNING']);
+const ACTIVE = new Set(['PENDING', 'RUNNING', 'WAITING']);
 const RETRYABLE = new Set(['FAILED', 'CANCELLED']);
 const RESYNC_MS = 5_000;
 
@@ -289,6 +304,7 @@ export function ExecutionDetailPage() {
                 {formatDuration(durationBetween(s.startedAt, s.finishedAt, now))}
                 {s.attempts > 1 && ` · ${s.attempts} attempts`}
               </span>
+              {s.wait && <WaitFacts wait={s.wait} zone={zone} />}
               {s.error != null && <JsonView value={s.error} label={`Error of ${s.name ?? s.type}`} />}
               {s.output != null && (
                 <details open={s.type.startsWith('pdf') || s.type.startsWith('whatsapp')}>
@@ -303,5 +319,46 @@ export function ExecutionDetailPage() {
       <h2>Logs</h2>
       <LogView filter={{ executionId: e.id }} liveByDefault height="24rem" />
     </section>
+  );
+}
+
+type Wait = NonNullable<NonNullable<ExecutionQuery['execution']>['stepRuns'][number]['wait']>;
+
+/** What a wait step waits (or waited) for, and how it ended. */
+function WaitFacts({ wait: w, zone }: { wait: Wait; zone: string }) {
+  const open = w.status === 'OPEN';
+  return (
+    <div className="wait-facts" data-testid="wait">
+      {w.kind === 'APPROVAL' ? (
+        <>
+          {open ? 'Waiting for approval' : 'Approval'}
+          {w.title && <>: <strong>{w.title}</strong></>} {open && <Link to="/approvals">open the inbox</Link>}
+          <p className="approval-message">{w.message}</p>
+          {w.decision && (
+            <p>
+              {w.decision === 'APPROVE' ? 'Approved' : 'Rejected'} {w.decidedBy ? `by ${w.decidedBy}` : 'by the timeout'}
+              {w.comment && <> — “{w.comment}”</>}
+            </p>
+          )}
+        </>
+      ) : (
+        <>
+          {open ? 'Waiting for event' : 'Event'} <code>{w.eventName}</code>
+          {w.match && (
+            <>
+              {' '}
+              where <code>{w.match}</code>
+            </>
+          )}
+        </>
+      )}
+      {w.timeoutAt && open && (
+        <span className="muted">
+          {' '}
+          · times out {formatInZone(w.timeoutAt, zone)} ({w.onTimeout})
+        </span>
+      )}
+      {!open && <span className="muted"> · {w.status.toLowerCase().replace('_', ' ')}</span>}
+    </div>
   );
 }

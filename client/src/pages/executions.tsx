@@ -25,7 +25,7 @@ const ExecutionsDocument = graphql(`
   }
 `);
 
-const STATUSES: ExecutionStatus[] = ['PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'];
+const STATUSES: ExecutionStatus[] = ['PENDING', 'RUNNING', 'WAITING', 'COMPLETED', 'FAILED', 'CANCELLED'];
 const TRIGGERS: TriggerKind[] = ['MANUAL', 'SCHEDULE', 'API'];
 
 export function ExecutionsPage() {
@@ -64,7 +64,7 @@ export function ExecutionsPage() {
           <label htmlFor="ex-status">Status</label>
           <select id="ex-status" value={f.status} onChange={(e) => setF({ status: e.target.value, after: null })}>
             <option value="">Any status</option>
-            <option value="PENDING,RUNNING">Active</option>
+            <option value="PENDING,RUNNING,WAITING">Active</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
                 {s}

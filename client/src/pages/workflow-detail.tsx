@@ -5,6 +5,7 @@ import { graphql } from '../graphql';
 import { ExecutionsLiveDocument } from '../fragments.ts';
 import { ExecutionsTable } from '../components/executions-table.tsx';
 import { WorkflowCharts } from '../components/workflow-charts.tsx';
+import { WebhooksPanel } from '../components/webhooks-panel.tsx';
 import { Empty, ErrorState, Loading, errorMessage } from '../components/states.tsx';
 import { describeCron } from '../lib/cron-words.ts';
 import { formatInZone } from '../lib/format.ts';
@@ -142,6 +143,7 @@ export function WorkflowDetailPage() {
       <WorkflowCharts workflowId={wf.id} />
       {/* Keyed by version: a saved change (here or elsewhere) resets the editor to what is stored. */}
       <DefinitionEditor key={wf.version} workflow={wf} tenantZone={viewer.tenant.timezone} canEdit={allows(viewer.role, 'ADMIN')} />
+      <WebhooksPanel workflowId={wf.id} canEdit={allows(viewer.role, 'ADMIN')} />
       <h2>
         Executions <small className="muted">({wf.executions.totalCount})</small>{' '}
         <Link to={`/executions?workflow=${encodeURIComponent(wf.id)}`}>all</Link> · <Link to={`/logs?workflow=${encodeURIComponent(wf.id)}`}>logs</Link>

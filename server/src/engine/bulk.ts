@@ -27,7 +27,7 @@ export interface BulkJobData {
 
 const BATCH = 100;
 const ALLOWED: Record<BulkOperationKind, ExecutionStatus[]> = {
-  CANCEL: ['PENDING', 'RUNNING'],
+  CANCEL: ['PENDING', 'RUNNING', 'WAITING'],
   RETRY: ['FAILED', 'CANCELLED'],
 };
 const FINISHED_BULK = ['COMPLETED', 'FAILED', 'STOPPED'];

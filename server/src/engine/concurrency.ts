@@ -25,7 +25,7 @@ import type { TriggerKind } from '../generated/prisma/enums.ts';
  * Statuses in which a run holds one of its workflow's slots. A status added here (e.g. a run
  * waiting for an approval) keeps its slot until the run finishes.
  */
-export const SLOT_HOLDING_STATUSES: readonly ExecutionStatus[] = ['RUNNING'];
+export const SLOT_HOLDING_STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'WAITING'];
 
 /** Parked runs older than this are re-checked by the maintenance sweep (promoteStaleWaiting). */
 export const SLOT_RECHECK_MS = 15_000;

@@ -19,6 +19,7 @@ import type { Queues, RunJobData } from './queues.ts';
 import { INPUT_LIMITS, jsonTooLarge } from '../security/input-limits.ts';
 import { injectTraceContext } from '../tracing/tracing.ts';
 import { concurrencyKeyOf, promoteAfterFinish, type PromotionEnqueue } from './concurrency.ts';
+import { cancelWaiting } from './waits/cancel.ts';
 
 export const FINISHED_STATUSES: readonly ExecutionStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -51,6 +52,8 @@ export interface TriggerInput {
   attempt?: { number: number; resumeFromIndex: number | null };
   /** Runs after the row is written and before its job is enqueued (resume.ts copies reused steps). */
   afterInsert?: (execution: WorkflowExecution) => Promise<void>;
+  /** The event that started the run (trigger EVENT). */
+  eventId?: string;
 }
 
 export interface TriggerResult {
@@ -172,6 +175,7 @@ function newExecutionRow(deps: EngineDeps, input: TriggerInput, workflow: Trigge
     rangeEnd: range?.until ?? null,
     stepsTotal: definition.steps.length,
     retryOfId: input.retryOfId ?? null,
+    eventId: input.eventId ?? null,
     createdAt,
     revision: { updatedAt: workflow.updatedAt, zone: workflow.zone },
     concurrencyKey: concurrencyKeyOf(definition.concurrency, runInput),
@@ -252,6 +256,8 @@ export async function cancelExecution(deps: EngineDeps, tenantId: string, execut
     throw new ConflictError(`The execution already finished (${execution.status})`);
   }
   const now = (deps.now ?? (() => new Date()))();
+  // A WAITING run has no job to signal: it is cancelled at once (waits/cancel.ts).
+  if (execution.status === 'WAITING' && (await cancelWaiting(deps, tenantId, executionId, now))) return cancelledWhileWaiting(deps, tenantId, executionId);
   if (execution.status === 'PENDING') {
     // remove() refuses a job that a worker holds the lock of; then the worker cancels it.
     const removed = await deps.queues.runs.remove(executionId).catch(() => 0);
@@ -275,9 +281,20 @@ export async function cancelExecution(deps: EngineDeps, tenantId: string, execut
     where: { id: executionId },
     data: { cancelRequestedAt: execution.cancelRequestedAt ?? now },
   });
+  // It parked at a wait step meanwhile (after the read above): the parking transaction and this
+  // write are ordered by the row lock, so the run is WAITING with the request recorded.
+  if (updated.status === 'WAITING' && (await cancelWaiting(deps, tenantId, executionId, now))) return cancelledWhileWaiting(deps, tenantId, executionId);
   const event: CancelEvent = { executionId };
   await publishEvent(deps.redis, eventTopics(deps.redisPrefix).cancel, undefined, event);
   await publishExecution(deps, { tenantId, executionId, workflowId: updated.workflowId, status: updated.status });
+  return updated;
+}
+
+async function cancelledWhileWaiting(deps: EngineDeps, tenantId: string, executionId: string): Promise<WorkflowExecution> {
+  const updated = await deps.db.workflowExecution.findUniqueOrThrow({ where: { id: executionId } });
+  await publishExecution(deps, { tenantId, executionId, workflowId: updated.workflowId, status: 'CANCELLED' });
+  // A waiting run holds its concurrency slot (concurrency.ts SLOT_HOLDING_STATUSES): the next in line may start.
+  await promoteAfterFinish({ db: deps.db, enqueue: promotionEnqueuer(deps.queues) }, updated);
   return updated;
 }
 

@@ -16,6 +16,9 @@ import { promotionEnqueuer } from './executions.ts';
 import { BULK_JOB, processBulkOperation, type BulkJobData } from './bulk.ts';
 import { extractTraceContext, inSpan, SpanKind } from '../tracing/tracing.ts';
 import { deliverAlert, DELIVER_ALERT_JOB, type AlertEmitter, type DeliverDeps } from './alerts.ts';
+import { WAIT_TIMEOUT_JOB } from './waits/enter.ts';
+import { timeoutWaitpoint } from './waits/resolve.ts';
+import { sweepWaits } from './waits/sweep.ts';
 
 export type MaintenanceTask = (ctx: { db: PrismaClient; logger: Logger }) => Promise<Record<string, unknown> | void>;
 
@@ -40,7 +43,12 @@ export interface MaintenanceOptions {
   /** What delivering alert webhooks needs; without it deliver-alert jobs fail. */
   delivery?: Omit<DeliverDeps, 'db'>;
   connect?: () => Redis;
+  /** APPROVAL_ALERT_AFTER_MS: an approval waiting longer raises APPROVAL_WAITING (once). */
+  approvalAlertAfterMs?: number;
 }
+
+/** Timeouts, long-waiting approvals and lost continuations of waits (waits/sweep.ts). */
+export const WAITS_SWEEP_JOB = 'sweep-waits';
 
 export const SWEEP_JOB = 'sweep-pending';
 export const NIGHTLY_JOB = 'nightly';
@@ -86,6 +94,7 @@ export class MaintenanceWorker {
     const { opts } = this;
     const q = opts.queues.maintenance;
     await q.upsertJobScheduler(SWEEP_JOB, { every: opts.sweepIntervalMs }, { name: SWEEP_JOB, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 1000 } } });
+    await q.upsertJobScheduler(WAITS_SWEEP_JOB, { every: opts.sweepIntervalMs }, { name: WAITS_SWEEP_JOB, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 1000 } } });
     await q.upsertJobScheduler(NIGHTLY_JOB, { pattern: opts.nightlyCron ?? '0 3 * * *', tz: 'UTC' }, { name: NIGHTLY_JOB, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 1000 } } });
     this.connection = (opts.connect ?? (() => createRedis()))();
     this.worker = new Worker(QUEUE_NAMES.maintenance, (job) => this.process(job), {
@@ -118,6 +127,11 @@ export class MaintenanceWorker {
         this.opts.alerts,
       );
     }
+    if (job.name === WAITS_SWEEP_JOB) {
+      const opts = { approvalAlertAfterMs: this.opts.approvalAlertAfterMs, tenantId: this.opts.sweepTenantId };
+      return recordedRun(db, logger, WAITS_SWEEP_JOB, () => sweepWaits(this.opts, opts), (d) => !!d && ((d.timedOut as number) > 0 || (d.repaired as number) > 0), this.opts.alerts);
+    }
+    if (job.name === WAIT_TIMEOUT_JOB) return timeoutWaitpoint(this.opts, (job.data as { waitpointId: string }).waitpointId);
     if (job.name === NIGHTLY_JOB) {
       const failed: string[] = [];
       for (const [name, task] of Object.entries(this.opts.tasks ?? {})) {

@@ -77,3 +77,16 @@ export async function subscribeWhenReady(redis: Redis, channel: string): Promise
   if (redis.status !== 'ready') await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
   await redis.subscribe(channel);
 }
+
+/**
+ * Job id of the run job that continues an execution after its waitpoint was resolved: one per
+ * waitpoint, so resolving twice (or a repair sweep) cannot enqueue the continuation twice.
+ */
+export function resumeJobId(waitpointId: string): string {
+  return `resume-${waitpointId}`;
+}
+
+/** Job id of the maintenance job that times a waitpoint out at its timeoutAt. */
+export function waitTimeoutJobId(waitpointId: string): string {
+  return `wait-timeout-${waitpointId}`;
+}

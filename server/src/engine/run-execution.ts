@@ -24,6 +24,7 @@ import { promoteWaiting, takeSlot } from './concurrency.ts';
 import { promotionEnqueuer } from './executions.ts';
 import type { Queues } from './queues.ts';
 import { reuseEarlierSteps } from './resume.ts';
+import { enterWait, isWaitStep } from './waits/enter.ts';
 
 /** The abort reason of a cancel request; any other reason (shutdown) hands the run back. */
 export const CANCEL_REASON = 'cancel';
@@ -43,7 +44,10 @@ export interface RunDeps {
   alerts?: AlertEmitter;
   /** Counts finished runs and steps for /metrics (metrics/metrics.ts). */
   metrics?: RunMetrics;
-  /** Where runs waiting for a concurrency slot are enqueued when one frees (engine/concurrency.ts). */
+  /**
+   * Schedules wait timeouts (engine/waits/; without it only the sweep times waits out), and
+   * enqueues runs waiting for a concurrency slot when one frees (engine/concurrency.ts).
+   */
   queues?: Queues;
   now?: () => Date;
 }
@@ -60,8 +64,9 @@ export interface RunMetrics {
  * NOOP: nothing to do (unknown or already finished). INTERRUPTED: stopped by shutdown before
  * finishing; the caller hands the job back so another worker continues it. QUEUED: a scheduled
  * run of a QUEUE-policy workflow whose previous run is still going; the caller retries later.
+ * WAITING: parked at a wait step (engine/waits/); the job ends and a resume job continues the run.
  */
-export type RunOutcome = 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'INTERRUPTED' | 'NOOP' | 'QUEUED' | 'PARKED';
+export type RunOutcome = 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'INTERRUPTED' | 'NOOP' | 'QUEUED' | 'WAITING' | 'PARKED';
 
 export interface ExecutionError {
   message: string;
@@ -189,7 +194,8 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
           workflowId,
           id: { not: executionId },
           OR: [
-            { status: 'RUNNING' },
+            // A run parked at a wait step is still going.
+            { status: { in: ['RUNNING', 'WAITING'] } },
             { status: 'PENDING', trigger: 'SCHEDULE', OR: [{ scheduledFor: { lt: slot } }, { scheduledFor: slot, id: { lt: executionId } }] },
           ],
         },
@@ -251,16 +257,18 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   if (steps.length !== execution.stepsTotal) {
     await db.workflowExecution.update({ where: { id: executionId }, data: { stepsTotal: steps.length } });
   }
-  // A first attempt has no StepRuns yet; a re-run after a crash continues from them.
+  // A first attempt has no StepRuns yet; a re-run after a crash, or a resume after a wait,
+  // continues from them.
   const firstAttempt = execution.attempts === 0;
-  const done = new Map(
-    firstAttempt ? [] : (await db.stepRun.findMany({ where: { executionId }, select: { index: true, status: true, output: true } })).map((s) => [s.index, s]),
-  );
+  // A retry from the failed step (resume.ts) first has the earlier steps copied, with their
+  // outputs, from the attempt it retries; it then starts after them like any continued run.
+  if (execution.resumeFromIndex !== null) await reuseEarlierSteps(db, execution, steps);
+  const resume =
+    firstAttempt && execution.resumeFromIndex === null ? { index: 0, outputs: {}, recorded: new Map<number, RecordedStep>() } : await resumeFromIndex(db, executionId, steps);
+  const done = resume.recorded;
   const input = (execution.input ?? {}) as Record<string, unknown>;
   const dates = datesBetween(execution.rangeStart, execution.rangeEnd);
-  // A retry from the failed step (resume.ts) starts there, with the earlier steps' recorded outputs.
-  const { startIndex, priorOutputs } = execution.resumeFromIndex === null ? { startIndex: 0, priorOutputs: {} } : await reuseEarlierSteps(db, execution, steps);
-  const outputs: Record<string, unknown> = { ...priorOutputs };
+  const outputs: Record<string, unknown> = resume.outputs;
   let cancelRequested = false;
   // On a first attempt the claim started step 0, and each completion starts the next step.
   let startedAlready = firstAttempt && execution.firstStepStarted;
@@ -272,7 +280,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   const setStep = (index: number, status: StepStatus, data: Prisma.StepRunUpdateManyMutationInput = {}) =>
     db.stepRun.update({ where: { executionId_index: { executionId, index } }, data: { status, ...data } });
 
-  for (let index = startIndex; index < steps.length; index++) {
+  for (let index = resume.index; index < steps.length; index++) {
     const step = steps[index]!;
     const key = stepKey(step, index);
     const previous = done.get(index);
@@ -296,6 +304,12 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
           create,
           update: { status: 'RUNNING', startedAt: now(), finishedAt: null, error: Prisma.DbNull, attempts: { increment: 1 } },
         });
+      }
+      if (isWaitStep(step.type)) {
+        const wait = await enterWait({ db, queues: deps.queues, logSink: deps.logSink }, { tenantId, workflowId, executionId, index, key, step, input, outputs, now: now() });
+        if (wait.outcome === 'CANCELLED') throw new Stop('cancel');
+        publish('WAITING');
+        return 'WAITING';
       }
       const tenant = { timezone: execution.timezone, defaultCountry: execution.defaultCountry };
       stepStarted = performance.now();
@@ -352,6 +366,30 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     }
   }
   return finish('COMPLETED', { output: outputs });
+}
+
+export interface RecordedStep {
+  index: number;
+  status: StepStatus;
+  output: Prisma.JsonValue;
+}
+
+/**
+ * Where a run continues: the first step that has not COMPLETED, with the outputs of the steps
+ * before it read back from their StepRuns (by step key, as the run output keeps them). Used by a
+ * re-run after a crash and by the resume after a wait; `recorded` has every StepRun by index.
+ */
+export async function resumeFromIndex(
+  db: PrismaClient,
+  executionId: string,
+  steps: StepDefinition[],
+): Promise<{ index: number; outputs: Record<string, unknown>; recorded: Map<number, RecordedStep> }> {
+  const rows = await db.stepRun.findMany({ where: { executionId }, select: { index: true, status: true, output: true } });
+  const recorded = new Map(rows.map((s) => [s.index, s]));
+  const outputs: Record<string, unknown> = {};
+  let index = 0;
+  for (; index < steps.length && recorded.get(index)?.status === 'COMPLETED'; index++) outputs[stepKey(steps[index]!, index)] = recorded.get(index)!.output;
+  return { index, outputs, recorded };
 }
 
 /**

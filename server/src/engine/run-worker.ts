@@ -37,10 +37,7 @@ export class RunWorker {
   private worker: Worker<RunJobData> | undefined;
   private subscriber: Redis | undefined;
   private connection: Redis | undefined;
-  /**
-   * Job id by execution id of the jobs running here: a run promoted after waiting for a
-   * concurrency slot runs under a job id of its own (concurrency.ts promotionJobId).
-   */
+  /** Job ids of the runs this worker holds: a run resumed after a wait runs under `resume-<waitpointId>`, not its execution id. */
   private readonly jobIds = new Map<string, string>();
 
   constructor(private readonly opts: RunWorkerOptions) {}
@@ -78,8 +75,7 @@ export class RunWorker {
 
   private async process(job: Job<RunJobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<RunOutcome> {
     let outcome: RunOutcome;
-    const { executionId } = job.data;
-    if (job.id && job.id !== executionId) this.jobIds.set(executionId, job.id);
+    if (job.id) this.jobIds.set(job.data.executionId, job.id);
     try {
       outcome = await this.run(job, signal ?? new AbortController().signal);
     } catch (err) {
@@ -91,7 +87,7 @@ export class RunWorker {
       await job.moveToDelayed(Date.now() + DB_UNAVAILABLE_RETRY_MS, token);
       throw new DelayedError();
     } finally {
-      if (this.jobIds.get(executionId) === job.id) this.jobIds.delete(executionId);
+      this.jobIds.delete(job.data.executionId);
     }
     if (outcome === 'INTERRUPTED') {
       await job.moveToWait(token);

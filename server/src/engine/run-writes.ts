@@ -37,6 +37,8 @@ export interface NewExecution {
   /** Attempts (engine/resume.ts): 1 unless a retry; a retry from the failed step starts at resumeFromIndex. */
   attemptNumber?: number;
   resumeFromIndex?: number | null;
+  /** The event that started the run (trigger EVENT), else null. */
+  eventId: string | null;
 }
 
 /** An execution with what running it needs from its workflow and tenant. */
@@ -120,14 +122,14 @@ async function insertExecutions(db: PrismaClient, rows: NewExecution[]): Promise
   const json = records(rows.map(({ revision, ...row }) => ({ ...row, workflowUpdatedAt: revision.updatedAt, zone: revision.zone })));
   const inserted = await preparedQuery<{ id: string }>(db, 'flowdeck_insert_executions', `
     INSERT INTO "WorkflowExecution" (id, "tenantId", "workflowId", "workflowVersion", trigger, "scheduledFor", input, "dateRange",
-                                     "rangeStart", "rangeEnd", "stepsTotal", "retryOfId", "idempotencyKey", "createdAt", "updatedAt",
+                                     "rangeStart", "rangeEnd", "stepsTotal", "retryOfId", "idempotencyKey", "createdAt", "updatedAt", "eventId",
                                      "concurrencyKey", "attemptNumber", "resumeFromIndex")
     SELECT r.id, r."tenantId", r."workflowId", r."workflowVersion", r.trigger::"TriggerKind", r."scheduledFor", r.input, r."dateRange",
-           r."rangeStart", r."rangeEnd", r."stepsTotal", r."retryOfId", r."idempotencyKey", r."createdAt", r."createdAt",
+           r."rangeStart", r."rangeEnd", r."stepsTotal", r."retryOfId", r."idempotencyKey", r."createdAt", r."createdAt", r."eventId",
            r."concurrencyKey", COALESCE(r."attemptNumber", 1), r."resumeFromIndex"
     FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, "tenantId" uuid, "workflowId" uuid, "workflowVersion" int, trigger text,
       "scheduledFor" timestamptz, input jsonb, "dateRange" jsonb, "rangeStart" date, "rangeEnd" date, "stepsTotal" int,
-      "retryOfId" uuid, "idempotencyKey" text, "createdAt" timestamptz, "workflowUpdatedAt" timestamptz, zone text,
+      "retryOfId" uuid, "idempotencyKey" text, "createdAt" timestamptz, "workflowUpdatedAt" timestamptz, zone text, "eventId" uuid,
       "concurrencyKey" text, "attemptNumber" int, "resumeFromIndex" int)
     JOIN "Workflow" w ON w.id = r."workflowId" AND w."tenantId" = r."tenantId" AND w."updatedAt" = r."workflowUpdatedAt"
                      AND w.enabled AND w."deletedAt" IS NULL

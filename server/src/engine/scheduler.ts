@@ -150,7 +150,7 @@ export async function handleDueSlots(deps: SlotDeps, workflowId: string, firedSl
     const active =
       wf.overlapPolicy === 'SKIP'
         ? await db.workflowExecution.count({
-            where: { workflowId, status: { in: ['PENDING', 'RUNNING'] }, OR: [{ scheduledFor: null }, { scheduledFor: { not: slot } }] },
+            where: { workflowId, status: { in: ['PENDING', 'RUNNING', 'WAITING'] }, OR: [{ scheduledFor: null }, { scheduledFor: { not: slot } }] },
           })
         : 0;
     if (active > 0) {

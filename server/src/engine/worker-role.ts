@@ -56,6 +56,7 @@ export function createWorkerComponents(deps: WorkerRoleDeps) {
       ...base,
       sweepIntervalMs: config.worker.sweepIntervalMs,
       pendingAfterMs: config.worker.sweepPendingAfterMs,
+      approvalAlertAfterMs: config.worker.approvalAlertAfterMs,
       nightlyCron: config.logs.maintenanceCron,
       tasks: deps.nightlyTasks,
       delivery: { signingSecret: config.signingSecret, assertOutboundUrl: deps.assertOutboundUrl, outbound: { allowHosts: config.connectors.outboundAllowHosts } },

@@ -18,7 +18,7 @@ export interface AuthScopes {
 }
 
 /** The types node(id) can load; every one has a UUID primary key. */
-const NODE_TYPES = new Set(['Workflow', 'Execution', 'Integration', 'ApiKey', 'BulkOperation', 'AlertDestination']);
+const NODE_TYPES = new Set(['Workflow', 'Execution', 'Integration', 'ApiKey', 'BulkOperation', 'AlertDestination', 'WebhookTrigger', 'Event']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const builder = new SchemaBuilder<{

@@ -118,7 +118,7 @@ const startField = (kind: BulkOperationKind, union: string, description: string)
     }),
   );
 
-startField('CANCEL', 'BulkCancelExecutionsResult', 'Cancels every PENDING or RUNNING execution matching the filter (statuses narrows them), in the background.');
+startField('CANCEL', 'BulkCancelExecutionsResult', 'Cancels every PENDING, RUNNING or WAITING execution matching the filter (statuses narrows them), in the background.');
 startField('RETRY', 'BulkRetryExecutionsResult', 'Retries every FAILED or CANCELLED execution matching the filter (statuses narrows them), once each, in the background.');
 
 builder.mutationField('stopBulkOperation', (t) =>

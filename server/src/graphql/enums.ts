@@ -15,12 +15,13 @@ export const CatchUpPolicyEnum = builder.enumType(CatchUpPolicy, { name: 'CatchU
   NONE: 'Missed slots are skipped; the schedule resumes with the next slot.',
   LATEST: 'The most recent missed slot runs once; older ones are skipped.',
 }) });
-export const ExecutionStatusEnum = builder.enumType(ExecutionStatus, { name: 'ExecutionStatus', description: 'Where a run is in its life: PENDING → RUNNING → COMPLETED, FAILED or CANCELLED.', values: described(ExecutionStatus, {
+export const ExecutionStatusEnum = builder.enumType(ExecutionStatus, { name: 'ExecutionStatus', description: 'Where a run is in its life: PENDING → RUNNING (⇄ WAITING) → COMPLETED, FAILED or CANCELLED.', values: described(ExecutionStatus, {
   PENDING: 'Created and queued; no worker has started it yet.',
   RUNNING: 'A worker is executing its steps.',
   COMPLETED: 'Every step succeeded.',
   FAILED: 'A step failed (runs are fail-fast); see error.',
   CANCELLED: 'Stopped on request at a safe point.',
+  WAITING: 'Parked at a wait.approval or wait.event step until it is decided, its event arrives or it times out; no worker holds it.',
 }) });
 export const IntegrationKindEnum = builder.enumType(IntegrationKind, { name: 'IntegrationKind', description: 'The outside system an integration connects to.', values: described(IntegrationKind, {
   CGB_WHATSAPP: 'ChatGPT Builder, for WhatsApp messages (credentials: {token}).',
@@ -46,25 +47,29 @@ export const StepStatusEnum = builder.enumType(StepStatus, { name: 'StepStatus',
   FAILED: 'Failed after its retries; the run fails with it.',
   SKIPPED: 'Not executed because an earlier step failed or the run was cancelled.',
   CANCELLED: 'Stopped by a cancel request.',
+  WAITING: 'A wait step waiting for its approval or event (see StepRun.wait).',
 }) });
 export const TriggerKindEnum = builder.enumType(TriggerKind, { name: 'TriggerKind', description: 'What started a run.', values: described(TriggerKind, {
   MANUAL: 'A person, from the dashboard.',
   SCHEDULE: "The workflow's cron schedule.",
   API: 'triggerWorkflow through the API.',
+  WEBHOOK: 'A signed request to one of its webhook triggers (POST /hooks/<token>); the payload is the input.',
+  EVENT: 'An event its event trigger matched (sendEvent or POST /events); the payload is the input.',
 }) });
 export const AlertEventEnum = builder.enumType(AlertEvent, { name: 'AlertEvent', description: 'What an alert destination can be told about.', values: described(AlertEvent, {
   RUN_FAILED: 'A run ended FAILED.',
   SLOT_MISSED: 'A scheduled slot was not run (missed beyond SCHEDULE_MISFIRE_GRACE_MS).',
   DRIFT_EXCEEDED: 'A scheduled run started later than SCHEDULE_DRIFT_WARN_MS after its slot.',
   MAINTENANCE_FAILED: 'A housekeeping task (sweeper, log maintenance) failed.',
+  APPROVAL_WAITING: 'An approval has waited longer than APPROVAL_ALERT_AFTER_MS (once per approval).',
 }) });
 export const AlertDeliveryStatusEnum = builder.enumType(AlertDeliveryStatus, { name: 'AlertDeliveryStatus', description: 'Whether an alert reached its destination.', values: described(AlertDeliveryStatus, {
   PENDING: 'Not delivered yet; retries continue.',
   DELIVERED: 'The destination answered 2xx.',
   FAILED: 'Every attempt failed; see lastError.',
 }) });
-export const BulkOperationKindEnum = builder.enumType(BulkOperationKind, { name: 'BulkOperationKind', description: 'CANCEL applies to PENDING and RUNNING executions; RETRY to FAILED and CANCELLED ones.', values: described(BulkOperationKind, {
-  CANCEL: 'Cancel every matching PENDING or RUNNING execution.',
+export const BulkOperationKindEnum = builder.enumType(BulkOperationKind, { name: 'BulkOperationKind', description: 'CANCEL applies to PENDING, RUNNING and WAITING executions; RETRY to FAILED and CANCELLED ones.', values: described(BulkOperationKind, {
+  CANCEL: 'Cancel every matching PENDING, RUNNING or WAITING execution.',
   RETRY: 'Retry every matching FAILED or CANCELLED execution, once each.',
 }) });
 export const BulkOperationStatusEnum = builder.enumType(BulkOperationStatus, { name: 'BulkOperationStatus', description: 'Where a background bulk operation is.', values: described(BulkOperationStatus, {

@@ -3,7 +3,7 @@
 import { ConflictError, NotFoundError, ValidationError, type InputProblem } from '../errors.ts';
 import { builder } from './builder.ts';
 
-const ErrorInterface = builder.interfaceRef<Error & { code: string }>('Error').implement({
+export const ErrorInterface = builder.interfaceRef<Error & { code: string }>('Error').implement({
   description: 'An expected failure the caller can act on.',
   fields: (t) => ({
     message: t.exposeString('message', { description: 'What went wrong, for people.' }),

@@ -14,5 +14,8 @@ import './log-retention.ts';
 import './bulk-operations.ts';
 import './alert-destinations.ts';
 import './stats.ts';
+import './webhook-triggers.ts';
+import './events.ts';
+import './approvals.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

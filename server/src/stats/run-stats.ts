@@ -57,7 +57,7 @@ export async function runCounts(scope: StatsScope): Promise<RunCountsByTime> {
   const sql =
     bucket === 'MINUTE'
       ? `SELECT ${rawBucketSql('MINUTE', '"createdAt"', '')} AS b, "workflowId" AS wf, NULL::int AS p95,
-           count(*) FILTER (WHERE "status" = 'PENDING')::int AS pending, count(*) FILTER (WHERE "status" = 'RUNNING')::int AS running,
+           count(*) FILTER (WHERE "status" = 'PENDING')::int AS pending, count(*) FILTER (WHERE "status" IN ('RUNNING', 'WAITING'))::int AS running,
            count(*) FILTER (WHERE "status" = 'COMPLETED')::int AS completed, count(*) FILTER (WHERE "status" = 'FAILED')::int AS failed,
            count(*) FILTER (WHERE "status" = 'CANCELLED')::int AS cancelled
          FROM "WorkflowExecution"

@@ -7,7 +7,7 @@ import schema from './definition.schema.json' with { type: 'json' };
 import { INPUT_LIMITS, jsonTooLarge } from '../security/input-limits.ts';
 import { checkExpression } from './expression.ts';
 
-export type StepType = 'whatsapp.send' | 'pdf.generate' | 'meta.insights.sync' | 'pos.orders.sync' | 'sales.daily.sync' | 'delay' | 'log';
+export type StepType = 'whatsapp.send' | 'pdf.generate' | 'meta.insights.sync' | 'pos.orders.sync' | 'sales.daily.sync' | 'delay' | 'log' | 'wait.approval' | 'wait.event';
 
 export type DateRangeSpec =
   | { kind: 'rolling'; offsetDays?: number }
@@ -29,6 +29,13 @@ export interface WorkflowDefinition {
   dateRange?: DateRangeSpec;
   steps: StepDefinition[];
   concurrency?: ConcurrencySpec;
+  triggers?: { events?: EventTriggerDefinition[] };
+}
+
+/** Starts a run when an event of this name arrives and `filter` (over `event`) holds. */
+export interface EventTriggerDefinition {
+  name: string;
+  filter?: string;
 }
 
 /** How many runs may run at once (engine/concurrency.ts). */
@@ -130,6 +137,9 @@ export function validateRevision(key: string, at: Date, read: () => unknown): De
   return v;
 }
 
+/** What a wait.event `match` expression may read. */
+export const WAIT_EVENT_ROOTS = ['event', 'input', 'steps'] as const;
+
 /** Rules JSON Schema cannot say: unique step ids, absolute ranges in order. */
 function extraChecks(def: WorkflowDefinition): DefinitionProblem[] {
   const problems: DefinitionProblem[] = [];
@@ -140,10 +150,21 @@ function extraChecks(def: WorkflowDefinition): DefinitionProblem[] {
     if (first !== undefined) problems.push({ path: `/steps/${i}/id`, message: `duplicates the id of step ${first}` });
     else ids.set(s.id, i);
   });
+  def.steps.forEach((s, i) => {
+    // wait.event matches read the event, the run's input and earlier steps' outputs (engine/waits/).
+    const match = s.type === 'wait.event' ? s.config?.match : undefined;
+    const problem = typeof match === 'string' ? checkExpression(match, WAIT_EVENT_ROOTS) : null;
+    if (problem) problems.push({ path: `/steps/${i}/config/match`, message: problem });
+  });
   if (def.dateRange?.kind === 'absolute' && def.dateRange.since > def.dateRange.until) {
     problems.push({ path: '/dateRange/until', message: 'must not be before since' });
   }
   problems.push(...concurrencyProblems(def.concurrency));
+  // Event filters read only the event (the run does not exist yet when they are evaluated).
+  def.triggers?.events?.forEach((t, i) => {
+    const problem = t.filter === undefined ? null : checkExpression(t.filter, ['event']);
+    if (problem) problems.push({ path: `/triggers/events/${i}/filter`, message: problem });
+  });
   return problems;
 }
 

@@ -11,6 +11,7 @@ import { eventTopics, publishEvent } from '../events.ts';
 import { validateDefinition } from './definition.ts';
 import { INPUT_LIMITS, textTooLong } from '../security/input-limits.ts';
 import { scheduleIntervalProblem, scheduleProblems, timezoneProblem } from './schedule.ts';
+import { indexEventTriggers } from '../triggers/event-triggers.ts';
 
 export interface WorkflowServiceDeps {
   db: PrismaClient;
@@ -71,6 +72,7 @@ function problemsOf(merged: Required<Pick<WorkflowInput, 'name' | 'definition'>>
 }
 
 async function afterChange(deps: WorkflowServiceDeps, wf: Workflow): Promise<void> {
+  await indexEventTriggers(deps.db, wf);
   await reconcileWorkflowSchedule(deps, wf.id);
   await publishEvent(deps.redis, eventTopics(deps.redisPrefix).workflowChanged, undefined, { tenantId: wf.tenantId, workflowId: wf.id });
 }

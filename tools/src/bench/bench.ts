@@ -49,6 +49,8 @@ const BENCHES: Record<string, (env: BenchEnv) => Promise<void>> = {
   stats: script('bench-stats.ts', { ownServices: true }),
   // Builds a page per chart library and renders it in Chromium; needs no services.
   charts: script('chart-libs.ts', { ownServices: true }),
+  // Signed webhook deliveries: accepted/s at 8 and 32 senders, webhook → run COMPLETED at 50/s.
+  webhooks: script('bench-webhooks.ts'),
 };
 
 const say = (msg: string) => process.stderr.write(`[flowdeck bench] ${msg}\n`);

@@ -2,7 +2,10 @@
 import { StepRegistry } from './registry.ts';
 import { delayStep } from './delay.ts';
 import { logStep } from './log.ts';
+import { waitStepRunners } from '../waits/enter.ts';
 
 export function createBuiltinRegistry(): StepRegistry {
-  return new StepRegistry().register(delayStep).register(logStep);
+  const registry = new StepRegistry().register(delayStep).register(logStep);
+  for (const runner of waitStepRunners) registry.register(runner);
+  return registry;
 }

@@ -140,3 +140,30 @@ export type DurationRollup = Prisma.DurationRollupModel
  * LogEntry. Read by logVolume.
  */
 export type LogRollup = Prisma.LogRollupModel
+/**
+ * Model WebhookTrigger
+ * An inbound webhook of a workflow: POST /hooks/<token>, signed with HMAC-SHA256 (see
+ * server/src/triggers/webhooks.ts). Secrets are AES-256-GCM ciphertext under ENCRYPTION_KEY:
+ * the server must compute the HMAC, so it cannot keep only a hash. After a rotation the previous
+ * secret stays valid until previousSecretExpiresAt.
+ */
+export type WebhookTrigger = Prisma.WebhookTriggerModel
+/**
+ * Model Event
+ * Something that happened, sent with sendEvent or POST /events; it starts every enabled workflow
+ * of the tenant whose event trigger matches. One row per idempotency key per tenant.
+ */
+export type Event = Prisma.EventModel
+/**
+ * Model WorkflowEventTrigger
+ * The event triggers of a workflow's definition (definition.triggers.events), rewritten on every
+ * write of the workflow so sendEvent finds matching workflows by (tenantId, eventName).
+ */
+export type WorkflowEventTrigger = Prisma.WorkflowEventTriggerModel
+/**
+ * Model Waitpoint
+ * Where a run waits (engine/waits/): one per wait.approval / wait.event step run. The run holds
+ * no worker while it is OPEN; resolving it (exactly once: a conditional UPDATE from OPEN)
+ * enqueues the run again at the next step.
+ */
+export type Waitpoint = Prisma.WaitpointModel

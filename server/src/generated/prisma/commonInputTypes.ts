@@ -650,6 +650,74 @@ export type EnumAlertDeliveryStatusWithAggregatesFilter<$PrismaModel = never> = 
   _max?: Prisma.NestedEnumAlertDeliveryStatusFilter<$PrismaModel>
 }
 
+export type EnumWaitpointKindFilter<$PrismaModel = never> = {
+  equals?: $Enums.WaitpointKind | Prisma.EnumWaitpointKindFieldRefInput<$PrismaModel>
+  in?: $Enums.WaitpointKind[] | Prisma.ListEnumWaitpointKindFieldRefInput<$PrismaModel>
+  notIn?: $Enums.WaitpointKind[] | Prisma.ListEnumWaitpointKindFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumWaitpointKindFilter<$PrismaModel> | $Enums.WaitpointKind
+}
+
+export type EnumWaitpointStatusFilter<$PrismaModel = never> = {
+  equals?: $Enums.WaitpointStatus | Prisma.EnumWaitpointStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.WaitpointStatus[] | Prisma.ListEnumWaitpointStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.WaitpointStatus[] | Prisma.ListEnumWaitpointStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumWaitpointStatusFilter<$PrismaModel> | $Enums.WaitpointStatus
+}
+
+export type EnumApiKeyRoleNullableFilter<$PrismaModel = never> = {
+  equals?: $Enums.ApiKeyRole | Prisma.EnumApiKeyRoleFieldRefInput<$PrismaModel> | null
+  in?: $Enums.ApiKeyRole[] | Prisma.ListEnumApiKeyRoleFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.ApiKeyRole[] | Prisma.ListEnumApiKeyRoleFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumApiKeyRoleNullableFilter<$PrismaModel> | $Enums.ApiKeyRole | null
+}
+
+export type EnumApprovalDecisionNullableFilter<$PrismaModel = never> = {
+  equals?: $Enums.ApprovalDecision | Prisma.EnumApprovalDecisionFieldRefInput<$PrismaModel> | null
+  in?: $Enums.ApprovalDecision[] | Prisma.ListEnumApprovalDecisionFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.ApprovalDecision[] | Prisma.ListEnumApprovalDecisionFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumApprovalDecisionNullableFilter<$PrismaModel> | $Enums.ApprovalDecision | null
+}
+
+export type EnumWaitpointKindWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.WaitpointKind | Prisma.EnumWaitpointKindFieldRefInput<$PrismaModel>
+  in?: $Enums.WaitpointKind[] | Prisma.ListEnumWaitpointKindFieldRefInput<$PrismaModel>
+  notIn?: $Enums.WaitpointKind[] | Prisma.ListEnumWaitpointKindFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumWaitpointKindWithAggregatesFilter<$PrismaModel> | $Enums.WaitpointKind
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumWaitpointKindFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumWaitpointKindFilter<$PrismaModel>
+}
+
+export type EnumWaitpointStatusWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.WaitpointStatus | Prisma.EnumWaitpointStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.WaitpointStatus[] | Prisma.ListEnumWaitpointStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.WaitpointStatus[] | Prisma.ListEnumWaitpointStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumWaitpointStatusWithAggregatesFilter<$PrismaModel> | $Enums.WaitpointStatus
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumWaitpointStatusFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumWaitpointStatusFilter<$PrismaModel>
+}
+
+export type EnumApiKeyRoleNullableWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.ApiKeyRole | Prisma.EnumApiKeyRoleFieldRefInput<$PrismaModel> | null
+  in?: $Enums.ApiKeyRole[] | Prisma.ListEnumApiKeyRoleFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.ApiKeyRole[] | Prisma.ListEnumApiKeyRoleFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumApiKeyRoleNullableWithAggregatesFilter<$PrismaModel> | $Enums.ApiKeyRole | null
+  _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumApiKeyRoleNullableFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumApiKeyRoleNullableFilter<$PrismaModel>
+}
+
+export type EnumApprovalDecisionNullableWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.ApprovalDecision | Prisma.EnumApprovalDecisionFieldRefInput<$PrismaModel> | null
+  in?: $Enums.ApprovalDecision[] | Prisma.ListEnumApprovalDecisionFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.ApprovalDecision[] | Prisma.ListEnumApprovalDecisionFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumApprovalDecisionNullableWithAggregatesFilter<$PrismaModel> | $Enums.ApprovalDecision | null
+  _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumApprovalDecisionNullableFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumApprovalDecisionNullableFilter<$PrismaModel>
+}
+
 export type NestedUuidFilter<$PrismaModel = never> = {
   equals?: string | Prisma.StringFieldRefInput<$PrismaModel>
   in?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
@@ -1239,6 +1307,74 @@ export type NestedEnumAlertDeliveryStatusWithAggregatesFilter<$PrismaModel = nev
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumAlertDeliveryStatusFilter<$PrismaModel>
   _max?: Prisma.NestedEnumAlertDeliveryStatusFilter<$PrismaModel>
+}
+
+export type NestedEnumWaitpointKindFilter<$PrismaModel = never> = {
+  equals?: $Enums.WaitpointKind | Prisma.EnumWaitpointKindFieldRefInput<$PrismaModel>
+  in?: $Enums.WaitpointKind[] | Prisma.ListEnumWaitpointKindFieldRefInput<$PrismaModel>
+  notIn?: $Enums.WaitpointKind[] | Prisma.ListEnumWaitpointKindFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumWaitpointKindFilter<$PrismaModel> | $Enums.WaitpointKind
+}
+
+export type NestedEnumWaitpointStatusFilter<$PrismaModel = never> = {
+  equals?: $Enums.WaitpointStatus | Prisma.EnumWaitpointStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.WaitpointStatus[] | Prisma.ListEnumWaitpointStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.WaitpointStatus[] | Prisma.ListEnumWaitpointStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumWaitpointStatusFilter<$PrismaModel> | $Enums.WaitpointStatus
+}
+
+export type NestedEnumApiKeyRoleNullableFilter<$PrismaModel = never> = {
+  equals?: $Enums.ApiKeyRole | Prisma.EnumApiKeyRoleFieldRefInput<$PrismaModel> | null
+  in?: $Enums.ApiKeyRole[] | Prisma.ListEnumApiKeyRoleFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.ApiKeyRole[] | Prisma.ListEnumApiKeyRoleFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumApiKeyRoleNullableFilter<$PrismaModel> | $Enums.ApiKeyRole | null
+}
+
+export type NestedEnumApprovalDecisionNullableFilter<$PrismaModel = never> = {
+  equals?: $Enums.ApprovalDecision | Prisma.EnumApprovalDecisionFieldRefInput<$PrismaModel> | null
+  in?: $Enums.ApprovalDecision[] | Prisma.ListEnumApprovalDecisionFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.ApprovalDecision[] | Prisma.ListEnumApprovalDecisionFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumApprovalDecisionNullableFilter<$PrismaModel> | $Enums.ApprovalDecision | null
+}
+
+export type NestedEnumWaitpointKindWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.WaitpointKind | Prisma.EnumWaitpointKindFieldRefInput<$PrismaModel>
+  in?: $Enums.WaitpointKind[] | Prisma.ListEnumWaitpointKindFieldRefInput<$PrismaModel>
+  notIn?: $Enums.WaitpointKind[] | Prisma.ListEnumWaitpointKindFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumWaitpointKindWithAggregatesFilter<$PrismaModel> | $Enums.WaitpointKind
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumWaitpointKindFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumWaitpointKindFilter<$PrismaModel>
+}
+
+export type NestedEnumWaitpointStatusWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.WaitpointStatus | Prisma.EnumWaitpointStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.WaitpointStatus[] | Prisma.ListEnumWaitpointStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.WaitpointStatus[] | Prisma.ListEnumWaitpointStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumWaitpointStatusWithAggregatesFilter<$PrismaModel> | $Enums.WaitpointStatus
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumWaitpointStatusFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumWaitpointStatusFilter<$PrismaModel>
+}
+
+export type NestedEnumApiKeyRoleNullableWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.ApiKeyRole | Prisma.EnumApiKeyRoleFieldRefInput<$PrismaModel> | null
+  in?: $Enums.ApiKeyRole[] | Prisma.ListEnumApiKeyRoleFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.ApiKeyRole[] | Prisma.ListEnumApiKeyRoleFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumApiKeyRoleNullableWithAggregatesFilter<$PrismaModel> | $Enums.ApiKeyRole | null
+  _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumApiKeyRoleNullableFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumApiKeyRoleNullableFilter<$PrismaModel>
+}
+
+export type NestedEnumApprovalDecisionNullableWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.ApprovalDecision | Prisma.EnumApprovalDecisionFieldRefInput<$PrismaModel> | null
+  in?: $Enums.ApprovalDecision[] | Prisma.ListEnumApprovalDecisionFieldRefInput<$PrismaModel> | null
+  notIn?: $Enums.ApprovalDecision[] | Prisma.ListEnumApprovalDecisionFieldRefInput<$PrismaModel> | null
+  not?: Prisma.NestedEnumApprovalDecisionNullableWithAggregatesFilter<$PrismaModel> | $Enums.ApprovalDecision | null
+  _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumApprovalDecisionNullableFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumApprovalDecisionNullableFilter<$PrismaModel>
 }
 
 

@@ -33,7 +33,8 @@ export const ExecutionStatus = {
   RUNNING: 'RUNNING',
   COMPLETED: 'COMPLETED',
   FAILED: 'FAILED',
-  CANCELLED: 'CANCELLED'
+  CANCELLED: 'CANCELLED',
+  WAITING: 'WAITING'
 } as const
 
 export type ExecutionStatus = (typeof ExecutionStatus)[keyof typeof ExecutionStatus]
@@ -42,7 +43,9 @@ export type ExecutionStatus = (typeof ExecutionStatus)[keyof typeof ExecutionSta
 export const TriggerKind = {
   MANUAL: 'MANUAL',
   SCHEDULE: 'SCHEDULE',
-  API: 'API'
+  API: 'API',
+  WEBHOOK: 'WEBHOOK',
+  EVENT: 'EVENT'
 } as const
 
 export type TriggerKind = (typeof TriggerKind)[keyof typeof TriggerKind]
@@ -54,7 +57,8 @@ export const StepStatus = {
   COMPLETED: 'COMPLETED',
   FAILED: 'FAILED',
   CANCELLED: 'CANCELLED',
-  SKIPPED: 'SKIPPED'
+  SKIPPED: 'SKIPPED',
+  WAITING: 'WAITING'
 } as const
 
 export type StepStatus = (typeof StepStatus)[keyof typeof StepStatus]
@@ -128,7 +132,8 @@ export const AlertEvent = {
   RUN_FAILED: 'RUN_FAILED',
   SLOT_MISSED: 'SLOT_MISSED',
   DRIFT_EXCEEDED: 'DRIFT_EXCEEDED',
-  MAINTENANCE_FAILED: 'MAINTENANCE_FAILED'
+  MAINTENANCE_FAILED: 'MAINTENANCE_FAILED',
+  APPROVAL_WAITING: 'APPROVAL_WAITING'
 } as const
 
 export type AlertEvent = (typeof AlertEvent)[keyof typeof AlertEvent]
@@ -141,3 +146,29 @@ export const AlertDeliveryStatus = {
 } as const
 
 export type AlertDeliveryStatus = (typeof AlertDeliveryStatus)[keyof typeof AlertDeliveryStatus]
+
+
+export const WaitpointKind = {
+  APPROVAL: 'APPROVAL',
+  EVENT: 'EVENT'
+} as const
+
+export type WaitpointKind = (typeof WaitpointKind)[keyof typeof WaitpointKind]
+
+
+export const WaitpointStatus = {
+  OPEN: 'OPEN',
+  RESOLVED: 'RESOLVED',
+  TIMED_OUT: 'TIMED_OUT',
+  CANCELLED: 'CANCELLED'
+} as const
+
+export type WaitpointStatus = (typeof WaitpointStatus)[keyof typeof WaitpointStatus]
+
+
+export const ApprovalDecision = {
+  APPROVE: 'APPROVE',
+  REJECT: 'REJECT'
+} as const
+
+export type ApprovalDecision = (typeof ApprovalDecision)[keyof typeof ApprovalDecision]

@@ -418,7 +418,11 @@ export const ModelName = {
   AlertDelivery: 'AlertDelivery',
   RunRollup: 'RunRollup',
   DurationRollup: 'DurationRollup',
-  LogRollup: 'LogRollup'
+  LogRollup: 'LogRollup',
+  WebhookTrigger: 'WebhookTrigger',
+  Event: 'Event',
+  WorkflowEventTrigger: 'WorkflowEventTrigger',
+  Waitpoint: 'Waitpoint'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -434,7 +438,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "apiKey" | "integration" | "workflow" | "workflowRevision" | "workflowExecution" | "stepRun" | "logEntry" | "outboundMessage" | "document" | "metaAdAccount" | "metaAdInsight" | "posStore" | "posOrder" | "productCost" | "maintenanceRun" | "bulkOperation" | "alertDestination" | "alertDelivery" | "runRollup" | "durationRollup" | "logRollup"
+    modelProps: "tenant" | "apiKey" | "integration" | "workflow" | "workflowRevision" | "workflowExecution" | "stepRun" | "logEntry" | "outboundMessage" | "document" | "metaAdAccount" | "metaAdInsight" | "posStore" | "posOrder" | "productCost" | "maintenanceRun" | "bulkOperation" | "alertDestination" | "alertDelivery" | "runRollup" | "durationRollup" | "logRollup" | "webhookTrigger" | "event" | "workflowEventTrigger" | "waitpoint"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -2066,6 +2070,302 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    WebhookTrigger: {
+      payload: Prisma.$WebhookTriggerPayload<ExtArgs>
+      fields: Prisma.WebhookTriggerFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.WebhookTriggerFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.WebhookTriggerFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload>
+        }
+        findFirst: {
+          args: Prisma.WebhookTriggerFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.WebhookTriggerFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload>
+        }
+        findMany: {
+          args: Prisma.WebhookTriggerFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload>[]
+        }
+        create: {
+          args: Prisma.WebhookTriggerCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload>
+        }
+        createMany: {
+          args: Prisma.WebhookTriggerCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.WebhookTriggerCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload>[]
+        }
+        delete: {
+          args: Prisma.WebhookTriggerDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload>
+        }
+        update: {
+          args: Prisma.WebhookTriggerUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload>
+        }
+        deleteMany: {
+          args: Prisma.WebhookTriggerDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.WebhookTriggerUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.WebhookTriggerUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload>[]
+        }
+        upsert: {
+          args: Prisma.WebhookTriggerUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookTriggerPayload>
+        }
+        aggregate: {
+          args: Prisma.WebhookTriggerAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateWebhookTrigger>
+        }
+        groupBy: {
+          args: Prisma.WebhookTriggerGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WebhookTriggerGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.WebhookTriggerCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WebhookTriggerCountAggregateOutputType> | number
+        }
+      }
+    }
+    Event: {
+      payload: Prisma.$EventPayload<ExtArgs>
+      fields: Prisma.EventFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.EventFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.EventFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload>
+        }
+        findFirst: {
+          args: Prisma.EventFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.EventFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload>
+        }
+        findMany: {
+          args: Prisma.EventFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload>[]
+        }
+        create: {
+          args: Prisma.EventCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload>
+        }
+        createMany: {
+          args: Prisma.EventCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.EventCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload>[]
+        }
+        delete: {
+          args: Prisma.EventDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload>
+        }
+        update: {
+          args: Prisma.EventUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload>
+        }
+        deleteMany: {
+          args: Prisma.EventDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.EventUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.EventUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload>[]
+        }
+        upsert: {
+          args: Prisma.EventUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventPayload>
+        }
+        aggregate: {
+          args: Prisma.EventAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateEvent>
+        }
+        groupBy: {
+          args: Prisma.EventGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.EventGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.EventCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.EventCountAggregateOutputType> | number
+        }
+      }
+    }
+    WorkflowEventTrigger: {
+      payload: Prisma.$WorkflowEventTriggerPayload<ExtArgs>
+      fields: Prisma.WorkflowEventTriggerFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.WorkflowEventTriggerFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.WorkflowEventTriggerFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload>
+        }
+        findFirst: {
+          args: Prisma.WorkflowEventTriggerFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.WorkflowEventTriggerFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload>
+        }
+        findMany: {
+          args: Prisma.WorkflowEventTriggerFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload>[]
+        }
+        create: {
+          args: Prisma.WorkflowEventTriggerCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload>
+        }
+        createMany: {
+          args: Prisma.WorkflowEventTriggerCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.WorkflowEventTriggerCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload>[]
+        }
+        delete: {
+          args: Prisma.WorkflowEventTriggerDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload>
+        }
+        update: {
+          args: Prisma.WorkflowEventTriggerUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload>
+        }
+        deleteMany: {
+          args: Prisma.WorkflowEventTriggerDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.WorkflowEventTriggerUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.WorkflowEventTriggerUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload>[]
+        }
+        upsert: {
+          args: Prisma.WorkflowEventTriggerUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WorkflowEventTriggerPayload>
+        }
+        aggregate: {
+          args: Prisma.WorkflowEventTriggerAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateWorkflowEventTrigger>
+        }
+        groupBy: {
+          args: Prisma.WorkflowEventTriggerGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WorkflowEventTriggerGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.WorkflowEventTriggerCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WorkflowEventTriggerCountAggregateOutputType> | number
+        }
+      }
+    }
+    Waitpoint: {
+      payload: Prisma.$WaitpointPayload<ExtArgs>
+      fields: Prisma.WaitpointFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.WaitpointFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.WaitpointFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload>
+        }
+        findFirst: {
+          args: Prisma.WaitpointFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.WaitpointFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload>
+        }
+        findMany: {
+          args: Prisma.WaitpointFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload>[]
+        }
+        create: {
+          args: Prisma.WaitpointCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload>
+        }
+        createMany: {
+          args: Prisma.WaitpointCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.WaitpointCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload>[]
+        }
+        delete: {
+          args: Prisma.WaitpointDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload>
+        }
+        update: {
+          args: Prisma.WaitpointUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload>
+        }
+        deleteMany: {
+          args: Prisma.WaitpointDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.WaitpointUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.WaitpointUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload>[]
+        }
+        upsert: {
+          args: Prisma.WaitpointUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WaitpointPayload>
+        }
+        aggregate: {
+          args: Prisma.WaitpointAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateWaitpoint>
+        }
+        groupBy: {
+          args: Prisma.WaitpointGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WaitpointGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.WaitpointCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WaitpointCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -2213,7 +2513,8 @@ export const WorkflowExecutionScalarFieldEnum = {
   concurrencyKey: 'concurrencyKey',
   parkedAt: 'parkedAt',
   attemptNumber: 'attemptNumber',
-  resumeFromIndex: 'resumeFromIndex'
+  resumeFromIndex: 'resumeFromIndex',
+  eventId: 'eventId'
 } as const
 
 export type WorkflowExecutionScalarFieldEnum = (typeof WorkflowExecutionScalarFieldEnum)[keyof typeof WorkflowExecutionScalarFieldEnum]
@@ -2496,6 +2797,79 @@ export const LogRollupScalarFieldEnum = {
 } as const
 
 export type LogRollupScalarFieldEnum = (typeof LogRollupScalarFieldEnum)[keyof typeof LogRollupScalarFieldEnum]
+
+
+export const WebhookTriggerScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  workflowId: 'workflowId',
+  name: 'name',
+  token: 'token',
+  secret: 'secret',
+  previousSecret: 'previousSecret',
+  previousSecretExpiresAt: 'previousSecretExpiresAt',
+  payloadSchema: 'payloadSchema',
+  idempotencyKeyHeader: 'idempotencyKeyHeader',
+  idempotencyKeyPath: 'idempotencyKeyPath',
+  rateLimitPerMinute: 'rateLimitPerMinute',
+  enabled: 'enabled',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type WebhookTriggerScalarFieldEnum = (typeof WebhookTriggerScalarFieldEnum)[keyof typeof WebhookTriggerScalarFieldEnum]
+
+
+export const EventScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  name: 'name',
+  payload: 'payload',
+  idempotencyKey: 'idempotencyKey',
+  createdAt: 'createdAt'
+} as const
+
+export type EventScalarFieldEnum = (typeof EventScalarFieldEnum)[keyof typeof EventScalarFieldEnum]
+
+
+export const WorkflowEventTriggerScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  workflowId: 'workflowId',
+  eventName: 'eventName',
+  filter: 'filter'
+} as const
+
+export type WorkflowEventTriggerScalarFieldEnum = (typeof WorkflowEventTriggerScalarFieldEnum)[keyof typeof WorkflowEventTriggerScalarFieldEnum]
+
+
+export const WaitpointScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  executionId: 'executionId',
+  stepRunId: 'stepRunId',
+  stepIndex: 'stepIndex',
+  kind: 'kind',
+  status: 'status',
+  title: 'title',
+  message: 'message',
+  approverRole: 'approverRole',
+  eventName: 'eventName',
+  match: 'match',
+  scope: 'scope',
+  timeoutAt: 'timeoutAt',
+  onTimeout: 'onTimeout',
+  decision: 'decision',
+  decidedByKeyId: 'decidedByKeyId',
+  decidedByName: 'decidedByName',
+  comment: 'comment',
+  event: 'event',
+  resolvedAt: 'resolvedAt',
+  alertedAt: 'alertedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type WaitpointScalarFieldEnum = (typeof WaitpointScalarFieldEnum)[keyof typeof WaitpointScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -2840,6 +3214,48 @@ export type ListEnumAlertDeliveryStatusFieldRefInput<$PrismaModel> = FieldRefInp
 
 
 /**
+ * Reference to a field of type 'WaitpointKind'
+ */
+export type EnumWaitpointKindFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'WaitpointKind'>
+    
+
+
+/**
+ * Reference to a field of type 'WaitpointKind[]'
+ */
+export type ListEnumWaitpointKindFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'WaitpointKind[]'>
+    
+
+
+/**
+ * Reference to a field of type 'WaitpointStatus'
+ */
+export type EnumWaitpointStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'WaitpointStatus'>
+    
+
+
+/**
+ * Reference to a field of type 'WaitpointStatus[]'
+ */
+export type ListEnumWaitpointStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'WaitpointStatus[]'>
+    
+
+
+/**
+ * Reference to a field of type 'ApprovalDecision'
+ */
+export type EnumApprovalDecisionFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'ApprovalDecision'>
+    
+
+
+/**
+ * Reference to a field of type 'ApprovalDecision[]'
+ */
+export type ListEnumApprovalDecisionFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'ApprovalDecision[]'>
+    
+
+
+/**
  * Reference to a field of type 'Float'
  */
 export type FloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Float'>
@@ -3025,6 +3441,10 @@ export type GlobalOmitConfig = {
   runRollup?: Prisma.RunRollupOmit
   durationRollup?: Prisma.DurationRollupOmit
   logRollup?: Prisma.LogRollupOmit
+  webhookTrigger?: Prisma.WebhookTriggerOmit
+  event?: Prisma.EventOmit
+  workflowEventTrigger?: Prisma.WorkflowEventTriggerOmit
+  waitpoint?: Prisma.WaitpointOmit
 }
 
 /* Types for Logging */

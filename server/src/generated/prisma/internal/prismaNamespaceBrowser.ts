@@ -72,7 +72,11 @@ export const ModelName = {
   AlertDelivery: 'AlertDelivery',
   RunRollup: 'RunRollup',
   DurationRollup: 'DurationRollup',
-  LogRollup: 'LogRollup'
+  LogRollup: 'LogRollup',
+  WebhookTrigger: 'WebhookTrigger',
+  Event: 'Event',
+  WorkflowEventTrigger: 'WorkflowEventTrigger',
+  Waitpoint: 'Waitpoint'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -199,7 +203,8 @@ export const WorkflowExecutionScalarFieldEnum = {
   concurrencyKey: 'concurrencyKey',
   parkedAt: 'parkedAt',
   attemptNumber: 'attemptNumber',
-  resumeFromIndex: 'resumeFromIndex'
+  resumeFromIndex: 'resumeFromIndex',
+  eventId: 'eventId'
 } as const
 
 export type WorkflowExecutionScalarFieldEnum = (typeof WorkflowExecutionScalarFieldEnum)[keyof typeof WorkflowExecutionScalarFieldEnum]
@@ -482,6 +487,79 @@ export const LogRollupScalarFieldEnum = {
 } as const
 
 export type LogRollupScalarFieldEnum = (typeof LogRollupScalarFieldEnum)[keyof typeof LogRollupScalarFieldEnum]
+
+
+export const WebhookTriggerScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  workflowId: 'workflowId',
+  name: 'name',
+  token: 'token',
+  secret: 'secret',
+  previousSecret: 'previousSecret',
+  previousSecretExpiresAt: 'previousSecretExpiresAt',
+  payloadSchema: 'payloadSchema',
+  idempotencyKeyHeader: 'idempotencyKeyHeader',
+  idempotencyKeyPath: 'idempotencyKeyPath',
+  rateLimitPerMinute: 'rateLimitPerMinute',
+  enabled: 'enabled',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type WebhookTriggerScalarFieldEnum = (typeof WebhookTriggerScalarFieldEnum)[keyof typeof WebhookTriggerScalarFieldEnum]
+
+
+export const EventScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  name: 'name',
+  payload: 'payload',
+  idempotencyKey: 'idempotencyKey',
+  createdAt: 'createdAt'
+} as const
+
+export type EventScalarFieldEnum = (typeof EventScalarFieldEnum)[keyof typeof EventScalarFieldEnum]
+
+
+export const WorkflowEventTriggerScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  workflowId: 'workflowId',
+  eventName: 'eventName',
+  filter: 'filter'
+} as const
+
+export type WorkflowEventTriggerScalarFieldEnum = (typeof WorkflowEventTriggerScalarFieldEnum)[keyof typeof WorkflowEventTriggerScalarFieldEnum]
+
+
+export const WaitpointScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  executionId: 'executionId',
+  stepRunId: 'stepRunId',
+  stepIndex: 'stepIndex',
+  kind: 'kind',
+  status: 'status',
+  title: 'title',
+  message: 'message',
+  approverRole: 'approverRole',
+  eventName: 'eventName',
+  match: 'match',
+  scope: 'scope',
+  timeoutAt: 'timeoutAt',
+  onTimeout: 'onTimeout',
+  decision: 'decision',
+  decidedByKeyId: 'decidedByKeyId',
+  decidedByName: 'decidedByName',
+  comment: 'comment',
+  event: 'event',
+  resolvedAt: 'resolvedAt',
+  alertedAt: 'alertedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type WaitpointScalarFieldEnum = (typeof WaitpointScalarFieldEnum)[keyof typeof WaitpointScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -290,6 +290,7 @@ export type StepRunWhereInput = {
   reusedFromStepRunId?: Prisma.UuidNullableFilter<"StepRun"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   execution?: Prisma.XOR<Prisma.WorkflowExecutionScalarRelationFilter, Prisma.WorkflowExecutionWhereInput>
+  wait?: Prisma.XOR<Prisma.WaitpointNullableScalarRelationFilter, Prisma.WaitpointWhereInput> | null
 }
 
 export type StepRunOrderByWithRelationInput = {
@@ -310,6 +311,7 @@ export type StepRunOrderByWithRelationInput = {
   reusedFromStepRunId?: Prisma.SortOrderInput | Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
   execution?: Prisma.WorkflowExecutionOrderByWithRelationInput
+  wait?: Prisma.WaitpointOrderByWithRelationInput
 }
 
 export type StepRunWhereUniqueInput = Prisma.AtLeast<{
@@ -334,6 +336,7 @@ export type StepRunWhereUniqueInput = Prisma.AtLeast<{
   reusedFromStepRunId?: Prisma.UuidNullableFilter<"StepRun"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   execution?: Prisma.XOR<Prisma.WorkflowExecutionScalarRelationFilter, Prisma.WorkflowExecutionWhereInput>
+  wait?: Prisma.XOR<Prisma.WaitpointNullableScalarRelationFilter, Prisma.WaitpointWhereInput> | null
 }, "id" | "executionId_index">
 
 export type StepRunOrderByWithAggregationInput = {
@@ -396,6 +399,7 @@ export type StepRunCreateInput = {
   reusedFromStepRunId?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutStepRunsInput
   execution: Prisma.WorkflowExecutionCreateNestedOneWithoutStepRunsInput
+  wait?: Prisma.WaitpointCreateNestedOneWithoutStepRunInput
 }
 
 export type StepRunUncheckedCreateInput = {
@@ -414,6 +418,7 @@ export type StepRunUncheckedCreateInput = {
   finishedAt?: Date | string | null
   createdAt?: Date | string
   reusedFromStepRunId?: string | null
+  wait?: Prisma.WaitpointUncheckedCreateNestedOneWithoutStepRunInput
 }
 
 export type StepRunUpdateInput = {
@@ -432,6 +437,7 @@ export type StepRunUpdateInput = {
   reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutStepRunsNestedInput
   execution?: Prisma.WorkflowExecutionUpdateOneRequiredWithoutStepRunsNestedInput
+  wait?: Prisma.WaitpointUpdateOneWithoutStepRunNestedInput
 }
 
 export type StepRunUncheckedUpdateInput = {
@@ -450,6 +456,7 @@ export type StepRunUncheckedUpdateInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  wait?: Prisma.WaitpointUncheckedUpdateOneWithoutStepRunNestedInput
 }
 
 export type StepRunCreateManyInput = {
@@ -577,6 +584,11 @@ export type StepRunSumOrderByAggregateInput = {
   attempts?: Prisma.SortOrder
 }
 
+export type StepRunScalarRelationFilter = {
+  is?: Prisma.StepRunWhereInput
+  isNot?: Prisma.StepRunWhereInput
+}
+
 export type StepRunCreateNestedManyWithoutTenantInput = {
   create?: Prisma.XOR<Prisma.StepRunCreateWithoutTenantInput, Prisma.StepRunUncheckedCreateWithoutTenantInput> | Prisma.StepRunCreateWithoutTenantInput[] | Prisma.StepRunUncheckedCreateWithoutTenantInput[]
   connectOrCreate?: Prisma.StepRunCreateOrConnectWithoutTenantInput | Prisma.StepRunCreateOrConnectWithoutTenantInput[]
@@ -665,6 +677,20 @@ export type EnumStepStatusFieldUpdateOperationsInput = {
   set?: $Enums.StepStatus
 }
 
+export type StepRunCreateNestedOneWithoutWaitInput = {
+  create?: Prisma.XOR<Prisma.StepRunCreateWithoutWaitInput, Prisma.StepRunUncheckedCreateWithoutWaitInput>
+  connectOrCreate?: Prisma.StepRunCreateOrConnectWithoutWaitInput
+  connect?: Prisma.StepRunWhereUniqueInput
+}
+
+export type StepRunUpdateOneRequiredWithoutWaitNestedInput = {
+  create?: Prisma.XOR<Prisma.StepRunCreateWithoutWaitInput, Prisma.StepRunUncheckedCreateWithoutWaitInput>
+  connectOrCreate?: Prisma.StepRunCreateOrConnectWithoutWaitInput
+  upsert?: Prisma.StepRunUpsertWithoutWaitInput
+  connect?: Prisma.StepRunWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.StepRunUpdateToOneWithWhereWithoutWaitInput, Prisma.StepRunUpdateWithoutWaitInput>, Prisma.StepRunUncheckedUpdateWithoutWaitInput>
+}
+
 export type StepRunCreateWithoutTenantInput = {
   id?: string
   index: number
@@ -680,6 +706,7 @@ export type StepRunCreateWithoutTenantInput = {
   createdAt?: Date | string
   reusedFromStepRunId?: string | null
   execution: Prisma.WorkflowExecutionCreateNestedOneWithoutStepRunsInput
+  wait?: Prisma.WaitpointCreateNestedOneWithoutStepRunInput
 }
 
 export type StepRunUncheckedCreateWithoutTenantInput = {
@@ -697,6 +724,7 @@ export type StepRunUncheckedCreateWithoutTenantInput = {
   finishedAt?: Date | string | null
   createdAt?: Date | string
   reusedFromStepRunId?: string | null
+  wait?: Prisma.WaitpointUncheckedCreateNestedOneWithoutStepRunInput
 }
 
 export type StepRunCreateOrConnectWithoutTenantInput = {
@@ -761,6 +789,7 @@ export type StepRunCreateWithoutExecutionInput = {
   createdAt?: Date | string
   reusedFromStepRunId?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutStepRunsInput
+  wait?: Prisma.WaitpointCreateNestedOneWithoutStepRunInput
 }
 
 export type StepRunUncheckedCreateWithoutExecutionInput = {
@@ -778,6 +807,7 @@ export type StepRunUncheckedCreateWithoutExecutionInput = {
   finishedAt?: Date | string | null
   createdAt?: Date | string
   reusedFromStepRunId?: string | null
+  wait?: Prisma.WaitpointUncheckedCreateNestedOneWithoutStepRunInput
 }
 
 export type StepRunCreateOrConnectWithoutExecutionInput = {
@@ -804,6 +834,94 @@ export type StepRunUpdateWithWhereUniqueWithoutExecutionInput = {
 export type StepRunUpdateManyWithWhereWithoutExecutionInput = {
   where: Prisma.StepRunScalarWhereInput
   data: Prisma.XOR<Prisma.StepRunUpdateManyMutationInput, Prisma.StepRunUncheckedUpdateManyWithoutExecutionInput>
+}
+
+export type StepRunCreateWithoutWaitInput = {
+  id?: string
+  index: number
+  name?: string | null
+  type: string
+  status?: $Enums.StepStatus
+  attempts?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  createdAt?: Date | string
+  reusedFromStepRunId?: string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutStepRunsInput
+  execution: Prisma.WorkflowExecutionCreateNestedOneWithoutStepRunsInput
+}
+
+export type StepRunUncheckedCreateWithoutWaitInput = {
+  id?: string
+  tenantId: string
+  executionId: string
+  index: number
+  name?: string | null
+  type: string
+  status?: $Enums.StepStatus
+  attempts?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  createdAt?: Date | string
+  reusedFromStepRunId?: string | null
+}
+
+export type StepRunCreateOrConnectWithoutWaitInput = {
+  where: Prisma.StepRunWhereUniqueInput
+  create: Prisma.XOR<Prisma.StepRunCreateWithoutWaitInput, Prisma.StepRunUncheckedCreateWithoutWaitInput>
+}
+
+export type StepRunUpsertWithoutWaitInput = {
+  update: Prisma.XOR<Prisma.StepRunUpdateWithoutWaitInput, Prisma.StepRunUncheckedUpdateWithoutWaitInput>
+  create: Prisma.XOR<Prisma.StepRunCreateWithoutWaitInput, Prisma.StepRunUncheckedCreateWithoutWaitInput>
+  where?: Prisma.StepRunWhereInput
+}
+
+export type StepRunUpdateToOneWithWhereWithoutWaitInput = {
+  where?: Prisma.StepRunWhereInput
+  data: Prisma.XOR<Prisma.StepRunUpdateWithoutWaitInput, Prisma.StepRunUncheckedUpdateWithoutWaitInput>
+}
+
+export type StepRunUpdateWithoutWaitInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  index?: Prisma.IntFieldUpdateOperationsInput | number
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumStepStatusFieldUpdateOperationsInput | $Enums.StepStatus
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutStepRunsNestedInput
+  execution?: Prisma.WorkflowExecutionUpdateOneRequiredWithoutStepRunsNestedInput
+}
+
+export type StepRunUncheckedUpdateWithoutWaitInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  executionId?: Prisma.StringFieldUpdateOperationsInput | string
+  index?: Prisma.IntFieldUpdateOperationsInput | number
+  name?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  type?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumStepStatusFieldUpdateOperationsInput | $Enums.StepStatus
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type StepRunCreateManyTenantInput = {
@@ -838,6 +956,7 @@ export type StepRunUpdateWithoutTenantInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   execution?: Prisma.WorkflowExecutionUpdateOneRequiredWithoutStepRunsNestedInput
+  wait?: Prisma.WaitpointUpdateOneWithoutStepRunNestedInput
 }
 
 export type StepRunUncheckedUpdateWithoutTenantInput = {
@@ -855,6 +974,7 @@ export type StepRunUncheckedUpdateWithoutTenantInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  wait?: Prisma.WaitpointUncheckedUpdateOneWithoutStepRunNestedInput
 }
 
 export type StepRunUncheckedUpdateManyWithoutTenantInput = {
@@ -906,6 +1026,7 @@ export type StepRunUpdateWithoutExecutionInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutStepRunsNestedInput
+  wait?: Prisma.WaitpointUpdateOneWithoutStepRunNestedInput
 }
 
 export type StepRunUncheckedUpdateWithoutExecutionInput = {
@@ -923,6 +1044,7 @@ export type StepRunUncheckedUpdateWithoutExecutionInput = {
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  wait?: Prisma.WaitpointUncheckedUpdateOneWithoutStepRunNestedInput
 }
 
 export type StepRunUncheckedUpdateManyWithoutExecutionInput = {
@@ -962,6 +1084,7 @@ export type StepRunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   reusedFromStepRunId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   execution?: boolean | Prisma.WorkflowExecutionDefaultArgs<ExtArgs>
+  wait?: boolean | Prisma.StepRun$waitArgs<ExtArgs>
 }, ExtArgs["result"]["stepRun"]>
 
 export type StepRunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1026,6 +1149,7 @@ export type StepRunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
 export type StepRunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   execution?: boolean | Prisma.WorkflowExecutionDefaultArgs<ExtArgs>
+  wait?: boolean | Prisma.StepRun$waitArgs<ExtArgs>
 }
 export type StepRunIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
@@ -1041,6 +1165,7 @@ export type $StepRunPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
   objects: {
     tenant: Prisma.$TenantPayload<ExtArgs>
     execution: Prisma.$WorkflowExecutionPayload<ExtArgs>
+    wait: Prisma.$WaitpointPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1462,6 +1587,7 @@ export interface Prisma__StepRunClient<T, Null = never, ExtArgs extends runtime.
   readonly [Symbol.toStringTag]: "PrismaPromise"
   tenant<T extends Prisma.TenantDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TenantDefaultArgs<ExtArgs>>): Prisma.Prisma__TenantClient<runtime.Types.Result.GetResult<Prisma.$TenantPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   execution<T extends Prisma.WorkflowExecutionDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.WorkflowExecutionDefaultArgs<ExtArgs>>): Prisma.Prisma__WorkflowExecutionClient<runtime.Types.Result.GetResult<Prisma.$WorkflowExecutionPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  wait<T extends Prisma.StepRun$waitArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.StepRun$waitArgs<ExtArgs>>): Prisma.Prisma__WaitpointClient<runtime.Types.Result.GetResult<Prisma.$WaitpointPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1904,6 +2030,25 @@ export type StepRunDeleteManyArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * Limit how many StepRuns to delete.
    */
   limit?: number
+}
+
+/**
+ * StepRun.wait
+ */
+export type StepRun$waitArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Waitpoint
+   */
+  select?: Prisma.WaitpointSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Waitpoint
+   */
+  omit?: Prisma.WaitpointOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WaitpointInclude<ExtArgs> | null
+  where?: Prisma.WaitpointWhereInput
 }
 
 /**

@@ -263,6 +263,10 @@ export type TenantWhereInput = {
   runRollups?: Prisma.RunRollupListRelationFilter
   durationRollups?: Prisma.DurationRollupListRelationFilter
   logRollups?: Prisma.LogRollupListRelationFilter
+  webhookTriggers?: Prisma.WebhookTriggerListRelationFilter
+  events?: Prisma.EventListRelationFilter
+  eventTriggers?: Prisma.WorkflowEventTriggerListRelationFilter
+  waitpoints?: Prisma.WaitpointListRelationFilter
 }
 
 export type TenantOrderByWithRelationInput = {
@@ -294,6 +298,10 @@ export type TenantOrderByWithRelationInput = {
   runRollups?: Prisma.RunRollupOrderByRelationAggregateInput
   durationRollups?: Prisma.DurationRollupOrderByRelationAggregateInput
   logRollups?: Prisma.LogRollupOrderByRelationAggregateInput
+  webhookTriggers?: Prisma.WebhookTriggerOrderByRelationAggregateInput
+  events?: Prisma.EventOrderByRelationAggregateInput
+  eventTriggers?: Prisma.WorkflowEventTriggerOrderByRelationAggregateInput
+  waitpoints?: Prisma.WaitpointOrderByRelationAggregateInput
 }
 
 export type TenantWhereUniqueInput = Prisma.AtLeast<{
@@ -328,6 +336,10 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   runRollups?: Prisma.RunRollupListRelationFilter
   durationRollups?: Prisma.DurationRollupListRelationFilter
   logRollups?: Prisma.LogRollupListRelationFilter
+  webhookTriggers?: Prisma.WebhookTriggerListRelationFilter
+  events?: Prisma.EventListRelationFilter
+  eventTriggers?: Prisma.WorkflowEventTriggerListRelationFilter
+  waitpoints?: Prisma.WaitpointListRelationFilter
 }, "id" | "slug">
 
 export type TenantOrderByWithAggregationInput = {
@@ -391,6 +403,10 @@ export type TenantCreateInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateInput = {
@@ -422,6 +438,10 @@ export type TenantUncheckedCreateInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUpdateInput = {
@@ -453,6 +473,10 @@ export type TenantUpdateInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateInput = {
@@ -484,6 +508,10 @@ export type TenantUncheckedUpdateInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateManyInput = {
@@ -851,6 +879,62 @@ export type TenantUpdateOneRequiredWithoutLogRollupsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutLogRollupsInput, Prisma.TenantUpdateWithoutLogRollupsInput>, Prisma.TenantUncheckedUpdateWithoutLogRollupsInput>
 }
 
+export type TenantCreateNestedOneWithoutWebhookTriggersInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutWebhookTriggersInput, Prisma.TenantUncheckedCreateWithoutWebhookTriggersInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutWebhookTriggersInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutWebhookTriggersNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutWebhookTriggersInput, Prisma.TenantUncheckedCreateWithoutWebhookTriggersInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutWebhookTriggersInput
+  upsert?: Prisma.TenantUpsertWithoutWebhookTriggersInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutWebhookTriggersInput, Prisma.TenantUpdateWithoutWebhookTriggersInput>, Prisma.TenantUncheckedUpdateWithoutWebhookTriggersInput>
+}
+
+export type TenantCreateNestedOneWithoutEventsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutEventsInput, Prisma.TenantUncheckedCreateWithoutEventsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutEventsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutEventsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutEventsInput, Prisma.TenantUncheckedCreateWithoutEventsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutEventsInput
+  upsert?: Prisma.TenantUpsertWithoutEventsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutEventsInput, Prisma.TenantUpdateWithoutEventsInput>, Prisma.TenantUncheckedUpdateWithoutEventsInput>
+}
+
+export type TenantCreateNestedOneWithoutEventTriggersInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutEventTriggersInput, Prisma.TenantUncheckedCreateWithoutEventTriggersInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutEventTriggersInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutEventTriggersNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutEventTriggersInput, Prisma.TenantUncheckedCreateWithoutEventTriggersInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutEventTriggersInput
+  upsert?: Prisma.TenantUpsertWithoutEventTriggersInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutEventTriggersInput, Prisma.TenantUpdateWithoutEventTriggersInput>, Prisma.TenantUncheckedUpdateWithoutEventTriggersInput>
+}
+
+export type TenantCreateNestedOneWithoutWaitpointsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutWaitpointsInput, Prisma.TenantUncheckedCreateWithoutWaitpointsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutWaitpointsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutWaitpointsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutWaitpointsInput, Prisma.TenantUncheckedCreateWithoutWaitpointsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutWaitpointsInput
+  upsert?: Prisma.TenantUpsertWithoutWaitpointsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutWaitpointsInput, Prisma.TenantUpdateWithoutWaitpointsInput>, Prisma.TenantUncheckedUpdateWithoutWaitpointsInput>
+}
+
 export type TenantCreateWithoutApiKeysInput = {
   id?: string
   name: string
@@ -879,6 +963,10 @@ export type TenantCreateWithoutApiKeysInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutApiKeysInput = {
@@ -909,6 +997,10 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutApiKeysInput = {
@@ -955,6 +1047,10 @@ export type TenantUpdateWithoutApiKeysInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutApiKeysInput = {
@@ -985,6 +1081,10 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutIntegrationsInput = {
@@ -1015,6 +1115,10 @@ export type TenantCreateWithoutIntegrationsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutIntegrationsInput = {
@@ -1045,6 +1149,10 @@ export type TenantUncheckedCreateWithoutIntegrationsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutIntegrationsInput = {
@@ -1091,6 +1199,10 @@ export type TenantUpdateWithoutIntegrationsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutIntegrationsInput = {
@@ -1121,6 +1233,10 @@ export type TenantUncheckedUpdateWithoutIntegrationsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutWorkflowsInput = {
@@ -1151,6 +1267,10 @@ export type TenantCreateWithoutWorkflowsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutWorkflowsInput = {
@@ -1181,6 +1301,10 @@ export type TenantUncheckedCreateWithoutWorkflowsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutWorkflowsInput = {
@@ -1227,6 +1351,10 @@ export type TenantUpdateWithoutWorkflowsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutWorkflowsInput = {
@@ -1257,6 +1385,10 @@ export type TenantUncheckedUpdateWithoutWorkflowsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutExecutionsInput = {
@@ -1287,6 +1419,10 @@ export type TenantCreateWithoutExecutionsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutExecutionsInput = {
@@ -1317,6 +1453,10 @@ export type TenantUncheckedCreateWithoutExecutionsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutExecutionsInput = {
@@ -1363,6 +1503,10 @@ export type TenantUpdateWithoutExecutionsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutExecutionsInput = {
@@ -1393,6 +1537,10 @@ export type TenantUncheckedUpdateWithoutExecutionsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutStepRunsInput = {
@@ -1423,6 +1571,10 @@ export type TenantCreateWithoutStepRunsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutStepRunsInput = {
@@ -1453,6 +1605,10 @@ export type TenantUncheckedCreateWithoutStepRunsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutStepRunsInput = {
@@ -1499,6 +1655,10 @@ export type TenantUpdateWithoutStepRunsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutStepRunsInput = {
@@ -1529,6 +1689,10 @@ export type TenantUncheckedUpdateWithoutStepRunsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutLogEntriesInput = {
@@ -1559,6 +1723,10 @@ export type TenantCreateWithoutLogEntriesInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutLogEntriesInput = {
@@ -1589,6 +1757,10 @@ export type TenantUncheckedCreateWithoutLogEntriesInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutLogEntriesInput = {
@@ -1635,6 +1807,10 @@ export type TenantUpdateWithoutLogEntriesInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutLogEntriesInput = {
@@ -1665,6 +1841,10 @@ export type TenantUncheckedUpdateWithoutLogEntriesInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutOutboundMessagesInput = {
@@ -1695,6 +1875,10 @@ export type TenantCreateWithoutOutboundMessagesInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutOutboundMessagesInput = {
@@ -1725,6 +1909,10 @@ export type TenantUncheckedCreateWithoutOutboundMessagesInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutOutboundMessagesInput = {
@@ -1771,6 +1959,10 @@ export type TenantUpdateWithoutOutboundMessagesInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutOutboundMessagesInput = {
@@ -1801,6 +1993,10 @@ export type TenantUncheckedUpdateWithoutOutboundMessagesInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutDocumentsInput = {
@@ -1831,6 +2027,10 @@ export type TenantCreateWithoutDocumentsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutDocumentsInput = {
@@ -1861,6 +2061,10 @@ export type TenantUncheckedCreateWithoutDocumentsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutDocumentsInput = {
@@ -1907,6 +2111,10 @@ export type TenantUpdateWithoutDocumentsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutDocumentsInput = {
@@ -1937,6 +2145,10 @@ export type TenantUncheckedUpdateWithoutDocumentsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutMetaAdAccountsInput = {
@@ -1967,6 +2179,10 @@ export type TenantCreateWithoutMetaAdAccountsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutMetaAdAccountsInput = {
@@ -1997,6 +2213,10 @@ export type TenantUncheckedCreateWithoutMetaAdAccountsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutMetaAdAccountsInput = {
@@ -2043,6 +2263,10 @@ export type TenantUpdateWithoutMetaAdAccountsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutMetaAdAccountsInput = {
@@ -2073,6 +2297,10 @@ export type TenantUncheckedUpdateWithoutMetaAdAccountsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutMetaAdInsightsInput = {
@@ -2103,6 +2331,10 @@ export type TenantCreateWithoutMetaAdInsightsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutMetaAdInsightsInput = {
@@ -2133,6 +2365,10 @@ export type TenantUncheckedCreateWithoutMetaAdInsightsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutMetaAdInsightsInput = {
@@ -2179,6 +2415,10 @@ export type TenantUpdateWithoutMetaAdInsightsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutMetaAdInsightsInput = {
@@ -2209,6 +2449,10 @@ export type TenantUncheckedUpdateWithoutMetaAdInsightsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutPosStoresInput = {
@@ -2239,6 +2483,10 @@ export type TenantCreateWithoutPosStoresInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutPosStoresInput = {
@@ -2269,6 +2517,10 @@ export type TenantUncheckedCreateWithoutPosStoresInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutPosStoresInput = {
@@ -2315,6 +2567,10 @@ export type TenantUpdateWithoutPosStoresInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutPosStoresInput = {
@@ -2345,6 +2601,10 @@ export type TenantUncheckedUpdateWithoutPosStoresInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutPosOrdersInput = {
@@ -2375,6 +2635,10 @@ export type TenantCreateWithoutPosOrdersInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutPosOrdersInput = {
@@ -2405,6 +2669,10 @@ export type TenantUncheckedCreateWithoutPosOrdersInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutPosOrdersInput = {
@@ -2451,6 +2719,10 @@ export type TenantUpdateWithoutPosOrdersInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutPosOrdersInput = {
@@ -2481,6 +2753,10 @@ export type TenantUncheckedUpdateWithoutPosOrdersInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutProductCostsInput = {
@@ -2511,6 +2787,10 @@ export type TenantCreateWithoutProductCostsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutProductCostsInput = {
@@ -2541,6 +2821,10 @@ export type TenantUncheckedCreateWithoutProductCostsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutProductCostsInput = {
@@ -2587,6 +2871,10 @@ export type TenantUpdateWithoutProductCostsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutProductCostsInput = {
@@ -2617,6 +2905,10 @@ export type TenantUncheckedUpdateWithoutProductCostsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutBulkOperationsInput = {
@@ -2647,6 +2939,10 @@ export type TenantCreateWithoutBulkOperationsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutBulkOperationsInput = {
@@ -2677,6 +2973,10 @@ export type TenantUncheckedCreateWithoutBulkOperationsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutBulkOperationsInput = {
@@ -2723,6 +3023,10 @@ export type TenantUpdateWithoutBulkOperationsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutBulkOperationsInput = {
@@ -2753,6 +3057,10 @@ export type TenantUncheckedUpdateWithoutBulkOperationsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutAlertDestinationsInput = {
@@ -2783,6 +3091,10 @@ export type TenantCreateWithoutAlertDestinationsInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutAlertDestinationsInput = {
@@ -2813,6 +3125,10 @@ export type TenantUncheckedCreateWithoutAlertDestinationsInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutAlertDestinationsInput = {
@@ -2859,6 +3175,10 @@ export type TenantUpdateWithoutAlertDestinationsInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutAlertDestinationsInput = {
@@ -2889,6 +3209,10 @@ export type TenantUncheckedUpdateWithoutAlertDestinationsInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutAlertDeliveriesInput = {
@@ -2919,6 +3243,10 @@ export type TenantCreateWithoutAlertDeliveriesInput = {
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutAlertDeliveriesInput = {
@@ -2949,6 +3277,10 @@ export type TenantUncheckedCreateWithoutAlertDeliveriesInput = {
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutAlertDeliveriesInput = {
@@ -2995,6 +3327,10 @@ export type TenantUpdateWithoutAlertDeliveriesInput = {
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutAlertDeliveriesInput = {
@@ -3025,6 +3361,10 @@ export type TenantUncheckedUpdateWithoutAlertDeliveriesInput = {
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutRunRollupsInput = {
@@ -3055,6 +3395,10 @@ export type TenantCreateWithoutRunRollupsInput = {
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutRunRollupsInput = {
@@ -3085,6 +3429,10 @@ export type TenantUncheckedCreateWithoutRunRollupsInput = {
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutRunRollupsInput = {
@@ -3131,6 +3479,10 @@ export type TenantUpdateWithoutRunRollupsInput = {
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutRunRollupsInput = {
@@ -3161,6 +3513,10 @@ export type TenantUncheckedUpdateWithoutRunRollupsInput = {
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutDurationRollupsInput = {
@@ -3191,6 +3547,10 @@ export type TenantCreateWithoutDurationRollupsInput = {
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutDurationRollupsInput = {
@@ -3221,6 +3581,10 @@ export type TenantUncheckedCreateWithoutDurationRollupsInput = {
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutDurationRollupsInput = {
@@ -3267,6 +3631,10 @@ export type TenantUpdateWithoutDurationRollupsInput = {
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutDurationRollupsInput = {
@@ -3297,6 +3665,10 @@ export type TenantUncheckedUpdateWithoutDurationRollupsInput = {
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutLogRollupsInput = {
@@ -3327,6 +3699,10 @@ export type TenantCreateWithoutLogRollupsInput = {
   productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
   runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutLogRollupsInput = {
@@ -3357,6 +3733,10 @@ export type TenantUncheckedCreateWithoutLogRollupsInput = {
   productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
   runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
   durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutLogRollupsInput = {
@@ -3403,6 +3783,10 @@ export type TenantUpdateWithoutLogRollupsInput = {
   productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
   runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutLogRollupsInput = {
@@ -3433,6 +3817,618 @@ export type TenantUncheckedUpdateWithoutLogRollupsInput = {
   productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
   runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
   durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutWebhookTriggersInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutWebhookTriggersInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationUncheckedCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowUncheckedCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutWebhookTriggersInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutWebhookTriggersInput, Prisma.TenantUncheckedCreateWithoutWebhookTriggersInput>
+}
+
+export type TenantUpsertWithoutWebhookTriggersInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutWebhookTriggersInput, Prisma.TenantUncheckedUpdateWithoutWebhookTriggersInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutWebhookTriggersInput, Prisma.TenantUncheckedCreateWithoutWebhookTriggersInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutWebhookTriggersInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutWebhookTriggersInput, Prisma.TenantUncheckedUpdateWithoutWebhookTriggersInput>
+}
+
+export type TenantUpdateWithoutWebhookTriggersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutWebhookTriggersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUncheckedUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUncheckedUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutEventsInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutEventsInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationUncheckedCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowUncheckedCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutEventsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutEventsInput, Prisma.TenantUncheckedCreateWithoutEventsInput>
+}
+
+export type TenantUpsertWithoutEventsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutEventsInput, Prisma.TenantUncheckedUpdateWithoutEventsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutEventsInput, Prisma.TenantUncheckedCreateWithoutEventsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutEventsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutEventsInput, Prisma.TenantUncheckedUpdateWithoutEventsInput>
+}
+
+export type TenantUpdateWithoutEventsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutEventsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUncheckedUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUncheckedUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutEventTriggersInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutEventTriggersInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationUncheckedCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowUncheckedCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutEventTriggersInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutEventTriggersInput, Prisma.TenantUncheckedCreateWithoutEventTriggersInput>
+}
+
+export type TenantUpsertWithoutEventTriggersInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutEventTriggersInput, Prisma.TenantUncheckedUpdateWithoutEventTriggersInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutEventTriggersInput, Prisma.TenantUncheckedCreateWithoutEventTriggersInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutEventTriggersInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutEventTriggersInput, Prisma.TenantUncheckedUpdateWithoutEventTriggersInput>
+}
+
+export type TenantUpdateWithoutEventTriggersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutEventTriggersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUncheckedUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUncheckedUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutWaitpointsInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutWaitpointsInput = {
+  id?: string
+  name: string
+  slug: string
+  timezone?: string
+  defaultCountry?: string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  integrations?: Prisma.IntegrationUncheckedCreateNestedManyWithoutTenantInput
+  workflows?: Prisma.WorkflowUncheckedCreateNestedManyWithoutTenantInput
+  executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutTenantInput
+  stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutTenantInput
+  logEntries?: Prisma.LogEntryUncheckedCreateNestedManyWithoutTenantInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedCreateNestedManyWithoutTenantInput
+  documents?: Prisma.DocumentUncheckedCreateNestedManyWithoutTenantInput
+  bulkOperations?: Prisma.BulkOperationUncheckedCreateNestedManyWithoutTenantInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedCreateNestedManyWithoutTenantInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedCreateNestedManyWithoutTenantInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedCreateNestedManyWithoutTenantInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedCreateNestedManyWithoutTenantInput
+  posStores?: Prisma.PosStoreUncheckedCreateNestedManyWithoutTenantInput
+  posOrders?: Prisma.PosOrderUncheckedCreateNestedManyWithoutTenantInput
+  productCosts?: Prisma.ProductCostUncheckedCreateNestedManyWithoutTenantInput
+  runRollups?: Prisma.RunRollupUncheckedCreateNestedManyWithoutTenantInput
+  durationRollups?: Prisma.DurationRollupUncheckedCreateNestedManyWithoutTenantInput
+  logRollups?: Prisma.LogRollupUncheckedCreateNestedManyWithoutTenantInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutWaitpointsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutWaitpointsInput, Prisma.TenantUncheckedCreateWithoutWaitpointsInput>
+}
+
+export type TenantUpsertWithoutWaitpointsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutWaitpointsInput, Prisma.TenantUncheckedUpdateWithoutWaitpointsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutWaitpointsInput, Prisma.TenantUncheckedCreateWithoutWaitpointsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutWaitpointsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutWaitpointsInput, Prisma.TenantUncheckedUpdateWithoutWaitpointsInput>
+}
+
+export type TenantUpdateWithoutWaitpointsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutWaitpointsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  timezone?: Prisma.StringFieldUpdateOperationsInput | string
+  defaultCountry?: Prisma.StringFieldUpdateOperationsInput | string
+  logRetention?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  minScheduleIntervalSeconds?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  integrations?: Prisma.IntegrationUncheckedUpdateManyWithoutTenantNestedInput
+  workflows?: Prisma.WorkflowUncheckedUpdateManyWithoutTenantNestedInput
+  executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutTenantNestedInput
+  stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutTenantNestedInput
+  logEntries?: Prisma.LogEntryUncheckedUpdateManyWithoutTenantNestedInput
+  outboundMessages?: Prisma.OutboundMessageUncheckedUpdateManyWithoutTenantNestedInput
+  documents?: Prisma.DocumentUncheckedUpdateManyWithoutTenantNestedInput
+  bulkOperations?: Prisma.BulkOperationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDestinations?: Prisma.AlertDestinationUncheckedUpdateManyWithoutTenantNestedInput
+  alertDeliveries?: Prisma.AlertDeliveryUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdAccounts?: Prisma.MetaAdAccountUncheckedUpdateManyWithoutTenantNestedInput
+  metaAdInsights?: Prisma.MetaAdInsightUncheckedUpdateManyWithoutTenantNestedInput
+  posStores?: Prisma.PosStoreUncheckedUpdateManyWithoutTenantNestedInput
+  posOrders?: Prisma.PosOrderUncheckedUpdateManyWithoutTenantNestedInput
+  productCosts?: Prisma.ProductCostUncheckedUpdateManyWithoutTenantNestedInput
+  runRollups?: Prisma.RunRollupUncheckedUpdateManyWithoutTenantNestedInput
+  durationRollups?: Prisma.DurationRollupUncheckedUpdateManyWithoutTenantNestedInput
+  logRollups?: Prisma.LogRollupUncheckedUpdateManyWithoutTenantNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 
@@ -3460,6 +4456,10 @@ export type TenantCountOutputType = {
   runRollups: number
   durationRollups: number
   logRollups: number
+  webhookTriggers: number
+  events: number
+  eventTriggers: number
+  waitpoints: number
 }
 
 export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3482,6 +4482,10 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   runRollups?: boolean | TenantCountOutputTypeCountRunRollupsArgs
   durationRollups?: boolean | TenantCountOutputTypeCountDurationRollupsArgs
   logRollups?: boolean | TenantCountOutputTypeCountLogRollupsArgs
+  webhookTriggers?: boolean | TenantCountOutputTypeCountWebhookTriggersArgs
+  events?: boolean | TenantCountOutputTypeCountEventsArgs
+  eventTriggers?: boolean | TenantCountOutputTypeCountEventTriggersArgs
+  waitpoints?: boolean | TenantCountOutputTypeCountWaitpointsArgs
 }
 
 /**
@@ -3627,6 +4631,34 @@ export type TenantCountOutputTypeCountLogRollupsArgs<ExtArgs extends runtime.Typ
   where?: Prisma.LogRollupWhereInput
 }
 
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountWebhookTriggersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WebhookTriggerWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountEventsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.EventWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountEventTriggersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WorkflowEventTriggerWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountWaitpointsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WaitpointWhereInput
+}
+
 
 export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -3657,6 +4689,10 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   runRollups?: boolean | Prisma.Tenant$runRollupsArgs<ExtArgs>
   durationRollups?: boolean | Prisma.Tenant$durationRollupsArgs<ExtArgs>
   logRollups?: boolean | Prisma.Tenant$logRollupsArgs<ExtArgs>
+  webhookTriggers?: boolean | Prisma.Tenant$webhookTriggersArgs<ExtArgs>
+  events?: boolean | Prisma.Tenant$eventsArgs<ExtArgs>
+  eventTriggers?: boolean | Prisma.Tenant$eventTriggersArgs<ExtArgs>
+  waitpoints?: boolean | Prisma.Tenant$waitpointsArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["tenant"]>
 
@@ -3717,6 +4753,10 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   runRollups?: boolean | Prisma.Tenant$runRollupsArgs<ExtArgs>
   durationRollups?: boolean | Prisma.Tenant$durationRollupsArgs<ExtArgs>
   logRollups?: boolean | Prisma.Tenant$logRollupsArgs<ExtArgs>
+  webhookTriggers?: boolean | Prisma.Tenant$webhookTriggersArgs<ExtArgs>
+  events?: boolean | Prisma.Tenant$eventsArgs<ExtArgs>
+  eventTriggers?: boolean | Prisma.Tenant$eventTriggersArgs<ExtArgs>
+  waitpoints?: boolean | Prisma.Tenant$waitpointsArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TenantIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -3744,6 +4784,10 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     runRollups: Prisma.$RunRollupPayload<ExtArgs>[]
     durationRollups: Prisma.$DurationRollupPayload<ExtArgs>[]
     logRollups: Prisma.$LogRollupPayload<ExtArgs>[]
+    webhookTriggers: Prisma.$WebhookTriggerPayload<ExtArgs>[]
+    events: Prisma.$EventPayload<ExtArgs>[]
+    eventTriggers: Prisma.$WorkflowEventTriggerPayload<ExtArgs>[]
+    waitpoints: Prisma.$WaitpointPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -4177,6 +5221,10 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   runRollups<T extends Prisma.Tenant$runRollupsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$runRollupsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$RunRollupPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   durationRollups<T extends Prisma.Tenant$durationRollupsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$durationRollupsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DurationRollupPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   logRollups<T extends Prisma.Tenant$logRollupsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$logRollupsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$LogRollupPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  webhookTriggers<T extends Prisma.Tenant$webhookTriggersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$webhookTriggersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WebhookTriggerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  events<T extends Prisma.Tenant$eventsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$eventsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$EventPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  eventTriggers<T extends Prisma.Tenant$eventTriggersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$eventTriggersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WorkflowEventTriggerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  waitpoints<T extends Prisma.Tenant$waitpointsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$waitpointsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WaitpointPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -5061,6 +6109,102 @@ export type Tenant$logRollupsArgs<ExtArgs extends runtime.Types.Extensions.Inter
   take?: number
   skip?: number
   distinct?: Prisma.LogRollupScalarFieldEnum | Prisma.LogRollupScalarFieldEnum[]
+}
+
+/**
+ * Tenant.webhookTriggers
+ */
+export type Tenant$webhookTriggersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the WebhookTrigger
+   */
+  select?: Prisma.WebhookTriggerSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the WebhookTrigger
+   */
+  omit?: Prisma.WebhookTriggerOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WebhookTriggerInclude<ExtArgs> | null
+  where?: Prisma.WebhookTriggerWhereInput
+  orderBy?: Prisma.WebhookTriggerOrderByWithRelationInput | Prisma.WebhookTriggerOrderByWithRelationInput[]
+  cursor?: Prisma.WebhookTriggerWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WebhookTriggerScalarFieldEnum | Prisma.WebhookTriggerScalarFieldEnum[]
+}
+
+/**
+ * Tenant.events
+ */
+export type Tenant$eventsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Event
+   */
+  select?: Prisma.EventSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Event
+   */
+  omit?: Prisma.EventOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.EventInclude<ExtArgs> | null
+  where?: Prisma.EventWhereInput
+  orderBy?: Prisma.EventOrderByWithRelationInput | Prisma.EventOrderByWithRelationInput[]
+  cursor?: Prisma.EventWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.EventScalarFieldEnum | Prisma.EventScalarFieldEnum[]
+}
+
+/**
+ * Tenant.eventTriggers
+ */
+export type Tenant$eventTriggersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the WorkflowEventTrigger
+   */
+  select?: Prisma.WorkflowEventTriggerSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the WorkflowEventTrigger
+   */
+  omit?: Prisma.WorkflowEventTriggerOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WorkflowEventTriggerInclude<ExtArgs> | null
+  where?: Prisma.WorkflowEventTriggerWhereInput
+  orderBy?: Prisma.WorkflowEventTriggerOrderByWithRelationInput | Prisma.WorkflowEventTriggerOrderByWithRelationInput[]
+  cursor?: Prisma.WorkflowEventTriggerWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WorkflowEventTriggerScalarFieldEnum | Prisma.WorkflowEventTriggerScalarFieldEnum[]
+}
+
+/**
+ * Tenant.waitpoints
+ */
+export type Tenant$waitpointsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Waitpoint
+   */
+  select?: Prisma.WaitpointSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Waitpoint
+   */
+  omit?: Prisma.WaitpointOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WaitpointInclude<ExtArgs> | null
+  where?: Prisma.WaitpointWhereInput
+  orderBy?: Prisma.WaitpointOrderByWithRelationInput | Prisma.WaitpointOrderByWithRelationInput[]
+  cursor?: Prisma.WaitpointWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WaitpointScalarFieldEnum | Prisma.WaitpointScalarFieldEnum[]
 }
 
 /**

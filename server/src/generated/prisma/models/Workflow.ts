@@ -307,6 +307,8 @@ export type WorkflowWhereInput = {
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   executions?: Prisma.WorkflowExecutionListRelationFilter
   revisions?: Prisma.WorkflowRevisionListRelationFilter
+  webhookTriggers?: Prisma.WebhookTriggerListRelationFilter
+  eventTriggers?: Prisma.WorkflowEventTriggerListRelationFilter
 }
 
 export type WorkflowOrderByWithRelationInput = {
@@ -329,6 +331,8 @@ export type WorkflowOrderByWithRelationInput = {
   tenant?: Prisma.TenantOrderByWithRelationInput
   executions?: Prisma.WorkflowExecutionOrderByRelationAggregateInput
   revisions?: Prisma.WorkflowRevisionOrderByRelationAggregateInput
+  webhookTriggers?: Prisma.WebhookTriggerOrderByRelationAggregateInput
+  eventTriggers?: Prisma.WorkflowEventTriggerOrderByRelationAggregateInput
 }
 
 export type WorkflowWhereUniqueInput = Prisma.AtLeast<{
@@ -354,6 +358,8 @@ export type WorkflowWhereUniqueInput = Prisma.AtLeast<{
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   executions?: Prisma.WorkflowExecutionListRelationFilter
   revisions?: Prisma.WorkflowRevisionListRelationFilter
+  webhookTriggers?: Prisma.WebhookTriggerListRelationFilter
+  eventTriggers?: Prisma.WorkflowEventTriggerListRelationFilter
 }, "id">
 
 export type WorkflowOrderByWithAggregationInput = {
@@ -421,6 +427,8 @@ export type WorkflowCreateInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutWorkflowsInput
   executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutWorkflowInput
   revisions?: Prisma.WorkflowRevisionCreateNestedManyWithoutWorkflowInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutWorkflowInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutWorkflowInput
 }
 
 export type WorkflowUncheckedCreateInput = {
@@ -442,6 +450,8 @@ export type WorkflowUncheckedCreateInput = {
   deletedAt?: Date | string | null
   executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutWorkflowInput
   revisions?: Prisma.WorkflowRevisionUncheckedCreateNestedManyWithoutWorkflowInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutWorkflowInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutWorkflowInput
 }
 
 export type WorkflowUpdateInput = {
@@ -463,6 +473,8 @@ export type WorkflowUpdateInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutWorkflowsNestedInput
   executions?: Prisma.WorkflowExecutionUpdateManyWithoutWorkflowNestedInput
   revisions?: Prisma.WorkflowRevisionUpdateManyWithoutWorkflowNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutWorkflowNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutWorkflowNestedInput
 }
 
 export type WorkflowUncheckedUpdateInput = {
@@ -484,6 +496,8 @@ export type WorkflowUncheckedUpdateInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutWorkflowNestedInput
   revisions?: Prisma.WorkflowRevisionUncheckedUpdateManyWithoutWorkflowNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutWorkflowNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutWorkflowNestedInput
 }
 
 export type WorkflowCreateManyInput = {
@@ -700,6 +714,34 @@ export type WorkflowUpdateOneRequiredWithoutExecutionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.WorkflowUpdateToOneWithWhereWithoutExecutionsInput, Prisma.WorkflowUpdateWithoutExecutionsInput>, Prisma.WorkflowUncheckedUpdateWithoutExecutionsInput>
 }
 
+export type WorkflowCreateNestedOneWithoutWebhookTriggersInput = {
+  create?: Prisma.XOR<Prisma.WorkflowCreateWithoutWebhookTriggersInput, Prisma.WorkflowUncheckedCreateWithoutWebhookTriggersInput>
+  connectOrCreate?: Prisma.WorkflowCreateOrConnectWithoutWebhookTriggersInput
+  connect?: Prisma.WorkflowWhereUniqueInput
+}
+
+export type WorkflowUpdateOneRequiredWithoutWebhookTriggersNestedInput = {
+  create?: Prisma.XOR<Prisma.WorkflowCreateWithoutWebhookTriggersInput, Prisma.WorkflowUncheckedCreateWithoutWebhookTriggersInput>
+  connectOrCreate?: Prisma.WorkflowCreateOrConnectWithoutWebhookTriggersInput
+  upsert?: Prisma.WorkflowUpsertWithoutWebhookTriggersInput
+  connect?: Prisma.WorkflowWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.WorkflowUpdateToOneWithWhereWithoutWebhookTriggersInput, Prisma.WorkflowUpdateWithoutWebhookTriggersInput>, Prisma.WorkflowUncheckedUpdateWithoutWebhookTriggersInput>
+}
+
+export type WorkflowCreateNestedOneWithoutEventTriggersInput = {
+  create?: Prisma.XOR<Prisma.WorkflowCreateWithoutEventTriggersInput, Prisma.WorkflowUncheckedCreateWithoutEventTriggersInput>
+  connectOrCreate?: Prisma.WorkflowCreateOrConnectWithoutEventTriggersInput
+  connect?: Prisma.WorkflowWhereUniqueInput
+}
+
+export type WorkflowUpdateOneRequiredWithoutEventTriggersNestedInput = {
+  create?: Prisma.XOR<Prisma.WorkflowCreateWithoutEventTriggersInput, Prisma.WorkflowUncheckedCreateWithoutEventTriggersInput>
+  connectOrCreate?: Prisma.WorkflowCreateOrConnectWithoutEventTriggersInput
+  upsert?: Prisma.WorkflowUpsertWithoutEventTriggersInput
+  connect?: Prisma.WorkflowWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.WorkflowUpdateToOneWithWhereWithoutEventTriggersInput, Prisma.WorkflowUpdateWithoutEventTriggersInput>, Prisma.WorkflowUncheckedUpdateWithoutEventTriggersInput>
+}
+
 export type WorkflowCreateWithoutTenantInput = {
   id?: string
   name: string
@@ -718,6 +760,8 @@ export type WorkflowCreateWithoutTenantInput = {
   deletedAt?: Date | string | null
   executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutWorkflowInput
   revisions?: Prisma.WorkflowRevisionCreateNestedManyWithoutWorkflowInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutWorkflowInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutWorkflowInput
 }
 
 export type WorkflowUncheckedCreateWithoutTenantInput = {
@@ -738,6 +782,8 @@ export type WorkflowUncheckedCreateWithoutTenantInput = {
   deletedAt?: Date | string | null
   executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutWorkflowInput
   revisions?: Prisma.WorkflowRevisionUncheckedCreateNestedManyWithoutWorkflowInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutWorkflowInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutWorkflowInput
 }
 
 export type WorkflowCreateOrConnectWithoutTenantInput = {
@@ -806,6 +852,8 @@ export type WorkflowCreateWithoutRevisionsInput = {
   deletedAt?: Date | string | null
   tenant: Prisma.TenantCreateNestedOneWithoutWorkflowsInput
   executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutWorkflowInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutWorkflowInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutWorkflowInput
 }
 
 export type WorkflowUncheckedCreateWithoutRevisionsInput = {
@@ -826,6 +874,8 @@ export type WorkflowUncheckedCreateWithoutRevisionsInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutWorkflowInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutWorkflowInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutWorkflowInput
 }
 
 export type WorkflowCreateOrConnectWithoutRevisionsInput = {
@@ -862,6 +912,8 @@ export type WorkflowUpdateWithoutRevisionsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutWorkflowsNestedInput
   executions?: Prisma.WorkflowExecutionUpdateManyWithoutWorkflowNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutWorkflowNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutWorkflowNestedInput
 }
 
 export type WorkflowUncheckedUpdateWithoutRevisionsInput = {
@@ -882,6 +934,8 @@ export type WorkflowUncheckedUpdateWithoutRevisionsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutWorkflowNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutWorkflowNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutWorkflowNestedInput
 }
 
 export type WorkflowCreateWithoutExecutionsInput = {
@@ -902,6 +956,8 @@ export type WorkflowCreateWithoutExecutionsInput = {
   deletedAt?: Date | string | null
   tenant: Prisma.TenantCreateNestedOneWithoutWorkflowsInput
   revisions?: Prisma.WorkflowRevisionCreateNestedManyWithoutWorkflowInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutWorkflowInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutWorkflowInput
 }
 
 export type WorkflowUncheckedCreateWithoutExecutionsInput = {
@@ -922,6 +978,8 @@ export type WorkflowUncheckedCreateWithoutExecutionsInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   revisions?: Prisma.WorkflowRevisionUncheckedCreateNestedManyWithoutWorkflowInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutWorkflowInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutWorkflowInput
 }
 
 export type WorkflowCreateOrConnectWithoutExecutionsInput = {
@@ -958,6 +1016,8 @@ export type WorkflowUpdateWithoutExecutionsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutWorkflowsNestedInput
   revisions?: Prisma.WorkflowRevisionUpdateManyWithoutWorkflowNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutWorkflowNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutWorkflowNestedInput
 }
 
 export type WorkflowUncheckedUpdateWithoutExecutionsInput = {
@@ -978,6 +1038,216 @@ export type WorkflowUncheckedUpdateWithoutExecutionsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revisions?: Prisma.WorkflowRevisionUncheckedUpdateManyWithoutWorkflowNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutWorkflowNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutWorkflowNestedInput
+}
+
+export type WorkflowCreateWithoutWebhookTriggersInput = {
+  id?: string
+  name: string
+  description?: string | null
+  enabled?: boolean
+  definition: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  schedule?: string | null
+  timezone?: string | null
+  overlapPolicy?: $Enums.OverlapPolicy
+  catchUpPolicy?: $Enums.CatchUpPolicy
+  version?: number
+  lastSlotAt?: Date | string | null
+  missedSlots?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutWorkflowsInput
+  executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutWorkflowInput
+  revisions?: Prisma.WorkflowRevisionCreateNestedManyWithoutWorkflowInput
+  eventTriggers?: Prisma.WorkflowEventTriggerCreateNestedManyWithoutWorkflowInput
+}
+
+export type WorkflowUncheckedCreateWithoutWebhookTriggersInput = {
+  id?: string
+  tenantId: string
+  name: string
+  description?: string | null
+  enabled?: boolean
+  definition: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  schedule?: string | null
+  timezone?: string | null
+  overlapPolicy?: $Enums.OverlapPolicy
+  catchUpPolicy?: $Enums.CatchUpPolicy
+  version?: number
+  lastSlotAt?: Date | string | null
+  missedSlots?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutWorkflowInput
+  revisions?: Prisma.WorkflowRevisionUncheckedCreateNestedManyWithoutWorkflowInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedCreateNestedManyWithoutWorkflowInput
+}
+
+export type WorkflowCreateOrConnectWithoutWebhookTriggersInput = {
+  where: Prisma.WorkflowWhereUniqueInput
+  create: Prisma.XOR<Prisma.WorkflowCreateWithoutWebhookTriggersInput, Prisma.WorkflowUncheckedCreateWithoutWebhookTriggersInput>
+}
+
+export type WorkflowUpsertWithoutWebhookTriggersInput = {
+  update: Prisma.XOR<Prisma.WorkflowUpdateWithoutWebhookTriggersInput, Prisma.WorkflowUncheckedUpdateWithoutWebhookTriggersInput>
+  create: Prisma.XOR<Prisma.WorkflowCreateWithoutWebhookTriggersInput, Prisma.WorkflowUncheckedCreateWithoutWebhookTriggersInput>
+  where?: Prisma.WorkflowWhereInput
+}
+
+export type WorkflowUpdateToOneWithWhereWithoutWebhookTriggersInput = {
+  where?: Prisma.WorkflowWhereInput
+  data: Prisma.XOR<Prisma.WorkflowUpdateWithoutWebhookTriggersInput, Prisma.WorkflowUncheckedUpdateWithoutWebhookTriggersInput>
+}
+
+export type WorkflowUpdateWithoutWebhookTriggersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  enabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  definition?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  schedule?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  overlapPolicy?: Prisma.EnumOverlapPolicyFieldUpdateOperationsInput | $Enums.OverlapPolicy
+  catchUpPolicy?: Prisma.EnumCatchUpPolicyFieldUpdateOperationsInput | $Enums.CatchUpPolicy
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  lastSlotAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  missedSlots?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutWorkflowsNestedInput
+  executions?: Prisma.WorkflowExecutionUpdateManyWithoutWorkflowNestedInput
+  revisions?: Prisma.WorkflowRevisionUpdateManyWithoutWorkflowNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutWorkflowNestedInput
+}
+
+export type WorkflowUncheckedUpdateWithoutWebhookTriggersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  enabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  definition?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  schedule?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  overlapPolicy?: Prisma.EnumOverlapPolicyFieldUpdateOperationsInput | $Enums.OverlapPolicy
+  catchUpPolicy?: Prisma.EnumCatchUpPolicyFieldUpdateOperationsInput | $Enums.CatchUpPolicy
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  lastSlotAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  missedSlots?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutWorkflowNestedInput
+  revisions?: Prisma.WorkflowRevisionUncheckedUpdateManyWithoutWorkflowNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutWorkflowNestedInput
+}
+
+export type WorkflowCreateWithoutEventTriggersInput = {
+  id?: string
+  name: string
+  description?: string | null
+  enabled?: boolean
+  definition: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  schedule?: string | null
+  timezone?: string | null
+  overlapPolicy?: $Enums.OverlapPolicy
+  catchUpPolicy?: $Enums.CatchUpPolicy
+  version?: number
+  lastSlotAt?: Date | string | null
+  missedSlots?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutWorkflowsInput
+  executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutWorkflowInput
+  revisions?: Prisma.WorkflowRevisionCreateNestedManyWithoutWorkflowInput
+  webhookTriggers?: Prisma.WebhookTriggerCreateNestedManyWithoutWorkflowInput
+}
+
+export type WorkflowUncheckedCreateWithoutEventTriggersInput = {
+  id?: string
+  tenantId: string
+  name: string
+  description?: string | null
+  enabled?: boolean
+  definition: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  schedule?: string | null
+  timezone?: string | null
+  overlapPolicy?: $Enums.OverlapPolicy
+  catchUpPolicy?: $Enums.CatchUpPolicy
+  version?: number
+  lastSlotAt?: Date | string | null
+  missedSlots?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutWorkflowInput
+  revisions?: Prisma.WorkflowRevisionUncheckedCreateNestedManyWithoutWorkflowInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedCreateNestedManyWithoutWorkflowInput
+}
+
+export type WorkflowCreateOrConnectWithoutEventTriggersInput = {
+  where: Prisma.WorkflowWhereUniqueInput
+  create: Prisma.XOR<Prisma.WorkflowCreateWithoutEventTriggersInput, Prisma.WorkflowUncheckedCreateWithoutEventTriggersInput>
+}
+
+export type WorkflowUpsertWithoutEventTriggersInput = {
+  update: Prisma.XOR<Prisma.WorkflowUpdateWithoutEventTriggersInput, Prisma.WorkflowUncheckedUpdateWithoutEventTriggersInput>
+  create: Prisma.XOR<Prisma.WorkflowCreateWithoutEventTriggersInput, Prisma.WorkflowUncheckedCreateWithoutEventTriggersInput>
+  where?: Prisma.WorkflowWhereInput
+}
+
+export type WorkflowUpdateToOneWithWhereWithoutEventTriggersInput = {
+  where?: Prisma.WorkflowWhereInput
+  data: Prisma.XOR<Prisma.WorkflowUpdateWithoutEventTriggersInput, Prisma.WorkflowUncheckedUpdateWithoutEventTriggersInput>
+}
+
+export type WorkflowUpdateWithoutEventTriggersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  enabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  definition?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  schedule?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  overlapPolicy?: Prisma.EnumOverlapPolicyFieldUpdateOperationsInput | $Enums.OverlapPolicy
+  catchUpPolicy?: Prisma.EnumCatchUpPolicyFieldUpdateOperationsInput | $Enums.CatchUpPolicy
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  lastSlotAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  missedSlots?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutWorkflowsNestedInput
+  executions?: Prisma.WorkflowExecutionUpdateManyWithoutWorkflowNestedInput
+  revisions?: Prisma.WorkflowRevisionUpdateManyWithoutWorkflowNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutWorkflowNestedInput
+}
+
+export type WorkflowUncheckedUpdateWithoutEventTriggersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  enabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  definition?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  schedule?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timezone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  overlapPolicy?: Prisma.EnumOverlapPolicyFieldUpdateOperationsInput | $Enums.OverlapPolicy
+  catchUpPolicy?: Prisma.EnumCatchUpPolicyFieldUpdateOperationsInput | $Enums.CatchUpPolicy
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  lastSlotAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  missedSlots?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutWorkflowNestedInput
+  revisions?: Prisma.WorkflowRevisionUncheckedUpdateManyWithoutWorkflowNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutWorkflowNestedInput
 }
 
 export type WorkflowCreateManyTenantInput = {
@@ -1016,6 +1286,8 @@ export type WorkflowUpdateWithoutTenantInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   executions?: Prisma.WorkflowExecutionUpdateManyWithoutWorkflowNestedInput
   revisions?: Prisma.WorkflowRevisionUpdateManyWithoutWorkflowNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUpdateManyWithoutWorkflowNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUpdateManyWithoutWorkflowNestedInput
 }
 
 export type WorkflowUncheckedUpdateWithoutTenantInput = {
@@ -1036,6 +1308,8 @@ export type WorkflowUncheckedUpdateWithoutTenantInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutWorkflowNestedInput
   revisions?: Prisma.WorkflowRevisionUncheckedUpdateManyWithoutWorkflowNestedInput
+  webhookTriggers?: Prisma.WebhookTriggerUncheckedUpdateManyWithoutWorkflowNestedInput
+  eventTriggers?: Prisma.WorkflowEventTriggerUncheckedUpdateManyWithoutWorkflowNestedInput
 }
 
 export type WorkflowUncheckedUpdateManyWithoutTenantInput = {
@@ -1064,11 +1338,15 @@ export type WorkflowUncheckedUpdateManyWithoutTenantInput = {
 export type WorkflowCountOutputType = {
   executions: number
   revisions: number
+  webhookTriggers: number
+  eventTriggers: number
 }
 
 export type WorkflowCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   executions?: boolean | WorkflowCountOutputTypeCountExecutionsArgs
   revisions?: boolean | WorkflowCountOutputTypeCountRevisionsArgs
+  webhookTriggers?: boolean | WorkflowCountOutputTypeCountWebhookTriggersArgs
+  eventTriggers?: boolean | WorkflowCountOutputTypeCountEventTriggersArgs
 }
 
 /**
@@ -1095,6 +1373,20 @@ export type WorkflowCountOutputTypeCountRevisionsArgs<ExtArgs extends runtime.Ty
   where?: Prisma.WorkflowRevisionWhereInput
 }
 
+/**
+ * WorkflowCountOutputType without action
+ */
+export type WorkflowCountOutputTypeCountWebhookTriggersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WebhookTriggerWhereInput
+}
+
+/**
+ * WorkflowCountOutputType without action
+ */
+export type WorkflowCountOutputTypeCountEventTriggersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WorkflowEventTriggerWhereInput
+}
+
 
 export type WorkflowSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1116,6 +1408,8 @@ export type WorkflowSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   executions?: boolean | Prisma.Workflow$executionsArgs<ExtArgs>
   revisions?: boolean | Prisma.Workflow$revisionsArgs<ExtArgs>
+  webhookTriggers?: boolean | Prisma.Workflow$webhookTriggersArgs<ExtArgs>
+  eventTriggers?: boolean | Prisma.Workflow$eventTriggersArgs<ExtArgs>
   _count?: boolean | Prisma.WorkflowCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["workflow"]>
 
@@ -1183,6 +1477,8 @@ export type WorkflowInclude<ExtArgs extends runtime.Types.Extensions.InternalArg
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   executions?: boolean | Prisma.Workflow$executionsArgs<ExtArgs>
   revisions?: boolean | Prisma.Workflow$revisionsArgs<ExtArgs>
+  webhookTriggers?: boolean | Prisma.Workflow$webhookTriggersArgs<ExtArgs>
+  eventTriggers?: boolean | Prisma.Workflow$eventTriggersArgs<ExtArgs>
   _count?: boolean | Prisma.WorkflowCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type WorkflowIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1198,6 +1494,8 @@ export type $WorkflowPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
     tenant: Prisma.$TenantPayload<ExtArgs>
     executions: Prisma.$WorkflowExecutionPayload<ExtArgs>[]
     revisions: Prisma.$WorkflowRevisionPayload<ExtArgs>[]
+    webhookTriggers: Prisma.$WebhookTriggerPayload<ExtArgs>[]
+    eventTriggers: Prisma.$WorkflowEventTriggerPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1628,6 +1926,8 @@ export interface Prisma__WorkflowClient<T, Null = never, ExtArgs extends runtime
   tenant<T extends Prisma.TenantDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TenantDefaultArgs<ExtArgs>>): Prisma.Prisma__TenantClient<runtime.Types.Result.GetResult<Prisma.$TenantPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   executions<T extends Prisma.Workflow$executionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Workflow$executionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WorkflowExecutionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   revisions<T extends Prisma.Workflow$revisionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Workflow$revisionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WorkflowRevisionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  webhookTriggers<T extends Prisma.Workflow$webhookTriggersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Workflow$webhookTriggersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WebhookTriggerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  eventTriggers<T extends Prisma.Workflow$eventTriggersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Workflow$eventTriggersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WorkflowEventTriggerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2119,6 +2419,54 @@ export type Workflow$revisionsArgs<ExtArgs extends runtime.Types.Extensions.Inte
   take?: number
   skip?: number
   distinct?: Prisma.WorkflowRevisionScalarFieldEnum | Prisma.WorkflowRevisionScalarFieldEnum[]
+}
+
+/**
+ * Workflow.webhookTriggers
+ */
+export type Workflow$webhookTriggersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the WebhookTrigger
+   */
+  select?: Prisma.WebhookTriggerSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the WebhookTrigger
+   */
+  omit?: Prisma.WebhookTriggerOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WebhookTriggerInclude<ExtArgs> | null
+  where?: Prisma.WebhookTriggerWhereInput
+  orderBy?: Prisma.WebhookTriggerOrderByWithRelationInput | Prisma.WebhookTriggerOrderByWithRelationInput[]
+  cursor?: Prisma.WebhookTriggerWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WebhookTriggerScalarFieldEnum | Prisma.WebhookTriggerScalarFieldEnum[]
+}
+
+/**
+ * Workflow.eventTriggers
+ */
+export type Workflow$eventTriggersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the WorkflowEventTrigger
+   */
+  select?: Prisma.WorkflowEventTriggerSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the WorkflowEventTrigger
+   */
+  omit?: Prisma.WorkflowEventTriggerOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WorkflowEventTriggerInclude<ExtArgs> | null
+  where?: Prisma.WorkflowEventTriggerWhereInput
+  orderBy?: Prisma.WorkflowEventTriggerOrderByWithRelationInput | Prisma.WorkflowEventTriggerOrderByWithRelationInput[]
+  cursor?: Prisma.WorkflowEventTriggerWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WorkflowEventTriggerScalarFieldEnum | Prisma.WorkflowEventTriggerScalarFieldEnum[]
 }
 
 /**

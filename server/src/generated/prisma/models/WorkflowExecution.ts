@@ -71,6 +71,7 @@ export type WorkflowExecutionMinAggregateOutputType = {
   parkedAt: Date | null
   attemptNumber: number | null
   resumeFromIndex: number | null
+  eventId: string | null
 }
 
 export type WorkflowExecutionMaxAggregateOutputType = {
@@ -98,6 +99,7 @@ export type WorkflowExecutionMaxAggregateOutputType = {
   parkedAt: Date | null
   attemptNumber: number | null
   resumeFromIndex: number | null
+  eventId: string | null
 }
 
 export type WorkflowExecutionCountAggregateOutputType = {
@@ -130,6 +132,7 @@ export type WorkflowExecutionCountAggregateOutputType = {
   parkedAt: number
   attemptNumber: number
   resumeFromIndex: number
+  eventId: number
   _all: number
 }
 
@@ -179,6 +182,7 @@ export type WorkflowExecutionMinAggregateInputType = {
   parkedAt?: true
   attemptNumber?: true
   resumeFromIndex?: true
+  eventId?: true
 }
 
 export type WorkflowExecutionMaxAggregateInputType = {
@@ -206,6 +210,7 @@ export type WorkflowExecutionMaxAggregateInputType = {
   parkedAt?: true
   attemptNumber?: true
   resumeFromIndex?: true
+  eventId?: true
 }
 
 export type WorkflowExecutionCountAggregateInputType = {
@@ -238,6 +243,7 @@ export type WorkflowExecutionCountAggregateInputType = {
   parkedAt?: true
   attemptNumber?: true
   resumeFromIndex?: true
+  eventId?: true
   _all?: true
 }
 
@@ -357,6 +363,7 @@ export type WorkflowExecutionGroupByOutputType = {
   parkedAt: Date | null
   attemptNumber: number
   resumeFromIndex: number | null
+  eventId: string | null
   _count: WorkflowExecutionCountAggregateOutputType | null
   _avg: WorkflowExecutionAvgAggregateOutputType | null
   _sum: WorkflowExecutionSumAggregateOutputType | null
@@ -412,9 +419,12 @@ export type WorkflowExecutionWhereInput = {
   parkedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   attemptNumber?: Prisma.IntFilter<"WorkflowExecution"> | number
   resumeFromIndex?: Prisma.IntNullableFilter<"WorkflowExecution"> | number | null
+  eventId?: Prisma.UuidNullableFilter<"WorkflowExecution"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   workflow?: Prisma.XOR<Prisma.WorkflowScalarRelationFilter, Prisma.WorkflowWhereInput>
   stepRuns?: Prisma.StepRunListRelationFilter
+  event?: Prisma.XOR<Prisma.EventNullableScalarRelationFilter, Prisma.EventWhereInput> | null
+  waitpoints?: Prisma.WaitpointListRelationFilter
 }
 
 export type WorkflowExecutionOrderByWithRelationInput = {
@@ -447,9 +457,12 @@ export type WorkflowExecutionOrderByWithRelationInput = {
   parkedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   attemptNumber?: Prisma.SortOrder
   resumeFromIndex?: Prisma.SortOrderInput | Prisma.SortOrder
+  eventId?: Prisma.SortOrderInput | Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
   workflow?: Prisma.WorkflowOrderByWithRelationInput
   stepRuns?: Prisma.StepRunOrderByRelationAggregateInput
+  event?: Prisma.EventOrderByWithRelationInput
+  waitpoints?: Prisma.WaitpointOrderByRelationAggregateInput
 }
 
 export type WorkflowExecutionWhereUniqueInput = Prisma.AtLeast<{
@@ -486,9 +499,12 @@ export type WorkflowExecutionWhereUniqueInput = Prisma.AtLeast<{
   parkedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   attemptNumber?: Prisma.IntFilter<"WorkflowExecution"> | number
   resumeFromIndex?: Prisma.IntNullableFilter<"WorkflowExecution"> | number | null
+  eventId?: Prisma.UuidNullableFilter<"WorkflowExecution"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   workflow?: Prisma.XOR<Prisma.WorkflowScalarRelationFilter, Prisma.WorkflowWhereInput>
   stepRuns?: Prisma.StepRunListRelationFilter
+  event?: Prisma.XOR<Prisma.EventNullableScalarRelationFilter, Prisma.EventWhereInput> | null
+  waitpoints?: Prisma.WaitpointListRelationFilter
 }, "id" | "tenantId_idempotencyKey">
 
 export type WorkflowExecutionOrderByWithAggregationInput = {
@@ -521,6 +537,7 @@ export type WorkflowExecutionOrderByWithAggregationInput = {
   parkedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   attemptNumber?: Prisma.SortOrder
   resumeFromIndex?: Prisma.SortOrderInput | Prisma.SortOrder
+  eventId?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.WorkflowExecutionCountOrderByAggregateInput
   _avg?: Prisma.WorkflowExecutionAvgOrderByAggregateInput
   _max?: Prisma.WorkflowExecutionMaxOrderByAggregateInput
@@ -561,6 +578,7 @@ export type WorkflowExecutionScalarWhereWithAggregatesInput = {
   parkedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"WorkflowExecution"> | Date | string | null
   attemptNumber?: Prisma.IntWithAggregatesFilter<"WorkflowExecution"> | number
   resumeFromIndex?: Prisma.IntNullableWithAggregatesFilter<"WorkflowExecution"> | number | null
+  eventId?: Prisma.UuidNullableWithAggregatesFilter<"WorkflowExecution"> | string | null
 }
 
 export type WorkflowExecutionCreateInput = {
@@ -594,6 +612,8 @@ export type WorkflowExecutionCreateInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
+  event?: Prisma.EventCreateNestedOneWithoutExecutionsInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionUncheckedCreateInput = {
@@ -626,7 +646,9 @@ export type WorkflowExecutionUncheckedCreateInput = {
   parkedAt?: Date | string | null
   attemptNumber?: number
   resumeFromIndex?: number | null
+  eventId?: string | null
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionUpdateInput = {
@@ -660,6 +682,8 @@ export type WorkflowExecutionUpdateInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
+  event?: Prisma.EventUpdateOneWithoutExecutionsNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateInput = {
@@ -692,7 +716,9 @@ export type WorkflowExecutionUncheckedUpdateInput = {
   parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
   resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionCreateManyInput = {
@@ -725,6 +751,7 @@ export type WorkflowExecutionCreateManyInput = {
   parkedAt?: Date | string | null
   attemptNumber?: number
   resumeFromIndex?: number | null
+  eventId?: string | null
 }
 
 export type WorkflowExecutionUpdateManyMutationInput = {
@@ -787,6 +814,7 @@ export type WorkflowExecutionUncheckedUpdateManyInput = {
   parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
   resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type WorkflowExecutionListRelationFilter = {
@@ -834,6 +862,7 @@ export type WorkflowExecutionCountOrderByAggregateInput = {
   parkedAt?: Prisma.SortOrder
   attemptNumber?: Prisma.SortOrder
   resumeFromIndex?: Prisma.SortOrder
+  eventId?: Prisma.SortOrder
 }
 
 export type WorkflowExecutionAvgOrderByAggregateInput = {
@@ -871,6 +900,7 @@ export type WorkflowExecutionMaxOrderByAggregateInput = {
   parkedAt?: Prisma.SortOrder
   attemptNumber?: Prisma.SortOrder
   resumeFromIndex?: Prisma.SortOrder
+  eventId?: Prisma.SortOrder
 }
 
 export type WorkflowExecutionMinOrderByAggregateInput = {
@@ -898,6 +928,7 @@ export type WorkflowExecutionMinOrderByAggregateInput = {
   parkedAt?: Prisma.SortOrder
   attemptNumber?: Prisma.SortOrder
   resumeFromIndex?: Prisma.SortOrder
+  eventId?: Prisma.SortOrder
 }
 
 export type WorkflowExecutionSumOrderByAggregateInput = {
@@ -1029,6 +1060,62 @@ export type WorkflowExecutionUpdateOneRequiredWithoutStepRunsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.WorkflowExecutionUpdateToOneWithWhereWithoutStepRunsInput, Prisma.WorkflowExecutionUpdateWithoutStepRunsInput>, Prisma.WorkflowExecutionUncheckedUpdateWithoutStepRunsInput>
 }
 
+export type WorkflowExecutionCreateNestedManyWithoutEventInput = {
+  create?: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutEventInput, Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput> | Prisma.WorkflowExecutionCreateWithoutEventInput[] | Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput[]
+  connectOrCreate?: Prisma.WorkflowExecutionCreateOrConnectWithoutEventInput | Prisma.WorkflowExecutionCreateOrConnectWithoutEventInput[]
+  createMany?: Prisma.WorkflowExecutionCreateManyEventInputEnvelope
+  connect?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+}
+
+export type WorkflowExecutionUncheckedCreateNestedManyWithoutEventInput = {
+  create?: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutEventInput, Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput> | Prisma.WorkflowExecutionCreateWithoutEventInput[] | Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput[]
+  connectOrCreate?: Prisma.WorkflowExecutionCreateOrConnectWithoutEventInput | Prisma.WorkflowExecutionCreateOrConnectWithoutEventInput[]
+  createMany?: Prisma.WorkflowExecutionCreateManyEventInputEnvelope
+  connect?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+}
+
+export type WorkflowExecutionUpdateManyWithoutEventNestedInput = {
+  create?: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutEventInput, Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput> | Prisma.WorkflowExecutionCreateWithoutEventInput[] | Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput[]
+  connectOrCreate?: Prisma.WorkflowExecutionCreateOrConnectWithoutEventInput | Prisma.WorkflowExecutionCreateOrConnectWithoutEventInput[]
+  upsert?: Prisma.WorkflowExecutionUpsertWithWhereUniqueWithoutEventInput | Prisma.WorkflowExecutionUpsertWithWhereUniqueWithoutEventInput[]
+  createMany?: Prisma.WorkflowExecutionCreateManyEventInputEnvelope
+  set?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+  disconnect?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+  delete?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+  connect?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+  update?: Prisma.WorkflowExecutionUpdateWithWhereUniqueWithoutEventInput | Prisma.WorkflowExecutionUpdateWithWhereUniqueWithoutEventInput[]
+  updateMany?: Prisma.WorkflowExecutionUpdateManyWithWhereWithoutEventInput | Prisma.WorkflowExecutionUpdateManyWithWhereWithoutEventInput[]
+  deleteMany?: Prisma.WorkflowExecutionScalarWhereInput | Prisma.WorkflowExecutionScalarWhereInput[]
+}
+
+export type WorkflowExecutionUncheckedUpdateManyWithoutEventNestedInput = {
+  create?: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutEventInput, Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput> | Prisma.WorkflowExecutionCreateWithoutEventInput[] | Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput[]
+  connectOrCreate?: Prisma.WorkflowExecutionCreateOrConnectWithoutEventInput | Prisma.WorkflowExecutionCreateOrConnectWithoutEventInput[]
+  upsert?: Prisma.WorkflowExecutionUpsertWithWhereUniqueWithoutEventInput | Prisma.WorkflowExecutionUpsertWithWhereUniqueWithoutEventInput[]
+  createMany?: Prisma.WorkflowExecutionCreateManyEventInputEnvelope
+  set?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+  disconnect?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+  delete?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+  connect?: Prisma.WorkflowExecutionWhereUniqueInput | Prisma.WorkflowExecutionWhereUniqueInput[]
+  update?: Prisma.WorkflowExecutionUpdateWithWhereUniqueWithoutEventInput | Prisma.WorkflowExecutionUpdateWithWhereUniqueWithoutEventInput[]
+  updateMany?: Prisma.WorkflowExecutionUpdateManyWithWhereWithoutEventInput | Prisma.WorkflowExecutionUpdateManyWithWhereWithoutEventInput[]
+  deleteMany?: Prisma.WorkflowExecutionScalarWhereInput | Prisma.WorkflowExecutionScalarWhereInput[]
+}
+
+export type WorkflowExecutionCreateNestedOneWithoutWaitpointsInput = {
+  create?: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutWaitpointsInput, Prisma.WorkflowExecutionUncheckedCreateWithoutWaitpointsInput>
+  connectOrCreate?: Prisma.WorkflowExecutionCreateOrConnectWithoutWaitpointsInput
+  connect?: Prisma.WorkflowExecutionWhereUniqueInput
+}
+
+export type WorkflowExecutionUpdateOneRequiredWithoutWaitpointsNestedInput = {
+  create?: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutWaitpointsInput, Prisma.WorkflowExecutionUncheckedCreateWithoutWaitpointsInput>
+  connectOrCreate?: Prisma.WorkflowExecutionCreateOrConnectWithoutWaitpointsInput
+  upsert?: Prisma.WorkflowExecutionUpsertWithoutWaitpointsInput
+  connect?: Prisma.WorkflowExecutionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.WorkflowExecutionUpdateToOneWithWhereWithoutWaitpointsInput, Prisma.WorkflowExecutionUpdateWithoutWaitpointsInput>, Prisma.WorkflowExecutionUncheckedUpdateWithoutWaitpointsInput>
+}
+
 export type WorkflowExecutionCreateWithoutTenantInput = {
   id?: string
   workflowVersion: number
@@ -1059,6 +1146,8 @@ export type WorkflowExecutionCreateWithoutTenantInput = {
   resumeFromIndex?: number | null
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
+  event?: Prisma.EventCreateNestedOneWithoutExecutionsInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionUncheckedCreateWithoutTenantInput = {
@@ -1090,7 +1179,9 @@ export type WorkflowExecutionUncheckedCreateWithoutTenantInput = {
   parkedAt?: Date | string | null
   attemptNumber?: number
   resumeFromIndex?: number | null
+  eventId?: string | null
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionCreateOrConnectWithoutTenantInput = {
@@ -1152,6 +1243,7 @@ export type WorkflowExecutionScalarWhereInput = {
   parkedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   attemptNumber?: Prisma.IntFilter<"WorkflowExecution"> | number
   resumeFromIndex?: Prisma.IntNullableFilter<"WorkflowExecution"> | number | null
+  eventId?: Prisma.UuidNullableFilter<"WorkflowExecution"> | string | null
 }
 
 export type WorkflowExecutionCreateWithoutWorkflowInput = {
@@ -1184,6 +1276,8 @@ export type WorkflowExecutionCreateWithoutWorkflowInput = {
   resumeFromIndex?: number | null
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
+  event?: Prisma.EventCreateNestedOneWithoutExecutionsInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionUncheckedCreateWithoutWorkflowInput = {
@@ -1215,7 +1309,9 @@ export type WorkflowExecutionUncheckedCreateWithoutWorkflowInput = {
   parkedAt?: Date | string | null
   attemptNumber?: number
   resumeFromIndex?: number | null
+  eventId?: string | null
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionCreateOrConnectWithoutWorkflowInput = {
@@ -1274,6 +1370,8 @@ export type WorkflowExecutionCreateWithoutStepRunsInput = {
   resumeFromIndex?: number | null
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
+  event?: Prisma.EventCreateNestedOneWithoutExecutionsInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionUncheckedCreateWithoutStepRunsInput = {
@@ -1306,6 +1404,8 @@ export type WorkflowExecutionUncheckedCreateWithoutStepRunsInput = {
   parkedAt?: Date | string | null
   attemptNumber?: number
   resumeFromIndex?: number | null
+  eventId?: string | null
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
 }
 
 export type WorkflowExecutionCreateOrConnectWithoutStepRunsInput = {
@@ -1354,6 +1454,8 @@ export type WorkflowExecutionUpdateWithoutStepRunsInput = {
   resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
+  event?: Prisma.EventUpdateOneWithoutExecutionsNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateWithoutStepRunsInput = {
@@ -1386,6 +1488,254 @@ export type WorkflowExecutionUncheckedUpdateWithoutStepRunsInput = {
   parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
   resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
+}
+
+export type WorkflowExecutionCreateWithoutEventInput = {
+  id?: string
+  workflowVersion: number
+  status?: $Enums.ExecutionStatus
+  trigger: $Enums.TriggerKind
+  scheduledFor?: Date | string | null
+  driftMs?: number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Date | string | null
+  rangeEnd?: Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: number
+  stepsCompleted?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Date | string | null
+  idempotencyKey?: string | null
+  attempts?: number
+  retryOfId?: string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
+  tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
+  workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
+  stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
+  waitpoints?: Prisma.WaitpointCreateNestedManyWithoutExecutionInput
+}
+
+export type WorkflowExecutionUncheckedCreateWithoutEventInput = {
+  id?: string
+  tenantId: string
+  workflowId: string
+  workflowVersion: number
+  status?: $Enums.ExecutionStatus
+  trigger: $Enums.TriggerKind
+  scheduledFor?: Date | string | null
+  driftMs?: number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Date | string | null
+  rangeEnd?: Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: number
+  stepsCompleted?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Date | string | null
+  idempotencyKey?: string | null
+  attempts?: number
+  retryOfId?: string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
+  stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
+  waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
+}
+
+export type WorkflowExecutionCreateOrConnectWithoutEventInput = {
+  where: Prisma.WorkflowExecutionWhereUniqueInput
+  create: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutEventInput, Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput>
+}
+
+export type WorkflowExecutionCreateManyEventInputEnvelope = {
+  data: Prisma.WorkflowExecutionCreateManyEventInput | Prisma.WorkflowExecutionCreateManyEventInput[]
+  skipDuplicates?: boolean
+}
+
+export type WorkflowExecutionUpsertWithWhereUniqueWithoutEventInput = {
+  where: Prisma.WorkflowExecutionWhereUniqueInput
+  update: Prisma.XOR<Prisma.WorkflowExecutionUpdateWithoutEventInput, Prisma.WorkflowExecutionUncheckedUpdateWithoutEventInput>
+  create: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutEventInput, Prisma.WorkflowExecutionUncheckedCreateWithoutEventInput>
+}
+
+export type WorkflowExecutionUpdateWithWhereUniqueWithoutEventInput = {
+  where: Prisma.WorkflowExecutionWhereUniqueInput
+  data: Prisma.XOR<Prisma.WorkflowExecutionUpdateWithoutEventInput, Prisma.WorkflowExecutionUncheckedUpdateWithoutEventInput>
+}
+
+export type WorkflowExecutionUpdateManyWithWhereWithoutEventInput = {
+  where: Prisma.WorkflowExecutionScalarWhereInput
+  data: Prisma.XOR<Prisma.WorkflowExecutionUpdateManyMutationInput, Prisma.WorkflowExecutionUncheckedUpdateManyWithoutEventInput>
+}
+
+export type WorkflowExecutionCreateWithoutWaitpointsInput = {
+  id?: string
+  workflowVersion: number
+  status?: $Enums.ExecutionStatus
+  trigger: $Enums.TriggerKind
+  scheduledFor?: Date | string | null
+  driftMs?: number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Date | string | null
+  rangeEnd?: Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: number
+  stepsCompleted?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Date | string | null
+  idempotencyKey?: string | null
+  attempts?: number
+  retryOfId?: string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
+  tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
+  workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
+  stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
+  event?: Prisma.EventCreateNestedOneWithoutExecutionsInput
+}
+
+export type WorkflowExecutionUncheckedCreateWithoutWaitpointsInput = {
+  id?: string
+  tenantId: string
+  workflowId: string
+  workflowVersion: number
+  status?: $Enums.ExecutionStatus
+  trigger: $Enums.TriggerKind
+  scheduledFor?: Date | string | null
+  driftMs?: number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Date | string | null
+  rangeEnd?: Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: number
+  stepsCompleted?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Date | string | null
+  idempotencyKey?: string | null
+  attempts?: number
+  retryOfId?: string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
+  eventId?: string | null
+  stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
+}
+
+export type WorkflowExecutionCreateOrConnectWithoutWaitpointsInput = {
+  where: Prisma.WorkflowExecutionWhereUniqueInput
+  create: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutWaitpointsInput, Prisma.WorkflowExecutionUncheckedCreateWithoutWaitpointsInput>
+}
+
+export type WorkflowExecutionUpsertWithoutWaitpointsInput = {
+  update: Prisma.XOR<Prisma.WorkflowExecutionUpdateWithoutWaitpointsInput, Prisma.WorkflowExecutionUncheckedUpdateWithoutWaitpointsInput>
+  create: Prisma.XOR<Prisma.WorkflowExecutionCreateWithoutWaitpointsInput, Prisma.WorkflowExecutionUncheckedCreateWithoutWaitpointsInput>
+  where?: Prisma.WorkflowExecutionWhereInput
+}
+
+export type WorkflowExecutionUpdateToOneWithWhereWithoutWaitpointsInput = {
+  where?: Prisma.WorkflowExecutionWhereInput
+  data: Prisma.XOR<Prisma.WorkflowExecutionUpdateWithoutWaitpointsInput, Prisma.WorkflowExecutionUncheckedUpdateWithoutWaitpointsInput>
+}
+
+export type WorkflowExecutionUpdateWithoutWaitpointsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  status?: Prisma.EnumExecutionStatusFieldUpdateOperationsInput | $Enums.ExecutionStatus
+  trigger?: Prisma.EnumTriggerKindFieldUpdateOperationsInput | $Enums.TriggerKind
+  scheduledFor?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  driftMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  rangeEnd?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: Prisma.IntFieldUpdateOperationsInput | number
+  stepsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  retryOfId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
+  workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
+  stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
+  event?: Prisma.EventUpdateOneWithoutExecutionsNestedInput
+}
+
+export type WorkflowExecutionUncheckedUpdateWithoutWaitpointsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowId?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  status?: Prisma.EnumExecutionStatusFieldUpdateOperationsInput | $Enums.ExecutionStatus
+  trigger?: Prisma.EnumTriggerKindFieldUpdateOperationsInput | $Enums.TriggerKind
+  scheduledFor?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  driftMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  rangeEnd?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: Prisma.IntFieldUpdateOperationsInput | number
+  stepsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  retryOfId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionCreateManyTenantInput = {
@@ -1417,6 +1767,7 @@ export type WorkflowExecutionCreateManyTenantInput = {
   parkedAt?: Date | string | null
   attemptNumber?: number
   resumeFromIndex?: number | null
+  eventId?: string | null
 }
 
 export type WorkflowExecutionUpdateWithoutTenantInput = {
@@ -1449,6 +1800,8 @@ export type WorkflowExecutionUpdateWithoutTenantInput = {
   resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
+  event?: Prisma.EventUpdateOneWithoutExecutionsNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateWithoutTenantInput = {
@@ -1480,7 +1833,9 @@ export type WorkflowExecutionUncheckedUpdateWithoutTenantInput = {
   parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
   resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateManyWithoutTenantInput = {
@@ -1512,6 +1867,7 @@ export type WorkflowExecutionUncheckedUpdateManyWithoutTenantInput = {
   parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
   resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type WorkflowExecutionCreateManyWorkflowInput = {
@@ -1543,6 +1899,7 @@ export type WorkflowExecutionCreateManyWorkflowInput = {
   parkedAt?: Date | string | null
   attemptNumber?: number
   resumeFromIndex?: number | null
+  eventId?: string | null
 }
 
 export type WorkflowExecutionUpdateWithoutWorkflowInput = {
@@ -1575,6 +1932,8 @@ export type WorkflowExecutionUpdateWithoutWorkflowInput = {
   resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
+  event?: Prisma.EventUpdateOneWithoutExecutionsNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateWithoutWorkflowInput = {
@@ -1606,12 +1965,147 @@ export type WorkflowExecutionUncheckedUpdateWithoutWorkflowInput = {
   parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
   resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
 }
 
 export type WorkflowExecutionUncheckedUpdateManyWithoutWorkflowInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  status?: Prisma.EnumExecutionStatusFieldUpdateOperationsInput | $Enums.ExecutionStatus
+  trigger?: Prisma.EnumTriggerKindFieldUpdateOperationsInput | $Enums.TriggerKind
+  scheduledFor?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  driftMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  rangeEnd?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: Prisma.IntFieldUpdateOperationsInput | number
+  stepsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  retryOfId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+}
+
+export type WorkflowExecutionCreateManyEventInput = {
+  id?: string
+  tenantId: string
+  workflowId: string
+  workflowVersion: number
+  status?: $Enums.ExecutionStatus
+  trigger: $Enums.TriggerKind
+  scheduledFor?: Date | string | null
+  driftMs?: number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Date | string | null
+  rangeEnd?: Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: number
+  stepsCompleted?: number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Date | string | null
+  idempotencyKey?: string | null
+  attempts?: number
+  retryOfId?: string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  finishedAt?: Date | string | null
+  updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
+}
+
+export type WorkflowExecutionUpdateWithoutEventInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  status?: Prisma.EnumExecutionStatusFieldUpdateOperationsInput | $Enums.ExecutionStatus
+  trigger?: Prisma.EnumTriggerKindFieldUpdateOperationsInput | $Enums.TriggerKind
+  scheduledFor?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  driftMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  rangeEnd?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: Prisma.IntFieldUpdateOperationsInput | number
+  stepsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  retryOfId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
+  workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
+  stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
+  waitpoints?: Prisma.WaitpointUpdateManyWithoutExecutionNestedInput
+}
+
+export type WorkflowExecutionUncheckedUpdateWithoutEventInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowId?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  status?: Prisma.EnumExecutionStatusFieldUpdateOperationsInput | $Enums.ExecutionStatus
+  trigger?: Prisma.EnumTriggerKindFieldUpdateOperationsInput | $Enums.TriggerKind
+  scheduledFor?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  driftMs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  dateRange?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  rangeStart?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  rangeEnd?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  input?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  stepsTotal?: Prisma.IntFieldUpdateOperationsInput | number
+  stepsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
+  progress?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  output?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  retryOfId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
+  waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
+}
+
+export type WorkflowExecutionUncheckedUpdateManyWithoutEventInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  workflowId?: Prisma.StringFieldUpdateOperationsInput | string
   workflowVersion?: Prisma.IntFieldUpdateOperationsInput | number
   status?: Prisma.EnumExecutionStatusFieldUpdateOperationsInput | $Enums.ExecutionStatus
   trigger?: Prisma.EnumTriggerKindFieldUpdateOperationsInput | $Enums.TriggerKind
@@ -1647,10 +2141,12 @@ export type WorkflowExecutionUncheckedUpdateManyWithoutWorkflowInput = {
 
 export type WorkflowExecutionCountOutputType = {
   stepRuns: number
+  waitpoints: number
 }
 
 export type WorkflowExecutionCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   stepRuns?: boolean | WorkflowExecutionCountOutputTypeCountStepRunsArgs
+  waitpoints?: boolean | WorkflowExecutionCountOutputTypeCountWaitpointsArgs
 }
 
 /**
@@ -1668,6 +2164,13 @@ export type WorkflowExecutionCountOutputTypeDefaultArgs<ExtArgs extends runtime.
  */
 export type WorkflowExecutionCountOutputTypeCountStepRunsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.StepRunWhereInput
+}
+
+/**
+ * WorkflowExecutionCountOutputType without action
+ */
+export type WorkflowExecutionCountOutputTypeCountWaitpointsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WaitpointWhereInput
 }
 
 
@@ -1701,9 +2204,12 @@ export type WorkflowExecutionSelect<ExtArgs extends runtime.Types.Extensions.Int
   parkedAt?: boolean
   attemptNumber?: boolean
   resumeFromIndex?: boolean
+  eventId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
   stepRuns?: boolean | Prisma.WorkflowExecution$stepRunsArgs<ExtArgs>
+  event?: boolean | Prisma.WorkflowExecution$eventArgs<ExtArgs>
+  waitpoints?: boolean | Prisma.WorkflowExecution$waitpointsArgs<ExtArgs>
   _count?: boolean | Prisma.WorkflowExecutionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["workflowExecution"]>
 
@@ -1737,8 +2243,10 @@ export type WorkflowExecutionSelectCreateManyAndReturn<ExtArgs extends runtime.T
   parkedAt?: boolean
   attemptNumber?: boolean
   resumeFromIndex?: boolean
+  eventId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
+  event?: boolean | Prisma.WorkflowExecution$eventArgs<ExtArgs>
 }, ExtArgs["result"]["workflowExecution"]>
 
 export type WorkflowExecutionSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1771,8 +2279,10 @@ export type WorkflowExecutionSelectUpdateManyAndReturn<ExtArgs extends runtime.T
   parkedAt?: boolean
   attemptNumber?: boolean
   resumeFromIndex?: boolean
+  eventId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
+  event?: boolean | Prisma.WorkflowExecution$eventArgs<ExtArgs>
 }, ExtArgs["result"]["workflowExecution"]>
 
 export type WorkflowExecutionSelectScalar = {
@@ -1805,22 +2315,27 @@ export type WorkflowExecutionSelectScalar = {
   parkedAt?: boolean
   attemptNumber?: boolean
   resumeFromIndex?: boolean
+  eventId?: boolean
 }
 
-export type WorkflowExecutionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "workflowId" | "workflowVersion" | "status" | "trigger" | "scheduledFor" | "driftMs" | "dateRange" | "rangeStart" | "rangeEnd" | "input" | "stepsTotal" | "stepsCompleted" | "progress" | "output" | "error" | "cancelRequestedAt" | "idempotencyKey" | "attempts" | "retryOfId" | "createdAt" | "startedAt" | "finishedAt" | "updatedAt" | "concurrencyKey" | "parkedAt" | "attemptNumber" | "resumeFromIndex", ExtArgs["result"]["workflowExecution"]>
+export type WorkflowExecutionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "workflowId" | "workflowVersion" | "status" | "trigger" | "scheduledFor" | "driftMs" | "dateRange" | "rangeStart" | "rangeEnd" | "input" | "stepsTotal" | "stepsCompleted" | "progress" | "output" | "error" | "cancelRequestedAt" | "idempotencyKey" | "attempts" | "retryOfId" | "createdAt" | "startedAt" | "finishedAt" | "updatedAt" | "concurrencyKey" | "parkedAt" | "attemptNumber" | "resumeFromIndex" | "eventId", ExtArgs["result"]["workflowExecution"]>
 export type WorkflowExecutionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
   stepRuns?: boolean | Prisma.WorkflowExecution$stepRunsArgs<ExtArgs>
+  event?: boolean | Prisma.WorkflowExecution$eventArgs<ExtArgs>
+  waitpoints?: boolean | Prisma.WorkflowExecution$waitpointsArgs<ExtArgs>
   _count?: boolean | Prisma.WorkflowExecutionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type WorkflowExecutionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
+  event?: boolean | Prisma.WorkflowExecution$eventArgs<ExtArgs>
 }
 export type WorkflowExecutionIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
+  event?: boolean | Prisma.WorkflowExecution$eventArgs<ExtArgs>
 }
 
 export type $WorkflowExecutionPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1829,6 +2344,8 @@ export type $WorkflowExecutionPayload<ExtArgs extends runtime.Types.Extensions.I
     tenant: Prisma.$TenantPayload<ExtArgs>
     workflow: Prisma.$WorkflowPayload<ExtArgs>
     stepRuns: Prisma.$StepRunPayload<ExtArgs>[]
+    event: Prisma.$EventPayload<ExtArgs> | null
+    waitpoints: Prisma.$WaitpointPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1889,6 +2406,10 @@ export type $WorkflowExecutionPayload<ExtArgs extends runtime.Types.Extensions.I
      * A retry from the failed step starts at this step index; earlier steps are reused.
      */
     resumeFromIndex: number | null
+    /**
+     * The event that started this run (trigger EVENT).
+     */
+    eventId: string | null
   }, ExtArgs["result"]["workflowExecution"]>
   composites: {}
 }
@@ -2286,6 +2807,8 @@ export interface Prisma__WorkflowExecutionClient<T, Null = never, ExtArgs extend
   tenant<T extends Prisma.TenantDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TenantDefaultArgs<ExtArgs>>): Prisma.Prisma__TenantClient<runtime.Types.Result.GetResult<Prisma.$TenantPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   workflow<T extends Prisma.WorkflowDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.WorkflowDefaultArgs<ExtArgs>>): Prisma.Prisma__WorkflowClient<runtime.Types.Result.GetResult<Prisma.$WorkflowPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   stepRuns<T extends Prisma.WorkflowExecution$stepRunsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.WorkflowExecution$stepRunsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StepRunPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  event<T extends Prisma.WorkflowExecution$eventArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.WorkflowExecution$eventArgs<ExtArgs>>): Prisma.Prisma__EventClient<runtime.Types.Result.GetResult<Prisma.$EventPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  waitpoints<T extends Prisma.WorkflowExecution$waitpointsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.WorkflowExecution$waitpointsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WaitpointPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2344,6 +2867,7 @@ export interface WorkflowExecutionFieldRefs {
   readonly parkedAt: Prisma.FieldRef<"WorkflowExecution", 'DateTime'>
   readonly attemptNumber: Prisma.FieldRef<"WorkflowExecution", 'Int'>
   readonly resumeFromIndex: Prisma.FieldRef<"WorkflowExecution", 'Int'>
+  readonly eventId: Prisma.FieldRef<"WorkflowExecution", 'String'>
 }
     
 
@@ -2766,6 +3290,49 @@ export type WorkflowExecution$stepRunsArgs<ExtArgs extends runtime.Types.Extensi
   take?: number
   skip?: number
   distinct?: Prisma.StepRunScalarFieldEnum | Prisma.StepRunScalarFieldEnum[]
+}
+
+/**
+ * WorkflowExecution.event
+ */
+export type WorkflowExecution$eventArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Event
+   */
+  select?: Prisma.EventSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Event
+   */
+  omit?: Prisma.EventOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.EventInclude<ExtArgs> | null
+  where?: Prisma.EventWhereInput
+}
+
+/**
+ * WorkflowExecution.waitpoints
+ */
+export type WorkflowExecution$waitpointsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Waitpoint
+   */
+  select?: Prisma.WaitpointSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Waitpoint
+   */
+  omit?: Prisma.WaitpointOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WaitpointInclude<ExtArgs> | null
+  where?: Prisma.WaitpointWhereInput
+  orderBy?: Prisma.WaitpointOrderByWithRelationInput | Prisma.WaitpointOrderByWithRelationInput[]
+  cursor?: Prisma.WaitpointWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WaitpointScalarFieldEnum | Prisma.WaitpointScalarFieldEnum[]
 }
 
 /**
