@@ -22,6 +22,7 @@ const ExecutionDetailFragment = graphql(`
     rangeEnd
     idempotencyKey
     retryOfId
+    waitingForSlot
     attemptNumber
     attempts {
       id
@@ -187,6 +188,7 @@ export function ExecutionDetailPage() {
         </h1>
         <StatusBadge status={e.status} />
         {e.cancelRequestedAt && ACTIVE.has(e.status) && <span className="muted">cancel requested…</span>}
+        {e.waitingForSlot && <span className="muted">waiting for a concurrency slot…</span>}
         <div className="actions">
           {ACTIVE.has(e.status) && (
             <button type="button" className="danger" onClick={onCancel} disabled={!canOperate || cancelState.fetching || !!e.cancelRequestedAt} title={canOperate ? undefined : 'Needs the OPERATOR role'}>
