@@ -30,17 +30,19 @@ afterAll(async () => {
 
 describe('sweeper', () => {
   it('enqueues old PENDING rows that have no job, and only those; the run then completes', async () => {
-    const orphan = await pendingRow(120_000); // the trigger crashed after writing the row
+    // 30 s old against a 20 s threshold: other suites' apps sweep (every tenant, in their own
+    // queues) only rows older than the default 60 s, so only this sweeper ever lists these rows.
+    const orphan = await pendingRow(30_000); // the trigger crashed after writing the row
     const young = await pendingRow(0); // its trigger may still be enqueueing
-    const queued = await pendingRow(120_000);
+    const queued = await pendingRow(30_000);
     await enqueueRun(deps.queues, { executionId: queued.id, tenantId });
     const before = await deps.queues.runs.getJob(queued.id);
 
-    const maintenance = new MaintenanceWorker({ ...deps, logger: quietLogger, sweepTenantId: tenantId, sweepIntervalMs: 200, pendingAfterMs: 60_000 });
+    const maintenance = new MaintenanceWorker({ ...deps, logger: quietLogger, sweepTenantId: tenantId, sweepIntervalMs: 200, pendingAfterMs: 20_000 });
     await maintenance.start();
     try {
       await waitFor(async () => deps.queues.runs.getJob(orphan.id), 5000, 'the orphan to be enqueued');
-      const record = await waitFor(async () => db.maintenanceRun.findFirst({ where: { task: 'sweep-pending', status: 'SUCCEEDED' }, orderBy: { startedAt: 'desc' } }));
+      const record = await waitFor(async () => db.maintenanceRun.findFirst({ where: { task: 'sweep-pending', status: 'SUCCEEDED', details: { path: ['executionIds'], array_contains: [orphan.id] } } }));
       expect((record.details as { executionIds: string[] }).executionIds).toContain(orphan.id);
       expect((record.details as { executionIds: string[] }).executionIds).not.toContain(queued.id);
       expect(await deps.queues.runs.getJob(young.id)).toBeUndefined();
