@@ -22,6 +22,13 @@ const ExecutionDetailFragment = graphql(`
     rangeEnd
     idempotencyKey
     retryOfId
+    waitingForSlot
+    attemptNumber
+    attempts {
+      id
+      attemptNumber
+      status
+    }
     stepRuns {
       id
       index
@@ -29,6 +36,7 @@ const ExecutionDetailFragment = graphql(`
       type
       status
       attempts
+      reused
       output
       error
       startedAt
@@ -101,8 +109,8 @@ const CancelExecutionDocument = graphql(`
 `);
 
 const RetryExecutionDocument = graphql(`
-  mutation RetryExecution($id: ID!) {
-    retryExecution(id: $id) {
+  mutation RetryExecution($id: ID!, $fromStep: RetryFrom) {
+    retryExecution(id: $id, fromStep: $fromStep) {
       __typename
       ... on ExecutionPayload {
         execution {
@@ -164,8 +172,8 @@ export function ExecutionDetailPage() {
     const r = res.data?.cancelExecution;
     setProblem(res.error ? errorMessage(res.error) : r && r.__typename !== 'ExecutionPayload' && 'message' in r ? r.message : null);
   }
-  async function onRetry() {
-    const res = await retry({ id: e!.id });
+  async function onRetry(fromStep: 'START' | 'FAILED' = 'START') {
+    const res = await retry({ id: e!.id, fromStep });
     const r = res.data?.retryExecution;
     if (res.error) return setProblem(errorMessage(res.error));
     if (r?.__typename === 'ExecutionPayload') navigate(`/executions/${encodeURIComponent(r.execution.id)}`);
@@ -180,6 +188,7 @@ export function ExecutionDetailPage() {
         </h1>
         <StatusBadge status={e.status} />
         {e.cancelRequestedAt && ACTIVE.has(e.status) && <span className="muted">cancel requested…</span>}
+        {e.waitingForSlot && <span className="muted">waiting for a concurrency slot…</span>}
         <div className="actions">
           {ACTIVE.has(e.status) && (
             <button type="button" className="danger" onClick={onCancel} disabled={!canOperate || cancelState.fetching || !!e.cancelRequestedAt} title={canOperate ? undefined : 'Needs the OPERATOR role'}>
@@ -187,12 +196,37 @@ export function ExecutionDetailPage() {
             </button>
           )}
           {RETRYABLE.has(e.status) && (
-            <button type="button" onClick={onRetry} disabled={!canOperate || retryState.fetching} title={canOperate ? undefined : 'Needs the OPERATOR role'}>
+            <button type="button" onClick={() => onRetry('START')} disabled={!canOperate || retryState.fetching} title={canOperate ? undefined : 'Needs the OPERATOR role'}>
               Retry
+            </button>
+          )}
+          {e.status === 'FAILED' && (
+            <button
+              type="button"
+              onClick={() => onRetry('FAILED')}
+              disabled={!canOperate || retryState.fetching}
+              title={canOperate ? 'A new attempt that reuses the outputs of the steps that succeeded and starts at the failed step' : 'Needs the OPERATOR role'}
+            >
+              Retry from failed step
             </button>
           )}
         </div>
       </div>
+      {e.attempts.length > 1 && (
+        <nav className="attempts-strip" aria-label="Attempts">
+          {e.attempts.map((a) =>
+            a.id === e.id ? (
+              <span key={a.id} className="attempt current" aria-current="page">
+                Attempt {a.attemptNumber} <StatusBadge status={a.status} />
+              </span>
+            ) : (
+              <Link key={a.id} className="attempt" to={`/executions/${encodeURIComponent(a.id)}`}>
+                Attempt {a.attemptNumber} <StatusBadge status={a.status} />
+              </Link>
+            ),
+          )}
+        </nav>
+      )}
       {problem && (
         <p className="field-error" role="alert">
           {problem}
@@ -263,6 +297,11 @@ export function ExecutionDetailPage() {
             <li key={s.id} className={`step-${s.status.toLowerCase()}`} data-step={s.name ?? s.type}>
               {/* Named like the waterfall's rows: the step's name, else its id in the definition. */}
               <strong>{s.name ?? planned[s.index]?.label ?? `step ${s.index + 1}`}</strong> <code>{s.type}</code> <StatusBadge status={s.status} />{' '}
+              {s.reused && (
+                <span className="badge reused" title="Reused from the previous attempt: its recorded output, the step did not run again">
+                  reused
+                </span>
+              )}{' '}
               <span className="muted">
                 {formatDuration(durationBetween(s.startedAt, s.finishedAt, now))}
                 {s.attempts > 1 && ` · ${s.attempts} attempts`}

@@ -18,6 +18,7 @@ import { resolveDateRange } from '../workflows/date-range.ts';
 import type { Queues, RunJobData } from './queues.ts';
 import { INPUT_LIMITS, jsonTooLarge } from '../security/input-limits.ts';
 import { injectTraceContext } from '../tracing/tracing.ts';
+import { concurrencyKeyOf, promoteAfterFinish, type PromotionEnqueue } from './concurrency.ts';
 import { cancelWaiting } from './waits/cancel.ts';
 
 export const FINISHED_STATUSES: readonly ExecutionStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
@@ -47,6 +48,10 @@ export interface TriggerInput {
   /** Start no earlier than this (the run job is delayed until then). */
   runAt?: Date;
   retryOfId?: string;
+  /** A retry's place in its chain of attempts (engine/resume.ts). */
+  attempt?: { number: number; resumeFromIndex: number | null };
+  /** Runs after the row is written and before its job is enqueued (resume.ts copies reused steps). */
+  afterInsert?: (execution: WorkflowExecution) => Promise<void>;
   /** The event that started the run (trigger EVENT). */
   eventId?: string;
 }
@@ -70,9 +75,9 @@ export function runPriority(trigger: TriggerKind): number {
   return trigger === 'SCHEDULE' ? 0 : BACKLOG_PRIORITY;
 }
 
-export function runJobOptions(executionId: string, delayMs = 0, priority = 0) {
+export function runJobOptions(executionId: string, delayMs = 0, priority = 0, jobId = executionId) {
   return {
-    jobId: executionId,
+    jobId,
     ...(delayMs > 0 ? { delay: delayMs } : {}),
     ...(priority > 0 ? { priority } : {}),
     // Retries happen per step inside the run; a job is only re-run when its worker died
@@ -89,16 +94,21 @@ export function runJobOptions(executionId: string, delayMs = 0, priority = 0) {
  */
 const runEnqueuer = perOwner(
   (queue: Queues['runs']) =>
-    new Batcher<{ data: RunJobData; delayMs: number; priority: number }, void>(async (jobs) => {
-      await queue.addBulk(jobs.map(({ data, delayMs, priority }) => ({ name: 'run', data, opts: runJobOptions(data.executionId, delayMs, priority) })));
+    new Batcher<{ data: RunJobData; delayMs: number; priority: number; jobId?: string }, void>(async (jobs) => {
+      await queue.addBulk(jobs.map(({ data, delayMs, priority, jobId }) => ({ name: 'run', data, opts: runJobOptions(data.executionId, delayMs, priority, jobId) })));
       return jobs.map(() => undefined);
     }),
 );
 
-export async function enqueueRun(queues: Queues, data: RunJobData, delayMs = 0, priority = 0): Promise<void> {
+export async function enqueueRun(queues: Queues, data: RunJobData, delayMs = 0, priority = 0, jobId?: string): Promise<void> {
   // Taken here, in the caller's context: the batch itself is sent from the first caller's.
   const trace = injectTraceContext();
-  await runEnqueuer(queues.runs).add({ data: trace ? { ...data, trace } : data, delayMs, priority });
+  await runEnqueuer(queues.runs).add({ data: trace ? { ...data, trace } : data, delayMs, priority, ...(jobId ? { jobId } : {}) });
+}
+
+/** How concurrency.ts enqueues a promoted run: under a job id of its own parking (see promotionJobId). */
+export function promotionEnqueuer(queues: Queues): PromotionEnqueue {
+  return (run, jobId) => enqueueRun(queues, { executionId: run.executionId, tenantId: run.tenantId }, 0, runPriority(run.trigger), jobId);
 }
 
 export async function publishExecution(deps: Pick<EngineDeps, 'redis' | 'redisPrefix'>, e: ExecutionEvent): Promise<void> {
@@ -125,6 +135,10 @@ function pendingExecution(row: NewExecution): WorkflowExecution {
     error: null,
     cancelRequestedAt: null,
     idempotencyKey: row.idempotencyKey ?? null,
+    concurrencyKey: row.concurrencyKey ?? null,
+    parkedAt: null,
+    attemptNumber: row.attemptNumber ?? 1,
+    resumeFromIndex: row.resumeFromIndex ?? null,
     attempts: 0,
     startedAt: null,
     finishedAt: null,
@@ -147,6 +161,7 @@ function newExecutionRow(deps: EngineDeps, input: TriggerInput, workflow: Trigge
     }
   }
   const createdAt = new Date();
+  const runInput = { ...(definition.variables ?? {}), ...(input.context ?? {}) };
   return {
     id: uuidv7(createdAt.getTime()),
     tenantId: input.tenantId,
@@ -154,7 +169,7 @@ function newExecutionRow(deps: EngineDeps, input: TriggerInput, workflow: Trigge
     workflowVersion: workflow.version,
     trigger: input.trigger,
     scheduledFor: input.scheduledFor ?? null,
-    input: { ...(definition.variables ?? {}), ...(input.context ?? {}) },
+    input: runInput,
     dateRange: spec ?? null,
     rangeStart: range?.since ?? null,
     rangeEnd: range?.until ?? null,
@@ -163,6 +178,8 @@ function newExecutionRow(deps: EngineDeps, input: TriggerInput, workflow: Trigge
     eventId: input.eventId ?? null,
     createdAt,
     revision: { updatedAt: workflow.updatedAt, zone: workflow.zone },
+    concurrencyKey: concurrencyKeyOf(definition.concurrency, runInput),
+    ...(input.attempt ? { attemptNumber: input.attempt.number, resumeFromIndex: input.attempt.resumeFromIndex } : {}),
   };
 }
 
@@ -215,6 +232,7 @@ export async function triggerExecution(deps: EngineDeps, input: TriggerInput): P
     if (attempt >= 3) throw new ConflictError('The workflow kept changing while it was being triggered; try again');
     workflows.forget(input.tenantId, input.workflowId);
   }
+  if (input.afterInsert) await input.afterInsert(execution);
   const now = (deps.now ?? (() => new Date()))();
   const delayMs = input.runAt ? input.runAt.getTime() - now.getTime() : 0;
   // Both after the commit, neither waiting for the other: subscribers load the row themselves.
@@ -243,7 +261,9 @@ export async function cancelExecution(deps: EngineDeps, tenantId: string, execut
   if (execution.status === 'PENDING') {
     // remove() refuses a job that a worker holds the lock of; then the worker cancels it.
     const removed = await deps.queues.runs.remove(executionId).catch(() => 0);
-    if (removed === 1) {
+    // A parked run (engine/concurrency.ts) has no job a worker could be in; a promotion job that
+    // comes later finds it CANCELLED.
+    if (removed === 1 || execution.parkedAt) {
       const res = await db.workflowExecution.updateMany({
         where: { id: executionId, status: 'PENDING' },
         data: { status: 'CANCELLED', cancelRequestedAt: now, finishedAt: now },
@@ -251,6 +271,8 @@ export async function cancelExecution(deps: EngineDeps, tenantId: string, execut
       if (res.count === 1) {
         const updated = await db.workflowExecution.findUniqueOrThrow({ where: { id: executionId } });
         await publishExecution(deps, { tenantId, executionId, workflowId: updated.workflowId, status: 'CANCELLED' });
+        // It was in its key's line (engine/concurrency.ts): the runs behind it may start now.
+        await promoteAfterFinish({ db, enqueue: promotionEnqueuer(deps.queues) }, updated);
         return updated;
       }
     }
@@ -271,6 +293,8 @@ export async function cancelExecution(deps: EngineDeps, tenantId: string, execut
 async function cancelledWhileWaiting(deps: EngineDeps, tenantId: string, executionId: string): Promise<WorkflowExecution> {
   const updated = await deps.db.workflowExecution.findUniqueOrThrow({ where: { id: executionId } });
   await publishExecution(deps, { tenantId, executionId, workflowId: updated.workflowId, status: 'CANCELLED' });
+  // A waiting run holds its concurrency slot (concurrency.ts SLOT_HOLDING_STATUSES): the next in line may start.
+  await promoteAfterFinish({ db: deps.db, enqueue: promotionEnqueuer(deps.queues) }, updated);
   return updated;
 }
 
@@ -281,7 +305,7 @@ export async function retryExecution(
   executionId: string,
   trigger: TriggerKind = 'MANUAL',
   /** A bulk retry passes one, so that re-running the bulk job never retries an execution twice. */
-  options: { idempotencyKey?: string } = {},
+  options: { idempotencyKey?: string; resume?: Pick<TriggerInput, 'afterInsert'> & { fromIndex: number } } = {},
 ): Promise<WorkflowExecution> {
   const original = await deps.db.workflowExecution.findFirst({ where: { id: executionId, tenantId } });
   if (!original) throw new NotFoundError('Execution', executionId);
@@ -302,6 +326,9 @@ export async function retryExecution(
     dateRange,
     retryOfId: original.id,
     idempotencyKey: options.idempotencyKey,
+    // Every retry is the next attempt of the chain; resume.ts starts one at the failed step.
+    attempt: { number: original.attemptNumber + 1, resumeFromIndex: options.resume?.fromIndex ?? null },
+    ...(options.resume?.afterInsert ? { afterInsert: options.resume.afterInsert } : {}),
   });
   return execution;
 }

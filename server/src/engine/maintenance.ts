@@ -11,6 +11,8 @@ import { createRedis } from '../redis.ts';
 import { repeatStrategy } from './cron.ts';
 import { bullPrefix, QUEUE_NAMES, type Queues } from './queues.ts';
 import { sweepPending } from './sweeper.ts';
+import { promoteStaleWaiting } from './concurrency.ts';
+import { promotionEnqueuer } from './executions.ts';
 import { BULK_JOB, processBulkOperation, type BulkJobData } from './bulk.ts';
 import { extractTraceContext, inSpan, SpanKind } from '../tracing/tracing.ts';
 import { deliverAlert, DELIVER_ALERT_JOB, type AlertEmitter, type DeliverDeps } from './alerts.ts';
@@ -116,9 +118,12 @@ export class MaintenanceWorker {
         async () => {
           const res = await sweepPending({ ...this.opts, tenantId: this.opts.sweepTenantId }, this.opts.pendingAfterMs);
           if (res.enqueued.length) logger.warn({ enqueued: res.enqueued }, 'enqueued PENDING runs that had no job');
-          return { checked: res.checked, enqueued: res.enqueued.length, executionIds: res.enqueued };
+          // Runs parked for a concurrency slot longer than SLOT_RECHECK_MS: a slot freed without a promotion (crash).
+          const promoted = await promoteStaleWaiting({ db, enqueue: promotionEnqueuer(this.opts.queues), tenantId: this.opts.sweepTenantId });
+          if (promoted.length) logger.warn({ promoted }, 'promoted runs that waited for a concurrency slot too long');
+          return { checked: res.checked, enqueued: res.enqueued.length, executionIds: res.enqueued, ...(promoted.length ? { promoted: promoted.length, promotedIds: promoted } : {}) };
         },
-        (d) => !!d && (d.enqueued as number) > 0,
+        (d) => !!d && ((d.enqueued as number) > 0 || ((d.promoted as number | undefined) ?? 0) > 0),
         this.opts.alerts,
       );
     }

@@ -20,7 +20,10 @@ import { addProgress, takeBackStepProgress } from './progress.ts';
 import { uuidv7 } from '../uuid7.ts';
 import { isDatabaseUnavailable } from '../db.ts';
 import { inSpan, setActiveSpanAttributes, tracingEnabled } from '../tracing/tracing.ts';
+import { promoteWaiting, takeSlot } from './concurrency.ts';
+import { promotionEnqueuer } from './executions.ts';
 import type { Queues } from './queues.ts';
+import { reuseEarlierSteps } from './resume.ts';
 import { enterWait, isWaitStep } from './waits/enter.ts';
 
 /** The abort reason of a cancel request; any other reason (shutdown) hands the run back. */
@@ -41,7 +44,10 @@ export interface RunDeps {
   alerts?: AlertEmitter;
   /** Counts finished runs and steps for /metrics (metrics/metrics.ts). */
   metrics?: RunMetrics;
-  /** Schedules wait timeouts (engine/waits/); without it only the sweep times waits out. */
+  /**
+   * Schedules wait timeouts (engine/waits/; without it only the sweep times waits out), and
+   * enqueues runs waiting for a concurrency slot when one frees (engine/concurrency.ts).
+   */
   queues?: Queues;
   now?: () => Date;
 }
@@ -60,7 +66,7 @@ export interface RunMetrics {
  * run of a QUEUE-policy workflow whose previous run is still going; the caller retries later.
  * WAITING: parked at a wait step (engine/waits/); the job ends and a resume job continues the run.
  */
-export type RunOutcome = 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'INTERRUPTED' | 'NOOP' | 'QUEUED' | 'WAITING';
+export type RunOutcome = 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'INTERRUPTED' | 'NOOP' | 'QUEUED' | 'WAITING' | 'PARKED';
 
 export interface ExecutionError {
   message: string;
@@ -148,9 +154,22 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     if (res.count === 1) {
       finished(status);
       publish(status);
+      await releaseSlot();
       if (status === 'FAILED') await deps.alerts?.emit(tenantId, 'RUN_FAILED', { executionId, workflowId, error: data.error ?? null });
     }
     return status;
+  };
+  // The definition of the revision this run was triggered with (validated once per revision).
+  const revision = () => validateRevision(`${execution.workflowId}#${execution.workflowVersion}`, execution.revisionAt, () => JSON.parse(execution.definition));
+  /** A finished run of a limited workflow lets the next ones in line start (engine/concurrency.ts). */
+  const releaseSlot = async () => {
+    if (execution.concurrencyKey === null) return;
+    const v = revision();
+    if (!v.ok || !v.definition.concurrency) return;
+    await promoteWaiting({ db, enqueue: deps.queues ? promotionEnqueuer(deps.queues) : undefined }, execution, v.definition.concurrency).catch((err: unknown) =>
+      // The maintenance sweep (promoteStaleWaiting) promotes them later.
+      log().warn({ err }, 'could not promote runs waiting for a concurrency slot'),
+    );
   };
 
   if (execution.cancelRequestedAt || (signal.aborted && signal.reason === CANCEL_REASON)) return finish('CANCELLED');
@@ -160,10 +179,11 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   const markRunning = (client: Prisma.TransactionClient | PrismaClient) =>
     client.workflowExecution.updateMany({
       where: { id: executionId, status: { in: ['PENDING', 'RUNNING'] } },
-      data: { status: 'RUNNING', startedAt, driftMs, attempts: { increment: 1 } },
+      data: { status: 'RUNNING', startedAt, driftMs, attempts: { increment: 1 }, parkedAt: null },
     });
   let marked = execution.marked ? 1 : 0;
-  if (!marked && execution.status === 'PENDING' && execution.trigger === 'SCHEDULE' && execution.overlapPolicy === 'QUEUE') {
+  // A concurrency limit queues the runs of its workflow itself, QUEUE-policy slots included.
+  if (!marked && execution.status === 'PENDING' && execution.trigger === 'SCHEDULE' && execution.overlapPolicy === 'QUEUE' && execution.concurrencyKey === null) {
     // One at a time per workflow, in slot order: the advisory lock makes "none running and no
     // earlier slot waiting? then start" atomic.
     const slot = execution.scheduledFor!;
@@ -189,6 +209,25 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     if (started === -1) return 'QUEUED';
     marked = started;
   }
+  if (!marked && execution.status === 'PENDING' && execution.concurrencyKey !== null) {
+    const v = revision();
+    const spec = v.ok ? v.definition.concurrency : undefined;
+    // An invalid revision runs (and fails below) without a slot.
+    if (!spec) marked = (await markRunning(db)).count;
+    else {
+      // Marked RUNNING by the same statement when it gets a slot, started then (not at pickup).
+      const decision = await takeSlot(db, { ...execution, concurrencyKey: execution.concurrencyKey }, spec, now());
+      if (decision.outcome === 'PARKED') {
+        if (decision.promote) await releaseSlot();
+        return 'PARKED';
+      }
+      if (decision.outcome === 'TAKEN') {
+        startedAt = decision.startedAt;
+        driftMs = execution.scheduledFor ? startedAt.getTime() - execution.scheduledFor.getTime() : null;
+        marked = 1;
+      }
+    }
+  }
   if (marked === 0) return 'NOOP';
   publish('RUNNING');
   if (driftMs !== null && !execution.startedAt) {
@@ -207,7 +246,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
     if (late) await deps.alerts?.emit(tenantId, 'DRIFT_EXCEEDED', { executionId, workflowId, scheduledFor: slot, driftMs, thresholdMs: deps.driftWarnMs });
   }
 
-  const validation = validateRevision(`${execution.workflowId}#${execution.workflowVersion}`, execution.revisionAt, () => JSON.parse(execution.definition));
+  const validation = revision();
   if (!validation.ok) {
     // The claim started the first step from the stored JSON; it never ran.
     if (execution.firstStepStarted) await db.stepRun.updateMany({ where: { executionId, status: 'RUNNING' }, data: { status: 'SKIPPED', startedAt: null } });
@@ -221,7 +260,11 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
   // A first attempt has no StepRuns yet; a re-run after a crash, or a resume after a wait,
   // continues from them.
   const firstAttempt = execution.attempts === 0;
-  const resume = firstAttempt ? { index: 0, outputs: {}, recorded: new Map<number, RecordedStep>() } : await resumeFromIndex(db, executionId, steps);
+  // A retry from the failed step (resume.ts) first has the earlier steps copied, with their
+  // outputs, from the attempt it retries; it then starts after them like any continued run.
+  if (execution.resumeFromIndex !== null) await reuseEarlierSteps(db, execution, steps);
+  const resume =
+    firstAttempt && execution.resumeFromIndex === null ? { index: 0, outputs: {}, recorded: new Map<number, RecordedStep>() } : await resumeFromIndex(db, executionId, steps);
   const done = resume.recorded;
   const input = (execution.input ?? {}) as Record<string, unknown>;
   const dates = datesBetween(execution.rangeStart, execution.rangeEnd);
@@ -292,6 +335,7 @@ export async function executeRun(deps: RunDeps, executionId: string, signal: Abo
       else if (res.status === 'COMPLETED') {
         finished('COMPLETED');
         publish('COMPLETED');
+        await releaseSlot();
         return 'COMPLETED';
       }
     } catch (err) {

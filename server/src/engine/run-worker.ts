@@ -11,6 +11,8 @@ import { CANCEL_REASON, executeRun, type RunDeps, type RunOutcome } from './run-
 import { FINISHED_STATUSES, publishExecution } from './executions.ts';
 import { isDatabaseUnavailable } from '../db.ts';
 import { extractTraceContext, inSpan, SpanKind } from '../tracing/tracing.ts';
+import { promoteAfterFinish } from './concurrency.ts';
+import { promotionEnqueuer } from './executions.ts';
 
 export const SHUTDOWN_REASON = 'shutdown';
 /** How long a QUEUE-policy run waits before looking again whether the previous run finished. */
@@ -127,6 +129,7 @@ export class RunWorker {
       });
       if (res.count === 1) {
         await publishExecution(this.opts, { tenantId: execution.tenantId, executionId, workflowId: execution.workflowId, status: 'FAILED' });
+        if (this.opts.queues) await promoteAfterFinish({ db, enqueue: promotionEnqueuer(this.opts.queues) }, execution);
         await this.opts.alerts?.emit(execution.tenantId, 'RUN_FAILED', { executionId, workflowId: execution.workflowId, error: { message: err.message, source: 'engine' } });
       }
       logger.error({ err, executionId }, 'run job failed outside its steps');

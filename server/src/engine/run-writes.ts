@@ -32,6 +32,11 @@ export interface NewExecution {
   idempotencyKey?: string;
   /** The workflow revision the row was built from; the INSERT only happens while it is current. */
   revision: { updatedAt: Date; zone: string };
+  /** Concurrency key (engine/concurrency.ts); null or absent: the workflow has no limit. */
+  concurrencyKey?: string | null;
+  /** Attempts (engine/resume.ts): 1 unless a retry; a retry from the failed step starts at resumeFromIndex. */
+  attemptNumber?: number;
+  resumeFromIndex?: number | null;
   /** The event that started the run (trigger EVENT), else null. */
   eventId: string | null;
 }
@@ -64,6 +69,12 @@ export interface LoadedExecution {
   marked: boolean;
   /** Whether this claim also started the first step (a first attempt that it marked RUNNING). */
   firstStepStarted: boolean;
+  /** Concurrency (engine/concurrency.ts): null when the run's workflow has no limit. */
+  concurrencyKey: string | null;
+  createdAt: Date;
+  /** A retry from the failed step (engine/resume.ts): the index it starts at, and the run it retries. */
+  resumeFromIndex: number | null;
+  retryOfId: string | null;
 }
 
 export interface StepStart {
@@ -111,12 +122,15 @@ async function insertExecutions(db: PrismaClient, rows: NewExecution[]): Promise
   const json = records(rows.map(({ revision, ...row }) => ({ ...row, workflowUpdatedAt: revision.updatedAt, zone: revision.zone })));
   const inserted = await preparedQuery<{ id: string }>(db, 'flowdeck_insert_executions', `
     INSERT INTO "WorkflowExecution" (id, "tenantId", "workflowId", "workflowVersion", trigger, "scheduledFor", input, "dateRange",
-                                     "rangeStart", "rangeEnd", "stepsTotal", "retryOfId", "idempotencyKey", "createdAt", "updatedAt", "eventId")
+                                     "rangeStart", "rangeEnd", "stepsTotal", "retryOfId", "idempotencyKey", "createdAt", "updatedAt", "eventId",
+                                     "concurrencyKey", "attemptNumber", "resumeFromIndex")
     SELECT r.id, r."tenantId", r."workflowId", r."workflowVersion", r.trigger::"TriggerKind", r."scheduledFor", r.input, r."dateRange",
-           r."rangeStart", r."rangeEnd", r."stepsTotal", r."retryOfId", r."idempotencyKey", r."createdAt", r."createdAt", r."eventId"
+           r."rangeStart", r."rangeEnd", r."stepsTotal", r."retryOfId", r."idempotencyKey", r."createdAt", r."createdAt", r."eventId",
+           r."concurrencyKey", COALESCE(r."attemptNumber", 1), r."resumeFromIndex"
     FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, "tenantId" uuid, "workflowId" uuid, "workflowVersion" int, trigger text,
       "scheduledFor" timestamptz, input jsonb, "dateRange" jsonb, "rangeStart" date, "rangeEnd" date, "stepsTotal" int,
-      "retryOfId" uuid, "idempotencyKey" text, "createdAt" timestamptz, "workflowUpdatedAt" timestamptz, zone text, "eventId" uuid)
+      "retryOfId" uuid, "idempotencyKey" text, "createdAt" timestamptz, "workflowUpdatedAt" timestamptz, zone text, "eventId" uuid,
+      "concurrencyKey" text, "attemptNumber" int, "resumeFromIndex" int)
     JOIN "Workflow" w ON w.id = r."workflowId" AND w."tenantId" = r."tenantId" AND w."updatedAt" = r."workflowUpdatedAt"
                      AND w.enabled AND w."deletedAt" IS NULL
     JOIN "Tenant" t ON t.id = r."tenantId" AND COALESCE(w.timezone, t.timezone) = r.zone
@@ -145,7 +159,8 @@ async function claimExecutions(db: PrismaClient, items: Claim[]): Promise<(Loade
              e."startedAt", e."cancelRequestedAt", e.input, e."rangeStart"::text AS "rangeStart", e."rangeEnd"::text AS "rangeEnd", e."stepsTotal", e.attempts,
              e."workflowVersion", COALESCE(r.definition, w.definition) AS definition, COALESCE(r."recordedAt", w."updatedAt") AS "revisionAt",
              w."overlapPolicy"::text AS "overlapPolicy",
-             t.timezone, t."defaultCountry", wanted.at, wanted."stepId"
+             t.timezone, t."defaultCountry", wanted.at, wanted."stepId",
+             e."concurrencyKey", e."createdAt", e."resumeFromIndex", e."retryOfId"
       FROM "WorkflowExecution" e
       JOIN wanted ON wanted.id = e.id
       JOIN "Workflow" w ON w.id = e."workflowId"
@@ -164,18 +179,21 @@ async function claimExecutions(db: PrismaClient, items: Claim[]): Promise<(Loade
       FROM old
       WHERE x.id = old.id AND old.status IN ('PENDING', 'RUNNING') AND old."cancelRequestedAt" IS NULL
         AND NOT (old.status = 'PENDING' AND old.trigger = 'SCHEDULE' AND old."overlapPolicy" = 'QUEUE')
+        -- A run of a limited workflow first takes a slot (engine/concurrency.ts).
+        AND NOT (old.status = 'PENDING' AND old."concurrencyKey" IS NOT NULL)
       RETURNING x.id
     ), first AS (
       INSERT INTO "StepRun" (id, "tenantId", "executionId", index, name, type, status, attempts, "startedAt")
       SELECT old."stepId", old."tenantId", old.id, 0, old.definition->'steps'->0->>'name', old.definition->'steps'->0->>'type', 'RUNNING', 1, old.at
       FROM old JOIN started ON started.id = old.id
-      WHERE old.attempts = 0 AND old.definition->'steps'->0->>'type' IS NOT NULL
+      WHERE old.attempts = 0 AND old.definition->'steps'->0->>'type' IS NOT NULL AND old."resumeFromIndex" IS NULL
       ON CONFLICT ("executionId", index) DO NOTHING
       RETURNING "executionId"
     )
     SELECT old.id, old."tenantId", old."workflowId", old.status, old.trigger, old."scheduledFor", old."startedAt", old."cancelRequestedAt",
            old.input, old."rangeStart", old."rangeEnd", old."stepsTotal", old.attempts, old."workflowVersion", old.definition::text AS definition, old."revisionAt", old."overlapPolicy", old.timezone, old."defaultCountry",
-           old.id IN (SELECT id FROM started) AS marked, old.id IN (SELECT "executionId" FROM first) AS "firstStepStarted"
+           old.id IN (SELECT id FROM started) AS marked, old.id IN (SELECT "executionId" FROM first) AS "firstStepStarted",
+           old."concurrencyKey", old."createdAt", old."resumeFromIndex", old."retryOfId"
     FROM old`, [records(items), items.map((i) => i.id)]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return items.map((i) => byId.get(i.id));

@@ -18,7 +18,8 @@ const BATCH = 500;
 export async function sweepPending(deps: SweepDeps, olderThanMs: number): Promise<{ checked: number; enqueued: string[] }> {
   const now = (deps.now ?? (() => new Date()))();
   const rows = await deps.db.workflowExecution.findMany({
-    where: { status: 'PENDING', createdAt: { lt: new Date(now.getTime() - olderThanMs) }, ...(deps.tenantId ? { tenantId: deps.tenantId } : {}) },
+    // A parked run (concurrency.ts) has no job on purpose: promoteStaleWaiting looks after it.
+    where: { status: 'PENDING', parkedAt: null, createdAt: { lt: new Date(now.getTime() - olderThanMs) }, ...(deps.tenantId ? { tenantId: deps.tenantId } : {}) },
     select: { id: true, tenantId: true, trigger: true },
     orderBy: { createdAt: 'asc' },
     take: BATCH,

@@ -7,7 +7,8 @@ import { filter, pipe, Repeater } from 'graphql-yoga';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Prisma, WorkflowExecution } from '../generated/prisma/client.ts';
 import type { ExecutionStatus, TriggerKind } from '../generated/prisma/enums.ts';
-import { cancelExecution, retryExecution, triggerExecution } from '../engine/executions.ts';
+import { cancelExecution, triggerExecution } from '../engine/executions.ts';
+import { attemptChain, retryExecutionFrom } from '../engine/resume.ts';
 import { ValidationError, type InputProblem } from '../errors.ts';
 import { eventTopics, type ExecutionEvent } from '../events.ts';
 import type { DateRangeSpec } from '../workflows/definition.ts';
@@ -111,6 +112,11 @@ export const ExecutionRef = builder.prismaNode('WorkflowExecution', {
     cancelRequestedAt: t.expose('cancelRequestedAt', { type: 'DateTime', nullable: true, description: 'When a cancel was asked for; the run stops at its next safe point.' }),
     idempotencyKey: t.exposeString('idempotencyKey', { nullable: true, description: 'The key given to triggerWorkflow (or the engine\'s slot key), reserved for 24 hours.' }),
     retryOfId: t.id({ nullable: true, description: 'The execution this one retries.', resolve: (e) => (e.retryOfId ? globalId('Execution', e.retryOfId) : null) }),
+    attemptNumber: t.exposeInt('attemptNumber', { description: 'Which attempt of its run this is: 1 for a first run, the retried attempt\'s number + 1 for a retry.' }),
+    waitingForSlot: t.boolean({
+      description: "PENDING because its workflow's concurrency limit (or its key's) is reached: it starts, in order, when a slot frees.",
+      resolve: (e) => e.status === 'PENDING' && e.parkedAt !== null,
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true, description: 'When a worker started it.' }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true, description: 'When it reached COMPLETED, FAILED or CANCELLED.' }),
@@ -119,6 +125,15 @@ export const ExecutionRef = builder.prismaNode('WorkflowExecution', {
     stepRuns: t.relation('stepRuns', { description: 'One per step of the definition, in order.', query: { orderBy: { index: 'asc' } } }),
   }),
 });
+
+// Declared apart from the fields above: its type is the Execution type itself.
+builder.prismaObjectField(ExecutionRef, 'attempts', (t) =>
+  t.field({
+    type: [ExecutionRef],
+    description: 'Every attempt of this run (this one included), oldest first: the chain of retries linked by retryOfId.',
+    resolve: (e, _args, ctx) => attemptChain(ctx.db, tenantOf(ctx), e),
+  }),
+);
 
 const ProgressRef = builder.objectRef<{ stepsTotal: number; stepsCompleted: number; counters: unknown }>('ExecutionProgress').implement({
   description: 'How far a run has come.',
@@ -139,6 +154,10 @@ builder.prismaObject('StepRun', {
     type: t.exposeString('type', { description: 'The step type, e.g. whatsapp.send or pdf.generate.' }),
     status: t.expose('status', { type: StepStatusEnum, description: 'Where the step is.' }),
     attempts: t.exposeInt('attempts', { description: 'Attempts made so far (retries included).' }),
+    reused: t.boolean({
+      description: 'Copied from the previous attempt by a retry from the failed step: its recorded output was reused and the step did not run again.',
+      resolve: (s) => s.reusedFromStepRunId !== null,
+    }),
     progress: t.expose('progress', { type: 'JSON', description: "What this step's current attempt added to the run's counters." }),
     output: t.field({ type: 'JSON', nullable: true, description: 'What the step produced (e.g. documentId and url, messageId), PII redacted.', resolve: (s, _args, ctx) => shown(s.output, ctx) }),
     error: t.field({ type: 'JSON', nullable: true, description: 'Why the step failed: {message, …}, PII redacted.', resolve: (s, _args, ctx) => shown(s.error, ctx) }),
@@ -325,12 +344,28 @@ builder.mutationFields((t) => ({
   retryExecution: t.field({
     type: ExecutionPayload,
     authScopes: { role: 'OPERATOR' },
-    description: 'Runs a failed or cancelled execution again, as a new execution over the same dates and input.',
+    description: 'Runs a failed or cancelled execution again, as a new attempt (a new execution over the same dates and input).',
     errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'RetryExecutionResult' } },
-    args: { id: t.arg.id({ required: true, description: 'Global id of the object to act on.' }) },
-    resolve: async (_root, { id }, ctx) => ({ execution: await retryExecution(ctx.engine, tenantOf(ctx), requireLocalId(String(id), 'Execution'), 'API') }),
+    args: {
+      id: t.arg.id({ required: true, description: 'Global id of the object to act on.' }),
+      fromStep: t.arg({ type: RetryFromEnum, defaultValue: 'START', description: 'Where the new attempt starts: START (every step again) or FAILED (reuse the outputs of the steps that succeeded).' }),
+    },
+    resolve: async (_root, { id, fromStep }, ctx) => ({
+      execution: await retryExecutionFrom(ctx.engine, tenantOf(ctx), requireLocalId(String(id), 'Execution'), fromStep ?? 'START', 'API'),
+    }),
   }),
 }));
+
+const RetryFromEnum = builder.enumType('RetryFrom', {
+  description: 'Where a retried execution starts.',
+  values: {
+    START: { description: 'From the first step: every step runs again.' },
+    FAILED: {
+      description:
+        'From the step that failed: the steps before it are reused with their recorded outputs (not run again). Refused with a ConflictError when the run did not fail at a step or the workflow changed those steps since.',
+    },
+  } as const,
+});
 
 /** The tenant's execution events, narrowed to the arguments; ends (and unsubscribes) when the client leaves. */
 function executionEvents(ctx: GraphQLContext, workflowId: string | null, executionId: string | null): AsyncIterable<ExecutionEvent> {

@@ -28,6 +28,7 @@ export interface WorkflowDefinition {
   variables?: Record<string, unknown>;
   dateRange?: DateRangeSpec;
   steps: StepDefinition[];
+  concurrency?: ConcurrencySpec;
   triggers?: { events?: EventTriggerDefinition[] };
 }
 
@@ -35,6 +36,15 @@ export interface WorkflowDefinition {
 export interface EventTriggerDefinition {
   name: string;
   filter?: string;
+}
+
+/** How many runs may run at once (engine/concurrency.ts). */
+export interface ConcurrencySpec {
+  limit: number;
+  /** An expression over `input` whose value groups runs. */
+  key?: string;
+  /** Runs per key value at once; default 1. */
+  keyLimit?: number;
 }
 
 export interface DefinitionProblem {
@@ -149,6 +159,7 @@ function extraChecks(def: WorkflowDefinition): DefinitionProblem[] {
   if (def.dateRange?.kind === 'absolute' && def.dateRange.since > def.dateRange.until) {
     problems.push({ path: '/dateRange/until', message: 'must not be before since' });
   }
+  problems.push(...concurrencyProblems(def.concurrency));
   // Event filters read only the event (the run does not exist yet when they are evaluated).
   def.triggers?.events?.forEach((t, i) => {
     const problem = t.filter === undefined ? null : checkExpression(t.filter, ['event']);
@@ -160,4 +171,12 @@ function extraChecks(def: WorkflowDefinition): DefinitionProblem[] {
 /** A step's stable key within its workflow: its id, or its position. */
 export function stepKey(step: StepDefinition, index: number): string {
   return step.id ?? `step${index}`;
+}
+
+/** A concurrency key reads the run's input only; keyLimit means nothing without a key. */
+function concurrencyProblems(spec: ConcurrencySpec | undefined): DefinitionProblem[] {
+  if (!spec) return [];
+  if (spec.key === undefined) return spec.keyLimit === undefined ? [] : [{ path: '/concurrency/keyLimit', message: 'needs a key' }];
+  const problem = checkExpression(spec.key, ['input']);
+  return problem ? [{ path: '/concurrency/key', message: problem }] : [];
 }

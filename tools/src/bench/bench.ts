@@ -17,6 +17,7 @@ import { removeDir, startPostgres, startRedis, type Service } from '../../../ser
 import { benchEngine } from './bench-engine.ts';
 import { benchProbe } from './bench-probe.ts';
 import { benchTracing } from './bench-tracing.ts';
+import { benchConcurrency } from './bench-concurrency.ts';
 
 import type { BenchEnv } from './bench-env.ts';
 
@@ -37,6 +38,8 @@ const BENCHES: Record<string, (env: BenchEnv) => Promise<void>> = {
   probe: benchProbe,
   // What OpenTelemetry tracing costs, off (the default) and on (OTLP to a local stand-in collector).
   tracing: benchTracing,
+  // Concurrency limits: 1,000 runs over 50 keys with keyLimit 1 against no limit, and what unlimited runs pay.
+  concurrency: benchConcurrency,
   pdf: script('bench-pdf.ts'),
   // Keeps its 10-million-row dataset under .data/bench-logs between runs (seeding takes minutes).
   logs: script('bench-logs.ts', { ownServices: true }),

@@ -200,6 +200,10 @@ export const WorkflowExecutionScalarFieldEnum = {
   startedAt: 'startedAt',
   finishedAt: 'finishedAt',
   updatedAt: 'updatedAt',
+  concurrencyKey: 'concurrencyKey',
+  parkedAt: 'parkedAt',
+  attemptNumber: 'attemptNumber',
+  resumeFromIndex: 'resumeFromIndex',
   eventId: 'eventId'
 } as const
 
@@ -220,7 +224,8 @@ export const StepRunScalarFieldEnum = {
   error: 'error',
   startedAt: 'startedAt',
   finishedAt: 'finishedAt',
-  createdAt: 'createdAt'
+  createdAt: 'createdAt',
+  reusedFromStepRunId: 'reusedFromStepRunId'
 } as const
 
 export type StepRunScalarFieldEnum = (typeof StepRunScalarFieldEnum)[keyof typeof StepRunScalarFieldEnum]

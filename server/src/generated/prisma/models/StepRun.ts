@@ -48,6 +48,7 @@ export type StepRunMinAggregateOutputType = {
   startedAt: Date | null
   finishedAt: Date | null
   createdAt: Date | null
+  reusedFromStepRunId: string | null
 }
 
 export type StepRunMaxAggregateOutputType = {
@@ -62,6 +63,7 @@ export type StepRunMaxAggregateOutputType = {
   startedAt: Date | null
   finishedAt: Date | null
   createdAt: Date | null
+  reusedFromStepRunId: string | null
 }
 
 export type StepRunCountAggregateOutputType = {
@@ -79,6 +81,7 @@ export type StepRunCountAggregateOutputType = {
   startedAt: number
   finishedAt: number
   createdAt: number
+  reusedFromStepRunId: number
   _all: number
 }
 
@@ -105,6 +108,7 @@ export type StepRunMinAggregateInputType = {
   startedAt?: true
   finishedAt?: true
   createdAt?: true
+  reusedFromStepRunId?: true
 }
 
 export type StepRunMaxAggregateInputType = {
@@ -119,6 +123,7 @@ export type StepRunMaxAggregateInputType = {
   startedAt?: true
   finishedAt?: true
   createdAt?: true
+  reusedFromStepRunId?: true
 }
 
 export type StepRunCountAggregateInputType = {
@@ -136,6 +141,7 @@ export type StepRunCountAggregateInputType = {
   startedAt?: true
   finishedAt?: true
   createdAt?: true
+  reusedFromStepRunId?: true
   _all?: true
 }
 
@@ -240,6 +246,7 @@ export type StepRunGroupByOutputType = {
   startedAt: Date | null
   finishedAt: Date | null
   createdAt: Date
+  reusedFromStepRunId: string | null
   _count: StepRunCountAggregateOutputType | null
   _avg: StepRunAvgAggregateOutputType | null
   _sum: StepRunSumAggregateOutputType | null
@@ -280,6 +287,7 @@ export type StepRunWhereInput = {
   startedAt?: Prisma.DateTimeNullableFilter<"StepRun"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"StepRun"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"StepRun"> | Date | string
+  reusedFromStepRunId?: Prisma.UuidNullableFilter<"StepRun"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   execution?: Prisma.XOR<Prisma.WorkflowExecutionScalarRelationFilter, Prisma.WorkflowExecutionWhereInput>
   wait?: Prisma.XOR<Prisma.WaitpointNullableScalarRelationFilter, Prisma.WaitpointWhereInput> | null
@@ -300,6 +308,7 @@ export type StepRunOrderByWithRelationInput = {
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  reusedFromStepRunId?: Prisma.SortOrderInput | Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
   execution?: Prisma.WorkflowExecutionOrderByWithRelationInput
   wait?: Prisma.WaitpointOrderByWithRelationInput
@@ -324,6 +333,7 @@ export type StepRunWhereUniqueInput = Prisma.AtLeast<{
   startedAt?: Prisma.DateTimeNullableFilter<"StepRun"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"StepRun"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"StepRun"> | Date | string
+  reusedFromStepRunId?: Prisma.UuidNullableFilter<"StepRun"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   execution?: Prisma.XOR<Prisma.WorkflowExecutionScalarRelationFilter, Prisma.WorkflowExecutionWhereInput>
   wait?: Prisma.XOR<Prisma.WaitpointNullableScalarRelationFilter, Prisma.WaitpointWhereInput> | null
@@ -344,6 +354,7 @@ export type StepRunOrderByWithAggregationInput = {
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  reusedFromStepRunId?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.StepRunCountOrderByAggregateInput
   _avg?: Prisma.StepRunAvgOrderByAggregateInput
   _max?: Prisma.StepRunMaxOrderByAggregateInput
@@ -369,6 +380,7 @@ export type StepRunScalarWhereWithAggregatesInput = {
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"StepRun"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"StepRun"> | Date | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"StepRun"> | Date | string
+  reusedFromStepRunId?: Prisma.UuidNullableWithAggregatesFilter<"StepRun"> | string | null
 }
 
 export type StepRunCreateInput = {
@@ -384,6 +396,7 @@ export type StepRunCreateInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutStepRunsInput
   execution: Prisma.WorkflowExecutionCreateNestedOneWithoutStepRunsInput
   wait?: Prisma.WaitpointCreateNestedOneWithoutStepRunInput
@@ -404,6 +417,7 @@ export type StepRunUncheckedCreateInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
   wait?: Prisma.WaitpointUncheckedCreateNestedOneWithoutStepRunInput
 }
 
@@ -420,6 +434,7 @@ export type StepRunUpdateInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutStepRunsNestedInput
   execution?: Prisma.WorkflowExecutionUpdateOneRequiredWithoutStepRunsNestedInput
   wait?: Prisma.WaitpointUpdateOneWithoutStepRunNestedInput
@@ -440,6 +455,7 @@ export type StepRunUncheckedUpdateInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   wait?: Prisma.WaitpointUncheckedUpdateOneWithoutStepRunNestedInput
 }
 
@@ -458,6 +474,7 @@ export type StepRunCreateManyInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
 }
 
 export type StepRunUpdateManyMutationInput = {
@@ -473,6 +490,7 @@ export type StepRunUpdateManyMutationInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type StepRunUncheckedUpdateManyInput = {
@@ -490,6 +508,7 @@ export type StepRunUncheckedUpdateManyInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type StepRunListRelationFilter = {
@@ -522,6 +541,7 @@ export type StepRunCountOrderByAggregateInput = {
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  reusedFromStepRunId?: Prisma.SortOrder
 }
 
 export type StepRunAvgOrderByAggregateInput = {
@@ -541,6 +561,7 @@ export type StepRunMaxOrderByAggregateInput = {
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  reusedFromStepRunId?: Prisma.SortOrder
 }
 
 export type StepRunMinOrderByAggregateInput = {
@@ -555,6 +576,7 @@ export type StepRunMinOrderByAggregateInput = {
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  reusedFromStepRunId?: Prisma.SortOrder
 }
 
 export type StepRunSumOrderByAggregateInput = {
@@ -682,6 +704,7 @@ export type StepRunCreateWithoutTenantInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
   execution: Prisma.WorkflowExecutionCreateNestedOneWithoutStepRunsInput
   wait?: Prisma.WaitpointCreateNestedOneWithoutStepRunInput
 }
@@ -700,6 +723,7 @@ export type StepRunUncheckedCreateWithoutTenantInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
   wait?: Prisma.WaitpointUncheckedCreateNestedOneWithoutStepRunInput
 }
 
@@ -747,6 +771,7 @@ export type StepRunScalarWhereInput = {
   startedAt?: Prisma.DateTimeNullableFilter<"StepRun"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"StepRun"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"StepRun"> | Date | string
+  reusedFromStepRunId?: Prisma.UuidNullableFilter<"StepRun"> | string | null
 }
 
 export type StepRunCreateWithoutExecutionInput = {
@@ -762,6 +787,7 @@ export type StepRunCreateWithoutExecutionInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutStepRunsInput
   wait?: Prisma.WaitpointCreateNestedOneWithoutStepRunInput
 }
@@ -780,6 +806,7 @@ export type StepRunUncheckedCreateWithoutExecutionInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
   wait?: Prisma.WaitpointUncheckedCreateNestedOneWithoutStepRunInput
 }
 
@@ -822,6 +849,7 @@ export type StepRunCreateWithoutWaitInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutStepRunsInput
   execution: Prisma.WorkflowExecutionCreateNestedOneWithoutStepRunsInput
 }
@@ -841,6 +869,7 @@ export type StepRunUncheckedCreateWithoutWaitInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
 }
 
 export type StepRunCreateOrConnectWithoutWaitInput = {
@@ -872,6 +901,7 @@ export type StepRunUpdateWithoutWaitInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutStepRunsNestedInput
   execution?: Prisma.WorkflowExecutionUpdateOneRequiredWithoutStepRunsNestedInput
 }
@@ -891,6 +921,7 @@ export type StepRunUncheckedUpdateWithoutWaitInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type StepRunCreateManyTenantInput = {
@@ -907,6 +938,7 @@ export type StepRunCreateManyTenantInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
 }
 
 export type StepRunUpdateWithoutTenantInput = {
@@ -922,6 +954,7 @@ export type StepRunUpdateWithoutTenantInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   execution?: Prisma.WorkflowExecutionUpdateOneRequiredWithoutStepRunsNestedInput
   wait?: Prisma.WaitpointUpdateOneWithoutStepRunNestedInput
 }
@@ -940,6 +973,7 @@ export type StepRunUncheckedUpdateWithoutTenantInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   wait?: Prisma.WaitpointUncheckedUpdateOneWithoutStepRunNestedInput
 }
 
@@ -957,6 +991,7 @@ export type StepRunUncheckedUpdateManyWithoutTenantInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type StepRunCreateManyExecutionInput = {
@@ -973,6 +1008,7 @@ export type StepRunCreateManyExecutionInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   createdAt?: Date | string
+  reusedFromStepRunId?: string | null
 }
 
 export type StepRunUpdateWithoutExecutionInput = {
@@ -988,6 +1024,7 @@ export type StepRunUpdateWithoutExecutionInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutStepRunsNestedInput
   wait?: Prisma.WaitpointUpdateOneWithoutStepRunNestedInput
 }
@@ -1006,6 +1043,7 @@ export type StepRunUncheckedUpdateWithoutExecutionInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   wait?: Prisma.WaitpointUncheckedUpdateOneWithoutStepRunNestedInput
 }
 
@@ -1023,6 +1061,7 @@ export type StepRunUncheckedUpdateManyWithoutExecutionInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  reusedFromStepRunId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 
@@ -1042,6 +1081,7 @@ export type StepRunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   startedAt?: boolean
   finishedAt?: boolean
   createdAt?: boolean
+  reusedFromStepRunId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   execution?: boolean | Prisma.WorkflowExecutionDefaultArgs<ExtArgs>
   wait?: boolean | Prisma.StepRun$waitArgs<ExtArgs>
@@ -1062,6 +1102,7 @@ export type StepRunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   startedAt?: boolean
   finishedAt?: boolean
   createdAt?: boolean
+  reusedFromStepRunId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   execution?: boolean | Prisma.WorkflowExecutionDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["stepRun"]>
@@ -1081,6 +1122,7 @@ export type StepRunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   startedAt?: boolean
   finishedAt?: boolean
   createdAt?: boolean
+  reusedFromStepRunId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   execution?: boolean | Prisma.WorkflowExecutionDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["stepRun"]>
@@ -1100,9 +1142,10 @@ export type StepRunSelectScalar = {
   startedAt?: boolean
   finishedAt?: boolean
   createdAt?: boolean
+  reusedFromStepRunId?: boolean
 }
 
-export type StepRunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "executionId" | "index" | "name" | "type" | "status" | "attempts" | "progress" | "output" | "error" | "startedAt" | "finishedAt" | "createdAt", ExtArgs["result"]["stepRun"]>
+export type StepRunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "executionId" | "index" | "name" | "type" | "status" | "attempts" | "progress" | "output" | "error" | "startedAt" | "finishedAt" | "createdAt" | "reusedFromStepRunId", ExtArgs["result"]["stepRun"]>
 export type StepRunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   execution?: boolean | Prisma.WorkflowExecutionDefaultArgs<ExtArgs>
@@ -1143,6 +1186,11 @@ export type $StepRunPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     startedAt: Date | null
     finishedAt: Date | null
     createdAt: Date
+    /**
+     * Set on a step of a retry from the failed step that was copied, with its output, from the
+     * previous attempt instead of running again.
+     */
+    reusedFromStepRunId: string | null
   }, ExtArgs["result"]["stepRun"]>
   composites: {}
 }
@@ -1583,6 +1631,7 @@ export interface StepRunFieldRefs {
   readonly startedAt: Prisma.FieldRef<"StepRun", 'DateTime'>
   readonly finishedAt: Prisma.FieldRef<"StepRun", 'DateTime'>
   readonly createdAt: Prisma.FieldRef<"StepRun", 'DateTime'>
+  readonly reusedFromStepRunId: Prisma.FieldRef<"StepRun", 'String'>
 }
     
 

@@ -32,6 +32,8 @@ export type WorkflowExecutionAvgAggregateOutputType = {
   stepsTotal: number | null
   stepsCompleted: number | null
   attempts: number | null
+  attemptNumber: number | null
+  resumeFromIndex: number | null
 }
 
 export type WorkflowExecutionSumAggregateOutputType = {
@@ -40,6 +42,8 @@ export type WorkflowExecutionSumAggregateOutputType = {
   stepsTotal: number | null
   stepsCompleted: number | null
   attempts: number | null
+  attemptNumber: number | null
+  resumeFromIndex: number | null
 }
 
 export type WorkflowExecutionMinAggregateOutputType = {
@@ -63,6 +67,10 @@ export type WorkflowExecutionMinAggregateOutputType = {
   startedAt: Date | null
   finishedAt: Date | null
   updatedAt: Date | null
+  concurrencyKey: string | null
+  parkedAt: Date | null
+  attemptNumber: number | null
+  resumeFromIndex: number | null
   eventId: string | null
 }
 
@@ -87,6 +95,10 @@ export type WorkflowExecutionMaxAggregateOutputType = {
   startedAt: Date | null
   finishedAt: Date | null
   updatedAt: Date | null
+  concurrencyKey: string | null
+  parkedAt: Date | null
+  attemptNumber: number | null
+  resumeFromIndex: number | null
   eventId: string | null
 }
 
@@ -116,6 +128,10 @@ export type WorkflowExecutionCountAggregateOutputType = {
   startedAt: number
   finishedAt: number
   updatedAt: number
+  concurrencyKey: number
+  parkedAt: number
+  attemptNumber: number
+  resumeFromIndex: number
   eventId: number
   _all: number
 }
@@ -127,6 +143,8 @@ export type WorkflowExecutionAvgAggregateInputType = {
   stepsTotal?: true
   stepsCompleted?: true
   attempts?: true
+  attemptNumber?: true
+  resumeFromIndex?: true
 }
 
 export type WorkflowExecutionSumAggregateInputType = {
@@ -135,6 +153,8 @@ export type WorkflowExecutionSumAggregateInputType = {
   stepsTotal?: true
   stepsCompleted?: true
   attempts?: true
+  attemptNumber?: true
+  resumeFromIndex?: true
 }
 
 export type WorkflowExecutionMinAggregateInputType = {
@@ -158,6 +178,10 @@ export type WorkflowExecutionMinAggregateInputType = {
   startedAt?: true
   finishedAt?: true
   updatedAt?: true
+  concurrencyKey?: true
+  parkedAt?: true
+  attemptNumber?: true
+  resumeFromIndex?: true
   eventId?: true
 }
 
@@ -182,6 +206,10 @@ export type WorkflowExecutionMaxAggregateInputType = {
   startedAt?: true
   finishedAt?: true
   updatedAt?: true
+  concurrencyKey?: true
+  parkedAt?: true
+  attemptNumber?: true
+  resumeFromIndex?: true
   eventId?: true
 }
 
@@ -211,6 +239,10 @@ export type WorkflowExecutionCountAggregateInputType = {
   startedAt?: true
   finishedAt?: true
   updatedAt?: true
+  concurrencyKey?: true
+  parkedAt?: true
+  attemptNumber?: true
+  resumeFromIndex?: true
   eventId?: true
   _all?: true
 }
@@ -327,6 +359,10 @@ export type WorkflowExecutionGroupByOutputType = {
   startedAt: Date | null
   finishedAt: Date | null
   updatedAt: Date
+  concurrencyKey: string | null
+  parkedAt: Date | null
+  attemptNumber: number
+  resumeFromIndex: number | null
   eventId: string | null
   _count: WorkflowExecutionCountAggregateOutputType | null
   _avg: WorkflowExecutionAvgAggregateOutputType | null
@@ -379,6 +415,10 @@ export type WorkflowExecutionWhereInput = {
   startedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   updatedAt?: Prisma.DateTimeFilter<"WorkflowExecution"> | Date | string
+  concurrencyKey?: Prisma.StringNullableFilter<"WorkflowExecution"> | string | null
+  parkedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
+  attemptNumber?: Prisma.IntFilter<"WorkflowExecution"> | number
+  resumeFromIndex?: Prisma.IntNullableFilter<"WorkflowExecution"> | number | null
   eventId?: Prisma.UuidNullableFilter<"WorkflowExecution"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   workflow?: Prisma.XOR<Prisma.WorkflowScalarRelationFilter, Prisma.WorkflowWhereInput>
@@ -413,6 +453,10 @@ export type WorkflowExecutionOrderByWithRelationInput = {
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  concurrencyKey?: Prisma.SortOrderInput | Prisma.SortOrder
+  parkedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  attemptNumber?: Prisma.SortOrder
+  resumeFromIndex?: Prisma.SortOrderInput | Prisma.SortOrder
   eventId?: Prisma.SortOrderInput | Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
   workflow?: Prisma.WorkflowOrderByWithRelationInput
@@ -451,6 +495,10 @@ export type WorkflowExecutionWhereUniqueInput = Prisma.AtLeast<{
   startedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   updatedAt?: Prisma.DateTimeFilter<"WorkflowExecution"> | Date | string
+  concurrencyKey?: Prisma.StringNullableFilter<"WorkflowExecution"> | string | null
+  parkedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
+  attemptNumber?: Prisma.IntFilter<"WorkflowExecution"> | number
+  resumeFromIndex?: Prisma.IntNullableFilter<"WorkflowExecution"> | number | null
   eventId?: Prisma.UuidNullableFilter<"WorkflowExecution"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   workflow?: Prisma.XOR<Prisma.WorkflowScalarRelationFilter, Prisma.WorkflowWhereInput>
@@ -485,6 +533,10 @@ export type WorkflowExecutionOrderByWithAggregationInput = {
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  concurrencyKey?: Prisma.SortOrderInput | Prisma.SortOrder
+  parkedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  attemptNumber?: Prisma.SortOrder
+  resumeFromIndex?: Prisma.SortOrderInput | Prisma.SortOrder
   eventId?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.WorkflowExecutionCountOrderByAggregateInput
   _avg?: Prisma.WorkflowExecutionAvgOrderByAggregateInput
@@ -522,6 +574,10 @@ export type WorkflowExecutionScalarWhereWithAggregatesInput = {
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"WorkflowExecution"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"WorkflowExecution"> | Date | string | null
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"WorkflowExecution"> | Date | string
+  concurrencyKey?: Prisma.StringNullableWithAggregatesFilter<"WorkflowExecution"> | string | null
+  parkedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"WorkflowExecution"> | Date | string | null
+  attemptNumber?: Prisma.IntWithAggregatesFilter<"WorkflowExecution"> | number
+  resumeFromIndex?: Prisma.IntNullableWithAggregatesFilter<"WorkflowExecution"> | number | null
   eventId?: Prisma.UuidNullableWithAggregatesFilter<"WorkflowExecution"> | string | null
 }
 
@@ -549,6 +605,10 @@ export type WorkflowExecutionCreateInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
@@ -582,6 +642,10 @@ export type WorkflowExecutionUncheckedCreateInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   eventId?: string | null
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
   waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
@@ -611,6 +675,10 @@ export type WorkflowExecutionUpdateInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
@@ -644,6 +712,10 @@ export type WorkflowExecutionUncheckedUpdateInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
   waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
@@ -675,6 +747,10 @@ export type WorkflowExecutionCreateManyInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   eventId?: string | null
 }
 
@@ -702,6 +778,10 @@ export type WorkflowExecutionUpdateManyMutationInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 export type WorkflowExecutionUncheckedUpdateManyInput = {
@@ -730,6 +810,10 @@ export type WorkflowExecutionUncheckedUpdateManyInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
@@ -774,6 +858,10 @@ export type WorkflowExecutionCountOrderByAggregateInput = {
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  concurrencyKey?: Prisma.SortOrder
+  parkedAt?: Prisma.SortOrder
+  attemptNumber?: Prisma.SortOrder
+  resumeFromIndex?: Prisma.SortOrder
   eventId?: Prisma.SortOrder
 }
 
@@ -783,6 +871,8 @@ export type WorkflowExecutionAvgOrderByAggregateInput = {
   stepsTotal?: Prisma.SortOrder
   stepsCompleted?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
+  attemptNumber?: Prisma.SortOrder
+  resumeFromIndex?: Prisma.SortOrder
 }
 
 export type WorkflowExecutionMaxOrderByAggregateInput = {
@@ -806,6 +896,10 @@ export type WorkflowExecutionMaxOrderByAggregateInput = {
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  concurrencyKey?: Prisma.SortOrder
+  parkedAt?: Prisma.SortOrder
+  attemptNumber?: Prisma.SortOrder
+  resumeFromIndex?: Prisma.SortOrder
   eventId?: Prisma.SortOrder
 }
 
@@ -830,6 +924,10 @@ export type WorkflowExecutionMinOrderByAggregateInput = {
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+  concurrencyKey?: Prisma.SortOrder
+  parkedAt?: Prisma.SortOrder
+  attemptNumber?: Prisma.SortOrder
+  resumeFromIndex?: Prisma.SortOrder
   eventId?: Prisma.SortOrder
 }
 
@@ -839,6 +937,8 @@ export type WorkflowExecutionSumOrderByAggregateInput = {
   stepsTotal?: Prisma.SortOrder
   stepsCompleted?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
+  attemptNumber?: Prisma.SortOrder
+  resumeFromIndex?: Prisma.SortOrder
 }
 
 export type WorkflowExecutionScalarRelationFilter = {
@@ -1040,6 +1140,10 @@ export type WorkflowExecutionCreateWithoutTenantInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
   event?: Prisma.EventCreateNestedOneWithoutExecutionsInput
@@ -1071,6 +1175,10 @@ export type WorkflowExecutionUncheckedCreateWithoutTenantInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   eventId?: string | null
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
   waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
@@ -1131,6 +1239,10 @@ export type WorkflowExecutionScalarWhereInput = {
   startedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
   updatedAt?: Prisma.DateTimeFilter<"WorkflowExecution"> | Date | string
+  concurrencyKey?: Prisma.StringNullableFilter<"WorkflowExecution"> | string | null
+  parkedAt?: Prisma.DateTimeNullableFilter<"WorkflowExecution"> | Date | string | null
+  attemptNumber?: Prisma.IntFilter<"WorkflowExecution"> | number
+  resumeFromIndex?: Prisma.IntNullableFilter<"WorkflowExecution"> | number | null
   eventId?: Prisma.UuidNullableFilter<"WorkflowExecution"> | string | null
 }
 
@@ -1158,6 +1270,10 @@ export type WorkflowExecutionCreateWithoutWorkflowInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
   event?: Prisma.EventCreateNestedOneWithoutExecutionsInput
@@ -1189,6 +1305,10 @@ export type WorkflowExecutionUncheckedCreateWithoutWorkflowInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   eventId?: string | null
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
   waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
@@ -1244,6 +1364,10 @@ export type WorkflowExecutionCreateWithoutStepRunsInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
   event?: Prisma.EventCreateNestedOneWithoutExecutionsInput
@@ -1276,6 +1400,10 @@ export type WorkflowExecutionUncheckedCreateWithoutStepRunsInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   eventId?: string | null
   waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
 }
@@ -1320,6 +1448,10 @@ export type WorkflowExecutionUpdateWithoutStepRunsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
   event?: Prisma.EventUpdateOneWithoutExecutionsNestedInput
@@ -1352,6 +1484,10 @@ export type WorkflowExecutionUncheckedUpdateWithoutStepRunsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
 }
@@ -1380,6 +1516,10 @@ export type WorkflowExecutionCreateWithoutEventInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
@@ -1412,6 +1552,10 @@ export type WorkflowExecutionUncheckedCreateWithoutEventInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
   waitpoints?: Prisma.WaitpointUncheckedCreateNestedManyWithoutExecutionInput
 }
@@ -1466,6 +1610,10 @@ export type WorkflowExecutionCreateWithoutWaitpointsInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   tenant: Prisma.TenantCreateNestedOneWithoutExecutionsInput
   workflow: Prisma.WorkflowCreateNestedOneWithoutExecutionsInput
   stepRuns?: Prisma.StepRunCreateNestedManyWithoutExecutionInput
@@ -1498,6 +1646,10 @@ export type WorkflowExecutionUncheckedCreateWithoutWaitpointsInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   eventId?: string | null
   stepRuns?: Prisma.StepRunUncheckedCreateNestedManyWithoutExecutionInput
 }
@@ -1542,6 +1694,10 @@ export type WorkflowExecutionUpdateWithoutWaitpointsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
@@ -1574,6 +1730,10 @@ export type WorkflowExecutionUncheckedUpdateWithoutWaitpointsInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
 }
@@ -1603,6 +1763,10 @@ export type WorkflowExecutionCreateManyTenantInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   eventId?: string | null
 }
 
@@ -1630,6 +1794,10 @@ export type WorkflowExecutionUpdateWithoutTenantInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
   event?: Prisma.EventUpdateOneWithoutExecutionsNestedInput
@@ -1661,6 +1829,10 @@ export type WorkflowExecutionUncheckedUpdateWithoutTenantInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
   waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
@@ -1691,6 +1863,10 @@ export type WorkflowExecutionUncheckedUpdateManyWithoutTenantInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
@@ -1719,6 +1895,10 @@ export type WorkflowExecutionCreateManyWorkflowInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
   eventId?: string | null
 }
 
@@ -1746,6 +1926,10 @@ export type WorkflowExecutionUpdateWithoutWorkflowInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
   event?: Prisma.EventUpdateOneWithoutExecutionsNestedInput
@@ -1777,6 +1961,10 @@ export type WorkflowExecutionUncheckedUpdateWithoutWorkflowInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
   waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
@@ -1807,6 +1995,10 @@ export type WorkflowExecutionUncheckedUpdateManyWithoutWorkflowInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   eventId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
@@ -1836,6 +2028,10 @@ export type WorkflowExecutionCreateManyEventInput = {
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   updatedAt?: Date | string
+  concurrencyKey?: string | null
+  parkedAt?: Date | string | null
+  attemptNumber?: number
+  resumeFromIndex?: number | null
 }
 
 export type WorkflowExecutionUpdateWithoutEventInput = {
@@ -1862,6 +2058,10 @@ export type WorkflowExecutionUpdateWithoutEventInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutExecutionsNestedInput
   workflow?: Prisma.WorkflowUpdateOneRequiredWithoutExecutionsNestedInput
   stepRuns?: Prisma.StepRunUpdateManyWithoutExecutionNestedInput
@@ -1894,6 +2094,10 @@ export type WorkflowExecutionUncheckedUpdateWithoutEventInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   stepRuns?: Prisma.StepRunUncheckedUpdateManyWithoutExecutionNestedInput
   waitpoints?: Prisma.WaitpointUncheckedUpdateManyWithoutExecutionNestedInput
 }
@@ -1924,6 +2128,10 @@ export type WorkflowExecutionUncheckedUpdateManyWithoutEventInput = {
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  concurrencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  parkedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  attemptNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  resumeFromIndex?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
 }
 
 
@@ -1992,6 +2200,10 @@ export type WorkflowExecutionSelect<ExtArgs extends runtime.Types.Extensions.Int
   startedAt?: boolean
   finishedAt?: boolean
   updatedAt?: boolean
+  concurrencyKey?: boolean
+  parkedAt?: boolean
+  attemptNumber?: boolean
+  resumeFromIndex?: boolean
   eventId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
@@ -2027,6 +2239,10 @@ export type WorkflowExecutionSelectCreateManyAndReturn<ExtArgs extends runtime.T
   startedAt?: boolean
   finishedAt?: boolean
   updatedAt?: boolean
+  concurrencyKey?: boolean
+  parkedAt?: boolean
+  attemptNumber?: boolean
+  resumeFromIndex?: boolean
   eventId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
@@ -2059,6 +2275,10 @@ export type WorkflowExecutionSelectUpdateManyAndReturn<ExtArgs extends runtime.T
   startedAt?: boolean
   finishedAt?: boolean
   updatedAt?: boolean
+  concurrencyKey?: boolean
+  parkedAt?: boolean
+  attemptNumber?: boolean
+  resumeFromIndex?: boolean
   eventId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
@@ -2091,10 +2311,14 @@ export type WorkflowExecutionSelectScalar = {
   startedAt?: boolean
   finishedAt?: boolean
   updatedAt?: boolean
+  concurrencyKey?: boolean
+  parkedAt?: boolean
+  attemptNumber?: boolean
+  resumeFromIndex?: boolean
   eventId?: boolean
 }
 
-export type WorkflowExecutionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "workflowId" | "workflowVersion" | "status" | "trigger" | "scheduledFor" | "driftMs" | "dateRange" | "rangeStart" | "rangeEnd" | "input" | "stepsTotal" | "stepsCompleted" | "progress" | "output" | "error" | "cancelRequestedAt" | "idempotencyKey" | "attempts" | "retryOfId" | "createdAt" | "startedAt" | "finishedAt" | "updatedAt" | "eventId", ExtArgs["result"]["workflowExecution"]>
+export type WorkflowExecutionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "workflowId" | "workflowVersion" | "status" | "trigger" | "scheduledFor" | "driftMs" | "dateRange" | "rangeStart" | "rangeEnd" | "input" | "stepsTotal" | "stepsCompleted" | "progress" | "output" | "error" | "cancelRequestedAt" | "idempotencyKey" | "attempts" | "retryOfId" | "createdAt" | "startedAt" | "finishedAt" | "updatedAt" | "concurrencyKey" | "parkedAt" | "attemptNumber" | "resumeFromIndex" | "eventId", ExtArgs["result"]["workflowExecution"]>
 export type WorkflowExecutionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   workflow?: boolean | Prisma.WorkflowDefaultArgs<ExtArgs>
@@ -2165,6 +2389,23 @@ export type $WorkflowExecutionPayload<ExtArgs extends runtime.Types.Extensions.I
     startedAt: Date | null
     finishedAt: Date | null
     updatedAt: Date
+    /**
+     * Concurrency (engine/concurrency.ts): the run's key value, '' for a workflow-wide limit
+     * without a key, null when the workflow has no limit.
+     */
+    concurrencyKey: string | null
+    /**
+     * Set while the run waits for a concurrency slot without a job.
+     */
+    parkedAt: Date | null
+    /**
+     * 1 for a first run; a retry is attempt (retried run's attempt) + 1 (engine/resume.ts).
+     */
+    attemptNumber: number
+    /**
+     * A retry from the failed step starts at this step index; earlier steps are reused.
+     */
+    resumeFromIndex: number | null
     /**
      * The event that started this run (trigger EVENT).
      */
@@ -2622,6 +2863,10 @@ export interface WorkflowExecutionFieldRefs {
   readonly startedAt: Prisma.FieldRef<"WorkflowExecution", 'DateTime'>
   readonly finishedAt: Prisma.FieldRef<"WorkflowExecution", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"WorkflowExecution", 'DateTime'>
+  readonly concurrencyKey: Prisma.FieldRef<"WorkflowExecution", 'String'>
+  readonly parkedAt: Prisma.FieldRef<"WorkflowExecution", 'DateTime'>
+  readonly attemptNumber: Prisma.FieldRef<"WorkflowExecution", 'Int'>
+  readonly resumeFromIndex: Prisma.FieldRef<"WorkflowExecution", 'Int'>
   readonly eventId: Prisma.FieldRef<"WorkflowExecution", 'String'>
 }
     
