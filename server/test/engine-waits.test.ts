@@ -125,6 +125,8 @@ describe('wait.approval', () => {
     expect(done.output).toMatchObject({ before: { logged: true }, approve: { decision: 'APPROVE' }, after: { logged: true } });
     expect(done.waitpoints[0]).toMatchObject({ status: 'RESOLVED', decision: 'APPROVE', decidedByName: 'operator key', comment: 'looks right' });
     expect(await deps.queues.runs.getJob(resumeJobId(wp.id))).toBeTruthy();
+    // Pub/sub delivery trails the database: wait for the last event, then check the order.
+    await waitFor(async () => events.some((e) => e.executionId === id && e.status === 'COMPLETED'), 5000, 'a COMPLETED event');
     const statuses = events.filter((e) => e.executionId === id).map((e) => e.status);
     expect(statuses).toContain('WAITING');
     expect(statuses.at(-1)).toBe('COMPLETED');

@@ -107,8 +107,10 @@ export async function resolveWaitpoint(deps: WaitDeps, id: string, outcome: Wait
     await deps.alerts?.emit(done.tenantId, 'RUN_FAILED', { executionId: done.id, workflowId: done.workflowId, error: done.error });
     return true;
   }
-  await enqueueResume(deps.queues, id, done.id, done.tenantId);
+  // RUNNING goes out before the continuation is queued: a worker could otherwise finish the run
+  // and publish COMPLETED first, leaving subscribers on a stale RUNNING.
   await publishExecution(deps, { ...event, status: 'RUNNING' });
+  await enqueueResume(deps.queues, id, done.id, done.tenantId);
   return true;
 }
 
