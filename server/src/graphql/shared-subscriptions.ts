@@ -18,6 +18,14 @@ type Results = AsyncIterable<ExecutionResult> | ExecutionResult;
 
 interface Group {
   listeners: Set<Listener>;
+  /**
+   * Subscribers handed an iterator they have not started yet. A Repeater runs its executor (which
+   * joins `listeners`) on the first next() only, so without this count a group would be ended
+   * under a subscriber about to join, and one whose only subscriber was returned before it
+   * started (graphql-ws does that when the socket closed while the subscription was being set
+   * up, e.g. a 4409 duplicate id) would keep its Redis subscription forever.
+   */
+  pending: number;
   source: AsyncIterator<ExecutionResult> | undefined;
 }
 
@@ -57,7 +65,7 @@ export class SharedSubscriptions {
     if (key === undefined) return subscribe();
     let group = this.groups.get(key);
     if (!group) {
-      const created: Group = { listeners: new Set(), source: undefined };
+      const created: Group = { listeners: new Set(), pending: 0, source: undefined };
       this.groups.set(key, created);
       this.started++;
       let results: Results;
@@ -85,8 +93,19 @@ export class SharedSubscriptions {
     return this.listen(key, group);
   }
 
-  private listen(key: string, group: Group): AsyncIterable<ExecutionResult> {
-    return new Repeater<ExecutionResult>(async (push, stop) => {
+  private listen(key: string, group: Group): AsyncIterableIterator<ExecutionResult> {
+    group.pending++;
+    let joined = false;
+    const join = () => {
+      const first = !joined;
+      joined = true;
+      if (first) group.pending--;
+      return first;
+    };
+    const repeater = new Repeater<ExecutionResult>(async (push, stop) => {
+      join();
+      // The shared execution ended before this subscriber started: it ends too.
+      if (this.groups.get(key) !== group) return void stop();
       let behind = 0;
       const listener: Listener = {
         push: (r) => {
@@ -99,12 +118,34 @@ export class SharedSubscriptions {
       group.listeners.add(listener);
       await stop;
       group.listeners.delete(listener);
-      // The last subscriber gone: end the shared execution (its Redis subscription with it).
-      if (group.listeners.size === 0 && this.groups.get(key) === group) {
-        this.groups.delete(key);
-        await group.source?.return?.();
-      }
+      await this.endIfUnused(key, group);
     });
+    // Returned (or thrown into) before its first next(): the executor above never runs, so this
+    // subscriber leaves here.
+    const leaveUnstarted = async () => {
+      if (join()) await this.endIfUnused(key, group);
+    };
+    return {
+      next: () => repeater.next(),
+      return: async (value?: unknown) => {
+        await leaveUnstarted();
+        return repeater.return(value as never);
+      },
+      throw: async (err?: unknown) => {
+        await leaveUnstarted();
+        return repeater.throw(err);
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  /** The last subscriber gone (none about to join either): end the shared execution and its Redis subscription. */
+  private async endIfUnused(key: string, group: Group): Promise<void> {
+    if (group.listeners.size > 0 || group.pending > 0 || this.groups.get(key) !== group) return;
+    this.groups.delete(key);
+    await group.source?.return?.();
   }
 
   private async pump(key: string, group: Group): Promise<void> {
