@@ -1,11 +1,14 @@
 // Events meet waiting steps on the whole app (api + worker): sendEvent and POST /events resume the
 // runs parked at a wait.event step whose match holds, only in the sender's tenant, and a repeated
-// event key resumes nothing more. The same event can also start workflows while it resumes others.
+// event key resumes nothing more. The same event can also start workflows while it resumes others,
+// and an event a stopped process recorded but never dispatched is dispatched by the sweep, once.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp } from './app.ts';
 import { globalId, rowIdOf, tenantWithKeys, type TestTenant } from './api-helpers.ts';
 import { waitFor } from './engine-deps.ts';
+import { createQueues } from '../src/engine/queues.ts';
+import { redispatchEvents } from '../src/triggers/redispatch-events.ts';
 
 let app: Awaited<ReturnType<typeof startTestApp>>;
 let a: TestTenant;
@@ -92,5 +95,42 @@ describe('events resume waiting runs', () => {
     expect(body.executionIds).toHaveLength(1);
     await until(waiting, 'COMPLETED');
     await until(rowIdOf(body.executionIds[0]!), 'COMPLETED');
+  });
+
+  it('an event recorded by a process that stopped before dispatching it is dispatched by the sweep, once', async () => {
+    const event = `visa.status.${randomUUID().slice(0, 8)}`;
+    const waitWorkflow = await waitingWorkflow(a, event);
+    const waiting = await start(a, waitWorkflow, 'A-3');
+    const triggered = await app.db.workflow.create({ data: { tenantId: a.id, name: 'on the event', definition: { steps: [{ type: 'log', config: { message: 'x' } }], triggers: { events: [{ name: event }] } } } });
+    await app.db.workflowEventTrigger.create({ data: { tenantId: a.id, workflowId: triggered.id, eventName: event } });
+    await until(waiting, 'WAITING');
+
+    // What a process that died right after recording the event leaves behind: the row, undispatched.
+    const recorded = await app.db.event.create({ data: { tenantId: a.id, name: event, payload: { applicantId: 'A-3' }, idempotencyKey: `crash-${randomUUID()}` } });
+    expect(recorded.dispatchedAt).toBeNull();
+    // A wait opened after the event was recorded would not have seen it: it must not now either.
+    const late = await start(a, waitWorkflow, 'A-3');
+    await until(late, 'WAITING');
+
+    const queues = createQueues(app.redis, app.config.redisPrefix);
+    try {
+      const deps = { db: app.db, redis: app.redis, queues, redisPrefix: app.config.redisPrefix };
+      expect(await redispatchEvents(deps, { olderThanMs: 0, tenantId: a.id })).toEqual([recorded.id]);
+      await until(waiting, 'COMPLETED');
+      const started = await app.db.workflowExecution.findMany({ where: { eventId: recorded.id }, select: { id: true, workflowId: true } });
+      expect(started.map((r) => r.workflowId)).toEqual([triggered.id]);
+      await until(started[0]!.id, 'COMPLETED');
+      expect((await app.db.event.findUniqueOrThrow({ where: { id: recorded.id } })).dispatchedAt).not.toBeNull();
+
+      // Dispatched: the next sweep leaves it; and dispatching it again anyway adds nothing.
+      expect(await redispatchEvents(deps, { olderThanMs: 0, tenantId: a.id })).toEqual([]);
+      await app.db.event.update({ where: { id: recorded.id }, data: { dispatchedAt: null } });
+      expect(await redispatchEvents(deps, { olderThanMs: 0, tenantId: a.id })).toEqual([recorded.id]);
+      expect(await app.db.workflowExecution.count({ where: { eventId: recorded.id } })).toBe(1);
+      expect(await app.db.waitpoint.count({ where: { executionId: waiting } })).toBe(1);
+      expect(await statusOf(late)).toBe('WAITING');
+    } finally {
+      await queues.close();
+    }
   });
 });

@@ -84,7 +84,7 @@ describe('SQL statements per webhook delivery', () => {
 });
 
 describe('SQL statements per event', () => {
-  it('a new event starting one workflow: 4 (the event, the matching triggers, the open waits for it, the run); a repeated key: 2', async () => {
+  it('a new event starting one workflow: 5 (the event, the matching triggers, the open waits for it, the run, the dispatched mark); a repeated key: 2', async () => {
     const name = `stmt.${randomUUID().slice(0, 8)}`;
     const wf = await db.workflow.create({ data: { tenantId: t.id, name: 'on event', definition: { steps: [{ type: 'log', config: { message: 'x' } }], triggers: { events: [{ name }] } } } });
     await db.workflowEventTrigger.create({ data: { tenantId: t.id, workflowId: wf.id, eventName: name } });
@@ -93,7 +93,7 @@ describe('SQL statements per event', () => {
     await post('warm');
     const fresh = await counted(() => post('new-key'));
     expect(fresh.result.executionIds).toHaveLength(1);
-    expect(fresh.n, fresh.sql.join('\n')).toBe(4);
+    expect(fresh.n, fresh.sql.join('\n')).toBe(5);
     const repeat = await counted(() => post('new-key'));
     expect(repeat.result.duplicate).toBe(true);
     expect(repeat.n, repeat.sql.join('\n')).toBe(2);

@@ -19,6 +19,7 @@ import { deliverAlert, DELIVER_ALERT_JOB, type AlertEmitter, type DeliverDeps } 
 import { WAIT_TIMEOUT_JOB } from './waits/enter.ts';
 import { timeoutWaitpoint } from './waits/resolve.ts';
 import { sweepWaits } from './waits/sweep.ts';
+import { redispatchEvents } from '../triggers/redispatch-events.ts';
 
 export type MaintenanceTask = (ctx: { db: PrismaClient; logger: Logger }) => Promise<Record<string, unknown> | void>;
 
@@ -121,9 +122,18 @@ export class MaintenanceWorker {
           // Runs parked for a concurrency slot longer than SLOT_RECHECK_MS: a slot freed without a promotion (crash).
           const promoted = await promoteStaleWaiting({ db, enqueue: promotionEnqueuer(this.opts.queues), tenantId: this.opts.sweepTenantId });
           if (promoted.length) logger.warn({ promoted }, 'promoted runs that waited for a concurrency slot too long');
-          return { checked: res.checked, enqueued: res.enqueued.length, executionIds: res.enqueued, ...(promoted.length ? { promoted: promoted.length, promotedIds: promoted } : {}) };
+          // Events recorded but never dispatched (the process died before starting their runs).
+          const redispatched = await redispatchEvents(this.opts, { olderThanMs: this.opts.pendingAfterMs, tenantId: this.opts.sweepTenantId });
+          if (redispatched.length) logger.warn({ eventIds: redispatched }, 'dispatched events a stopped process had left undispatched');
+          return {
+            checked: res.checked,
+            enqueued: res.enqueued.length,
+            executionIds: res.enqueued,
+            ...(promoted.length ? { promoted: promoted.length, promotedIds: promoted } : {}),
+            ...(redispatched.length ? { redispatched: redispatched.length, eventIds: redispatched } : {}),
+          };
         },
-        (d) => !!d && ((d.enqueued as number) > 0 || ((d.promoted as number | undefined) ?? 0) > 0),
+        (d) => !!d && ((d.enqueued as number) > 0 || ((d.promoted as number | undefined) ?? 0) > 0 || ((d.redispatched as number | undefined) ?? 0) > 0),
         this.opts.alerts,
       );
     }

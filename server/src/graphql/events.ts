@@ -19,6 +19,11 @@ export const EventRef = builder.prismaNode('Event', {
     payload: t.expose('payload', { type: 'JSON', description: 'The JSON object sent with it (the input of the runs it started).' }),
     idempotencyKey: t.exposeString('idempotencyKey', { nullable: true, description: 'The key it was sent with; a repeat of the key returned this event and started nothing.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was recorded.' }),
+    dispatchedAt: t.expose('dispatchedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When its matching workflows were started and its matching waits resumed; null for a moment after it is recorded (or, after a crash, until the maintenance sweep dispatches it).',
+    }),
     executions: t.relation('executions', { description: 'The runs it started (at most 100), oldest first.', query: { orderBy: { id: 'asc' }, take: 100 } }),
   }),
 });

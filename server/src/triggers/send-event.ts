@@ -38,6 +38,8 @@ export interface RecordedEvent {
   id: string;
   name: string;
   payload: Record<string, unknown>;
+  /** Given for a late dispatch (redispatch-events.ts): waits opened after it do not count. */
+  recordedAt?: Date;
 }
 
 function checkInput(input: SendEventInput): InputProblem[] {
@@ -80,12 +82,15 @@ export async function sendEvent(deps: EngineDeps, tenantId: string, input: SendE
 
 /**
  * The single hook point after a NEW event is recorded (never for a duplicate): it starts the
- * matching workflows and resumes the runs parked at a wait.event step for it (engine/waits/). A
- * duplicate does neither, so a retried delivery cannot resume a second wait. Returns the ids of
+ * matching workflows and resumes the runs parked at a wait.event step for it (engine/waits/),
+ * then marks the event dispatched. A duplicate does none of it, so a retried delivery cannot
+ * resume a second wait; an event whose process died before the mark is dispatched again by the
+ * maintenance sweep (redispatch-events.ts), which both halves make harmless. Returns the ids of
  * the runs it started.
  */
 export async function onEventRecorded(deps: EngineDeps, tenantId: string, event: RecordedEvent): Promise<string[]> {
   const [started] = await Promise.all([startMatchingWorkflows(deps, tenantId, event), resumeWaitsForEvent(deps, tenantId, event)]);
+  await deps.db.$executeRaw`UPDATE "Event" SET "dispatchedAt" = now() WHERE id = ${event.id}::uuid AND "dispatchedAt" IS NULL`;
   return started;
 }
 

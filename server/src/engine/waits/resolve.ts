@@ -47,6 +47,11 @@ export interface WaitEvent {
   id: string;
   name: string;
   payload: unknown;
+  /**
+   * Set when an event is dispatched late (redispatch after a crash): only waits opened before it
+   * was recorded count, as they would have had it been dispatched at once.
+   */
+  recordedAt?: Date;
 }
 
 function toJson(value: unknown): Prisma.InputJsonValue {
@@ -208,7 +213,7 @@ export const MAX_WAITS_PER_EVENT = 1000;
  */
 export async function resumeWaitsForEvent(deps: WaitDeps, tenantId: string, event: WaitEvent): Promise<string[]> {
   const open = await deps.db.waitpoint.findMany({
-    where: { tenantId, status: 'OPEN', kind: 'EVENT', eventName: event.name },
+    where: { tenantId, status: 'OPEN', kind: 'EVENT', eventName: event.name, ...(event.recordedAt ? { createdAt: { lte: event.recordedAt } } : {}) },
     select: { id: true, match: true, scope: true },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     take: MAX_WAITS_PER_EVENT,

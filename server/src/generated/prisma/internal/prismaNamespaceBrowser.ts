@@ -516,7 +516,8 @@ export const EventScalarFieldEnum = {
   name: 'name',
   payload: 'payload',
   idempotencyKey: 'idempotencyKey',
-  createdAt: 'createdAt'
+  createdAt: 'createdAt',
+  dispatchedAt: 'dispatchedAt'
 } as const
 
 export type EventScalarFieldEnum = (typeof EventScalarFieldEnum)[keyof typeof EventScalarFieldEnum]

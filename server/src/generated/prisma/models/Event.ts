@@ -31,6 +31,7 @@ export type EventMinAggregateOutputType = {
   name: string | null
   idempotencyKey: string | null
   createdAt: Date | null
+  dispatchedAt: Date | null
 }
 
 export type EventMaxAggregateOutputType = {
@@ -39,6 +40,7 @@ export type EventMaxAggregateOutputType = {
   name: string | null
   idempotencyKey: string | null
   createdAt: Date | null
+  dispatchedAt: Date | null
 }
 
 export type EventCountAggregateOutputType = {
@@ -48,6 +50,7 @@ export type EventCountAggregateOutputType = {
   payload: number
   idempotencyKey: number
   createdAt: number
+  dispatchedAt: number
   _all: number
 }
 
@@ -58,6 +61,7 @@ export type EventMinAggregateInputType = {
   name?: true
   idempotencyKey?: true
   createdAt?: true
+  dispatchedAt?: true
 }
 
 export type EventMaxAggregateInputType = {
@@ -66,6 +70,7 @@ export type EventMaxAggregateInputType = {
   name?: true
   idempotencyKey?: true
   createdAt?: true
+  dispatchedAt?: true
 }
 
 export type EventCountAggregateInputType = {
@@ -75,6 +80,7 @@ export type EventCountAggregateInputType = {
   payload?: true
   idempotencyKey?: true
   createdAt?: true
+  dispatchedAt?: true
   _all?: true
 }
 
@@ -157,6 +163,7 @@ export type EventGroupByOutputType = {
   payload: runtime.JsonValue
   idempotencyKey: string | null
   createdAt: Date
+  dispatchedAt: Date | null
   _count: EventCountAggregateOutputType | null
   _min: EventMinAggregateOutputType | null
   _max: EventMaxAggregateOutputType | null
@@ -187,6 +194,7 @@ export type EventWhereInput = {
   payload?: Prisma.JsonFilter<"Event">
   idempotencyKey?: Prisma.StringNullableFilter<"Event"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Event"> | Date | string
+  dispatchedAt?: Prisma.DateTimeNullableFilter<"Event"> | Date | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   executions?: Prisma.WorkflowExecutionListRelationFilter
 }
@@ -198,6 +206,7 @@ export type EventOrderByWithRelationInput = {
   payload?: Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  dispatchedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
   executions?: Prisma.WorkflowExecutionOrderByRelationAggregateInput
 }
@@ -213,6 +222,7 @@ export type EventWhereUniqueInput = Prisma.AtLeast<{
   payload?: Prisma.JsonFilter<"Event">
   idempotencyKey?: Prisma.StringNullableFilter<"Event"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Event"> | Date | string
+  dispatchedAt?: Prisma.DateTimeNullableFilter<"Event"> | Date | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   executions?: Prisma.WorkflowExecutionListRelationFilter
 }, "id" | "tenantId_idempotencyKey">
@@ -224,6 +234,7 @@ export type EventOrderByWithAggregationInput = {
   payload?: Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  dispatchedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.EventCountOrderByAggregateInput
   _max?: Prisma.EventMaxOrderByAggregateInput
   _min?: Prisma.EventMinOrderByAggregateInput
@@ -239,6 +250,7 @@ export type EventScalarWhereWithAggregatesInput = {
   payload?: Prisma.JsonWithAggregatesFilter<"Event">
   idempotencyKey?: Prisma.StringNullableWithAggregatesFilter<"Event"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Event"> | Date | string
+  dispatchedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Event"> | Date | string | null
 }
 
 export type EventCreateInput = {
@@ -247,6 +259,7 @@ export type EventCreateInput = {
   payload: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: string | null
   createdAt?: Date | string
+  dispatchedAt?: Date | string | null
   tenant: Prisma.TenantCreateNestedOneWithoutEventsInput
   executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutEventInput
 }
@@ -258,6 +271,7 @@ export type EventUncheckedCreateInput = {
   payload: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: string | null
   createdAt?: Date | string
+  dispatchedAt?: Date | string | null
   executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutEventInput
 }
 
@@ -267,6 +281,7 @@ export type EventUpdateInput = {
   payload?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  dispatchedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutEventsNestedInput
   executions?: Prisma.WorkflowExecutionUpdateManyWithoutEventNestedInput
 }
@@ -278,6 +293,7 @@ export type EventUncheckedUpdateInput = {
   payload?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  dispatchedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutEventNestedInput
 }
 
@@ -288,6 +304,7 @@ export type EventCreateManyInput = {
   payload: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: string | null
   createdAt?: Date | string
+  dispatchedAt?: Date | string | null
 }
 
 export type EventUpdateManyMutationInput = {
@@ -296,6 +313,7 @@ export type EventUpdateManyMutationInput = {
   payload?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  dispatchedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type EventUncheckedUpdateManyInput = {
@@ -305,6 +323,7 @@ export type EventUncheckedUpdateManyInput = {
   payload?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  dispatchedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type EventListRelationFilter = {
@@ -334,6 +353,7 @@ export type EventCountOrderByAggregateInput = {
   payload?: Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  dispatchedAt?: Prisma.SortOrder
 }
 
 export type EventMaxOrderByAggregateInput = {
@@ -342,6 +362,7 @@ export type EventMaxOrderByAggregateInput = {
   name?: Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  dispatchedAt?: Prisma.SortOrder
 }
 
 export type EventMinOrderByAggregateInput = {
@@ -350,6 +371,7 @@ export type EventMinOrderByAggregateInput = {
   name?: Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
+  dispatchedAt?: Prisma.SortOrder
 }
 
 export type EventCreateNestedManyWithoutTenantInput = {
@@ -416,6 +438,7 @@ export type EventCreateWithoutTenantInput = {
   payload: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: string | null
   createdAt?: Date | string
+  dispatchedAt?: Date | string | null
   executions?: Prisma.WorkflowExecutionCreateNestedManyWithoutEventInput
 }
 
@@ -425,6 +448,7 @@ export type EventUncheckedCreateWithoutTenantInput = {
   payload: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: string | null
   createdAt?: Date | string
+  dispatchedAt?: Date | string | null
   executions?: Prisma.WorkflowExecutionUncheckedCreateNestedManyWithoutEventInput
 }
 
@@ -464,6 +488,7 @@ export type EventScalarWhereInput = {
   payload?: Prisma.JsonFilter<"Event">
   idempotencyKey?: Prisma.StringNullableFilter<"Event"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Event"> | Date | string
+  dispatchedAt?: Prisma.DateTimeNullableFilter<"Event"> | Date | string | null
 }
 
 export type EventCreateWithoutExecutionsInput = {
@@ -472,6 +497,7 @@ export type EventCreateWithoutExecutionsInput = {
   payload: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: string | null
   createdAt?: Date | string
+  dispatchedAt?: Date | string | null
   tenant: Prisma.TenantCreateNestedOneWithoutEventsInput
 }
 
@@ -482,6 +508,7 @@ export type EventUncheckedCreateWithoutExecutionsInput = {
   payload: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: string | null
   createdAt?: Date | string
+  dispatchedAt?: Date | string | null
 }
 
 export type EventCreateOrConnectWithoutExecutionsInput = {
@@ -506,6 +533,7 @@ export type EventUpdateWithoutExecutionsInput = {
   payload?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  dispatchedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutEventsNestedInput
 }
 
@@ -516,6 +544,7 @@ export type EventUncheckedUpdateWithoutExecutionsInput = {
   payload?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  dispatchedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type EventCreateManyTenantInput = {
@@ -524,6 +553,7 @@ export type EventCreateManyTenantInput = {
   payload: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: string | null
   createdAt?: Date | string
+  dispatchedAt?: Date | string | null
 }
 
 export type EventUpdateWithoutTenantInput = {
@@ -532,6 +562,7 @@ export type EventUpdateWithoutTenantInput = {
   payload?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  dispatchedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   executions?: Prisma.WorkflowExecutionUpdateManyWithoutEventNestedInput
 }
 
@@ -541,6 +572,7 @@ export type EventUncheckedUpdateWithoutTenantInput = {
   payload?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  dispatchedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   executions?: Prisma.WorkflowExecutionUncheckedUpdateManyWithoutEventNestedInput
 }
 
@@ -550,6 +582,7 @@ export type EventUncheckedUpdateManyWithoutTenantInput = {
   payload?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  dispatchedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 
@@ -590,6 +623,7 @@ export type EventSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   payload?: boolean
   idempotencyKey?: boolean
   createdAt?: boolean
+  dispatchedAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   executions?: boolean | Prisma.Event$executionsArgs<ExtArgs>
   _count?: boolean | Prisma.EventCountOutputTypeDefaultArgs<ExtArgs>
@@ -602,6 +636,7 @@ export type EventSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   payload?: boolean
   idempotencyKey?: boolean
   createdAt?: boolean
+  dispatchedAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["event"]>
 
@@ -612,6 +647,7 @@ export type EventSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   payload?: boolean
   idempotencyKey?: boolean
   createdAt?: boolean
+  dispatchedAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["event"]>
 
@@ -622,9 +658,10 @@ export type EventSelectScalar = {
   payload?: boolean
   idempotencyKey?: boolean
   createdAt?: boolean
+  dispatchedAt?: boolean
 }
 
-export type EventOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "name" | "payload" | "idempotencyKey" | "createdAt", ExtArgs["result"]["event"]>
+export type EventOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "name" | "payload" | "idempotencyKey" | "createdAt" | "dispatchedAt", ExtArgs["result"]["event"]>
 export type EventInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   executions?: boolean | Prisma.Event$executionsArgs<ExtArgs>
@@ -650,6 +687,11 @@ export type $EventPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     payload: runtime.JsonValue
     idempotencyKey: string | null
     createdAt: Date
+    /**
+     * When its matching workflows were started and its matching waits resumed; null until then
+     * (the maintenance sweep dispatches an event a crashed process left without it).
+     */
+    dispatchedAt: Date | null
   }, ExtArgs["result"]["event"]>
   composites: {}
 }
@@ -1081,6 +1123,7 @@ export interface EventFieldRefs {
   readonly payload: Prisma.FieldRef<"Event", 'Json'>
   readonly idempotencyKey: Prisma.FieldRef<"Event", 'String'>
   readonly createdAt: Prisma.FieldRef<"Event", 'DateTime'>
+  readonly dispatchedAt: Prisma.FieldRef<"Event", 'DateTime'>
 }
     
 
