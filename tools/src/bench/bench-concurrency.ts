@@ -100,7 +100,7 @@ export async function benchConcurrency(env: BenchEnv): Promise<void> {
     const pickup = jobs.filter((j) => j.id?.includes('-p')).map((j) => (j.processedOn ?? 0) - j.timestamp).sort((a, b) => a - b);
     const outcomes = new Map<string, number>();
     for (const j of jobs) outcomes.set(String(j.returnvalue), (outcomes.get(String(j.returnvalue)) ?? 0) + 1);
-    env.say(`concurrency: ${jobs.length} jobs ${JSON.stringify([...outcomes])}; promotion jobs ${pickup.length}, added → picked up p50 ${percentile(pickup, 50)} ms, p95 ${percentile(pickup, 95)} ms`);
+    env.say(`concurrency: ${jobs.length} jobs ${JSON.stringify([...outcomes])}; promotion jobs ${pickup.length}${pickup.length ? `, added → picked up p50 ${percentile(pickup, 50)} ms, p95 ${percentile(pickup, 95)} ms` : ' (every run queued on the slot locks; none parked)'}`);
     const notOnce = rows.filter((r) => r.status !== 'COMPLETED' || r.attempts !== 1).length;
 
     env.say(`concurrency: what unlimited runs pay — ${COST_RUNS} runs without a limit, then with a limit never reached…`);
