@@ -196,13 +196,18 @@ describe('seedDemo on a fresh tenant', () => {
     const perDay = days.map((d) => num(d.errors)).sort((a, b) => a - b);
     expect(perDay.at(-1)!).toBeGreaterThanOrEqual(3 * perDay[Math.floor(perDay.length / 2)]!);
 
+    // The rhythm is the partners' (the visa workflow's): the POS sync logs around the clock, so
+    // over all lines the ratio moved with the hour the test ran at (it once fell to 1.5).
     const rhythm = await one<{ office: bigint; night: bigint }>(
-      `SELECT count(*) FILTER (WHERE extract(hour FROM "createdAt" AT TIME ZONE 'Asia/Manila') BETWEEN 10 AND 11) AS office,
-              count(*) FILTER (WHERE extract(hour FROM "createdAt" AT TIME ZONE 'Asia/Manila') BETWEEN 2 AND 3) AS night
-       FROM "LogEntry" WHERE "tenantId" = $1::uuid`,
+      `SELECT count(*) FILTER (WHERE extract(hour FROM l."createdAt" AT TIME ZONE 'Asia/Manila') BETWEEN 10 AND 11) AS office,
+              count(*) FILTER (WHERE extract(hour FROM l."createdAt" AT TIME ZONE 'Asia/Manila') BETWEEN 2 AND 3) AS night
+       FROM "LogEntry" l JOIN "Workflow" w ON w.id = l."workflowId" AND w.name = $2
+       WHERE l."tenantId" = $1::uuid`,
       tenantId,
+      DEMO_NAMES.visa,
     );
-    expect(num(rhythm.office)).toBeGreaterThan(1.5 * num(rhythm.night));
+    expect(num(rhythm.office)).toBeGreaterThan(0);
+    expect(num(rhythm.office)).toBeGreaterThan(5 * num(rhythm.night));
   });
 
   it('has one workflow getting slower: the visa run’s daily p95 rises over the two weeks', async () => {

@@ -18,8 +18,8 @@ export interface LiveQuery<T> {
   stale: boolean;
   /** Polling is paused because the tab is hidden. */
   paused: boolean;
-  /** Re-run soon (throttled): something changed. */
-  refresh(): void;
+  /** Re-run soon (throttled): something changed. `now`: without waiting out the throttle's gap. */
+  refresh(now?: boolean): void;
 }
 
 /**
@@ -32,7 +32,7 @@ export function useLiveQuery<T, V extends AnyVariables>(query: TypedDocumentNode
   const [paused, setPaused] = useState(() => document_hidden());
   const vars = useRef(variables);
   vars.current = variables;
-  const kick = useRef<() => void>(() => {});
+  const kick = useRef<(now?: boolean) => void>(() => {});
 
   useEffect(() => {
     let stopped = false;
@@ -54,9 +54,9 @@ export function useLiveQuery<T, V extends AnyVariables>(query: TypedDocumentNode
         void run();
       }
     };
-    kick.current = () => {
+    kick.current = (now = false) => {
       clearTimeout(soon);
-      soon = setTimeout(run, Math.max(0, last + REFRESH_GAP_MS - Date.now()));
+      soon = setTimeout(run, now ? 0 : Math.max(0, last + REFRESH_GAP_MS - Date.now()));
     };
     const every = intervalMs > 0 ? setInterval(run, intervalMs) : undefined;
     const onVisibility = () => {
@@ -73,7 +73,7 @@ export function useLiveQuery<T, V extends AnyVariables>(query: TypedDocumentNode
     };
   }, [raw, query, key, intervalMs]);
 
-  const refresh = useCallback(() => kick.current(), []);
+  const refresh = useCallback((now?: boolean) => kick.current(now), []);
   return { data: state.data, error: state.error, updatedAt: state.updatedAt, stale: state.key !== key, paused, refresh };
 }
 

@@ -68,11 +68,16 @@ const DecideApprovalDocument = graphql(`
   }
 `);
 
-/** Re-reads `refresh` whenever any run of the tenant changes. */
-function useRunChanges(refresh: () => void) {
+/**
+ * Re-reads `refresh` whenever a run of the tenant changes (a run leaving an approval may have
+ * been decided elsewhere), at once when a run parks (WAITING): refreshes are throttled
+ * (use-live-query.ts), and the refresh a run's start caused would otherwise hold back the one
+ * that shows its approval by the throttle's gap.
+ */
+function useRunChanges(refresh: (now?: boolean) => void) {
   const raw = useRawClient();
   useEffect(() => {
-    const sub = raw.subscription(ExecutionsLiveDocument, {}).subscribe(() => refresh());
+    const sub = raw.subscription(ExecutionsLiveDocument, {}).subscribe((result) => refresh(result.data?.executionUpdated?.status === 'WAITING'));
     return () => sub.unsubscribe();
   }, [raw, refresh]);
 }
