@@ -153,6 +153,26 @@ describe('payloads', () => {
     expect(await app.db.webhookTrigger.count({ where: { workflowId: wf.id } })).toBe(0);
   });
 
+  it('refuses a payload schema whose regular expression could backtrack catastrophically, with its path; safe patterns pass', async () => {
+    const wf = await seedWorkflow(app.db, t.id);
+    const cases: [unknown, string][] = [
+      [{ type: 'object', properties: { ref: { type: 'string', pattern: '^(a+)+$' } } }, 'input.payloadSchema/properties/ref/pattern'],
+      [{ type: 'object', patternProperties: { '^(x|xx)*$': { type: 'string' } } }, 'input.payloadSchema/patternProperties/^(x|xx)*$'],
+      [{ anyOf: [{ type: 'string' }, { items: { pattern: '(\\d+)+' } }] }, 'input.payloadSchema/anyOf/1/items/pattern'],
+      [{ $defs: { id: { pattern: '^(a)\\1$' } }, $ref: '#/$defs/id' }, 'input.payloadSchema/$defs/id/pattern'],
+    ];
+    for (const [payloadSchema, path] of cases) {
+      const res = await app.graphql(CREATE, { input: { workflowId: wf.gid, name: 'x', payloadSchema } }, t.keys.ADMIN);
+      expect(res.body.data.createWebhookTrigger.__typename).toBe('ValidationError');
+      expect(res.body.data.createWebhookTrigger.problems[0]).toMatchObject({ path, message: expect.stringMatching(/regular expression is refused/) });
+    }
+    expect(await app.db.webhookTrigger.count({ where: { workflowId: wf.id } })).toBe(0);
+    // A phone pattern, a patternProperties name and a property that is merely called "pattern" are fine.
+    const safe = { type: 'object', properties: { phone: { type: 'string', pattern: '^\\+[0-9]{8,15}$' }, pattern: { enum: ['(a+)+'] } }, patternProperties: { '^x-': { type: 'string' } } };
+    const ok = await app.graphql(CREATE, { input: { workflowId: wf.gid, name: 'ok', payloadSchema: safe } }, t.keys.ADMIN);
+    expect(ok.body.data.createWebhookTrigger.__typename).toBe('CreateWebhookTriggerPayload');
+  });
+
   it('refuses non-JSON (415), malformed JSON (400), a non-object (400) and a body over 64 KB (413)', async () => {
     const wf = await seedWorkflow(app.db, t.id);
     const hook = await createTrigger(wf.gid);

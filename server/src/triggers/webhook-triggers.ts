@@ -13,6 +13,7 @@ import { Prisma, type PrismaClient, type WebhookTrigger } from '../generated/pri
 import { NotFoundError, ValidationError, type InputProblem } from '../errors.ts';
 import { decryptJson, encryptJson } from '../integrations/crypto.ts';
 import { jsonTooLarge } from '../security/input-limits.ts';
+import { unsafePattern } from './safe-pattern.ts';
 import { perOwner } from '../batcher.ts';
 
 export const WEBHOOK_PATH_PREFIX = '/hooks/';
@@ -50,6 +51,46 @@ function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
+/** Keywords whose values are maps of names to subschemas (the names are not keywords). */
+const SCHEMA_MAPS = new Set(['properties', 'definitions', '$defs', 'dependentSchemas']);
+/** Keywords whose values are data, not schemas. */
+const DATA_KEYWORDS = new Set(['enum', 'const', 'default', 'examples', 'required', 'dependentRequired']);
+
+/**
+ * The first regular expression of a payload schema (`pattern`, a `patternProperties` name) that
+ * safe-pattern.ts refuses, with its JSON path; null when there is none.
+ */
+export function unsafeRegexIn(schema: unknown, path = 'input.payloadSchema'): { path: string; why: string } | null {
+  if (Array.isArray(schema)) {
+    for (let i = 0; i < schema.length; i++) {
+      const found = unsafeRegexIn(schema[i], `${path}/${i}`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (schema === null || typeof schema !== 'object') return null;
+  for (const [key, value] of Object.entries(schema)) {
+    if (DATA_KEYWORDS.has(key)) continue;
+    if (key === 'pattern' && typeof value === 'string') {
+      const why = unsafePattern(value);
+      if (why) return { path: `${path}/pattern`, why };
+      continue;
+    }
+    if ((SCHEMA_MAPS.has(key) || key === 'patternProperties') && value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [name, sub] of Object.entries(value)) {
+        const why = key === 'patternProperties' ? unsafePattern(name) : null;
+        if (why) return { path: `${path}/patternProperties/${name}`, why };
+        const found = unsafeRegexIn(sub, `${path}/${key}/${name}`);
+        if (found) return found;
+      }
+      continue;
+    }
+    const found = unsafeRegexIn(value, `${path}/${key}`);
+    if (found) return found;
+  }
+  return null;
+}
+
 /** Compiled payload validators, one per trigger revision, so a busy trigger compiles its schema once. */
 const validators = new Map<string, ValidateFunction>();
 
@@ -80,7 +121,10 @@ function checkInput(input: WebhookTriggerInput, creating: boolean): Prisma.Webho
       const big = jsonTooLarge(input.payloadSchema, 'input.payloadSchema', MAX_SCHEMA_BYTES);
       if (big) problems.push(big);
       else if (typeof input.payloadSchema !== 'object' || Array.isArray(input.payloadSchema)) problems.push({ path: 'input.payloadSchema', message: 'must be a JSON Schema object' });
-      else {
+      else if (unsafeRegexIn(input.payloadSchema)) {
+        const { path, why } = unsafeRegexIn(input.payloadSchema)!;
+        problems.push({ path, message: `this regular expression is refused: ${why}` });
+      } else {
         try {
           ajv.compile(input.payloadSchema);
           out.payloadSchema = input.payloadSchema as Prisma.InputJsonValue;
