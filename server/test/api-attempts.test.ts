@@ -114,7 +114,7 @@ describe('retryExecution(fromStep)', () => {
 
 describe('definition: concurrency', () => {
   const VALIDATE = `query($d: JSON!) { validateWorkflowDefinition(definition: $d) { valid problems { path message } } }`;
-  it('accepts a limit with a key over input, and reports a key reading anything else, keyLimit without key, limit < 1', async () => {
+  it('accepts a limit with a key over input and a key alone, and reports a key reading anything else, keyLimit without key, limit < 1, neither limit nor key', async () => {
     const steps = [{ type: 'log', config: { message: 'x' } }];
     const check = async (concurrency: unknown) => (await app.graphql(VALIDATE, { d: { steps, concurrency } }, t.keys.VIEWER)).body.data.validateWorkflowDefinition;
     expect(await check({ limit: 5, key: 'input.applicantId', keyLimit: 1 })).toMatchObject({ valid: true });
@@ -122,6 +122,8 @@ describe('definition: concurrency', () => {
     expect((await check({ limit: 5, key: 'input.a ==' })).problems[0].path).toBe('/concurrency/key');
     expect((await check({ limit: 5, keyLimit: 2 })).problems).toEqual([{ path: '/concurrency/keyLimit', message: 'needs a key' }]);
     expect((await check({ limit: 0 })).valid).toBe(false);
-    expect((await check({ key: 'input.a' })).problems).toEqual([{ path: '/concurrency/limit', message: 'is required' }]);
+    // Keys only (no workflow-wide limit) is valid; neither a limit nor a key is not.
+    expect(await check({ key: 'input.a', keyLimit: 2 })).toMatchObject({ valid: true });
+    expect(await check({})).toEqual({ valid: false, problems: [{ path: '/concurrency', message: 'needs one of: limit, key' }] });
   });
 });

@@ -1,7 +1,8 @@
 // Concurrency limits end to end on real PostgreSQL and Redis with several in-process run
 // workers: per-key limits under 1,000 runs over 50 keys (never more than the limit at once, each
 // run completed exactly once, FIFO per key, other keys not held up), the workflow-wide limit,
-// cancelling a waiting run, and the safety nets when a slot holder's worker dies.
+// cancelling a waiting run, and the safety nets when a slot holder's worker dies; the per-key
+// cases both with a workflow-wide limit and with keys only.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -81,9 +82,14 @@ afterAll(async () => {
 });
 
 describe('concurrency limits', () => {
-  it('1,000 runs over 50 keys, keyLimit 1, 3 workers: never two of a key at once, each run once, FIFO per key', async () => {
+  // With a workflow-wide limit (never reached here) the key's line also takes the workflow's lock;
+  // keys only (no `limit`) decides under the key's lock alone (migration 20261206040000).
+  it.each([
+    ['with a workflow limit', { limit: 1000, key: 'input.key', keyLimit: 1 }],
+    ['keys only', { key: 'input.key', keyLimit: 1 }],
+  ])('1,000 runs over 50 keys, keyLimit 1, 3 workers, %s: never two of a key at once, each run once, FIFO per key', async (_mode, concurrency) => {
     await startWorkers(3, 8);
-    const wf = await workflow({ concurrency: { limit: 1000, key: 'input.key', keyLimit: 1 }, steps: [{ type: 'delay', config: { ms: 5 } }] });
+    const wf = await workflow({ concurrency, steps: [{ type: 'delay', config: { ms: 5 } }] });
     const runs = [];
     // Created in order (one await per batch keeps createdAt order within a key).
     for (let batch = 0; batch < 20; batch++) {
@@ -119,9 +125,12 @@ describe('concurrency limits', () => {
     await waitFor(async () => JSON.stringify(await deps.queues.runs.getJobCounts('wait', 'active', 'delayed', 'prioritized')) === JSON.stringify(idle), 5000, 'the queue to empty');
   }, 240_000);
 
-  it('a busy key does not hold up another key', async () => {
+  it.each([
+    ['with a workflow limit', { limit: 10, key: 'input.key' }],
+    ['keys only', { key: 'input.key' }],
+  ])('a busy key does not hold up another key (%s)', async (_mode, concurrency) => {
     await startWorkers(2, 4);
-    const wf = await workflow({ concurrency: { limit: 10, key: 'input.key' }, steps: [{ type: 'delay', config: { ms: 1500 } }] });
+    const wf = await workflow({ concurrency, steps: [{ type: 'delay', config: { ms: 1500 } }] });
     const slow = await trigger(wf, 'a');
     const queued = await trigger(wf, 'a');
     await waitFor(async () => (await status(slow.id)).status === 'RUNNING', 10_000, 'a to start');
@@ -184,10 +193,13 @@ describe('concurrency limits', () => {
     await db.workflowExecution.updateMany({ where: { id: { in: [a.id, b.id] } }, data: { status: 'CANCELLED' } });
   });
 
-  it('a slot freed without a promotion (crash after finishing) is found by the sweep after SLOT_RECHECK_MS', async () => {
+  it.each([
+    ['with a workflow limit', { limit: 1, key: 'input.key' }],
+    ['keys only', { key: 'input.key' }],
+  ])('a slot freed without a promotion (crash after finishing) is found by the sweep after SLOT_RECHECK_MS (%s)', async (_mode, concurrency) => {
     await startWorkers(1, 2);
     // Longer than the worker's drain: stopping it hands the holder back unfinished.
-    const wf = await workflow({ concurrency: { limit: 1, key: 'input.key' }, steps: [{ type: 'delay', config: { ms: 5000 } }] });
+    const wf = await workflow({ concurrency, steps: [{ type: 'delay', config: { ms: 5000 } }] });
     const holder = await trigger(wf, 'k');
     await waitFor(async () => (await status(holder.id)).status === 'RUNNING', 10_000, 'the holder to start');
     const waiting = await trigger(wf, 'k');

@@ -58,7 +58,8 @@ export function concurrencyKeyOf(spec: ConcurrencySpec | undefined, input: Recor
 
 /** The spec a run is governed by: the one of the revision it was triggered with. */
 export function groupLimit(spec: ConcurrencySpec, key: string): number {
-  return key === '' ? spec.limit : (spec.keyLimit ?? 1);
+  // '' only when there is no key expression, and then the definition schema requires a limit.
+  return key === '' ? spec.limit! : (spec.keyLimit ?? 1);
 }
 
 export interface SlotRun {
@@ -88,7 +89,7 @@ export type SlotDecision =
 export async function takeSlot(db: PrismaClient, run: SlotRun, spec: ConcurrencySpec, now: Date): Promise<SlotDecision> {
   const [r] = await db.$queryRaw<{ out_outcome: 'TAKEN' | 'PARKED' | 'GONE'; out_promote: boolean; out_started_at: Date | null }[]>`
     SELECT * FROM flowdeck_take_slot(${run.id}::uuid, ${run.tenantId}::uuid, ${run.workflowId}::uuid, ${run.concurrencyKey}::text, ${run.createdAt}::timestamptz,
-                                     ${groupLimit(spec, run.concurrencyKey)}::int, ${spec.limit}::int, ${HOLDING}::text[], ${now}::timestamptz)`;
+                                     ${groupLimit(spec, run.concurrencyKey)}::int, ${spec.limit ?? null}::int, ${HOLDING}::text[], ${now}::timestamptz)`;
   if (r!.out_outcome === 'TAKEN') return { outcome: 'TAKEN', startedAt: r!.out_started_at! };
   if (r!.out_outcome === 'PARKED') return { outcome: 'PARKED', promote: r!.out_promote };
   return { outcome: 'GONE' };
@@ -114,7 +115,7 @@ export type PromotionEnqueue = (run: { executionId: string; tenantId: string; tr
  */
 export async function promoteWaiting(deps: PromoteDeps, run: { tenantId: string; workflowId: string; concurrencyKey: string | null }, spec: ConcurrencySpec): Promise<string[]> {
   const rows = await deps.db.$queryRaw<{ out_id: string; out_parked_at: Date; out_trigger: TriggerKind }[]>`
-    SELECT * FROM flowdeck_promote_waiting(${run.tenantId}::uuid, ${run.workflowId}::uuid, ${run.concurrencyKey}::text, ${spec.limit}::int, ${spec.keyLimit ?? 1}::int, ${HOLDING}::text[])`;
+    SELECT * FROM flowdeck_promote_waiting(${run.tenantId}::uuid, ${run.workflowId}::uuid, ${run.concurrencyKey}::text, ${spec.limit ?? null}::int, ${spec.keyLimit ?? 1}::int, ${HOLDING}::text[])`;
   if (!deps.enqueue || rows.length === 0) return [];
   await Promise.all(rows.map((r) => deps.enqueue!({ executionId: r.out_id, tenantId: run.tenantId, trigger: r.out_trigger }, promotionJobId(r.out_id, r.out_parked_at))));
   return rows.map((r) => r.out_id);

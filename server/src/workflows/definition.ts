@@ -40,7 +40,8 @@ export interface EventTriggerDefinition {
 
 /** How many runs may run at once (engine/concurrency.ts). */
 export interface ConcurrencySpec {
-  limit: number;
+  /** Runs of the workflow at once, all keys together; absent (only with a key): no workflow-wide limit. */
+  limit?: number;
   /** An expression over `input` whose value groups runs. */
   key?: string;
   /** Runs per key value at once; default 1. */
