@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { ExecutionStatus } from '../generated/prisma/enums.ts';
-import { compileExpression, type Expression } from '../workflows/expression.ts';
+import { cachedExpression } from '../workflows/expression.ts';
 import type { ConcurrencySpec, WorkflowDefinition } from '../workflows/definition.ts';
 import { validateRevision } from '../workflows/definition.ts';
 import type { TriggerKind } from '../generated/prisma/enums.ts';
@@ -33,17 +33,6 @@ export const SLOT_RECHECK_MS = 15_000;
 /** Key values longer than this are stored as a hash (the value itself is never shown). */
 const MAX_KEY_LENGTH = 200;
 
-const compiled = new Map<string, Expression>();
-function keyExpression(source: string): Expression {
-  let e = compiled.get(source);
-  if (!e) {
-    e = compileExpression(source);
-    if (compiled.size >= 1000) compiled.delete(compiled.keys().next().value!);
-    compiled.set(source, e);
-  }
-  return e;
-}
-
 /**
  * The stored key of a new run: null when the workflow has no limit (the run never looks at
  * slots), '' for a workflow-wide limit without a key, else the key value as JSON (so 1 and "1"
@@ -52,7 +41,7 @@ function keyExpression(source: string): Expression {
 export function concurrencyKeyOf(spec: ConcurrencySpec | undefined, input: Record<string, unknown>): string | null {
   if (!spec) return null;
   if (spec.key === undefined) return '';
-  const text = JSON.stringify(keyExpression(spec.key).evaluate({ input }) ?? null);
+  const text = JSON.stringify(cachedExpression(spec.key).evaluate({ input }) ?? null);
   return text.length <= MAX_KEY_LENGTH ? text : `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 

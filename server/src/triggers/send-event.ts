@@ -13,7 +13,7 @@ import { triggerExecution, type EngineDeps } from '../engine/executions.ts';
 import { resumeWaitsForEvent } from '../engine/waits/resolve.ts';
 import { ValidationError, type InputProblem } from '../errors.ts';
 import { INPUT_LIMITS, jsonTooLarge } from '../security/input-limits.ts';
-import { compileExpression, matches, type Expression } from '../workflows/expression.ts';
+import { cachedExpression, matches } from '../workflows/expression.ts';
 import { uuidv7 } from '../uuid7.ts';
 
 export const EVENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
@@ -94,17 +94,6 @@ export async function onEventRecorded(deps: EngineDeps, tenantId: string, event:
   return started;
 }
 
-const compiled = new Map<string, Expression>();
-function filterOf(source: string): Expression {
-  let e = compiled.get(source);
-  if (!e) {
-    e = compileExpression(source);
-    if (compiled.size >= 1000) compiled.delete(compiled.keys().next().value!);
-    compiled.set(source, e);
-  }
-  return e;
-}
-
 /** Starts every enabled workflow of the tenant with a trigger on this event whose filter holds. */
 export async function startMatchingWorkflows(deps: EngineDeps, tenantId: string, event: RecordedEvent): Promise<string[]> {
   const triggers = await deps.db.workflowEventTrigger.findMany({
@@ -126,7 +115,7 @@ export async function startMatchingWorkflows(deps: EngineDeps, tenantId: string,
 
 function safeMatch(source: string, scope: Record<string, unknown>): boolean {
   try {
-    return matches(filterOf(source), scope);
+    return matches(cachedExpression(source), scope);
   } catch {
     // Filters are checked when the definition is saved; one stored before that rule matches nothing.
     return false;

@@ -121,15 +121,16 @@ function checkInput(input: WebhookTriggerInput, creating: boolean): Prisma.Webho
       const big = jsonTooLarge(input.payloadSchema, 'input.payloadSchema', MAX_SCHEMA_BYTES);
       if (big) problems.push(big);
       else if (typeof input.payloadSchema !== 'object' || Array.isArray(input.payloadSchema)) problems.push({ path: 'input.payloadSchema', message: 'must be a JSON Schema object' });
-      else if (unsafeRegexIn(input.payloadSchema)) {
-        const { path, why } = unsafeRegexIn(input.payloadSchema)!;
-        problems.push({ path, message: `this regular expression is refused: ${why}` });
-      } else {
-        try {
-          ajv.compile(input.payloadSchema);
-          out.payloadSchema = input.payloadSchema as Prisma.InputJsonValue;
-        } catch (err) {
-          problems.push({ path: 'input.payloadSchema', message: `is not a valid JSON Schema: ${(err as Error).message}` });
+      else {
+        const unsafe = unsafeRegexIn(input.payloadSchema);
+        if (unsafe) problems.push({ path: unsafe.path, message: `this regular expression is refused: ${unsafe.why}` });
+        else {
+          try {
+            ajv.compile(input.payloadSchema);
+            out.payloadSchema = input.payloadSchema as Prisma.InputJsonValue;
+          } catch (err) {
+            problems.push({ path: 'input.payloadSchema', message: `is not a valid JSON Schema: ${(err as Error).message}` });
+          }
         }
       }
     }

@@ -309,6 +309,21 @@ export function compileExpression(source: string): Expression {
   return { source, roots: [...roots].sort(), evaluate: (scope) => evaluate(tree, scope) };
 }
 
+/** Compiled expressions by source: stored ones (filters, matches, keys) are read on hot paths. */
+const cache = new Map<string, Expression>();
+const CACHE_SIZE = 1000;
+
+/** compileExpression, memoised (oldest entry dropped past CACHE_SIZE). Throws ExpressionError. */
+export function cachedExpression(source: string): Expression {
+  let e = cache.get(source);
+  if (!e) {
+    e = compileExpression(source);
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(source, e);
+  }
+  return e;
+}
+
 /** The top-level names an expression reads, e.g. ['event', 'input']. Throws ExpressionError. */
 export function expressionRoots(source: string): string[] {
   return [...compileExpression(source).roots];

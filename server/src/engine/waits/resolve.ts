@@ -15,7 +15,7 @@ import { AlreadyDecidedError, ForbiddenError, NotFoundError, ValidationError } f
 import { redactText } from '../../logs/redact.ts';
 import { stepKey } from '../../workflows/definition.ts';
 import { definitionSteps } from './cancel.ts';
-import { compileExpression, matches, type Expression } from '../../workflows/expression.ts';
+import { cachedExpression, matches } from '../../workflows/expression.ts';
 import type { AlertEmitter } from '../alerts.ts';
 import { BACKLOG_PRIORITY, publishExecution, runJobOptions } from '../executions.ts';
 import { resumeJobId, waitTimeoutJobId, type Queues } from '../queues.ts';
@@ -192,17 +192,6 @@ export async function timeoutWaitpoint(deps: WaitDeps, waitpointId: string): Pro
   return resolveWaitpoint(deps, waitpointId, timeoutOutcome(wp, now));
 }
 
-const compiled = new Map<string, Expression>();
-function expression(source: string): Expression {
-  let e = compiled.get(source);
-  if (!e) {
-    e = compileExpression(source);
-    if (compiled.size >= 1000) compiled.delete(compiled.keys().next().value!);
-    compiled.set(source, e);
-  }
-  return e;
-}
-
 /** How many OPEN waits one event looks at, at most (oldest first). */
 export const MAX_WAITS_PER_EVENT = 1000;
 
@@ -223,7 +212,7 @@ export async function resumeWaitsForEvent(deps: WaitDeps, tenantId: string, even
     const scope = { ...((wp.scope ?? {}) as Record<string, unknown>), event: shown };
     // A stored match was checked when its definition was saved; one that no longer compiles matches nothing.
     try {
-      return wp.match === null || matches(expression(wp.match), scope);
+      return wp.match === null || matches(cachedExpression(wp.match), scope);
     } catch {
       return false;
     }
