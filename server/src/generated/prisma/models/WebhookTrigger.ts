@@ -15,7 +15,7 @@ import type * as Prisma from "../internal/prismaNamespace.ts"
 /**
  * Model WebhookTrigger
  * An inbound webhook of a workflow: POST /hooks/<token>, signed with HMAC-SHA256 (see
- * server/src/triggers/webhooks.ts). Secrets are AES-256-GCM ciphertext under ENCRYPTION_KEY:
+ * server/src/triggers/webhook-signature.ts and webhook-route.ts). Secrets are AES-256-GCM ciphertext under ENCRYPTION_KEY:
  * the server must compute the HMAC, so it cannot keep only a hash. After a rotation the previous
  * secret stays valid until previousSecretExpiresAt.
  */
