@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp } from './app.ts';
 import { globalId, tenantWithKeys, type TestTenant } from './api-helpers.ts';
+import { attemptChain } from '../src/engine/resume.ts';
 
 let app: Awaited<ReturnType<typeof startTestApp>>;
 let t: TestTenant;
@@ -109,6 +110,20 @@ describe('retryExecution(fromStep)', () => {
     await app.db.workflowExecution.create({ data: { tenantId: other.id, workflowId: theirs.workflowId, workflowVersion: 1, trigger: 'API', status: 'FAILED', retryOfId: mine.id } });
     const chain = (await app.graphql(EXECUTION, { id: mine.gid }, t.keys.VIEWER)).body.data.execution.attempts;
     expect(chain.map((a: { id: string }) => a.id)).toEqual([mine.gid]);
+  });
+
+  it('a run is its own row in its chain: attempts never shows it newer than the rest of the answer', async () => {
+    // The answer's row (read before the run finished) against the row as it is now.
+    const run = await failedRun(t.id);
+    const retried = (await app.graphql(RETRY, { id: run.gid, from: 'FAILED' }, t.keys.OPERATOR)).body.data.retryExecution.execution;
+    const attempt2 = await app.db.workflowExecution.findFirstOrThrow({ where: { retryOfId: run.id } });
+    await app.db.workflowExecution.update({ where: { id: attempt2.id }, data: { status: 'COMPLETED', finishedAt: new Date() } });
+    const chain = await attemptChain(app.db, t.id, attempt2);
+    expect(chain.map((e) => [e.id, e.status])).toEqual([
+      [run.id, 'FAILED'],
+      [attempt2.id, 'PENDING'],
+    ]);
+    expect(retried.status).toBe('PENDING');
   });
 });
 

@@ -126,6 +126,7 @@ const RetryExecutionDocument = graphql(`
 
 const ACTIVE = new Set(['PENDING', 'RUNNING', 'WAITING']);
 const RETRYABLE = new Set(['FAILED', 'CANCELLED']);
+const UNFINISHED_STEP = new Set(['PENDING', 'RUNNING', 'WAITING']);
 const RESYNC_MS = 5_000;
 
 /** Re-renders every second while something is running, so durations tick. */
@@ -133,6 +134,9 @@ function useNow(active: boolean): number {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     if (!active) return;
+    // At once too: the page may have been showing another (finished) run, whose last tick would
+    // give a step that started since a negative duration.
+    setNow(Date.now());
     const t = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(t);
   }, [active]);
@@ -159,6 +163,13 @@ export function ExecutionDetailPage() {
     const t = setInterval(() => refetch({ requestPolicy: 'network-only' }), RESYNC_MS);
     return () => clearInterval(t);
   }, [active, refetch]);
+  // A finished run whose steps still read as unfinished mixes two moments: its status came from a
+  // newer answer than its steps (a short run can finish between the page's query and its
+  // subscription starting). The resync above stopped with the run, so read the whole run once more.
+  const torn = !!e && !active && e.stepRuns.some((s) => UNFINISHED_STEP.has(s.status));
+  useEffect(() => {
+    if (torn) refetch({ requestPolicy: 'network-only' });
+  }, [torn, refetch]);
 
   if (error && !data) return <ErrorState error={error} retry={() => refetch({ requestPolicy: 'network-only' })} />;
   if (fetching && !data) return <Loading />;

@@ -117,7 +117,7 @@ export async function reuseEarlierSteps(
 }
 
 /** The chain of attempts an execution belongs to, oldest first (bounded walk up and down retryOfId). */
-export async function attemptChain(db: PrismaClient, tenantId: string, execution: Pick<WorkflowExecution, 'id' | 'retryOfId'>): Promise<WorkflowExecution[]> {
+export async function attemptChain(db: PrismaClient, tenantId: string, execution: WorkflowExecution): Promise<WorkflowExecution[]> {
   const MAX = 100;
   const back: WorkflowExecution[] = [];
   let parentId = execution.retryOfId;
@@ -127,7 +127,6 @@ export async function attemptChain(db: PrismaClient, tenantId: string, execution
     back.unshift(parent);
     parentId = parent.retryOfId;
   }
-  const self = await db.workflowExecution.findFirst({ where: { id: execution.id, tenantId } });
   const forward: WorkflowExecution[] = [];
   let childOf = execution.id;
   while (forward.length < MAX) {
@@ -137,5 +136,8 @@ export async function attemptChain(db: PrismaClient, tenantId: string, execution
     forward.push(child);
     childOf = child.id;
   }
-  return [...back, ...(self ? [self] : []), ...forward];
+  // The run itself is the row its answer already holds, not a newer read: a run finishing between
+  // the two reads would otherwise answer RUNNING with its steps and COMPLETED in its attempts, and
+  // a normalising client cache (the dashboard's) keeps the newer status beside the older steps.
+  return [...back, execution, ...forward];
 }

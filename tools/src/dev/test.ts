@@ -1,7 +1,8 @@
 // `npm test`: private PostgreSQL and Redis under .data/test (wiped first, never the `npm start`
 // data), migrations applied, then every suite: vitest (unit + whole-stack) and, when present,
 // the Playwright end-to-end suite. Exits non-zero on any failure.
-// Arguments after `--` go to vitest, e.g. `npm test -- src/migrate.test.ts`.
+// Arguments after `--` go to vitest, e.g. `npm test -- src/migrate.test.ts`; after `-- --e2e`
+// they go to Playwright alone, e.g. `npm test -- --e2e tests/resume.spec.ts --repeat-each 5`.
 import { spawn } from 'node:child_process';
 import { throwawaySecrets } from '../../../server/src/dev/secrets.ts';
 import { existsSync } from 'node:fs';
@@ -13,6 +14,7 @@ const root = path.resolve(import.meta.dirname, '../../..');
 const node = process.execPath;
 const say = (msg: string) => process.stderr.write(`[flowdeck test] ${msg}\n`);
 const args = process.argv.slice(2);
+const e2eOnly = args[0] === '--e2e';
 const dataDir = path.join(root, '.data', 'test');
 const services: Service[] = [];
 
@@ -43,11 +45,11 @@ try {
   };
   say(`PostgreSQL ${pg.url}, Redis ${redis.url}`);
   const vitest = path.join(root, 'server', 'node_modules', 'vitest', 'vitest.mjs');
-  status = await run(node, [vitest, 'run', ...args], path.join(root, 'server'), env);
+  status = e2eOnly ? 0 : await run(node, [vitest, 'run', ...args], path.join(root, 'server'), env);
   const e2eConfig = path.join(root, 'e2e', 'playwright.config.ts');
-  if (status === 0 && args.length === 0 && existsSync(e2eConfig)) {
+  if (status === 0 && (args.length === 0 || e2eOnly) && existsSync(e2eConfig)) {
     const playwright = path.join(root, 'e2e', 'node_modules', '@playwright', 'test', 'cli.js');
-    status = await run(node, [playwright, 'test'], path.join(root, 'e2e'), env);
+    status = await run(node, [playwright, 'test', ...(e2eOnly ? args.slice(1) : [])], path.join(root, 'e2e'), env);
   }
 } catch (err) {
   say(`could not run the tests: ${err instanceof Error ? err.message : String(err)}`);
