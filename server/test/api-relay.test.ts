@@ -202,8 +202,8 @@ describe('SQL queries per list field (no N+1)', () => {
 
   const lists: [string, (n: number) => string, number][] = [
     ['workflows', (n) => `{ workflows(first: ${n}) { totalCount edges { node { id name definition version } } } }`, 2],
-    ['executions with workflow and step runs', (n) => `{ executions(first: ${n}) { totalCount edges { node { id status progress { percent } workflow { id name } stepRuns { index type status } } } } }`, 4],
-    ['the oldest workflows (which have runs) with their latest executions, batched', (n) => `{ workflows(last: ${n}) { edges { node { id executions(first: 3, filter: { statuses: [PENDING] }) { pageInfo { hasNextPage } edges { node { id status workflow { name } stepRuns { index } } } } } } } }`, 5],
+    ['executions with workflow and step runs', (n) => `{ executions(first: ${n}) { totalCount edges { node { id status progress { percent } workflow { id name } stepRuns { index type status } } } } }`, 2],
+    ['the oldest workflows (which have runs) with their latest executions, batched', (n) => `{ workflows(last: ${n}) { edges { node { id executions(first: 3, filter: { statuses: [PENDING] }) { pageInfo { hasNextPage } edges { node { id status workflow { name } stepRuns { index } } } } } } } }`, 3],
     ['logs', (n) => `{ logs(first: ${n}) { totalCount edges { cursor node { id level message workflowId executionId } } } }`, 2],
     // INFO: the seeded lines, which all belong to a workflow (the walks above add WARN lines without one).
     ['logs with their workflows’ names', (n) => `{ logs(first: ${n}, filter: { levels: [INFO] }) { edges { node { id workflowName } } } }`, 2],
@@ -245,8 +245,10 @@ describe('SQL queries per list field (no N+1)', () => {
   it('a later page is a keyset predicate on the cursor, not an offset', async () => {
     const cursor = (await gql(`{ executions(first: 5) { pageInfo { endCursor } } }`)).executions.pageInfo.endCursor;
     const { list } = await countQueries(`{ executions(first: 5, after: "${cursor}") { edges { node { id } } } }`);
-    expect(list[0]!.query).toMatch(/"WorkflowExecution"\."id" < \$\d/);
-    expect(offsets(list)).toEqual([0]);
+    // Prisma aliases the table ("t0") when relationJoins is on.
+    expect(list[0]!.query).toMatch(/FROM "public"\."WorkflowExecution" AS "(t\d+)" WHERE .*"\1"\."id" < \$\d/);
+    // No OFFSET, or OFFSET 0 (Prisma writes none when it joins relations).
+    expect(offsets(list).filter((o) => o !== 0)).toEqual([]);
   });
 
   for (const [name, doc, expected] of lists) {

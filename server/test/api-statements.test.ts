@@ -87,10 +87,10 @@ describe('SQL statements per partner operation (the load test mix)', () => {
     });
   }
 
-  it('execution(id) with its step runs: 2 statements (the run, then its step runs, as Prisma loads a to-many relation)', async () => {
+  it('execution(id) with its step runs: 1 statement (the step runs joined as JSON: relationJoins)', async () => {
     const { n, sql, data } = await statementsOf(OPS.execution, { id: globalId('Execution', executionIds[3]!) });
     expect(data.execution.stepRuns).toHaveLength(2);
-    expect(n, sql.join('\n')).toBe(2);
+    expect(n, sql.join('\n')).toBe(1);
   });
 
   it('logs(first: 100) of one execution, whose few lines leave the page short: one statement per time window, at most 4', async () => {
@@ -111,10 +111,10 @@ describe('SQL statements per partner operation (the load test mix)', () => {
   }
 
   it("triggerWorkflow with a new idempotency key: 1 statement (the batched insert); the same key again: 2 (the refused insert, then the key's run)", async () => {
-    // The first trigger of a workflow reads it (and its tenant's zone); later ones reuse that
-    // revision, which the insert checks is still current.
+    // The first trigger of a workflow reads it with its tenant's zone (one joined statement) and
+    // inserts; later ones reuse that revision, which the insert checks is still current.
     const warm = await statementsOf(OPS.trigger, { id: globalId('Workflow', workflowIds[1]!), input: { idempotencyKey: `warm-${Date.now()}` } });
-    expect(warm.n, warm.sql.join('\n')).toBe(3);
+    expect(warm.n, warm.sql.join('\n')).toBe(2);
     const input = { idempotencyKey: `stmt-${Date.now()}`, context: { n: 1 } };
     const { n, sql, data } = await statementsOf(OPS.trigger, { id: globalId('Workflow', workflowIds[1]!), input });
     expect(data.triggerWorkflow.created).toBe(true);

@@ -32,6 +32,8 @@ const { values: opts } = parseArgs({
     'skip-steps': { type: 'boolean', default: false },
     /** Comma list of hello, baseline, max, steps, reads, subscriptions, all (default: every one). */
     only: { type: 'string' },
+    /** Writes a V8 CPU profile of each Flowdeck process into this folder when it stops (open it in Chrome DevTools). */
+    profile: { type: 'string' },
   },
 });
 const only = opts.only ? new Set(opts.only.split(',').map((s) => s.trim())) : undefined;
@@ -287,8 +289,11 @@ try {
   /** A Flowdeck process with these roles; the api ones answer with their URL. */
   const startFlowdeck = async (roles: string[]) => {
     // LOG_LEVEL=warn hides the "port" line; read it from info lines, printed at start only.
-    const p = await startProcess(`flowdeck ${roles.join('+')}`, ['--import', tsx, main, ...roles], { ...env, LOG_LEVEL: 'info' }, roles.some((r) => r === 'api' || r === 'all') ? /"port":(\d+)/ : /flowdeck started/);
+    const profile = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.profile)}`] : [];
+    const p = await startProcess(`flowdeck ${roles.join('+')}`, [...profile, '--import', tsx, main, ...roles], { ...env, LOG_LEVEL: 'info' }, roles.some((r) => r === 'api' || r === 'all') ? /"port":(\d+)/ : /flowdeck started/);
     children.push(p.child);
+    // The profile's file name carries the pid (via the bash exec, the same process).
+    if (opts.profile) say(`flowdeck ${roles.join('+')} is pid ${p.child.pid}; its CPU profile goes to ${path.resolve(opts.profile)}`);
     return { child: p.child, url: p.match[1] ? `http://127.0.0.1:${p.match[1]}` : '' };
   };
   // The deployment shape: the api alone, runs executing in a worker process of their own.

@@ -955,7 +955,7 @@ export type $AlertDeliveryPayload<ExtArgs extends runtime.Types.Extensions.Inter
 export type AlertDeliveryGetPayload<S extends boolean | null | undefined | AlertDeliveryDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$AlertDeliveryPayload, S>
 
 export type AlertDeliveryCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<AlertDeliveryFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<AlertDeliveryFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: AlertDeliveryCountAggregateInputType | true
   }
 
@@ -1409,6 +1409,7 @@ export type AlertDeliveryFindUniqueArgs<ExtArgs extends runtime.Types.Extensions
    * Filter, which AlertDelivery to fetch.
    */
   where: Prisma.AlertDeliveryWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1431,6 +1432,7 @@ export type AlertDeliveryFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Ext
    * Filter, which AlertDelivery to fetch.
    */
   where: Prisma.AlertDeliveryWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1483,6 +1485,7 @@ export type AlertDeliveryFindFirstArgs<ExtArgs extends runtime.Types.Extensions.
    * Filter by unique combinations of AlertDeliveries.
    */
   distinct?: Prisma.AlertDeliveryScalarFieldEnum | Prisma.AlertDeliveryScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1535,6 +1538,7 @@ export type AlertDeliveryFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Exte
    * Filter by unique combinations of AlertDeliveries.
    */
   distinct?: Prisma.AlertDeliveryScalarFieldEnum | Prisma.AlertDeliveryScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1587,6 +1591,7 @@ export type AlertDeliveryFindManyArgs<ExtArgs extends runtime.Types.Extensions.I
    * Filter by unique combinations of AlertDeliveries.
    */
   distinct?: Prisma.AlertDeliveryScalarFieldEnum | Prisma.AlertDeliveryScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1609,6 +1614,7 @@ export type AlertDeliveryCreateArgs<ExtArgs extends runtime.Types.Extensions.Int
    * The data needed to create a AlertDelivery.
    */
   data: Prisma.XOR<Prisma.AlertDeliveryCreateInput, Prisma.AlertDeliveryUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1669,6 +1675,7 @@ export type AlertDeliveryUpdateArgs<ExtArgs extends runtime.Types.Extensions.Int
    * Choose, which AlertDelivery to update.
    */
   where: Prisma.AlertDeliveryWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1747,6 +1754,7 @@ export type AlertDeliveryUpsertArgs<ExtArgs extends runtime.Types.Extensions.Int
    * In case the AlertDelivery was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.AlertDeliveryUpdateInput, Prisma.AlertDeliveryUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1769,6 +1777,7 @@ export type AlertDeliveryDeleteArgs<ExtArgs extends runtime.Types.Extensions.Int
    * Filter which AlertDelivery to delete.
    */
   where: Prisma.AlertDeliveryWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

@@ -742,7 +742,7 @@ export type $AlertDestinationPayload<ExtArgs extends runtime.Types.Extensions.In
 export type AlertDestinationGetPayload<S extends boolean | null | undefined | AlertDestinationDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$AlertDestinationPayload, S>
 
 export type AlertDestinationCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<AlertDestinationFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<AlertDestinationFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: AlertDestinationCountAggregateInputType | true
   }
 
@@ -1192,6 +1192,7 @@ export type AlertDestinationFindUniqueArgs<ExtArgs extends runtime.Types.Extensi
    * Filter, which AlertDestination to fetch.
    */
   where: Prisma.AlertDestinationWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1214,6 +1215,7 @@ export type AlertDestinationFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.
    * Filter, which AlertDestination to fetch.
    */
   where: Prisma.AlertDestinationWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1266,6 +1268,7 @@ export type AlertDestinationFindFirstArgs<ExtArgs extends runtime.Types.Extensio
    * Filter by unique combinations of AlertDestinations.
    */
   distinct?: Prisma.AlertDestinationScalarFieldEnum | Prisma.AlertDestinationScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1318,6 +1321,7 @@ export type AlertDestinationFindFirstOrThrowArgs<ExtArgs extends runtime.Types.E
    * Filter by unique combinations of AlertDestinations.
    */
   distinct?: Prisma.AlertDestinationScalarFieldEnum | Prisma.AlertDestinationScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1370,6 +1374,7 @@ export type AlertDestinationFindManyArgs<ExtArgs extends runtime.Types.Extension
    * Filter by unique combinations of AlertDestinations.
    */
   distinct?: Prisma.AlertDestinationScalarFieldEnum | Prisma.AlertDestinationScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1392,6 +1397,7 @@ export type AlertDestinationCreateArgs<ExtArgs extends runtime.Types.Extensions.
    * The data needed to create a AlertDestination.
    */
   data: Prisma.XOR<Prisma.AlertDestinationCreateInput, Prisma.AlertDestinationUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1452,6 +1458,7 @@ export type AlertDestinationUpdateArgs<ExtArgs extends runtime.Types.Extensions.
    * Choose, which AlertDestination to update.
    */
   where: Prisma.AlertDestinationWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1530,6 +1537,7 @@ export type AlertDestinationUpsertArgs<ExtArgs extends runtime.Types.Extensions.
    * In case the AlertDestination was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.AlertDestinationUpdateInput, Prisma.AlertDestinationUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1552,6 +1560,7 @@ export type AlertDestinationDeleteArgs<ExtArgs extends runtime.Types.Extensions.
    * Filter which AlertDestination to delete.
    */
   where: Prisma.AlertDestinationWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

@@ -911,7 +911,7 @@ export type $BulkOperationPayload<ExtArgs extends runtime.Types.Extensions.Inter
 export type BulkOperationGetPayload<S extends boolean | null | undefined | BulkOperationDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$BulkOperationPayload, S>
 
 export type BulkOperationCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<BulkOperationFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<BulkOperationFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: BulkOperationCountAggregateInputType | true
   }
 
@@ -1367,6 +1367,7 @@ export type BulkOperationFindUniqueArgs<ExtArgs extends runtime.Types.Extensions
    * Filter, which BulkOperation to fetch.
    */
   where: Prisma.BulkOperationWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1389,6 +1390,7 @@ export type BulkOperationFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Ext
    * Filter, which BulkOperation to fetch.
    */
   where: Prisma.BulkOperationWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1441,6 +1443,7 @@ export type BulkOperationFindFirstArgs<ExtArgs extends runtime.Types.Extensions.
    * Filter by unique combinations of BulkOperations.
    */
   distinct?: Prisma.BulkOperationScalarFieldEnum | Prisma.BulkOperationScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1493,6 +1496,7 @@ export type BulkOperationFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Exte
    * Filter by unique combinations of BulkOperations.
    */
   distinct?: Prisma.BulkOperationScalarFieldEnum | Prisma.BulkOperationScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1545,6 +1549,7 @@ export type BulkOperationFindManyArgs<ExtArgs extends runtime.Types.Extensions.I
    * Filter by unique combinations of BulkOperations.
    */
   distinct?: Prisma.BulkOperationScalarFieldEnum | Prisma.BulkOperationScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1567,6 +1572,7 @@ export type BulkOperationCreateArgs<ExtArgs extends runtime.Types.Extensions.Int
    * The data needed to create a BulkOperation.
    */
   data: Prisma.XOR<Prisma.BulkOperationCreateInput, Prisma.BulkOperationUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1627,6 +1633,7 @@ export type BulkOperationUpdateArgs<ExtArgs extends runtime.Types.Extensions.Int
    * Choose, which BulkOperation to update.
    */
   where: Prisma.BulkOperationWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1705,6 +1712,7 @@ export type BulkOperationUpsertArgs<ExtArgs extends runtime.Types.Extensions.Int
    * In case the BulkOperation was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.BulkOperationUpdateInput, Prisma.BulkOperationUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1727,6 +1735,7 @@ export type BulkOperationDeleteArgs<ExtArgs extends runtime.Types.Extensions.Int
    * Filter which BulkOperation to delete.
    */
   where: Prisma.BulkOperationWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

@@ -634,7 +634,7 @@ export type $DurationRollupPayload<ExtArgs extends runtime.Types.Extensions.Inte
 export type DurationRollupGetPayload<S extends boolean | null | undefined | DurationRollupDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$DurationRollupPayload, S>
 
 export type DurationRollupCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<DurationRollupFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<DurationRollupFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: DurationRollupCountAggregateInputType | true
   }
 
@@ -1082,6 +1082,7 @@ export type DurationRollupFindUniqueArgs<ExtArgs extends runtime.Types.Extension
    * Filter, which DurationRollup to fetch.
    */
   where: Prisma.DurationRollupWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1104,6 +1105,7 @@ export type DurationRollupFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Ex
    * Filter, which DurationRollup to fetch.
    */
   where: Prisma.DurationRollupWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1156,6 +1158,7 @@ export type DurationRollupFindFirstArgs<ExtArgs extends runtime.Types.Extensions
    * Filter by unique combinations of DurationRollups.
    */
   distinct?: Prisma.DurationRollupScalarFieldEnum | Prisma.DurationRollupScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1208,6 +1211,7 @@ export type DurationRollupFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Ext
    * Filter by unique combinations of DurationRollups.
    */
   distinct?: Prisma.DurationRollupScalarFieldEnum | Prisma.DurationRollupScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1260,6 +1264,7 @@ export type DurationRollupFindManyArgs<ExtArgs extends runtime.Types.Extensions.
    * Filter by unique combinations of DurationRollups.
    */
   distinct?: Prisma.DurationRollupScalarFieldEnum | Prisma.DurationRollupScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1282,6 +1287,7 @@ export type DurationRollupCreateArgs<ExtArgs extends runtime.Types.Extensions.In
    * The data needed to create a DurationRollup.
    */
   data: Prisma.XOR<Prisma.DurationRollupCreateInput, Prisma.DurationRollupUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1342,6 +1348,7 @@ export type DurationRollupUpdateArgs<ExtArgs extends runtime.Types.Extensions.In
    * Choose, which DurationRollup to update.
    */
   where: Prisma.DurationRollupWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1420,6 +1427,7 @@ export type DurationRollupUpsertArgs<ExtArgs extends runtime.Types.Extensions.In
    * In case the DurationRollup was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.DurationRollupUpdateInput, Prisma.DurationRollupUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1442,6 +1450,7 @@ export type DurationRollupDeleteArgs<ExtArgs extends runtime.Types.Extensions.In
    * Filter which DurationRollup to delete.
    */
   where: Prisma.DurationRollupWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

@@ -699,7 +699,7 @@ export type $EventPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
 export type EventGetPayload<S extends boolean | null | undefined | EventDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$EventPayload, S>
 
 export type EventCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<EventFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<EventFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: EventCountAggregateInputType | true
   }
 
@@ -1148,6 +1148,7 @@ export type EventFindUniqueArgs<ExtArgs extends runtime.Types.Extensions.Interna
    * Filter, which Event to fetch.
    */
   where: Prisma.EventWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1170,6 +1171,7 @@ export type EventFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Extensions.
    * Filter, which Event to fetch.
    */
   where: Prisma.EventWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1222,6 +1224,7 @@ export type EventFindFirstArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * Filter by unique combinations of Events.
    */
   distinct?: Prisma.EventScalarFieldEnum | Prisma.EventScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1274,6 +1277,7 @@ export type EventFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Extensions.I
    * Filter by unique combinations of Events.
    */
   distinct?: Prisma.EventScalarFieldEnum | Prisma.EventScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1326,6 +1330,7 @@ export type EventFindManyArgs<ExtArgs extends runtime.Types.Extensions.InternalA
    * Filter by unique combinations of Events.
    */
   distinct?: Prisma.EventScalarFieldEnum | Prisma.EventScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1348,6 +1353,7 @@ export type EventCreateArgs<ExtArgs extends runtime.Types.Extensions.InternalArg
    * The data needed to create a Event.
    */
   data: Prisma.XOR<Prisma.EventCreateInput, Prisma.EventUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1408,6 +1414,7 @@ export type EventUpdateArgs<ExtArgs extends runtime.Types.Extensions.InternalArg
    * Choose, which Event to update.
    */
   where: Prisma.EventWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1486,6 +1493,7 @@ export type EventUpsertArgs<ExtArgs extends runtime.Types.Extensions.InternalArg
    * In case the Event was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.EventUpdateInput, Prisma.EventUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1508,6 +1516,7 @@ export type EventDeleteArgs<ExtArgs extends runtime.Types.Extensions.InternalArg
    * Filter which Event to delete.
    */
   where: Prisma.EventWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

@@ -650,7 +650,7 @@ export type $IntegrationPayload<ExtArgs extends runtime.Types.Extensions.Interna
 export type IntegrationGetPayload<S extends boolean | null | undefined | IntegrationDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$IntegrationPayload, S>
 
 export type IntegrationCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<IntegrationFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<IntegrationFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: IntegrationCountAggregateInputType | true
   }
 
@@ -1100,6 +1100,7 @@ export type IntegrationFindUniqueArgs<ExtArgs extends runtime.Types.Extensions.I
    * Filter, which Integration to fetch.
    */
   where: Prisma.IntegrationWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1122,6 +1123,7 @@ export type IntegrationFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Exten
    * Filter, which Integration to fetch.
    */
   where: Prisma.IntegrationWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1174,6 +1176,7 @@ export type IntegrationFindFirstArgs<ExtArgs extends runtime.Types.Extensions.In
    * Filter by unique combinations of Integrations.
    */
   distinct?: Prisma.IntegrationScalarFieldEnum | Prisma.IntegrationScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1226,6 +1229,7 @@ export type IntegrationFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Extens
    * Filter by unique combinations of Integrations.
    */
   distinct?: Prisma.IntegrationScalarFieldEnum | Prisma.IntegrationScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1278,6 +1282,7 @@ export type IntegrationFindManyArgs<ExtArgs extends runtime.Types.Extensions.Int
    * Filter by unique combinations of Integrations.
    */
   distinct?: Prisma.IntegrationScalarFieldEnum | Prisma.IntegrationScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1300,6 +1305,7 @@ export type IntegrationCreateArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * The data needed to create a Integration.
    */
   data: Prisma.XOR<Prisma.IntegrationCreateInput, Prisma.IntegrationUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1360,6 +1366,7 @@ export type IntegrationUpdateArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * Choose, which Integration to update.
    */
   where: Prisma.IntegrationWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1438,6 +1445,7 @@ export type IntegrationUpsertArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * In case the Integration was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.IntegrationUpdateInput, Prisma.IntegrationUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1460,6 +1468,7 @@ export type IntegrationDeleteArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * Filter which Integration to delete.
    */
   where: Prisma.IntegrationWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

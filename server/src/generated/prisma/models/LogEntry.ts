@@ -679,7 +679,7 @@ export type $LogEntryPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
 export type LogEntryGetPayload<S extends boolean | null | undefined | LogEntryDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$LogEntryPayload, S>
 
 export type LogEntryCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<LogEntryFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<LogEntryFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: LogEntryCountAggregateInputType | true
   }
 
@@ -1130,6 +1130,7 @@ export type LogEntryFindUniqueArgs<ExtArgs extends runtime.Types.Extensions.Inte
    * Filter, which LogEntry to fetch.
    */
   where: Prisma.LogEntryWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1152,6 +1153,7 @@ export type LogEntryFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Extensio
    * Filter, which LogEntry to fetch.
    */
   where: Prisma.LogEntryWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1204,6 +1206,7 @@ export type LogEntryFindFirstArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * Filter by unique combinations of LogEntries.
    */
   distinct?: Prisma.LogEntryScalarFieldEnum | Prisma.LogEntryScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1256,6 +1259,7 @@ export type LogEntryFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Extension
    * Filter by unique combinations of LogEntries.
    */
   distinct?: Prisma.LogEntryScalarFieldEnum | Prisma.LogEntryScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1308,6 +1312,7 @@ export type LogEntryFindManyArgs<ExtArgs extends runtime.Types.Extensions.Intern
    * Filter by unique combinations of LogEntries.
    */
   distinct?: Prisma.LogEntryScalarFieldEnum | Prisma.LogEntryScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1330,6 +1335,7 @@ export type LogEntryCreateArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * The data needed to create a LogEntry.
    */
   data: Prisma.XOR<Prisma.LogEntryCreateInput, Prisma.LogEntryUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1390,6 +1396,7 @@ export type LogEntryUpdateArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * Choose, which LogEntry to update.
    */
   where: Prisma.LogEntryWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1468,6 +1475,7 @@ export type LogEntryUpsertArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * In case the LogEntry was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.LogEntryUpdateInput, Prisma.LogEntryUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1490,6 +1498,7 @@ export type LogEntryDeleteArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * Filter which LogEntry to delete.
    */
   where: Prisma.LogEntryWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

@@ -592,7 +592,7 @@ export type $LogRollupPayload<ExtArgs extends runtime.Types.Extensions.InternalA
 export type LogRollupGetPayload<S extends boolean | null | undefined | LogRollupDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$LogRollupPayload, S>
 
 export type LogRollupCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<LogRollupFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<LogRollupFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: LogRollupCountAggregateInputType | true
   }
 
@@ -1039,6 +1039,7 @@ export type LogRollupFindUniqueArgs<ExtArgs extends runtime.Types.Extensions.Int
    * Filter, which LogRollup to fetch.
    */
   where: Prisma.LogRollupWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1061,6 +1062,7 @@ export type LogRollupFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Extensi
    * Filter, which LogRollup to fetch.
    */
   where: Prisma.LogRollupWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1113,6 +1115,7 @@ export type LogRollupFindFirstArgs<ExtArgs extends runtime.Types.Extensions.Inte
    * Filter by unique combinations of LogRollups.
    */
   distinct?: Prisma.LogRollupScalarFieldEnum | Prisma.LogRollupScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1165,6 +1168,7 @@ export type LogRollupFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Extensio
    * Filter by unique combinations of LogRollups.
    */
   distinct?: Prisma.LogRollupScalarFieldEnum | Prisma.LogRollupScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1217,6 +1221,7 @@ export type LogRollupFindManyArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * Filter by unique combinations of LogRollups.
    */
   distinct?: Prisma.LogRollupScalarFieldEnum | Prisma.LogRollupScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1239,6 +1244,7 @@ export type LogRollupCreateArgs<ExtArgs extends runtime.Types.Extensions.Interna
    * The data needed to create a LogRollup.
    */
   data: Prisma.XOR<Prisma.LogRollupCreateInput, Prisma.LogRollupUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1299,6 +1305,7 @@ export type LogRollupUpdateArgs<ExtArgs extends runtime.Types.Extensions.Interna
    * Choose, which LogRollup to update.
    */
   where: Prisma.LogRollupWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1377,6 +1384,7 @@ export type LogRollupUpsertArgs<ExtArgs extends runtime.Types.Extensions.Interna
    * In case the LogRollup was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.LogRollupUpdateInput, Prisma.LogRollupUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1399,6 +1407,7 @@ export type LogRollupDeleteArgs<ExtArgs extends runtime.Types.Extensions.Interna
    * Filter which LogRollup to delete.
    */
   where: Prisma.LogRollupWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

@@ -437,7 +437,7 @@ export type $MaintenanceRunPayload<ExtArgs extends runtime.Types.Extensions.Inte
 export type MaintenanceRunGetPayload<S extends boolean | null | undefined | MaintenanceRunDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$MaintenanceRunPayload, S>
 
 export type MaintenanceRunCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<MaintenanceRunFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<MaintenanceRunFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: MaintenanceRunCountAggregateInputType | true
   }
 
@@ -881,6 +881,7 @@ export type MaintenanceRunFindUniqueArgs<ExtArgs extends runtime.Types.Extension
    * Filter, which MaintenanceRun to fetch.
    */
   where: Prisma.MaintenanceRunWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -899,6 +900,7 @@ export type MaintenanceRunFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Ex
    * Filter, which MaintenanceRun to fetch.
    */
   where: Prisma.MaintenanceRunWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -947,6 +949,7 @@ export type MaintenanceRunFindFirstArgs<ExtArgs extends runtime.Types.Extensions
    * Filter by unique combinations of MaintenanceRuns.
    */
   distinct?: Prisma.MaintenanceRunScalarFieldEnum | Prisma.MaintenanceRunScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -995,6 +998,7 @@ export type MaintenanceRunFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Ext
    * Filter by unique combinations of MaintenanceRuns.
    */
   distinct?: Prisma.MaintenanceRunScalarFieldEnum | Prisma.MaintenanceRunScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1043,6 +1047,7 @@ export type MaintenanceRunFindManyArgs<ExtArgs extends runtime.Types.Extensions.
    * Filter by unique combinations of MaintenanceRuns.
    */
   distinct?: Prisma.MaintenanceRunScalarFieldEnum | Prisma.MaintenanceRunScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1061,6 +1066,7 @@ export type MaintenanceRunCreateArgs<ExtArgs extends runtime.Types.Extensions.In
    * The data needed to create a MaintenanceRun.
    */
   data: Prisma.XOR<Prisma.MaintenanceRunCreateInput, Prisma.MaintenanceRunUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1113,6 +1119,7 @@ export type MaintenanceRunUpdateArgs<ExtArgs extends runtime.Types.Extensions.In
    * Choose, which MaintenanceRun to update.
    */
   where: Prisma.MaintenanceRunWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1183,6 +1190,7 @@ export type MaintenanceRunUpsertArgs<ExtArgs extends runtime.Types.Extensions.In
    * In case the MaintenanceRun was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.MaintenanceRunUpdateInput, Prisma.MaintenanceRunUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1201,6 +1209,7 @@ export type MaintenanceRunDeleteArgs<ExtArgs extends runtime.Types.Extensions.In
    * Filter which MaintenanceRun to delete.
    */
   where: Prisma.MaintenanceRunWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

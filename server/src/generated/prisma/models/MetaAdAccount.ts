@@ -727,7 +727,7 @@ export type $MetaAdAccountPayload<ExtArgs extends runtime.Types.Extensions.Inter
 export type MetaAdAccountGetPayload<S extends boolean | null | undefined | MetaAdAccountDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$MetaAdAccountPayload, S>
 
 export type MetaAdAccountCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<MetaAdAccountFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<MetaAdAccountFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: MetaAdAccountCountAggregateInputType | true
   }
 
@@ -1178,6 +1178,7 @@ export type MetaAdAccountFindUniqueArgs<ExtArgs extends runtime.Types.Extensions
    * Filter, which MetaAdAccount to fetch.
    */
   where: Prisma.MetaAdAccountWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1200,6 +1201,7 @@ export type MetaAdAccountFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Ext
    * Filter, which MetaAdAccount to fetch.
    */
   where: Prisma.MetaAdAccountWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1252,6 +1254,7 @@ export type MetaAdAccountFindFirstArgs<ExtArgs extends runtime.Types.Extensions.
    * Filter by unique combinations of MetaAdAccounts.
    */
   distinct?: Prisma.MetaAdAccountScalarFieldEnum | Prisma.MetaAdAccountScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1304,6 +1307,7 @@ export type MetaAdAccountFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Exte
    * Filter by unique combinations of MetaAdAccounts.
    */
   distinct?: Prisma.MetaAdAccountScalarFieldEnum | Prisma.MetaAdAccountScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1356,6 +1360,7 @@ export type MetaAdAccountFindManyArgs<ExtArgs extends runtime.Types.Extensions.I
    * Filter by unique combinations of MetaAdAccounts.
    */
   distinct?: Prisma.MetaAdAccountScalarFieldEnum | Prisma.MetaAdAccountScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1378,6 +1383,7 @@ export type MetaAdAccountCreateArgs<ExtArgs extends runtime.Types.Extensions.Int
    * The data needed to create a MetaAdAccount.
    */
   data: Prisma.XOR<Prisma.MetaAdAccountCreateInput, Prisma.MetaAdAccountUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1438,6 +1444,7 @@ export type MetaAdAccountUpdateArgs<ExtArgs extends runtime.Types.Extensions.Int
    * Choose, which MetaAdAccount to update.
    */
   where: Prisma.MetaAdAccountWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1516,6 +1523,7 @@ export type MetaAdAccountUpsertArgs<ExtArgs extends runtime.Types.Extensions.Int
    * In case the MetaAdAccount was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.MetaAdAccountUpdateInput, Prisma.MetaAdAccountUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1538,6 +1546,7 @@ export type MetaAdAccountDeleteArgs<ExtArgs extends runtime.Types.Extensions.Int
    * Filter which MetaAdAccount to delete.
    */
   where: Prisma.MetaAdAccountWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

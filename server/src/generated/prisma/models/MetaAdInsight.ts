@@ -1103,7 +1103,7 @@ export type $MetaAdInsightPayload<ExtArgs extends runtime.Types.Extensions.Inter
 export type MetaAdInsightGetPayload<S extends boolean | null | undefined | MetaAdInsightDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$MetaAdInsightPayload, S>
 
 export type MetaAdInsightCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<MetaAdInsightFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<MetaAdInsightFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: MetaAdInsightCountAggregateInputType | true
   }
 
@@ -1564,6 +1564,7 @@ export type MetaAdInsightFindUniqueArgs<ExtArgs extends runtime.Types.Extensions
    * Filter, which MetaAdInsight to fetch.
    */
   where: Prisma.MetaAdInsightWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1586,6 +1587,7 @@ export type MetaAdInsightFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Ext
    * Filter, which MetaAdInsight to fetch.
    */
   where: Prisma.MetaAdInsightWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1638,6 +1640,7 @@ export type MetaAdInsightFindFirstArgs<ExtArgs extends runtime.Types.Extensions.
    * Filter by unique combinations of MetaAdInsights.
    */
   distinct?: Prisma.MetaAdInsightScalarFieldEnum | Prisma.MetaAdInsightScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1690,6 +1693,7 @@ export type MetaAdInsightFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Exte
    * Filter by unique combinations of MetaAdInsights.
    */
   distinct?: Prisma.MetaAdInsightScalarFieldEnum | Prisma.MetaAdInsightScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1742,6 +1746,7 @@ export type MetaAdInsightFindManyArgs<ExtArgs extends runtime.Types.Extensions.I
    * Filter by unique combinations of MetaAdInsights.
    */
   distinct?: Prisma.MetaAdInsightScalarFieldEnum | Prisma.MetaAdInsightScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1764,6 +1769,7 @@ export type MetaAdInsightCreateArgs<ExtArgs extends runtime.Types.Extensions.Int
    * The data needed to create a MetaAdInsight.
    */
   data: Prisma.XOR<Prisma.MetaAdInsightCreateInput, Prisma.MetaAdInsightUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1824,6 +1830,7 @@ export type MetaAdInsightUpdateArgs<ExtArgs extends runtime.Types.Extensions.Int
    * Choose, which MetaAdInsight to update.
    */
   where: Prisma.MetaAdInsightWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1902,6 +1909,7 @@ export type MetaAdInsightUpsertArgs<ExtArgs extends runtime.Types.Extensions.Int
    * In case the MetaAdInsight was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.MetaAdInsightUpdateInput, Prisma.MetaAdInsightUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1924,6 +1932,7 @@ export type MetaAdInsightDeleteArgs<ExtArgs extends runtime.Types.Extensions.Int
    * Filter which MetaAdInsight to delete.
    */
   where: Prisma.MetaAdInsightWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

@@ -986,7 +986,7 @@ export type $OutboundMessagePayload<ExtArgs extends runtime.Types.Extensions.Int
 export type OutboundMessageGetPayload<S extends boolean | null | undefined | OutboundMessageDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$OutboundMessagePayload, S>
 
 export type OutboundMessageCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<OutboundMessageFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<OutboundMessageFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: OutboundMessageCountAggregateInputType | true
   }
 
@@ -1445,6 +1445,7 @@ export type OutboundMessageFindUniqueArgs<ExtArgs extends runtime.Types.Extensio
    * Filter, which OutboundMessage to fetch.
    */
   where: Prisma.OutboundMessageWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1467,6 +1468,7 @@ export type OutboundMessageFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.E
    * Filter, which OutboundMessage to fetch.
    */
   where: Prisma.OutboundMessageWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1519,6 +1521,7 @@ export type OutboundMessageFindFirstArgs<ExtArgs extends runtime.Types.Extension
    * Filter by unique combinations of OutboundMessages.
    */
   distinct?: Prisma.OutboundMessageScalarFieldEnum | Prisma.OutboundMessageScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1571,6 +1574,7 @@ export type OutboundMessageFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Ex
    * Filter by unique combinations of OutboundMessages.
    */
   distinct?: Prisma.OutboundMessageScalarFieldEnum | Prisma.OutboundMessageScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1623,6 +1627,7 @@ export type OutboundMessageFindManyArgs<ExtArgs extends runtime.Types.Extensions
    * Filter by unique combinations of OutboundMessages.
    */
   distinct?: Prisma.OutboundMessageScalarFieldEnum | Prisma.OutboundMessageScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1645,6 +1650,7 @@ export type OutboundMessageCreateArgs<ExtArgs extends runtime.Types.Extensions.I
    * The data needed to create a OutboundMessage.
    */
   data: Prisma.XOR<Prisma.OutboundMessageCreateInput, Prisma.OutboundMessageUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1705,6 +1711,7 @@ export type OutboundMessageUpdateArgs<ExtArgs extends runtime.Types.Extensions.I
    * Choose, which OutboundMessage to update.
    */
   where: Prisma.OutboundMessageWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1783,6 +1790,7 @@ export type OutboundMessageUpsertArgs<ExtArgs extends runtime.Types.Extensions.I
    * In case the OutboundMessage was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.OutboundMessageUpdateInput, Prisma.OutboundMessageUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1805,6 +1813,7 @@ export type OutboundMessageDeleteArgs<ExtArgs extends runtime.Types.Extensions.I
    * Filter which OutboundMessage to delete.
    */
   where: Prisma.OutboundMessageWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

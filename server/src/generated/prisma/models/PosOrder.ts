@@ -975,7 +975,7 @@ export type $PosOrderPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
 export type PosOrderGetPayload<S extends boolean | null | undefined | PosOrderDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$PosOrderPayload, S>
 
 export type PosOrderCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<PosOrderFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<PosOrderFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: PosOrderCountAggregateInputType | true
   }
 
@@ -1433,6 +1433,7 @@ export type PosOrderFindUniqueArgs<ExtArgs extends runtime.Types.Extensions.Inte
    * Filter, which PosOrder to fetch.
    */
   where: Prisma.PosOrderWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1455,6 +1456,7 @@ export type PosOrderFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Extensio
    * Filter, which PosOrder to fetch.
    */
   where: Prisma.PosOrderWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1507,6 +1509,7 @@ export type PosOrderFindFirstArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * Filter by unique combinations of PosOrders.
    */
   distinct?: Prisma.PosOrderScalarFieldEnum | Prisma.PosOrderScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1559,6 +1562,7 @@ export type PosOrderFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Extension
    * Filter by unique combinations of PosOrders.
    */
   distinct?: Prisma.PosOrderScalarFieldEnum | Prisma.PosOrderScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1611,6 +1615,7 @@ export type PosOrderFindManyArgs<ExtArgs extends runtime.Types.Extensions.Intern
    * Filter by unique combinations of PosOrders.
    */
   distinct?: Prisma.PosOrderScalarFieldEnum | Prisma.PosOrderScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1633,6 +1638,7 @@ export type PosOrderCreateArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * The data needed to create a PosOrder.
    */
   data: Prisma.XOR<Prisma.PosOrderCreateInput, Prisma.PosOrderUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1693,6 +1699,7 @@ export type PosOrderUpdateArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * Choose, which PosOrder to update.
    */
   where: Prisma.PosOrderWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1771,6 +1778,7 @@ export type PosOrderUpsertArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * In case the PosOrder was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.PosOrderUpdateInput, Prisma.PosOrderUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1793,6 +1801,7 @@ export type PosOrderDeleteArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * Filter which PosOrder to delete.
    */
   where: Prisma.PosOrderWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

@@ -612,7 +612,7 @@ export type $PosStorePayload<ExtArgs extends runtime.Types.Extensions.InternalAr
 export type PosStoreGetPayload<S extends boolean | null | undefined | PosStoreDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$PosStorePayload, S>
 
 export type PosStoreCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<PosStoreFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<PosStoreFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: PosStoreCountAggregateInputType | true
   }
 
@@ -1061,6 +1061,7 @@ export type PosStoreFindUniqueArgs<ExtArgs extends runtime.Types.Extensions.Inte
    * Filter, which PosStore to fetch.
    */
   where: Prisma.PosStoreWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1083,6 +1084,7 @@ export type PosStoreFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Extensio
    * Filter, which PosStore to fetch.
    */
   where: Prisma.PosStoreWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1135,6 +1137,7 @@ export type PosStoreFindFirstArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * Filter by unique combinations of PosStores.
    */
   distinct?: Prisma.PosStoreScalarFieldEnum | Prisma.PosStoreScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1187,6 +1190,7 @@ export type PosStoreFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Extension
    * Filter by unique combinations of PosStores.
    */
   distinct?: Prisma.PosStoreScalarFieldEnum | Prisma.PosStoreScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1239,6 +1243,7 @@ export type PosStoreFindManyArgs<ExtArgs extends runtime.Types.Extensions.Intern
    * Filter by unique combinations of PosStores.
    */
   distinct?: Prisma.PosStoreScalarFieldEnum | Prisma.PosStoreScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1261,6 +1266,7 @@ export type PosStoreCreateArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * The data needed to create a PosStore.
    */
   data: Prisma.XOR<Prisma.PosStoreCreateInput, Prisma.PosStoreUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1321,6 +1327,7 @@ export type PosStoreUpdateArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * Choose, which PosStore to update.
    */
   where: Prisma.PosStoreWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1399,6 +1406,7 @@ export type PosStoreUpsertArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * In case the PosStore was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.PosStoreUpdateInput, Prisma.PosStoreUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1421,6 +1429,7 @@ export type PosStoreDeleteArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * Filter which PosStore to delete.
    */
   where: Prisma.PosStoreWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

@@ -657,7 +657,7 @@ export type $ProductCostPayload<ExtArgs extends runtime.Types.Extensions.Interna
 export type ProductCostGetPayload<S extends boolean | null | undefined | ProductCostDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$ProductCostPayload, S>
 
 export type ProductCostCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<ProductCostFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<ProductCostFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: ProductCostCountAggregateInputType | true
   }
 
@@ -1106,6 +1106,7 @@ export type ProductCostFindUniqueArgs<ExtArgs extends runtime.Types.Extensions.I
    * Filter, which ProductCost to fetch.
    */
   where: Prisma.ProductCostWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1128,6 +1129,7 @@ export type ProductCostFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Exten
    * Filter, which ProductCost to fetch.
    */
   where: Prisma.ProductCostWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1180,6 +1182,7 @@ export type ProductCostFindFirstArgs<ExtArgs extends runtime.Types.Extensions.In
    * Filter by unique combinations of ProductCosts.
    */
   distinct?: Prisma.ProductCostScalarFieldEnum | Prisma.ProductCostScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1232,6 +1235,7 @@ export type ProductCostFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Extens
    * Filter by unique combinations of ProductCosts.
    */
   distinct?: Prisma.ProductCostScalarFieldEnum | Prisma.ProductCostScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1284,6 +1288,7 @@ export type ProductCostFindManyArgs<ExtArgs extends runtime.Types.Extensions.Int
    * Filter by unique combinations of ProductCosts.
    */
   distinct?: Prisma.ProductCostScalarFieldEnum | Prisma.ProductCostScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1306,6 +1311,7 @@ export type ProductCostCreateArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * The data needed to create a ProductCost.
    */
   data: Prisma.XOR<Prisma.ProductCostCreateInput, Prisma.ProductCostUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1366,6 +1372,7 @@ export type ProductCostUpdateArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * Choose, which ProductCost to update.
    */
   where: Prisma.ProductCostWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1444,6 +1451,7 @@ export type ProductCostUpsertArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * In case the ProductCost was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.ProductCostUpdateInput, Prisma.ProductCostUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1466,6 +1474,7 @@ export type ProductCostDeleteArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * Filter which ProductCost to delete.
    */
   where: Prisma.ProductCostWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

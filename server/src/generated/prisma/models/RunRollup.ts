@@ -761,7 +761,7 @@ export type $RunRollupPayload<ExtArgs extends runtime.Types.Extensions.InternalA
 export type RunRollupGetPayload<S extends boolean | null | undefined | RunRollupDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$RunRollupPayload, S>
 
 export type RunRollupCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<RunRollupFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<RunRollupFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: RunRollupCountAggregateInputType | true
   }
 
@@ -1212,6 +1212,7 @@ export type RunRollupFindUniqueArgs<ExtArgs extends runtime.Types.Extensions.Int
    * Filter, which RunRollup to fetch.
    */
   where: Prisma.RunRollupWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1234,6 +1235,7 @@ export type RunRollupFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Extensi
    * Filter, which RunRollup to fetch.
    */
   where: Prisma.RunRollupWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1286,6 +1288,7 @@ export type RunRollupFindFirstArgs<ExtArgs extends runtime.Types.Extensions.Inte
    * Filter by unique combinations of RunRollups.
    */
   distinct?: Prisma.RunRollupScalarFieldEnum | Prisma.RunRollupScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1338,6 +1341,7 @@ export type RunRollupFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Extensio
    * Filter by unique combinations of RunRollups.
    */
   distinct?: Prisma.RunRollupScalarFieldEnum | Prisma.RunRollupScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1390,6 +1394,7 @@ export type RunRollupFindManyArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * Filter by unique combinations of RunRollups.
    */
   distinct?: Prisma.RunRollupScalarFieldEnum | Prisma.RunRollupScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1412,6 +1417,7 @@ export type RunRollupCreateArgs<ExtArgs extends runtime.Types.Extensions.Interna
    * The data needed to create a RunRollup.
    */
   data: Prisma.XOR<Prisma.RunRollupCreateInput, Prisma.RunRollupUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1472,6 +1478,7 @@ export type RunRollupUpdateArgs<ExtArgs extends runtime.Types.Extensions.Interna
    * Choose, which RunRollup to update.
    */
   where: Prisma.RunRollupWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1550,6 +1557,7 @@ export type RunRollupUpsertArgs<ExtArgs extends runtime.Types.Extensions.Interna
    * In case the RunRollup was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.RunRollupUpdateInput, Prisma.RunRollupUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1572,6 +1580,7 @@ export type RunRollupDeleteArgs<ExtArgs extends runtime.Types.Extensions.Interna
    * Filter which RunRollup to delete.
    */
   where: Prisma.RunRollupWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

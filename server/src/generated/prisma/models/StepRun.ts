@@ -1198,7 +1198,7 @@ export type $StepRunPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
 export type StepRunGetPayload<S extends boolean | null | undefined | StepRunDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$StepRunPayload, S>
 
 export type StepRunCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<StepRunFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<StepRunFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: StepRunCountAggregateInputType | true
   }
 
@@ -1656,6 +1656,7 @@ export type StepRunFindUniqueArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * Filter, which StepRun to fetch.
    */
   where: Prisma.StepRunWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1678,6 +1679,7 @@ export type StepRunFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Extension
    * Filter, which StepRun to fetch.
    */
   where: Prisma.StepRunWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1730,6 +1732,7 @@ export type StepRunFindFirstArgs<ExtArgs extends runtime.Types.Extensions.Intern
    * Filter by unique combinations of StepRuns.
    */
   distinct?: Prisma.StepRunScalarFieldEnum | Prisma.StepRunScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1782,6 +1785,7 @@ export type StepRunFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Extensions
    * Filter by unique combinations of StepRuns.
    */
   distinct?: Prisma.StepRunScalarFieldEnum | Prisma.StepRunScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1834,6 +1838,7 @@ export type StepRunFindManyArgs<ExtArgs extends runtime.Types.Extensions.Interna
    * Filter by unique combinations of StepRuns.
    */
   distinct?: Prisma.StepRunScalarFieldEnum | Prisma.StepRunScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1856,6 +1861,7 @@ export type StepRunCreateArgs<ExtArgs extends runtime.Types.Extensions.InternalA
    * The data needed to create a StepRun.
    */
   data: Prisma.XOR<Prisma.StepRunCreateInput, Prisma.StepRunUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1916,6 +1922,7 @@ export type StepRunUpdateArgs<ExtArgs extends runtime.Types.Extensions.InternalA
    * Choose, which StepRun to update.
    */
   where: Prisma.StepRunWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1994,6 +2001,7 @@ export type StepRunUpsertArgs<ExtArgs extends runtime.Types.Extensions.InternalA
    * In case the StepRun was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.StepRunUpdateInput, Prisma.StepRunUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2016,6 +2024,7 @@ export type StepRunDeleteArgs<ExtArgs extends runtime.Types.Extensions.InternalA
    * Filter which StepRun to delete.
    */
   where: Prisma.StepRunWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

@@ -4815,7 +4815,7 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
 export type TenantGetPayload<S extends boolean | null | undefined | TenantDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$TenantPayload, S>
 
 export type TenantCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<TenantFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<TenantFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: TenantCountAggregateInputType | true
   }
 
@@ -5287,6 +5287,7 @@ export type TenantFindUniqueArgs<ExtArgs extends runtime.Types.Extensions.Intern
    * Filter, which Tenant to fetch.
    */
   where: Prisma.TenantWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -5309,6 +5310,7 @@ export type TenantFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Extensions
    * Filter, which Tenant to fetch.
    */
   where: Prisma.TenantWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -5361,6 +5363,7 @@ export type TenantFindFirstArgs<ExtArgs extends runtime.Types.Extensions.Interna
    * Filter by unique combinations of Tenants.
    */
   distinct?: Prisma.TenantScalarFieldEnum | Prisma.TenantScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -5413,6 +5416,7 @@ export type TenantFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Extensions.
    * Filter by unique combinations of Tenants.
    */
   distinct?: Prisma.TenantScalarFieldEnum | Prisma.TenantScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -5465,6 +5469,7 @@ export type TenantFindManyArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * Filter by unique combinations of Tenants.
    */
   distinct?: Prisma.TenantScalarFieldEnum | Prisma.TenantScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -5487,6 +5492,7 @@ export type TenantCreateArgs<ExtArgs extends runtime.Types.Extensions.InternalAr
    * The data needed to create a Tenant.
    */
   data: Prisma.XOR<Prisma.TenantCreateInput, Prisma.TenantUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -5543,6 +5549,7 @@ export type TenantUpdateArgs<ExtArgs extends runtime.Types.Extensions.InternalAr
    * Choose, which Tenant to update.
    */
   where: Prisma.TenantWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -5617,6 +5624,7 @@ export type TenantUpsertArgs<ExtArgs extends runtime.Types.Extensions.InternalAr
    * In case the Tenant was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.TenantUpdateInput, Prisma.TenantUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -5639,6 +5647,7 @@ export type TenantDeleteArgs<ExtArgs extends runtime.Types.Extensions.InternalAr
    * Filter which Tenant to delete.
    */
   where: Prisma.TenantWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

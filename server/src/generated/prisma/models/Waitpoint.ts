@@ -1582,7 +1582,7 @@ export type $WaitpointPayload<ExtArgs extends runtime.Types.Extensions.InternalA
 export type WaitpointGetPayload<S extends boolean | null | undefined | WaitpointDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$WaitpointPayload, S>
 
 export type WaitpointCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<WaitpointFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<WaitpointFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: WaitpointCountAggregateInputType | true
   }
 
@@ -2048,6 +2048,7 @@ export type WaitpointFindUniqueArgs<ExtArgs extends runtime.Types.Extensions.Int
    * Filter, which Waitpoint to fetch.
    */
   where: Prisma.WaitpointWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2070,6 +2071,7 @@ export type WaitpointFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Extensi
    * Filter, which Waitpoint to fetch.
    */
   where: Prisma.WaitpointWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2122,6 +2124,7 @@ export type WaitpointFindFirstArgs<ExtArgs extends runtime.Types.Extensions.Inte
    * Filter by unique combinations of Waitpoints.
    */
   distinct?: Prisma.WaitpointScalarFieldEnum | Prisma.WaitpointScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2174,6 +2177,7 @@ export type WaitpointFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Extensio
    * Filter by unique combinations of Waitpoints.
    */
   distinct?: Prisma.WaitpointScalarFieldEnum | Prisma.WaitpointScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2226,6 +2230,7 @@ export type WaitpointFindManyArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * Filter by unique combinations of Waitpoints.
    */
   distinct?: Prisma.WaitpointScalarFieldEnum | Prisma.WaitpointScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2248,6 +2253,7 @@ export type WaitpointCreateArgs<ExtArgs extends runtime.Types.Extensions.Interna
    * The data needed to create a Waitpoint.
    */
   data: Prisma.XOR<Prisma.WaitpointCreateInput, Prisma.WaitpointUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2308,6 +2314,7 @@ export type WaitpointUpdateArgs<ExtArgs extends runtime.Types.Extensions.Interna
    * Choose, which Waitpoint to update.
    */
   where: Prisma.WaitpointWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2386,6 +2393,7 @@ export type WaitpointUpsertArgs<ExtArgs extends runtime.Types.Extensions.Interna
    * In case the Waitpoint was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.WaitpointUpdateInput, Prisma.WaitpointUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2408,6 +2416,7 @@ export type WaitpointDeleteArgs<ExtArgs extends runtime.Types.Extensions.Interna
    * Filter which Waitpoint to delete.
    */
   where: Prisma.WaitpointWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

@@ -1076,7 +1076,7 @@ export type $WebhookTriggerPayload<ExtArgs extends runtime.Types.Extensions.Inte
 export type WebhookTriggerGetPayload<S extends boolean | null | undefined | WebhookTriggerDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$WebhookTriggerPayload, S>
 
 export type WebhookTriggerCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<WebhookTriggerFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<WebhookTriggerFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: WebhookTriggerCountAggregateInputType | true
   }
 
@@ -1533,6 +1533,7 @@ export type WebhookTriggerFindUniqueArgs<ExtArgs extends runtime.Types.Extension
    * Filter, which WebhookTrigger to fetch.
    */
   where: Prisma.WebhookTriggerWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1555,6 +1556,7 @@ export type WebhookTriggerFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Ex
    * Filter, which WebhookTrigger to fetch.
    */
   where: Prisma.WebhookTriggerWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1607,6 +1609,7 @@ export type WebhookTriggerFindFirstArgs<ExtArgs extends runtime.Types.Extensions
    * Filter by unique combinations of WebhookTriggers.
    */
   distinct?: Prisma.WebhookTriggerScalarFieldEnum | Prisma.WebhookTriggerScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1659,6 +1662,7 @@ export type WebhookTriggerFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Ext
    * Filter by unique combinations of WebhookTriggers.
    */
   distinct?: Prisma.WebhookTriggerScalarFieldEnum | Prisma.WebhookTriggerScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1711,6 +1715,7 @@ export type WebhookTriggerFindManyArgs<ExtArgs extends runtime.Types.Extensions.
    * Filter by unique combinations of WebhookTriggers.
    */
   distinct?: Prisma.WebhookTriggerScalarFieldEnum | Prisma.WebhookTriggerScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1733,6 +1738,7 @@ export type WebhookTriggerCreateArgs<ExtArgs extends runtime.Types.Extensions.In
    * The data needed to create a WebhookTrigger.
    */
   data: Prisma.XOR<Prisma.WebhookTriggerCreateInput, Prisma.WebhookTriggerUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1793,6 +1799,7 @@ export type WebhookTriggerUpdateArgs<ExtArgs extends runtime.Types.Extensions.In
    * Choose, which WebhookTrigger to update.
    */
   where: Prisma.WebhookTriggerWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1871,6 +1878,7 @@ export type WebhookTriggerUpsertArgs<ExtArgs extends runtime.Types.Extensions.In
    * In case the WebhookTrigger was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.WebhookTriggerUpdateInput, Prisma.WebhookTriggerUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1893,6 +1901,7 @@ export type WebhookTriggerDeleteArgs<ExtArgs extends runtime.Types.Extensions.In
    * Filter which WebhookTrigger to delete.
    */
   where: Prisma.WebhookTriggerWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

@@ -1536,7 +1536,7 @@ export type $WorkflowPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
 export type WorkflowGetPayload<S extends boolean | null | undefined | WorkflowDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$WorkflowPayload, S>
 
 export type WorkflowCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<WorkflowFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<WorkflowFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: WorkflowCountAggregateInputType | true
   }
 
@@ -1997,6 +1997,7 @@ export type WorkflowFindUniqueArgs<ExtArgs extends runtime.Types.Extensions.Inte
    * Filter, which Workflow to fetch.
    */
   where: Prisma.WorkflowWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2019,6 +2020,7 @@ export type WorkflowFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.Extensio
    * Filter, which Workflow to fetch.
    */
   where: Prisma.WorkflowWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2071,6 +2073,7 @@ export type WorkflowFindFirstArgs<ExtArgs extends runtime.Types.Extensions.Inter
    * Filter by unique combinations of Workflows.
    */
   distinct?: Prisma.WorkflowScalarFieldEnum | Prisma.WorkflowScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2123,6 +2126,7 @@ export type WorkflowFindFirstOrThrowArgs<ExtArgs extends runtime.Types.Extension
    * Filter by unique combinations of Workflows.
    */
   distinct?: Prisma.WorkflowScalarFieldEnum | Prisma.WorkflowScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2175,6 +2179,7 @@ export type WorkflowFindManyArgs<ExtArgs extends runtime.Types.Extensions.Intern
    * Filter by unique combinations of Workflows.
    */
   distinct?: Prisma.WorkflowScalarFieldEnum | Prisma.WorkflowScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2197,6 +2202,7 @@ export type WorkflowCreateArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * The data needed to create a Workflow.
    */
   data: Prisma.XOR<Prisma.WorkflowCreateInput, Prisma.WorkflowUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2257,6 +2263,7 @@ export type WorkflowUpdateArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * Choose, which Workflow to update.
    */
   where: Prisma.WorkflowWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2335,6 +2342,7 @@ export type WorkflowUpsertArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * In case the Workflow was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.WorkflowUpdateInput, Prisma.WorkflowUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2357,6 +2365,7 @@ export type WorkflowDeleteArgs<ExtArgs extends runtime.Types.Extensions.Internal
    * Filter which Workflow to delete.
    */
   where: Prisma.WorkflowWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

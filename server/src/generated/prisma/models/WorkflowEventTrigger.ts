@@ -627,7 +627,7 @@ export type $WorkflowEventTriggerPayload<ExtArgs extends runtime.Types.Extension
 export type WorkflowEventTriggerGetPayload<S extends boolean | null | undefined | WorkflowEventTriggerDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$WorkflowEventTriggerPayload, S>
 
 export type WorkflowEventTriggerCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<WorkflowEventTriggerFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<WorkflowEventTriggerFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: WorkflowEventTriggerCountAggregateInputType | true
   }
 
@@ -1074,6 +1074,7 @@ export type WorkflowEventTriggerFindUniqueArgs<ExtArgs extends runtime.Types.Ext
    * Filter, which WorkflowEventTrigger to fetch.
    */
   where: Prisma.WorkflowEventTriggerWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1096,6 +1097,7 @@ export type WorkflowEventTriggerFindUniqueOrThrowArgs<ExtArgs extends runtime.Ty
    * Filter, which WorkflowEventTrigger to fetch.
    */
   where: Prisma.WorkflowEventTriggerWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1148,6 +1150,7 @@ export type WorkflowEventTriggerFindFirstArgs<ExtArgs extends runtime.Types.Exte
    * Filter by unique combinations of WorkflowEventTriggers.
    */
   distinct?: Prisma.WorkflowEventTriggerScalarFieldEnum | Prisma.WorkflowEventTriggerScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1200,6 +1203,7 @@ export type WorkflowEventTriggerFindFirstOrThrowArgs<ExtArgs extends runtime.Typ
    * Filter by unique combinations of WorkflowEventTriggers.
    */
   distinct?: Prisma.WorkflowEventTriggerScalarFieldEnum | Prisma.WorkflowEventTriggerScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1252,6 +1256,7 @@ export type WorkflowEventTriggerFindManyArgs<ExtArgs extends runtime.Types.Exten
    * Filter by unique combinations of WorkflowEventTriggers.
    */
   distinct?: Prisma.WorkflowEventTriggerScalarFieldEnum | Prisma.WorkflowEventTriggerScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1274,6 +1279,7 @@ export type WorkflowEventTriggerCreateArgs<ExtArgs extends runtime.Types.Extensi
    * The data needed to create a WorkflowEventTrigger.
    */
   data: Prisma.XOR<Prisma.WorkflowEventTriggerCreateInput, Prisma.WorkflowEventTriggerUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1334,6 +1340,7 @@ export type WorkflowEventTriggerUpdateArgs<ExtArgs extends runtime.Types.Extensi
    * Choose, which WorkflowEventTrigger to update.
    */
   where: Prisma.WorkflowEventTriggerWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1412,6 +1419,7 @@ export type WorkflowEventTriggerUpsertArgs<ExtArgs extends runtime.Types.Extensi
    * In case the WorkflowEventTrigger was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.WorkflowEventTriggerUpdateInput, Prisma.WorkflowEventTriggerUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1434,6 +1442,7 @@ export type WorkflowEventTriggerDeleteArgs<ExtArgs extends runtime.Types.Extensi
    * Filter which WorkflowEventTrigger to delete.
    */
   where: Prisma.WorkflowEventTriggerWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

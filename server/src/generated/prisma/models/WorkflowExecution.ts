@@ -2417,7 +2417,7 @@ export type $WorkflowExecutionPayload<ExtArgs extends runtime.Types.Extensions.I
 export type WorkflowExecutionGetPayload<S extends boolean | null | undefined | WorkflowExecutionDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$WorkflowExecutionPayload, S>
 
 export type WorkflowExecutionCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<WorkflowExecutionFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<WorkflowExecutionFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: WorkflowExecutionCountAggregateInputType | true
   }
 
@@ -2892,6 +2892,7 @@ export type WorkflowExecutionFindUniqueArgs<ExtArgs extends runtime.Types.Extens
    * Filter, which WorkflowExecution to fetch.
    */
   where: Prisma.WorkflowExecutionWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2914,6 +2915,7 @@ export type WorkflowExecutionFindUniqueOrThrowArgs<ExtArgs extends runtime.Types
    * Filter, which WorkflowExecution to fetch.
    */
   where: Prisma.WorkflowExecutionWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -2966,6 +2968,7 @@ export type WorkflowExecutionFindFirstArgs<ExtArgs extends runtime.Types.Extensi
    * Filter by unique combinations of WorkflowExecutions.
    */
   distinct?: Prisma.WorkflowExecutionScalarFieldEnum | Prisma.WorkflowExecutionScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -3018,6 +3021,7 @@ export type WorkflowExecutionFindFirstOrThrowArgs<ExtArgs extends runtime.Types.
    * Filter by unique combinations of WorkflowExecutions.
    */
   distinct?: Prisma.WorkflowExecutionScalarFieldEnum | Prisma.WorkflowExecutionScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -3070,6 +3074,7 @@ export type WorkflowExecutionFindManyArgs<ExtArgs extends runtime.Types.Extensio
    * Filter by unique combinations of WorkflowExecutions.
    */
   distinct?: Prisma.WorkflowExecutionScalarFieldEnum | Prisma.WorkflowExecutionScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -3092,6 +3097,7 @@ export type WorkflowExecutionCreateArgs<ExtArgs extends runtime.Types.Extensions
    * The data needed to create a WorkflowExecution.
    */
   data: Prisma.XOR<Prisma.WorkflowExecutionCreateInput, Prisma.WorkflowExecutionUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -3152,6 +3158,7 @@ export type WorkflowExecutionUpdateArgs<ExtArgs extends runtime.Types.Extensions
    * Choose, which WorkflowExecution to update.
    */
   where: Prisma.WorkflowExecutionWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -3230,6 +3237,7 @@ export type WorkflowExecutionUpsertArgs<ExtArgs extends runtime.Types.Extensions
    * In case the WorkflowExecution was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.WorkflowExecutionUpdateInput, Prisma.WorkflowExecutionUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -3252,6 +3260,7 @@ export type WorkflowExecutionDeleteArgs<ExtArgs extends runtime.Types.Extensions
    * Filter which WorkflowExecution to delete.
    */
   where: Prisma.WorkflowExecutionWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**

@@ -519,7 +519,7 @@ export type $WorkflowRevisionPayload<ExtArgs extends runtime.Types.Extensions.In
 export type WorkflowRevisionGetPayload<S extends boolean | null | undefined | WorkflowRevisionDefaultArgs> = runtime.Types.Result.GetResult<Prisma.$WorkflowRevisionPayload, S>
 
 export type WorkflowRevisionCountArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> =
-  Omit<WorkflowRevisionFindManyArgs, 'select' | 'include' | 'distinct' | 'omit'> & {
+  Omit<WorkflowRevisionFindManyArgs, 'select' | 'include' | 'distinct' | 'omit' | 'relationLoadStrategy'> & {
     select?: WorkflowRevisionCountAggregateInputType | true
   }
 
@@ -964,6 +964,7 @@ export type WorkflowRevisionFindUniqueArgs<ExtArgs extends runtime.Types.Extensi
    * Filter, which WorkflowRevision to fetch.
    */
   where: Prisma.WorkflowRevisionWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -986,6 +987,7 @@ export type WorkflowRevisionFindUniqueOrThrowArgs<ExtArgs extends runtime.Types.
    * Filter, which WorkflowRevision to fetch.
    */
   where: Prisma.WorkflowRevisionWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1038,6 +1040,7 @@ export type WorkflowRevisionFindFirstArgs<ExtArgs extends runtime.Types.Extensio
    * Filter by unique combinations of WorkflowRevisions.
    */
   distinct?: Prisma.WorkflowRevisionScalarFieldEnum | Prisma.WorkflowRevisionScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1090,6 +1093,7 @@ export type WorkflowRevisionFindFirstOrThrowArgs<ExtArgs extends runtime.Types.E
    * Filter by unique combinations of WorkflowRevisions.
    */
   distinct?: Prisma.WorkflowRevisionScalarFieldEnum | Prisma.WorkflowRevisionScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1142,6 +1146,7 @@ export type WorkflowRevisionFindManyArgs<ExtArgs extends runtime.Types.Extension
    * Filter by unique combinations of WorkflowRevisions.
    */
   distinct?: Prisma.WorkflowRevisionScalarFieldEnum | Prisma.WorkflowRevisionScalarFieldEnum[]
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1164,6 +1169,7 @@ export type WorkflowRevisionCreateArgs<ExtArgs extends runtime.Types.Extensions.
    * The data needed to create a WorkflowRevision.
    */
   data: Prisma.XOR<Prisma.WorkflowRevisionCreateInput, Prisma.WorkflowRevisionUncheckedCreateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1224,6 +1230,7 @@ export type WorkflowRevisionUpdateArgs<ExtArgs extends runtime.Types.Extensions.
    * Choose, which WorkflowRevision to update.
    */
   where: Prisma.WorkflowRevisionWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1302,6 +1309,7 @@ export type WorkflowRevisionUpsertArgs<ExtArgs extends runtime.Types.Extensions.
    * In case the WorkflowRevision was found with the provided `where` argument, update it with this data.
    */
   update: Prisma.XOR<Prisma.WorkflowRevisionUpdateInput, Prisma.WorkflowRevisionUncheckedUpdateInput>
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
@@ -1324,6 +1332,7 @@ export type WorkflowRevisionDeleteArgs<ExtArgs extends runtime.Types.Extensions.
    * Filter which WorkflowRevision to delete.
    */
   where: Prisma.WorkflowRevisionWhereUniqueInput
+  relationLoadStrategy?: Prisma.RelationLoadStrategy
 }
 
 /**
