@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { createTestTenant, testDb } from '../../test/helpers.ts';
 import { ValidationError } from '../errors.ts';
+import { genericPlanQuery, preparedQuery } from '../db.ts';
 import type { LogLevel } from '../generated/prisma/enums.ts';
 import { buildLogQuery, encodeLogCursor, logWhere, queryLogs } from './query.ts';
 
@@ -99,6 +100,12 @@ describe('queryLogs filters', () => {
     const page = await queryLogs(db, t, { search: '100%' });
     expect(page.entries).toHaveLength(20);
     expect((await queryLogs(db, t, { search: '0%d' })).entries).toEqual([]);
+  });
+
+  it('reads pages on connections that always use generic plans; other statements keep the default', async () => {
+    const mode = `SELECT current_setting('plan_cache_mode') AS mode`;
+    expect((await genericPlanQuery<{ mode: string }>(db, 'flowdeck_test_generic_mode', mode, []))[0]!.mode).toBe('force_generic_plan');
+    expect((await preparedQuery<{ mode: string }>(db, 'flowdeck_test_main_mode', mode, []))[0]!.mode).toBe('auto');
   });
 
   it('returns typed rows', async () => {

@@ -1,7 +1,9 @@
 // Reading logs: the filters of the Logs Explorer, newest first, with keyset cursors on
 // (createdAt, id) — stable under concurrent inserts, no OFFSET. Every query is scoped to one
 // tenant; the composite indexes in the schema lead with tenantId.
+import { createHash } from 'node:crypto';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import { genericPlanQuery } from '../db.ts';
 import type { LogEntry } from '../generated/prisma/client.ts';
 import type { LogLevel } from '../generated/prisma/enums.ts';
 import { ValidationError } from '../errors.ts';
@@ -95,12 +97,27 @@ export function checkLogFilter(filter: LogFilter): void {
 export async function queryLogs(db: PrismaClient, tenantId: string, filter: LogFilter, page: { first?: number; after?: string | null } = {}): Promise<LogPage> {
   const first = page.first ?? 100;
   const rows: LogEntry[] = [];
+  // Without search words, each shape of query (filters, levels, window bounds, cursor) is a
+  // prepared statement with a generic plan (db.ts genericPlanQuery): planning over the daily
+  // partitions cost more than reading the page. Search words keep plans made with their values:
+  // whether the trigram index pays depends on the word.
+  const generic = searchWords(filter).length === 0;
+  // Every window asks for a bucket's worth of rows (the page size rounded up; the rest is cut
+  // below), so a handful of texts, and prepared statements, serve every page size.
+  const fetch = generic ? (PAGE_BUCKETS.find((b) => b >= first) ?? first) : first;
   for (const window of searchWindows(filter, page.after ? decodeLogCursor(page.after).createdAt : undefined)) {
-    const { sql, params } = buildLogQuery(tenantId, filter, { first: first - rows.length, after: page.after }, window);
-    rows.push(...(await db.$queryRawUnsafe<LogEntry[]>(sql, ...params)));
+    const { sql, params } = buildLogQuery(tenantId, filter, { first: generic ? fetch : first - rows.length, after: page.after }, window);
+    rows.push(...(generic ? await genericPlanQuery<LogEntry>(db, statementName(sql), sql, params) : await db.$queryRawUnsafe<LogEntry[]>(sql, ...params)));
     if (rows.length > first) break;
   }
   return { entries: rows.slice(0, first), hasNextPage: rows.length > first };
+}
+
+const PAGE_BUCKETS = [25, 50, 100, 250, 500, 1000];
+
+/** A prepared statement's name for a query text: one per shape, as the values are parameters. */
+function statementName(sql: string): string {
+  return `flowdeck_logs_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
 }
 
 const DAY_MS = 86_400_000;
