@@ -55,6 +55,8 @@ const LogTailDocument = graphql(`
 
 export const ROW_HEIGHT = 28;
 const PAGE_SIZE = 500;
+/** How long after subscribing an empty view reads its first page again (see the live tail). */
+const REREAD_EMPTY_AFTER_MS = 1_000;
 /** Start fetching the next page this many rows before the end, so scrolling rarely waits. */
 const PREFETCH_ROWS = 300;
 
@@ -144,15 +146,39 @@ export function LogView({ filter, liveByDefault = false, height }: LogViewProps)
       setRows((prev) => batch.concat(prev));
     };
     // `after` replays whatever was written between the first page and this subscription.
-    const sub = raw.subscription(LogTailDocument, { filter: JSON.parse(filterKey) as LogFilterInput, after: tailFrom.current }).subscribe((result) => {
+    const filter = JSON.parse(filterKey) as LogFilterInput;
+    const sub = raw.subscription(LogTailDocument, { filter, after: tailFrom.current }).subscribe((result) => {
       if (result.error) return setLiveError(errorMessage(result.error));
       const entry = result.data?.logAdded;
       if (!entry) return;
       buffer.push(entry);
       frame ||= requestAnimationFrame(flush);
     });
+    // An empty first page gives no cursor to replay from: a line written after that page was read
+    // but before the server started this subscription (a run's last lines land just after it
+    // finishes) would never show. So the first page is read once more when the tail has surely
+    // started; what it has that is new is older than anything the tail brought, so it goes after.
+    let stopped = false;
+    const reread =
+      tailFrom.current === null
+        ? setTimeout(() => {
+            void raw
+              .query(LogsPageDocument, { filter, first: PAGE_SIZE, after: null, withTotal: true })
+              .toPromise()
+              .then((res) => {
+                const page = res.data?.logs;
+                if (!page || stopped) return;
+                const missed = page.edges.map((e) => e.node).filter((n) => !ids.current.has(n.id));
+                for (const n of missed) ids.current.add(n.id);
+                if (missed.length) setRows((prev) => prev.concat(missed));
+                if (page.totalCount != null) setTotal((t) => Math.max(t ?? 0, page.totalCount!));
+              });
+          }, REREAD_EMPTY_AFTER_MS)
+        : undefined;
     return () => {
+      stopped = true;
       sub.unsubscribe();
+      clearTimeout(reread);
       cancelAnimationFrame(frame);
     };
     // Not on every new line: the cursor to resume from is read through tailFrom at subscribe time.
